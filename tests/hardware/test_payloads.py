@@ -1,0 +1,134 @@
+"""parse_payload: every scanned text becomes a typed result, never an exception."""
+
+from datetime import date
+
+import pytest
+
+from hardware.payloads import (
+    CitizenId,
+    DossierCode,
+    NotRecognised,
+    ReceiptLink,
+    TicketLink,
+    parse_payload,
+)
+
+TOKEN = "Zx8_kQ2-pL0aBc9dEf7G"
+CCCD = "079190001234|025123456|Nguyễn Văn An|15031990|Nam|12 Lê Lợi, Phường Bến Nghé, Quận 1, TP Hồ Chí Minh|20082021"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (f"https://motcua.example.vn/t/{TOKEN}", TicketLink(f"https://motcua.example.vn/t/{TOKEN}", TOKEN)),
+        (f"http://10.0.0.5:8000/t/{TOKEN}/", TicketLink(f"http://10.0.0.5:8000/t/{TOKEN}/", TOKEN)),
+        (f"https://hcc.tinh.gov.vn/tra-cuu/l/{TOKEN}", ReceiptLink(f"https://hcc.tinh.gov.vn/tra-cuu/l/{TOKEN}", TOKEN)),
+        (f"  https://x.vn/l/{TOKEN}?utm=qr\n", ReceiptLink(f"https://x.vn/l/{TOKEN}?utm=qr", TOKEN)),
+        (f"MCT:{TOKEN}", TicketLink("", TOKEN)),
+        (f"MCL:{TOKEN}", ReceiptLink("", TOKEN)),
+        (f"mcl:{TOKEN}", ReceiptLink("", TOKEN)),
+        (
+            "000.00.14.H12-250115-0001",
+            DossierCode("000.00.14.H12-250115-0001", "bp", "000.00.14.H12", date(2025, 1, 15), 1),
+        ),
+        (
+            "000.00.14.H12150125001",
+            DossierCode("000.00.14.H12150125001", "ag", "000.00.14.H12", date(2025, 1, 15), 1),
+        ),
+        (
+            "H29.22.18.G01-240229-0937",
+            DossierCode("H29.22.18.G01-240229-0937", "bp", "H29.22.18.G01", date(2024, 2, 29), 937),
+        ),
+        (
+            "000.00.14.h12-250115-0001",  # typed at the kiosk in lower case
+            DossierCode("000.00.14.H12-250115-0001", "bp", "000.00.14.H12", date(2025, 1, 15), 1),
+        ),
+    ],
+)
+def test_recognised_payloads(text, expected):
+    assert parse_payload(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "empty"),
+        ("   \n", "empty"),
+        ("x" * 5000, "too_long"),
+        ("\x00\x01\x02\xff\xfe", "binary"),
+        (b"\xff\xfe\x00garbage", "binary"),
+        (None, "unknown_format"),
+        ("hello world", "unknown_format"),
+        ("https://example.com/some/page", "unknown_format"),
+        ("ftp://x.vn/t/" + TOKEN, "unknown_format"),
+        ("https://x.vn/t/short", "bad_token"),
+        ("https://x.vn/l/" + "a" * 129, "bad_token"),
+        ("https://x.vn/l/has+plus=signs" + TOKEN, "bad_token"),
+        ("MCT:tooshort", "bad_token"),
+        ("000.00.14.H12-250231-0001", "bad_date"),  # 31 Feb
+        ("000.00.14.H12310225001", "bad_date"),  # AG layout, 31 Feb
+        ("000.00.14.H12-251301-0001", "bad_date"),  # month 13
+        ("000.00.14.H12-250115-001", "unknown_format"),  # BP needs 4-digit sequence
+        ("000.00.14.H12-250115-00011", "unknown_format"),
+        ("000.00.14.H1215012500", "unknown_format"),  # AG 21 chars
+        ("000.00.14.112-250115-0001", "unknown_format"),  # M must be a letter
+        ("00.00.14.H12-250115-0001", "unknown_format"),
+        ("079190001234|025123456|Nguyễn Văn An|31021990|Nam|Hà Nội|20082021", "bad_citizen_id"),
+        ("07919000123|025123456|Nguyễn Văn An|15031990|Nam|Hà Nội|20082021", "bad_citizen_id"),
+        ("079190001234|02512345|Nguyễn Văn An|15031990|Nam|Hà Nội|20082021", "bad_citizen_id"),
+        ("079190001234|025123456|Nguyễn Văn An|15031990|Male|Hà Nội|20082021", "bad_citizen_id"),
+        ("079190001234|025123456||15031990|Nam|Hà Nội|20082021", "bad_citizen_id"),
+        ("079190001234|025123456|Nguyễn Văn An|15031990|Nam|Hà Nội", "unknown_format"),  # 6 fields
+        ("a|b|c|d|e|f|g", "bad_citizen_id"),
+    ],
+)
+def test_unrecognised_payloads_are_typed_results(text, reason):
+    result = parse_payload(text)
+    assert isinstance(result, NotRecognised)
+    assert result.kind == "not_recognised"
+    assert result.reason == reason
+    assert result.message_vi  # the kiosk can always say something in Vietnamese
+    assert result.as_dict() == {"kind": "not_recognised", "reason": reason}
+
+
+def test_citizen_id_is_parsed_with_real_values_available():
+    card = parse_payload(CCCD)
+    assert isinstance(card, CitizenId)
+    assert card.kind == "citizen_id"
+    assert card.raw_fields() == {
+        "id_number": "079190001234",
+        "old_id_number": "025123456",
+        "full_name": "Nguyễn Văn An",
+        "birth_date": date(1990, 3, 15),
+        "sex": "Nam",
+        "address": "12 Lê Lợi, Phường Bến Nghé, Quận 1, TP Hồ Chí Minh",
+        "issue_date": date(2021, 8, 20),
+    }
+
+
+def test_citizen_id_accepts_empty_old_id_extra_fields_and_decomposed_diacritics():
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", "001204009999||Trần Thị Bình|01012004|Nữ|Hà Nội|05062022|extra|")
+    card = parse_payload(text)
+    assert isinstance(card, CitizenId)
+    assert card.sex == "Nữ" and card.old_id_number == "" and card.full_name == "Trần Thị Bình"
+
+
+def test_citizen_id_never_shows_personal_data_when_printed():
+    card = parse_payload(CCCD)
+    for shown in (repr(card), str(card), f"{card}", str(card.as_dict()), repr([card])):
+        for secret in ("079190001234", "025123456", "Nguyễn", "Văn An", "15031990", "Lê Lợi", "1990-03-15"):
+            assert secret not in shown
+    assert card.as_dict()["id_number"] == "0791******34"
+    assert card.as_dict()["full_name"] == "N. V. A."
+
+
+def test_lookup_tokens_are_masked_when_printed():
+    link = parse_payload(f"https://x.vn/l/{TOKEN}")
+    for shown in (repr(link), str(link), str(link.as_dict())):
+        assert TOKEN not in shown
+    assert link.token == TOKEN
+    assert link.kind == "receipt" and link.as_dict()["kind"] == "receipt"
+    assert parse_payload(f"MCT:{TOKEN}").kind == "ticket"
+    assert parse_payload("000.00.14.H12150125001").as_dict()["received_on"] == "2025-01-15"
