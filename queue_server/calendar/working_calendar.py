@@ -104,7 +104,8 @@ class WorkingCalendar:
     `override_files` are added after the national files shipped in `data/`
     (pass `include_builtin_overrides=False` to leave those out). `cutoff` is the
     time after which a dossier counts from the next working day (BP Đ.12 k.1 đ.đ);
-    None disables it.
+    None disables it. `override_years` tells which years have a file, so an admin
+    page can warn before a year starts that only the library's holidays apply.
     """
 
     def __init__(
@@ -126,8 +127,14 @@ class WorkingCalendar:
         paths = [*(builtin_override_files() if include_builtin_overrides else []), *map(Path, override_files)]
         self.override_files = tuple(paths)
         self._overrides: dict[date, OverrideEntry] = {}
+        years: set[int] = set()
         for path in paths:
-            self._overrides.update(load_overrides(path).entries)
+            loaded = load_overrides(path)
+            self._overrides.update(loaded.entries)
+            years.add(loaded.year)
+        self.override_years = frozenset(years)
+        # Statistics ask about the same few thousand days again and again.
+        self._working_memo: dict[date, bool] = {}
 
     def with_hours(self, hours: HoursSchedule) -> WorkingCalendar:
         """The same days with another schedule, e.g. one agency's hours."""
@@ -156,7 +163,12 @@ class WorkingCalendar:
         return DayInfo(day, weekend is None, weekend, entry.source if entry is not None else None)
 
     def is_working_day(self, day: date) -> bool:
-        return self.describe_day(day).is_working_day
+        if type(day) is not date:  # datetimes are turned into local dates first
+            return self.describe_day(day).is_working_day
+        known = self._working_memo.get(day)
+        if known is None:
+            known = self._working_memo[day] = self.describe_day(day).is_working_day
+        return known
 
     def day_off_reason(self, day: date) -> str | None:
         """Why `day` is not a working day (holiday name or weekend), None on a working day."""

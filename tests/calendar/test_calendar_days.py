@@ -1,7 +1,7 @@
 """Working days: the holiday library, the shipped override files and a centre's own file."""
 
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -107,3 +107,13 @@ def test_malformed_override_file_names_file_and_entry(tmp_path, payload, where):
 def test_missing_override_file(tmp_path):
     with pytest.raises(CalendarError, match="cannot read"):
         load_overrides(tmp_path / "khong-co.json")
+
+
+def test_override_years_show_which_years_have_a_file(cal):
+    assert cal.override_years == {2025, 2026}
+
+
+def test_a_datetime_is_read_as_its_local_date(cal):
+    # 17:30 UTC on Sun 09/03 is Mon 10/03 00:30 in Hồ Chí Minh; on Fri 07/03 it is Sat 08/03.
+    assert cal.is_working_day(datetime(2025, 3, 9, 17, 30, tzinfo=timezone.utc))
+    assert cal.day_off_reason(datetime(2025, 3, 7, 17, 30, tzinfo=timezone.utc)) == "Thứ Bảy (nghỉ hằng tuần)"
