@@ -124,6 +124,8 @@ class WorkingCalendar:
             raise CalendarError(f"cutoff must be a naive datetime.time or None, got {cutoff!r}")
         self.hours = hours
         self.cutoff = cutoff
+        if isinstance(override_files, (str, Path)):  # one path, not an iterable of characters
+            override_files = [override_files]
         paths = [*(builtin_override_files() if include_builtin_overrides else []), *map(Path, override_files)]
         self.override_files = tuple(paths)
         self._overrides: dict[date, OverrideEntry] = {}
@@ -285,4 +287,6 @@ def _cached_calendar(extra: tuple[str, ...]) -> WorkingCalendar:
 
 def default_calendar(extra_override_files: Iterable[str | Path] = ()) -> WorkingCalendar:
     """The default-hours calendar with the national overrides plus `extra_override_files`, cached."""
+    if isinstance(extra_override_files, (str, Path)):
+        extra_override_files = [extra_override_files]
     return _cached_calendar(tuple(str(Path(p)) for p in extra_override_files))

@@ -54,6 +54,9 @@ def test_centre_file_adds_a_local_day_off(tmp_path, vn):
     assert centre.due_date(vn(2025, 3, 7, 10), 3).due_at == vn(2025, 3, 13, 17)
     # The national files still apply underneath.
     assert not centre.is_working_day(date(2025, 1, 27))
+    # One path given on its own works as well as a list; the cached factory takes it too.
+    assert not WorkingCalendar(override_files=local).is_working_day(date(2025, 3, 12))
+    assert not default_calendar(local).is_working_day(date(2025, 3, 12))
 
 
 def test_centre_file_can_remove_a_holiday_and_override_national_entries(tmp_path):
