@@ -55,7 +55,7 @@ TICKET_LAYOUT = (
     Text("SỐ THỨ TỰ CỦA BẠN", "strong"),
     Text("{display_number}", "number"),
     Text("{service_name}", "heading"),
-    Text("★ ƯU TIÊN: {priority_label} ★", "heading"),
+    Text("ƯU TIÊN: {priority_label}", "heading"),
     Text("Giờ lấy số: {issued_at}"),
     Text("Số người đang chờ trước bạn: {people_ahead}"),
     Text("Thời gian chờ dự kiến: {estimated_wait}"),

@@ -127,12 +127,11 @@ def _emulator(url: PrinterUrl, profile: PrinterProfile, timeout: float) -> Trans
     if not url.target:
         raise PrinterConfigError("Thiếu thư mục lưu ảnh của máy in giả lập.", detail=url.url)
     # Faults can be set from configuration, so a kiosk can be tried against a "paper out" printer.
-    state = PaperState(
-        paper_out=url.options.pop("paper", "") == "out",
-        paper_near_end=url.options.get("paper", "") == "near_end",
-        cover_open=url.options.pop("cover", "") == "open",
-    )
-    url.options.pop("paper", None)
+    paper, cover = url.options.pop("paper", "ok"), url.options.pop("cover", "closed")
+    if paper not in ("ok", "near_end", "out") or cover not in ("closed", "open"):
+        raise PrinterConfigError("Máy in giả lập chỉ nhận paper=ok|near_end|out và cover=closed|open.",
+                                 detail=url.url)
+    state = PaperState(paper_out=paper == "out", paper_near_end=paper == "near_end", cover_open=cover == "open")
     code_pages = default_code_pages() | {n: name for name, n in profile.code_pages.items()}
     return EmulatorTransport(url.target, profile.width_dots, code_pages, state)
 
@@ -146,17 +145,19 @@ class Printer:
         self.last_error: PrinterError | None = None
         self.counts = {"jobs": 0, "bytes": 0, "failed_jobs": 0, "status_queries": 0}
         self._available: bool | None = None
+        self._offline_cause: PrinterOffline | None = None
 
     # -- lifecycle ----------------------------------------------------------
     def test_connection(self) -> PrinterStatus:
         """Open the device and read its status; raise the typed error that stops printing."""
         status = self.status()
-        _raise_for(status)
+        _raise_for(status, cause=self._offline_cause)
         return status
 
     def status(self) -> PrinterStatus:
         """Real-time status via DLE EOT 1/2/4 where the transport can read; else "online" once opened."""
         self.counts["status_queries"] += 1
+        self._offline_cause = None
         try:
             self.transport.open()
             if not self.transport.can_read:
@@ -170,7 +171,7 @@ class Printer:
                     paper_near_end=bool(paper & 0x0C),
                 )
         except PrinterOffline as exc:
-            self.last_error = exc
+            self.last_error = self._offline_cause = exc
             status = PrinterStatus(online=False, readable=self.transport.can_read)
         self._record(status)
         return status
@@ -204,7 +205,7 @@ class Printer:
         """Check the paper and cover first, so a visitor is told before nothing comes out."""
         status = self.status()
         if status.readable or not status.online:
-            _raise_for(status, self._failed, self.last_error)
+            _raise_for(status, self._failed, self._offline_cause)
         try:
             self.transport.write(job)
         except PrinterError as exc:
