@@ -1,0 +1,153 @@
+"""The FastAPI application factory."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from .api import EXTRA_ROUTERS, api_router
+from .config import Settings, get_settings
+from .db import Database
+from .errors import install_error_handlers
+from .realtime.hub import Hub
+from .realtime.router import router as ws_router
+from .tickets.service import centre_snapshot
+
+log = logging.getLogger(__name__)
+
+
+class BodyLimit:
+    """Refuse oversized bodies (413, JSON error) without reading them whole first."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            response = JSONResponse({"error": {"code": "body_too_large", "message": "Nội dung gửi lên quá lớn."}}, status_code=413)
+            return await response(scope, receive, send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(status_code=413)
+            return message
+
+        return await self.app(scope, limited_receive, send)
+
+
+def _include_optional(app: FastAPI, module_name: str) -> None:
+    if importlib.util.find_spec(module_name.rsplit(".", 1)[0]) is None:
+        return
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except ModuleNotFoundError:
+        return
+    if spec is None:
+        return
+    module = importlib.import_module(module_name)
+    if hasattr(module, "router"):
+        app.include_router(module.router, prefix="/api/v1")
+    if hasattr(module, "pages"):
+        app.include_router(module.pages)
+    if hasattr(module, "setup"):
+        module.setup(app)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_secret()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    hub = Hub(db, redis_url=settings.redis_url, tail_interval_s=settings.db_tail_interval_s)
+    for factory in (db.session_factory, db.read_session_factory):
+        factory.kw["info"] = {"notify": hub.notify, "settings": settings}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await hub.start()
+        for hook in app.state.startup_hooks:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in app.state.shutdown_hooks:
+                await hook(app)
+            await hub.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="Motcua QMS",
+        version="1.0.0",
+        summary="Queue tickets, counters, one-stop dossiers and ratings for Public Administration Centres",
+        description=(
+            "API v1 of the Motcua queue server. Staff authenticate with `POST /api/v1/auth/token` "
+            "(OAuth2 password flow); devices with their device token; both as `Authorization: Bearer <token>`. "
+            "Errors are `{\"error\": {\"code\", \"message\"}}` with Vietnamese messages. The live event "
+            "stream is `WS /ws?centre=ID&since=SEQ` (see docs/events.md). Each operation's description says who may call it."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.hub = hub
+    app.state.snapshot = centre_snapshot
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.include_router(ws_router)
+    for name in EXTRA_ROUTERS + ["queue_server.web.pages", "displays.server"]:
+        _include_optional(app, name)
+    _annotate_access(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        return {"ok": True}
+
+    return app
+
+
+def _annotate_access(app: FastAPI) -> None:
+    """Write each operation's allowed callers into its OpenAPI description."""
+    from fastapi.routing import APIRoute
+
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            roles = allowed_roles(route)
+            if roles is not None:
+                who = "anyone (public)" if roles == ("public",) else ", ".join(roles)
+                route.description = (route.description or "") + f"\n\n**Who may call:** {who}."
+
+
+def allowed_roles(route) -> tuple[str, ...] | None:
+    def walk(dependant):
+        call = getattr(dependant, "call", None)
+        if call is not None and hasattr(call, "allowed"):
+            return call.allowed
+        for dep in dependant.dependencies:
+            found = walk(dep)
+            if found is not None:
+                return found
+        return None
+
+    return walk(route.dependant)
+
+
+def package_root() -> Path:
+    return Path(__file__).resolve().parent

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    user: "UserRead"
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=3, max_length=60, pattern=r"^[a-z0-9_.-]+$", examples=["canbo01"])
+    full_name: str = Field(min_length=1, max_length=120, examples=["Nguyễn Thị Lan"])
+    title: str | None = Field(None, max_length=120, examples=["Chuyên viên"])
+    role: str = Field(pattern=r"^(admin|manager|clerk)$")
+    centre_id: int | None = None
+    agency_ids: list[int] = Field(default_factory=list, description="a manager's agencies")
+    password: str = Field(min_length=8, max_length=200)
+    photo_url: str | None = Field(None, max_length=300)
+
+
+class UserUpdate(BaseModel):
+    full_name: str | None = Field(None, min_length=1, max_length=120)
+    title: str | None = Field(None, max_length=120)
+    active: bool | None = None
+    agency_ids: list[int] | None = None
+    password: str | None = Field(None, min_length=8, max_length=200)
+    photo_url: str | None = Field(None, max_length=300)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    username: str
+    full_name: str
+    title: str | None
+    role: str
+    centre_id: int | None
+    active: bool
+    agency_ids: list[int]
+    photo_url: str | None = None
+
+
+class DeviceCreate(BaseModel):
+    kind: str = Field(pattern=r"^(kiosk|display|tablet|console)$")
+    centre_id: int
+    counter_id: int | None = None
+    name: str | None = Field(None, max_length=120)
+    settings: dict = Field(default_factory=dict, description="what the device shows (board layout, services, language …)")
+
+
+class DeviceUpdate(BaseModel):
+    name: str | None = Field(None, max_length=120)
+    settings: dict | None = None
+
+
+class DeviceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: str
+    name: str | None
+    centre_id: int
+    counter_id: int | None
+    settings: dict
+    revoked: bool
+    last_seen_at: str | None
+
+
+class DeviceCreated(DeviceRead):
+    token: str = Field(description="shown once; store it in the device's configuration")
+
+
+class DeviceAlert(BaseModel):
+    code: str = Field(pattern=r"^[a-z_.]+$", max_length=60, examples=["printer.paper_out"])
+    message: str = Field(max_length=300, examples=["Máy in hết giấy"])
+    cleared: bool = False
+
+
+TokenResponse.model_rebuild()

@@ -1,0 +1,121 @@
+"""Staff accounts, sign-in and device registration."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..centres.models import Agency, Centre, Counter
+from ..errors import DomainError, not_found
+from ..realtime.service import record_event
+from ..timeutil import utcnow
+from . import schemas
+from .models import Device, User
+from .principal import Principal
+from .security import hash_password, new_device_token, token_digest, verify_password
+
+# A fixed hash to verify against when the user is unknown, so timing does not reveal usernames.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.active:
+        raise DomainError("bad_credentials", "Sai tên đăng nhập hoặc mật khẩu.", 401)
+    return user
+
+
+def _agencies(session: Session, ids: list[int]) -> list[Agency]:
+    agencies = [session.get(Agency, i) for i in ids]
+    if any(a is None for a in agencies):
+        raise DomainError("agency_not_found", "Không tìm thấy cơ quan được gán.", 422)
+    return agencies
+
+
+def create_user(session: Session, data: schemas.UserCreate) -> User:
+    if data.centre_id is not None and session.get(Centre, data.centre_id) is None:
+        raise not_found("trung tâm", "centre_not_found")
+    if data.role == "clerk" and data.centre_id is None:
+        raise DomainError("centre_required", "Cán bộ một cửa phải thuộc một trung tâm.", 422)
+    user = User(
+        username=data.username, full_name=data.full_name, title=data.title, role=data.role,
+        centre_id=data.centre_id, password_hash=hash_password(data.password), photo_url=data.photo_url,
+    )
+    user.agencies = _agencies(session, data.agency_ids)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(session: Session, user_id: int, data: schemas.UserUpdate) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("người dùng", "user_not_found")
+    changes = data.model_dump(exclude_unset=True)
+    if "password" in changes:
+        user.password_hash = hash_password(changes.pop("password"))
+        user.token_version += 1  # a password change signs the user out everywhere
+    if "agency_ids" in changes:
+        user.agencies = _agencies(session, changes.pop("agency_ids") or [])
+    if changes.get("active") is False:
+        user.token_version += 1
+    for key, value in changes.items():
+        setattr(user, key, value)
+    session.flush()
+    return user
+
+
+def user_read(user: User) -> dict:
+    return {
+        "id": user.id, "username": user.username, "full_name": user.full_name, "title": user.title,
+        "role": user.role, "centre_id": user.centre_id, "active": user.active, "agency_ids": user.agency_ids,
+        "photo_url": user.photo_url,
+    }
+
+
+def create_device(session: Session, data: schemas.DeviceCreate) -> tuple[Device, str]:
+    if session.get(Centre, data.centre_id) is None:
+        raise not_found("trung tâm", "centre_not_found")
+    if data.counter_id is not None:
+        counter = session.get(Counter, data.counter_id)
+        if counter is None or counter.centre_id != data.centre_id:
+            raise DomainError("counter_not_in_centre", "Quầy không thuộc trung tâm này.", 422)
+    if data.kind in ("tablet", "console") and data.counter_id is None:
+        raise DomainError("counter_required", "Máy tính bảng đánh giá và bàn phím quầy phải gắn với một quầy.", 422)
+    token = new_device_token()
+    device = Device(kind=data.kind, name=data.name, centre_id=data.centre_id, counter_id=data.counter_id,
+                    settings=data.settings, token_hash=token_digest(token))
+    session.add(device)
+    session.flush()
+    return device, token
+
+
+def get_device(session: Session, device_id: int) -> Device:
+    device = session.get(Device, device_id)
+    if device is None:
+        raise not_found("thiết bị", "device_not_found")
+    return device
+
+
+def revoke_device(session: Session, device_id: int) -> Device:
+    device = get_device(session, device_id)
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+    return device
+
+
+def device_read(device: Device) -> dict:
+    return {
+        "id": device.id, "kind": device.kind, "name": device.name, "centre_id": device.centre_id,
+        "counter_id": device.counter_id, "settings": device.settings or {}, "revoked": device.revoked_at is not None,
+        "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
+    }
+
+
+def raise_alert(session: Session, actor: Principal, alert: schemas.DeviceAlert) -> None:
+    """A device reports a fault staff must see (printer out of paper …) on the event stream."""
+    device = actor.device
+    record_event(session, device.centre_id, "device.alert", {
+        "device_id": device.id, "kind": device.kind, "name": device.name, "counter_id": device.counter_id,
+        "code": alert.code, "message": alert.message, "cleared": alert.cleared,
+    })

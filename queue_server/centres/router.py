@@ -1,0 +1,140 @@
+"""Administration of centres, agencies, services and counters; counter state changes."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, status
+
+from ..deps import Admin, AnyCaller, CounterActor, DbSession, Staff
+from ..db import settings_of
+from ..tickets.service import centre_snapshot, ticket_view, waiting_list
+from . import schemas, service
+
+router = APIRouter()
+ERRORS = {401: {"description": "no valid token"}, 403: {"description": "not allowed"}, 404: {"description": "not found"},
+          409: {"description": "conflict"}, 422: {"description": "invalid input"}}
+
+
+# centres
+@router.post("/centres", response_model=schemas.CentreRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS)
+def create_centre(data: schemas.CentreCreate, session: DbSession, _: Admin):
+    return service.create_centre(session, data)
+
+
+@router.get("/centres", response_model=list[schemas.CentreRead], tags=["admin"], responses=ERRORS)
+def list_centres(session: DbSession, actor: AnyCaller):
+    return service.list_centres(session, actor)
+
+
+@router.get("/centres/{centre_id}", response_model=schemas.CentreRead, tags=["admin"], responses=ERRORS)
+def get_centre(centre_id: int, session: DbSession, actor: AnyCaller):
+    service.ensure_centre_visible(actor, centre_id)
+    return service.get_centre(session, centre_id)
+
+
+@router.patch("/centres/{centre_id}", response_model=schemas.CentreRead, tags=["admin"], responses=ERRORS)
+def update_centre(centre_id: int, data: schemas.CentreUpdate, session: DbSession, _: Admin):
+    return service.update_centre(session, centre_id, data)
+
+
+@router.get("/centres/{centre_id}/snapshot", tags=["realtime"], responses=ERRORS,
+            summary="The state the WebSocket snapshot carries: services, counters, recent calls")
+def snapshot(centre_id: int, session: DbSession, actor: AnyCaller):
+    service.ensure_centre_visible(actor, centre_id)
+    service.get_centre(session, centre_id)
+    return centre_snapshot(session, centre_id)
+
+
+# agencies
+@router.post("/agencies", response_model=schemas.AgencyRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS)
+def create_agency(data: schemas.AgencyCreate, session: DbSession, _: Admin):
+    return service.create_agency(session, data)
+
+
+@router.get("/agencies", response_model=list[schemas.AgencyRead], tags=["admin"], responses=ERRORS)
+def list_agencies(session: DbSession, actor: Staff, centre_id: int | None = None):
+    return service.list_agencies(session, actor, centre_id)
+
+
+@router.patch("/agencies/{agency_id}", response_model=schemas.AgencyRead, tags=["admin"], responses=ERRORS)
+def update_agency(agency_id: int, data: schemas.AgencyUpdate, session: DbSession, _: Admin):
+    return service.update_agency(session, agency_id, data)
+
+
+# services (queues)
+@router.post("/services", response_model=schemas.ServiceRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS)
+def create_service(data: schemas.ServiceCreate, session: DbSession, _: Admin):
+    created = service.create_service(session, data)
+    return service.service_views(session, [created], settings_of(session).default_service_s)[0]
+
+
+@router.get("/services", response_model=list[schemas.ServiceRead], tags=["queues"], responses=ERRORS,
+            summary="Services with their waiting count, estimated wait and whether they issue now")
+def list_services(session: DbSession, actor: AnyCaller, centre_id: int | None = Query(None, description="default: the caller's centre")):
+    centre_id = centre_id or actor.centre_id
+    if centre_id is None:
+        return []
+    service.ensure_centre_visible(actor, centre_id)
+    return service.service_views(session, service.list_services(session, centre_id), settings_of(session).default_service_s)
+
+
+@router.get("/services/{service_id}", response_model=schemas.ServiceRead, tags=["queues"], responses=ERRORS)
+def get_service(service_id: int, session: DbSession, actor: AnyCaller):
+    svc = service.get_service(session, service_id)
+    service.ensure_centre_visible(actor, svc.centre_id)
+    return service.service_views(session, [svc], settings_of(session).default_service_s)[0]
+
+
+@router.patch("/services/{service_id}", response_model=schemas.ServiceRead, tags=["admin"], responses=ERRORS)
+def update_service(service_id: int, data: schemas.ServiceUpdate, session: DbSession, _: Admin):
+    svc = service.update_service(session, service_id, data)
+    return service.service_views(session, [svc], settings_of(session).default_service_s)[0]
+
+
+# counters
+@router.post("/counters", response_model=schemas.CounterRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS)
+def create_counter(data: schemas.CounterCreate, session: DbSession, _: Admin):
+    return service.counter_view(session, service.create_counter(session, data))
+
+
+@router.get("/counters", response_model=list[schemas.CounterRead], tags=["queues"], responses=ERRORS)
+def list_counters(session: DbSession, actor: AnyCaller, centre_id: int | None = None):
+    centre_id = centre_id or actor.centre_id
+    if centre_id is None:
+        return []
+    service.ensure_centre_visible(actor, centre_id)
+    return [service.counter_view(session, c) for c in service.list_counters(session, centre_id)]
+
+
+@router.get("/counters/{counter_id}", response_model=schemas.CounterRead, tags=["queues"], responses=ERRORS)
+def get_counter(counter_id: int, session: DbSession, actor: AnyCaller):
+    counter = service.get_counter(session, counter_id)
+    service.ensure_centre_visible(actor, counter.centre_id)
+    return service.counter_view(session, counter)
+
+
+@router.patch("/counters/{counter_id}", response_model=schemas.CounterRead, tags=["admin"], responses=ERRORS)
+def update_counter(counter_id: int, data: schemas.CounterUpdate, session: DbSession, _: Admin):
+    return service.counter_view(session, service.update_counter(session, counter_id, data))
+
+
+@router.get("/counters/{counter_id}/queue", tags=["queues"], responses=ERRORS, summary="Waiting tickets for the services this counter serves")
+def counter_queue(counter_id: int, session: DbSession, actor: Staff):
+    counter = service.get_counter(session, counter_id)
+    service.ensure_centre_visible(actor, counter.centre_id)
+    tickets = waiting_list(session, [link.service_id for link in counter.services])
+    return [ticket_view(session, t) for t in tickets]
+
+
+def _state_route(state: str, summary: str):
+    def handler(counter_id: int, session: DbSession, actor: CounterActor):
+        return service.counter_view(session, service.set_counter_state(session, actor, counter_id, state))
+
+    handler.__name__ = f"{state}_counter"
+    router.add_api_route(
+        f"/counters/{{counter_id}}/{'open' if state == 'open' else 'pause' if state == 'paused' else 'close'}",
+        handler, methods=["POST"], response_model=schemas.CounterRead, tags=["queues"], responses=ERRORS, summary=summary,
+    )
+
+
+_state_route("open", "Open the counter (a clerk signs in and takes it)")
+_state_route("paused", "Pause the counter (boards show Tạm dừng)")
+_state_route("closed", "Close the counter (the officer signs out)")

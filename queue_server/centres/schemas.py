@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+AGENCY_ID_RE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$")
+
+
+class CentreCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200, examples=["Trung tâm Phục vụ Hành chính công tỉnh Bình Dương"])
+    short_name: str | None = Field(None, max_length=80)
+    address: str | None = Field(None, max_length=300)
+    phone: str | None = Field(None, max_length=40)
+    notice: str | None = Field(None, max_length=2000)
+    target_wait_s: int = Field(1200, ge=60, le=86400)
+
+
+class CentreUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    short_name: str | None = Field(None, max_length=80)
+    address: str | None = Field(None, max_length=300)
+    phone: str | None = Field(None, max_length=40)
+    notice: str | None = Field(None, max_length=2000)
+    target_wait_s: int | None = Field(None, ge=60, le=86400)
+
+
+class CentreRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    short_name: str | None
+    address: str | None
+    phone: str | None
+    notice: str | None
+    target_wait_s: int
+
+
+class AgencyCreate(BaseModel):
+    centre_id: int
+    identifier: str = Field(examples=["000.00.14.H12"], description="13-character agency identifier V1V2V3.Z1Z2.Y1Y2.MX1X2")
+    name: str = Field(min_length=1, max_length=200, examples=["Sở Tư pháp"])
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=120)
+
+    @field_validator("identifier")
+    @classmethod
+    def _identifier(cls, v: str) -> str:
+        v = v.strip().upper()
+        if not AGENCY_ID_RE.match(v):
+            raise ValueError("mã định danh cơ quan phải có dạng V1V2V3.Z1Z2.Y1Y2.MX1X2 (13 ký tự), ví dụ 000.00.14.H12")
+        return v
+
+
+class AgencyUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=120)
+
+
+class AgencyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    centre_id: int
+    identifier: str
+    name: str
+    phone: str | None
+    email: str | None
+
+
+class HoursIn(BaseModel):
+    weekday: int = Field(ge=0, le=6, description="0 = Thứ Hai … 6 = Chủ Nhật")
+    start: time
+    end: time
+    effective_from: date = date(2000, 1, 1)
+
+    @field_validator("end")
+    @classmethod
+    def _order(cls, v, info):
+        start = info.data.get("start")
+        if start is not None and v <= start:
+            raise ValueError("giờ kết thúc phải sau giờ bắt đầu")
+        return v
+
+
+class HoursRead(HoursIn):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ServiceCreate(BaseModel):
+    centre_id: int
+    code: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.-]+$", examples=["HOTICH"])
+    name: str = Field(min_length=1, max_length=200, examples=["Hộ tịch"])
+    name_en: str | None = Field(None, max_length=200, examples=["Civil status"])
+    agency_id: int | None = None
+    prefix: str = Field("", max_length=4, pattern=r"^[A-Z]*$", examples=["A"])
+    number_start: int = Field(1, ge=0, le=99999)
+    number_end: int = Field(999, ge=1, le=99999)
+    daily_cap: int | None = Field(None, ge=1, le=99999)
+    allow_priority: bool = True
+    accepting: bool = True
+    default_service_s: int | None = Field(None, ge=10, le=36000)
+    max_wait_alert_s: int | None = Field(None, ge=60)
+    sort_order: int = 0
+    hours: list[HoursIn] = Field(default_factory=list, description="Empty: issuing at any time")
+
+    @field_validator("number_end")
+    @classmethod
+    def _range(cls, v, info):
+        start = info.data.get("number_start")
+        if start is not None and v < start:
+            raise ValueError("number_end phải lớn hơn hoặc bằng number_start")
+        return v
+
+
+class ServiceUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    name_en: str | None = Field(None, max_length=200)
+    agency_id: int | None = None
+    prefix: str | None = Field(None, max_length=4, pattern=r"^[A-Z]*$")
+    number_start: int | None = Field(None, ge=0, le=99999)
+    number_end: int | None = Field(None, ge=1, le=99999)
+    daily_cap: int | None = Field(None, ge=1, le=99999)
+    allow_priority: bool | None = None
+    accepting: bool | None = None
+    default_service_s: int | None = Field(None, ge=10, le=36000)
+    max_wait_alert_s: int | None = Field(None, ge=60)
+    sort_order: int | None = None
+    hours: list[HoursIn] | None = None
+
+
+class ServiceRead(BaseModel):
+    id: int
+    centre_id: int
+    agency_id: int | None
+    code: str
+    name: str
+    name_en: str | None
+    prefix: str
+    number_start: int
+    number_end: int
+    daily_cap: int | None
+    allow_priority: bool
+    accepting: bool
+    sort_order: int
+    hours: list[HoursRead]
+    waiting: int = Field(description="tickets waiting now")
+    estimated_wait_s: int = Field(description="estimated wait for a ticket taken now")
+    open_now: bool = Field(description="issuing tickets right now")
+    closed_reason: str | None = Field(None, description="Vietnamese reason when not issuing")
+    reopens_at: str | None = Field(None, description="ISO time when issuing resumes, if known")
+
+
+class CounterServiceIn(BaseModel):
+    service_id: int
+    weight: float = Field(1.0, gt=0, le=100)
+
+
+class CounterCreate(BaseModel):
+    centre_id: int
+    number: int = Field(ge=1, le=9999)
+    name: str | None = Field(None, max_length=200)
+    service_ids: list[int] = Field(default_factory=list)
+    weights: dict[int, float] | None = Field(None, description="optional weight per service id (default 1)")
+
+
+class CounterUpdate(BaseModel):
+    name: str | None = Field(None, max_length=200)
+    service_ids: list[int] | None = None
+    weights: dict[int, float] | None = None
+
+
+class OfficerBrief(BaseModel):
+    id: int
+    full_name: str
+    title: str | None = None
+    photo_url: str | None = None
+
+
+class CounterRead(BaseModel):
+    id: int
+    centre_id: int
+    number: int
+    name: str | None
+    state: str
+    state_changed_at: str
+    officer: OfficerBrief | None
+    services: list[CounterServiceIn]
+    current_ticket: dict | None = None

@@ -1,0 +1,317 @@
+"""Centres, agencies, services and counters: administration and the views devices show."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..auth.models import User
+from ..auth.principal import Principal
+from ..errors import DomainError, forbidden, not_found
+from ..realtime.service import record_event, sequence_name
+from ..db import next_value
+from ..timeutil import local_day, utcnow
+from ..tickets.models import ACTIVE_STATES, Ticket
+from ..tickets.queue import estimate_wait_s, waiting_counts
+from . import schemas
+from .hours import issuing_state
+from .models import Agency, Centre, Counter, CounterService, Service, ServiceHours
+
+# -- access helpers -------------------------------------------------------------------------
+
+
+def ensure_centre_visible(actor: Principal, centre_id: int) -> None:
+    if not actor.can_see_centre(centre_id):
+        raise forbidden("Bạn không có quyền với trung tâm này.")
+
+
+def get_centre(session: Session, centre_id: int) -> Centre:
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        raise not_found("trung tâm", "centre_not_found")
+    return centre
+
+
+def get_service(session: Session, service_id: int) -> Service:
+    service = session.get(Service, service_id)
+    if service is None:
+        raise not_found("dịch vụ", "service_not_found")
+    return service
+
+
+def get_counter(session: Session, counter_id: int) -> Counter:
+    counter = session.get(Counter, counter_id)
+    if counter is None:
+        raise not_found("quầy", "counter_not_found")
+    return counter
+
+
+def get_agency(session: Session, agency_id: int) -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise not_found("cơ quan", "agency_not_found")
+    return agency
+
+
+# -- centres --------------------------------------------------------------------------------
+
+
+def create_centre(session: Session, data: schemas.CentreCreate) -> Centre:
+    centre = Centre(**data.model_dump())
+    session.add(centre)
+    session.flush()
+    next_value(session, sequence_name(centre.id), start=0)  # the event sequence row exists from the start
+    return centre
+
+
+def list_centres(session: Session, actor: Principal) -> list[Centre]:
+    rows = session.execute(select(Centre).order_by(Centre.id)).scalars()
+    return [c for c in rows if actor.can_see_centre(c.id)]
+
+
+def update_centre(session: Session, centre_id: int, data: schemas.CentreUpdate) -> Centre:
+    centre = get_centre(session, centre_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        setattr(centre, key, value)
+    if "notice" in changes:
+        record_event(session, centre.id, "notice.updated", {"notice": centre.notice})
+    return centre
+
+
+# -- agencies -------------------------------------------------------------------------------
+
+
+def create_agency(session: Session, data: schemas.AgencyCreate) -> Agency:
+    get_centre(session, data.centre_id)
+    agency = Agency(**data.model_dump())
+    session.add(agency)
+    session.flush()
+    return agency
+
+
+def list_agencies(session: Session, actor: Principal, centre_id: int | None = None) -> list[Agency]:
+    stmt = select(Agency).order_by(Agency.id)
+    if centre_id is not None:
+        stmt = stmt.where(Agency.centre_id == centre_id)
+    scope = actor.agency_scope()
+    return [a for a in session.execute(stmt).scalars() if actor.can_see_centre(a.centre_id) and (scope is None or a.id in scope)]
+
+
+def update_agency(session: Session, agency_id: int, data: schemas.AgencyUpdate) -> Agency:
+    agency = get_agency(session, agency_id)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        setattr(agency, key, value)
+    return agency
+
+
+# -- services -------------------------------------------------------------------------------
+
+
+def _check_agency(session: Session, centre_id: int, agency_id: int | None) -> None:
+    if agency_id is not None and get_agency(session, agency_id).centre_id != centre_id:
+        raise DomainError("agency_not_in_centre", "Cơ quan không thuộc trung tâm này.", 422)
+
+
+def create_service(session: Session, data: schemas.ServiceCreate) -> Service:
+    get_centre(session, data.centre_id)
+    _check_agency(session, data.centre_id, data.agency_id)
+    fields = data.model_dump(exclude={"hours"})
+    service = Service(**fields, hours=[ServiceHours(**h.model_dump()) for h in data.hours])
+    session.add(service)
+    session.flush()
+    return service
+
+
+def update_service(session: Session, service_id: int, data: schemas.ServiceUpdate) -> Service:
+    service = get_service(session, service_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"hours"})
+    if "agency_id" in changes:
+        _check_agency(session, service.centre_id, changes["agency_id"])
+    for key, value in changes.items():
+        setattr(service, key, value)
+    if service.number_end < service.number_start:
+        raise DomainError("invalid_range", "Dải số không hợp lệ: số cuối nhỏ hơn số đầu.", 422)
+    if data.hours is not None:
+        service.hours = [ServiceHours(**h.model_dump()) for h in data.hours]
+    session.flush()
+    publish_queue(session, service.centre_id, [service.id])
+    return service
+
+
+def list_services(session: Session, centre_id: int) -> list[Service]:
+    return list(
+        session.execute(select(Service).where(Service.centre_id == centre_id).order_by(Service.sort_order, Service.id)).scalars()
+    )
+
+
+def service_views(session: Session, services: list[Service], default_s: int) -> list[dict]:
+    now = utcnow()
+    counts = waiting_counts(session, [s.id for s in services])
+    views = []
+    for s in services:
+        state = issuing_state(s, now)
+        waiting = counts.get(s.id, 0)
+        views.append(
+            {
+                "id": s.id,
+                "centre_id": s.centre_id,
+                "agency_id": s.agency_id,
+                "code": s.code,
+                "name": s.name,
+                "name_en": s.name_en,
+                "prefix": s.prefix,
+                "number_start": s.number_start,
+                "number_end": s.number_end,
+                "daily_cap": s.daily_cap,
+                "allow_priority": s.allow_priority,
+                "accepting": s.accepting,
+                "sort_order": s.sort_order,
+                "hours": [
+                    {"weekday": h.weekday, "start": h.start, "end": h.end, "effective_from": h.effective_from} for h in s.hours
+                ],
+                "waiting": waiting,
+                "estimated_wait_s": estimate_wait_s(session, s, waiting + 1, local_day(now), default_s),
+                "open_now": state.open,
+                "closed_reason": state.reason,
+                "reopens_at": state.reopens_at.isoformat() if state.reopens_at else None,
+            }
+        )
+    return views
+
+
+def publish_queue(session: Session, centre_id: int, service_ids: list[int], default_s: int = 300) -> None:
+    """Record queue.updated for the services whose waiting figures may have changed."""
+    services = [get_service(session, sid) for sid in sorted(set(service_ids))]
+    session.flush()
+    views = service_views(session, services, default_s)
+    record_event(
+        session,
+        centre_id,
+        "queue.updated",
+        {"services": [{k: v[k] for k in ("id", "waiting", "estimated_wait_s", "open_now", "closed_reason")} for v in views]},
+    )
+
+
+# -- counters -------------------------------------------------------------------------------
+
+
+def _set_counter_services(session: Session, counter: Counter, service_ids: list[int], weights: dict[int, float] | None) -> None:
+    links = []
+    for order, sid in enumerate(dict.fromkeys(service_ids)):
+        if get_service(session, sid).centre_id != counter.centre_id:
+            raise DomainError("service_not_in_centre", "Dịch vụ không thuộc trung tâm của quầy.", 422)
+        links.append(CounterService(service_id=sid, order=order, weight=(weights or {}).get(sid, 1.0)))
+    counter.services = links
+
+
+def create_counter(session: Session, data: schemas.CounterCreate) -> Counter:
+    get_centre(session, data.centre_id)
+    counter = Counter(centre_id=data.centre_id, number=data.number, name=data.name, state="closed")
+    session.add(counter)
+    _set_counter_services(session, counter, data.service_ids, data.weights)
+    session.flush()
+    return counter
+
+
+def update_counter(session: Session, counter_id: int, data: schemas.CounterUpdate) -> Counter:
+    counter = get_counter(session, counter_id)
+    if data.name is not None:
+        counter.name = data.name
+    if data.service_ids is not None:
+        _set_counter_services(session, counter, data.service_ids, data.weights)
+    session.flush()
+    publish_counter(session, counter)
+    return counter
+
+
+def list_counters(session: Session, centre_id: int) -> list[Counter]:
+    return list(session.execute(select(Counter).where(Counter.centre_id == centre_id).order_by(Counter.number)).scalars())
+
+
+def current_ticket(session: Session, counter: Counter) -> Ticket | None:
+    return session.execute(
+        select(Ticket).where(Ticket.counter_id == counter.id, Ticket.state.in_(ACTIVE_STATES)).order_by(Ticket.called_at.desc())
+    ).scalars().first()
+
+
+def officer_brief(user: User | None) -> dict | None:
+    if user is None:
+        return None
+    return {"id": user.id, "full_name": user.full_name, "title": user.title, "photo_url": user.photo_url}
+
+
+def ticket_brief(ticket: Ticket | None, counter_number: int | None = None) -> dict | None:
+    """What boards and devices may see of a ticket: no personal data."""
+    if ticket is None:
+        return None
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "display_number": ticket.display_number,
+        "service_id": ticket.service_id,
+        "state": ticket.state,
+        "priority": ticket.priority,
+        "counter_id": ticket.counter_id,
+        "counter_number": counter_number,
+        "issued_at": ticket.issued_at.isoformat(),
+        "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+        "recall_count": ticket.recall_count,
+    }
+
+
+def counter_view(session: Session, counter: Counter) -> dict:
+    officer = session.get(User, counter.officer_id) if counter.officer_id else None
+    return {
+        "id": counter.id,
+        "centre_id": counter.centre_id,
+        "number": counter.number,
+        "name": counter.name,
+        "state": counter.state,
+        "state_changed_at": counter.state_changed_at.isoformat(),
+        "officer": officer_brief(officer),
+        "services": [{"service_id": link.service_id, "weight": link.weight} for link in counter.services],
+        "current_ticket": ticket_brief(current_ticket(session, counter), counter.number),
+    }
+
+
+def publish_counter(session: Session, counter: Counter) -> None:
+    session.flush()
+    record_event(session, counter.centre_id, "counter.updated", counter_view(session, counter))
+
+
+def ensure_acts_for_counter(actor: Principal, counter: Counter) -> None:
+    """Admins act for any counter; a clerk only where on duty; a console only for its own counter."""
+    if actor.is_admin:
+        return
+    if actor.role == "clerk" and actor.user is not None and counter.officer_id == actor.user.id:
+        return
+    if actor.role == "console" and actor.device is not None and actor.device.counter_id == counter.id:
+        return
+    raise forbidden("Bạn không trực tại quầy này.")
+
+
+def set_counter_state(session: Session, actor: Principal, counter_id: int, state: str) -> Counter:
+    """open (the clerk signs in and takes the counter), pause, or close (the officer signs out)."""
+    counter = get_counter(session, counter_id)
+    ensure_centre_visible(actor, counter.centre_id)
+    if state == "open":
+        if actor.role == "clerk":
+            if counter.officer_id not in (None, actor.user.id) and counter.state != "closed":
+                raise DomainError("counter_taken", "Quầy đang do cán bộ khác trực.", 409)
+            counter.officer_id = actor.user.id
+        else:
+            ensure_acts_for_counter(actor, counter)
+    else:
+        ensure_acts_for_counter(actor, counter)
+        if state == "closed" and current_ticket(session, counter) is not None:
+            raise DomainError(
+                "counter_busy", "Quầy đang phục vụ một số thứ tự; hãy hoàn thành hoặc chuyển trước khi đóng quầy.", 409
+            )
+    if counter.state != state:
+        counter.state = state
+        counter.state_changed_at = utcnow()
+    if state == "closed":
+        counter.officer_id = None
+    publish_counter(session, counter)
+    publish_queue(session, counter.centre_id, [link.service_id for link in counter.services])
+    return counter

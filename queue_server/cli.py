@@ -1,0 +1,211 @@
+"""`motcua-server`: run, demo, db upgrade, admin … (areas add their own subcommands)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+
+from .config import Settings
+
+EXTRA_COMMANDS = ["queue_server.procedures.cli", "queue_server.dossiers.cli"]
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _db(settings: Settings):
+    from .db import Database
+    from .migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    return Database(settings.effective_database_url)
+
+
+def cmd_db_upgrade(args) -> int:
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    from .migrate import upgrade
+
+    upgrade(settings.effective_database_url)
+    print(f"database up to date: {_safe_url(settings.effective_database_url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    import uvicorn
+
+    settings.check_secret()
+    os.environ["MOTCUA_DEMO"] = "true" if settings.demo else os.environ.get("MOTCUA_DEMO", "false")
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    # Links printed on tickets and receipts point here unless the site sets its public address.
+    os.environ.setdefault("MOTCUA_PUBLIC_BASE_URL", base)
+    print(
+        "\nMotcua QMS đang chạy / is running:\n"
+        f"  Kiosk web preview & API docs: {base}/docs\n"
+        f"  Hall board:       {base}/displays/hall\n"
+        f"  Counter board:    {base}/displays/counter/1\n"
+        f"  Clerk console:    {base}/console\n"
+        f"  Manager dashboard:{base}/dashboard\n"
+        f"  Reports:          {base}/reports\n",
+        flush=True,
+    )
+    uvicorn.run("queue_server.main:app", host=host, port=port, workers=workers, factory=False,
+                log_level="info", proxy_headers=True, ws="websockets")
+    return 0
+
+
+def cmd_run(args) -> int:
+    settings = _settings()
+    _db(settings).dispose()
+    return _serve(settings, args.host, args.port, args.workers)
+
+
+def cmd_demo(args) -> int:
+    os.environ.setdefault("MOTCUA_DEMO", "true")
+    settings = _settings()
+    db = _db(settings)
+    from .demo import seed_demo
+
+    info = seed_demo(db)
+    db.dispose()
+    print(f"Demo centre #{info['centre_id']} ready. Staff logins (password: {info['password']}): {', '.join(info['users'])}")
+    print("Device tokens:")
+    for name, token in info["tokens"].items():
+        print(f"  {name:24s} {token}")
+    if args.seed_only:
+        return 0
+    return _serve(settings, args.host, args.port, args.workers)
+
+
+def cmd_create_user(args) -> int:
+    from .auth.schemas import UserCreate
+    from .auth.service import create_user
+    from .centres.models import Agency
+    from sqlalchemy import select
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if not password:
+        print("error: give the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    db = _db(_settings())
+    try:
+        with db.unit_of_work() as s:
+            agency_ids = []
+            for ident in args.agency or []:
+                agency = s.execute(select(Agency).where(Agency.identifier == ident)).scalars().first()
+                if agency is None:
+                    print(f"error: no agency with identifier {ident}", file=sys.stderr)
+                    return 2
+                agency_ids.append(agency.id)
+            user = create_user(s, UserCreate(username=args.name, full_name=args.full_name or args.name, role=args.role,
+                                             centre_id=args.centre, agency_ids=agency_ids, password=password))
+            print(f"created user #{user.id} {user.username} ({user.role})")
+    except Exception as exc:  # a clear one-line error for installers
+        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_create_device(args) -> int:
+    from .auth.schemas import DeviceCreate
+    from .auth.service import create_device
+
+    db = _db(_settings())
+    try:
+        with db.unit_of_work() as s:
+            device, token = create_device(s, DeviceCreate(kind=args.kind, centre_id=args.centre, counter_id=args.counter, name=args.name))
+            print(f"device #{device.id} ({device.kind}) token: {token}")
+    except Exception as exc:
+        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_revoke_device(args) -> int:
+    from .auth.service import revoke_device
+
+    db = _db(_settings())
+    try:
+        with db.unit_of_work() as s:
+            device = revoke_device(s, args.id)
+            print(f"device #{device.id} revoked")
+    except Exception as exc:
+        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="motcua-server", description="Motcua QMS queue server")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def serve_args(p):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--workers", type=int, default=1)
+
+    p = sub.add_parser("run", help="run the server")
+    serve_args(p)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("demo", help="seed the demo centre (idempotent), then run")
+    serve_args(p)
+    p.add_argument("--seed-only", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    p = db.add_parser("upgrade", help="apply migrations")
+    p.set_defaults(func=cmd_db_upgrade)
+
+    admin = sub.add_parser("admin", help="administration").add_subparsers(dest="admin_command", required=True)
+    p = admin.add_parser("create-user")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=["admin", "manager", "clerk"])
+    p.add_argument("--password-stdin", action="store_true")
+    p.add_argument("--agency", action="append", help="agency identifier (repeatable), for managers")
+    p.add_argument("--centre", type=int)
+    p.add_argument("--full-name")
+    p.set_defaults(func=cmd_create_user)
+    p = admin.add_parser("create-device")
+    p.add_argument("--kind", required=True, choices=["kiosk", "display", "tablet", "console"])
+    p.add_argument("--centre", type=int, required=True)
+    p.add_argument("--counter", type=int)
+    p.add_argument("--name")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_create_device)
+    p = admin.add_parser("revoke-device")
+    p.add_argument("id", type=int)
+    p.set_defaults(func=cmd_revoke_device)
+
+    for module in EXTRA_COMMANDS:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
+            importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

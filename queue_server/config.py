@@ -1,0 +1,96 @@
+"""Settings, read once at start-up from MOTCUA_* environment variables and an optional file."""
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-demo-only"
+
+DEFAULT_PRIORITY_CLASSES: dict[str, str] = {
+    "elderly": "Người cao tuổi",
+    "disabled": "Người khuyết tật",
+    "pregnant": "Phụ nữ mang thai",
+    "infant": "Người đưa theo trẻ nhỏ",
+    "veteran": "Người có công với cách mạng",
+}
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """Values from the JSON file named by MOTCUA_SETTINGS_FILE (environment variables win)."""
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - required by the ABC
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get("MOTCUA_SETTINGS_FILE")
+        if not path:
+            return {}
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: the settings file must hold a JSON object")
+        return data
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOTCUA_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None  # default: sqlite in data_dir
+    redis_url: str | None = None  # fan-out between workers; None = in-process or DB tail
+    secret_key: str = DEFAULT_SECRET
+    demo: bool = False
+    timezone: str = "Asia/Ho_Chi_Minh"
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    access_token_minutes: int = 12 * 60
+    max_body_bytes: int = 1_000_000
+    max_recalls: int = 3
+    requeue_places_back: int = 3
+    default_service_s: int = 300
+    ws_heartbeat_s: float = 15.0
+    ws_replay_limit: int = 2000
+    db_tail_interval_s: float = 0.2
+    priority_classes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY_CLASSES))
+    dossier_code_layout: str = "bp"  # "bp" (TT 01/2018, 25 chars) or "ag" (22 chars)
+    lookup_rate_limit_per_minute: int = 10
+    sync_hmac_secret: str | None = None
+    sync_watch_dir: Path | None = None
+    rating_window_s: int = 600
+    holiday_override_files: list[Path] = Field(default_factory=list)
+    announcement_template: str = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return (init_settings, env_settings, _FileSource(settings_cls), file_secret_settings)
+
+    @field_validator("dossier_code_layout")
+    @classmethod
+    def _layout(cls, v: str) -> str:
+        if v not in ("bp", "ag"):
+            raise ValueError("dossier_code_layout must be 'bp' or 'ag'")
+        return v
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'motcua.sqlite3').resolve()}"
+
+    def check_secret(self) -> None:
+        """Refuse the well-known default secret outside demo mode."""
+        if not self.demo and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 16):
+            raise RuntimeError(
+                "MOTCUA_SECRET_KEY is the demo default or too short (< 16 chars); "
+                "set a real secret, or run `motcua-server demo`."
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,168 @@
+"""Engine, sessions and the shared declarative base.
+
+SQLite is the embedded default (WAL, busy timeout, BEGIN IMMEDIATE so that writers queue
+instead of failing with "database is locked" halfway through a transaction); PostgreSQL by URL.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Iterator
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, create_engine, event, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from .timeutil import aware
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes on both databases (SQLite stores naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use timeutil.utcnow()")
+        if dialect.name == "postgresql":
+            return value
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return aware(value)
+
+
+JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSONType, list: JSONType}
+
+
+class Sequence(Base):
+    """Named counters that must never repeat (ticket numbers, dossier day sequences, event seqs)."""
+
+    __tablename__ = "sequences"
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), nullable=False)
+
+
+def next_value(session: Session, name: str, start: int = 1) -> int:
+    """Take the next value of a named counter inside the caller's transaction.
+
+    One upsert statement: the row lock it takes (PostgreSQL) or the write lock (SQLite)
+    is held until commit, so concurrent callers queue and never see the same value; a
+    rolled-back caller gives its value back.
+    """
+    dialect = session.get_bind().dialect.name
+    ins = (postgresql if dialect == "postgresql" else sqlite).insert(Sequence)
+    stmt = (
+        ins.values(name=name, value=start)
+        .on_conflict_do_update(index_elements=[Sequence.name], set_={"value": Sequence.value + 1})
+        .returning(Sequence.value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def current_value(session: Session, name: str) -> int:
+    return int(session.execute(select(Sequence.value).where(Sequence.name == name)).scalar() or 0)
+
+
+def lock_rows(session: Session, stmt):
+    """SELECT ... FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.execute(stmt)
+
+
+def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):
+            # Let SQLAlchemy's begin event control transactions (pysqlite's own is broken for this).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+
+class Database:
+    """The engines and session factories of one process (built at start-up, never at import)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url, immediate=True)
+        # Readers (WebSocket replay, snapshots) never need SQLite's write lock.
+        self.read_engine = make_engine(url, immediate=False) if url.startswith("sqlite") else self.engine
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_session_factory = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A transaction for jobs and commands: commit on success, roll back on error."""
+        with self.session_factory() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.read_session_factory() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+
+def ping(session: Session) -> None:
+    session.execute(text("SELECT 1"))
+
+
+def settings_of(session: Session):
+    """The process settings, attached to every session at start-up (see app.create_app)."""
+    settings = session.info.get("settings")
+    if settings is None:
+        from .config import Settings
+
+        settings = Settings()
+    return settings

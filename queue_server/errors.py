@@ -1,0 +1,100 @@
+"""The one error type and its JSON rendering: {"error": {"code", "message"}}."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """An expected failure with a stable code, a Vietnamese message and an HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400, **extra):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.extra = extra
+
+
+def not_found(what: str, code: str | None = None) -> DomainError:
+    return DomainError(code or "not_found", f"Không tìm thấy {what}.", 404)
+
+
+def forbidden(message: str = "Bạn không có quyền thực hiện thao tác này.") -> DomainError:
+    return DomainError("forbidden", message, 403)
+
+
+# Constraint names (see db.NAMING) mapped to meaningful codes, so a race that reaches the
+# database's last line of defence still answers 409 with a clear message, never 500.
+CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
+    "uq_tickets_service_day_number": ("ticket_number_taken", "Số thứ tự đã được cấp, vui lòng thử lại."),
+    "uq_tickets_client_request_id": ("duplicate_request", "Yêu cầu đã được xử lý."),
+    "uq_counters_centre_id_number": ("counter_exists", "Số quầy đã tồn tại trong trung tâm."),
+    "uq_services_centre_id_code": ("service_exists", "Mã dịch vụ đã tồn tại trong trung tâm."),
+    "uq_agencies_centre_id_identifier": ("agency_exists", "Mã định danh cơ quan đã tồn tại."),
+    "uq_users_username": ("user_exists", "Tên đăng nhập đã tồn tại."),
+}
+
+
+def _body(code: str, message: str, **extra) -> dict:
+    err = {"code": code, "message": message}
+    err.update(extra)
+    return {"error": err}
+
+
+def integrity_to_domain(exc: IntegrityError) -> DomainError:
+    text = str(exc.orig)
+    for name, (code, message) in CONSTRAINT_ERRORS.items():
+        if name in text:
+            return DomainError(code, message, 409)
+    return DomainError("conflict", "Dữ liệu bị trùng hoặc mâu thuẫn với dữ liệu đã có.", 409)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError):
+        return JSONResponse(_body(exc.code, exc.message, **exc.extra), status_code=exc.status)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError):
+        err = integrity_to_domain(exc)
+        return JSONResponse(_body(err.code, err.message), status_code=err.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(_body("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ."), status_code=400)
+        fields = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": e.get("msg", "")}
+            for e in errors
+        ]
+        return JSONResponse(
+            _body("invalid_input", "Dữ liệu gửi lên không hợp lệ.", fields=fields), status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        messages = {
+            401: ("unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ."),
+            403: ("forbidden", "Bạn không có quyền thực hiện thao tác này."),
+            404: ("not_found", "Không tìm thấy địa chỉ yêu cầu."),
+            405: ("method_not_allowed", "Phương thức không được hỗ trợ."),
+            413: ("body_too_large", "Nội dung gửi lên quá lớn."),
+        }
+        code, message = messages.get(exc.status_code, ("http_error", str(exc.detail)))
+        if isinstance(exc.detail, str) and exc.status_code not in messages:
+            message = exc.detail
+        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(_body("internal_error", "Lỗi hệ thống, vui lòng thử lại sau."), status_code=500)

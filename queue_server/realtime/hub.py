@@ -1,0 +1,176 @@
+"""Fan-out of committed events to the WebSocket clients of this worker.
+
+The event table is the truth. A commit wakes the hub with (centre, seq); the hub reads what it
+has not yet delivered from the database and hands it to every subscriber in order. With several
+workers, commits elsewhere arrive through Redis pub/sub; without Redis the hub tails the table.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+
+from starlette.concurrency import run_in_threadpool
+
+from ..db import Database
+from .service import events_after, last_seq, wire
+
+log = logging.getLogger(__name__)
+REDIS_CHANNEL = "motcua:events"
+
+
+@dataclass(eq=False)
+class Subscription:
+    centre_id: int
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=2000))
+    overflowed: bool = False
+
+
+class Hub:
+    def __init__(self, db: Database, *, redis_url: str | None = None, tail_interval_s: float = 0.2):
+        self.db = db
+        self.redis_url = redis_url
+        self.tail_interval_s = tail_interval_s
+        self._subs: dict[int, set[Subscription]] = {}
+        self._delivered: dict[int, int] = {}
+        self._wanted: dict[int, int] = {}
+        self._pumps: dict[int, asyncio.Task] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._redis = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        if self.redis_url:
+            import redis.asyncio as aioredis
+
+            self._redis = aioredis.from_url(self.redis_url)
+            self._tasks.append(asyncio.create_task(self._listen_redis()))
+        self._tasks.append(asyncio.create_task(self._tail()))
+
+    async def stop(self) -> None:
+        for t in self._tasks + list(self._pumps.values()):
+            t.cancel()
+        await asyncio.gather(*self._tasks, *self._pumps.values(), return_exceptions=True)
+        self._tasks.clear()
+        self._pumps.clear()
+        if self._redis is not None:
+            await self._redis.aclose()
+        for subs in self._subs.values():
+            for sub in subs:
+                sub.queue.put_nowait(None)
+
+    # -- producers -------------------------------------------------------------------------
+    def notify(self, centre_id: int, seq: int) -> None:
+        """Called after a commit, from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._wake, centre_id, seq)
+        if self._redis is not None:
+            asyncio.run_coroutine_threadsafe(self._publish(centre_id, seq), loop)
+
+    async def _publish(self, centre_id: int, seq: int) -> None:
+        try:
+            await self._redis.publish(REDIS_CHANNEL, json.dumps({"centre": centre_id, "seq": seq}))
+        except Exception:  # the tail still catches up
+            log.warning("redis publish failed; other workers will catch up by tailing")
+
+    async def _listen_redis(self) -> None:
+        while True:
+            try:
+                pubsub = self._redis.pubsub()
+                await pubsub.subscribe(REDIS_CHANNEL)
+                async for msg in pubsub.listen():
+                    if msg.get("type") == "message":
+                        body = json.loads(msg["data"])
+                        self._wake(int(body["centre"]), int(body["seq"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("redis subscription lost; retrying")
+                await asyncio.sleep(1)
+
+    async def _tail(self) -> None:
+        """Safety net and multi-worker fan-out without Redis: poll the latest seq per watched centre."""
+        while True:
+            await asyncio.sleep(self.tail_interval_s if not self._redis else 2.0)
+            centres = [c for c, subs in self._subs.items() if subs]
+            if not centres:
+                continue
+            try:
+                latest = await run_in_threadpool(self._latest, centres)
+            except Exception:
+                log.warning("event tail failed", exc_info=True)
+                continue
+            for c, seq in latest.items():
+                self._wake(c, seq)
+
+    def _latest(self, centres: list[int]) -> dict[int, int]:
+        with self.db.reading() as s:
+            return {c: last_seq(s, c) for c in centres}
+
+    # -- delivery --------------------------------------------------------------------------
+    def _wake(self, centre_id: int, seq: int) -> None:
+        if not self._subs.get(centre_id):
+            return
+        if seq <= self._delivered.get(centre_id, 0):
+            return
+        self._wanted[centre_id] = max(self._wanted.get(centre_id, 0), seq)
+        pump = self._pumps.get(centre_id)
+        if pump is None or pump.done():
+            self._pumps[centre_id] = asyncio.create_task(self._pump(centre_id))
+
+    async def _pump(self, centre_id: int) -> None:
+        while self._wanted.get(centre_id, 0) > self._delivered.get(centre_id, 0):
+            since = self._delivered.get(centre_id, 0)
+            try:
+                events = await run_in_threadpool(self._read, centre_id, since)
+            except Exception:
+                log.warning("reading events failed", exc_info=True)
+                await asyncio.sleep(0.2)
+                continue
+            if not events:
+                # Woken ahead of visibility (another worker's commit not yet seen): retry shortly.
+                await asyncio.sleep(0.02)
+                continue
+            for msg in events:
+                self._deliver(centre_id, msg)
+                self._delivered[centre_id] = msg["seq"]
+
+    def _read(self, centre_id: int, since: int) -> list[dict]:
+        with self.db.reading() as s:
+            return [wire(e) for e in events_after(s, centre_id, since, limit=1000)]
+
+    def _deliver(self, centre_id: int, msg: dict) -> None:
+        for sub in list(self._subs.get(centre_id, ())):
+            try:
+                sub.queue.put_nowait(msg)
+            except asyncio.QueueFull:
+                # A stuck client: cut it loose; it reconnects with `since` and replays.
+                sub.overflowed = True
+                self._subs[centre_id].discard(sub)
+                sub.queue.get_nowait()
+                sub.queue.put_nowait(None)
+
+    # -- consumers -------------------------------------------------------------------------
+    async def subscribe(self, centre_id: int) -> Subscription:
+        sub = Subscription(centre_id)
+        subs = self._subs.setdefault(centre_id, set())
+        if not subs:
+            # First watcher of this centre here: start from the current end of the log.
+            self._delivered[centre_id] = await run_in_threadpool(self._latest_one, centre_id)
+        subs.add(sub)
+        return sub
+
+    def _latest_one(self, centre_id: int) -> int:
+        with self.db.reading() as s:
+            return last_seq(s, centre_id)
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self._subs.get(sub.centre_id, set()).discard(sub)
+
+    def subscriber_count(self) -> int:
+        return sum(len(s) for s in self._subs.values())

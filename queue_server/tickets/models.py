@@ -1,0 +1,69 @@
+"""Queue tickets and their append-only history."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+from ..timeutil import utcnow
+
+# waiting → called → serving → done; or no_show / cancelled; a transferred ticket waits at its
+# new service or counter in state "transferred" until called there.
+WAITING_STATES = ("waiting", "transferred")
+ACTIVE_STATES = ("called", "serving")
+FINAL_STATES = ("done", "no_show", "cancelled")
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # The last line of defence behind the per-service day sequence.
+        UniqueConstraint("original_service_id", "service_day", "number", name="uq_tickets_service_day_number"),
+        UniqueConstraint("client_request_id", name="uq_tickets_client_request_id"),
+        Index("ix_tickets_queue", "centre_id", "state", "service_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    original_service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_day: Mapped[date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)
+    display_number: Mapped[str] = mapped_column(String(12))
+    priority: Mapped[str | None] = mapped_column(String(20))
+    priority_rank: Mapped[int] = mapped_column(Integer, default=0)  # served ahead when higher
+    source: Mapped[str] = mapped_column(String(20), default="kiosk")
+    procedure_code: Mapped[str | None] = mapped_column(String(40))
+    citizen_id: Mapped[str | None] = mapped_column(String(20))  # personal data: never logged
+    client_request_id: Mapped[str | None] = mapped_column(String(64))
+    public_token: Mapped[str] = mapped_column(String(40), unique=True)
+    state: Mapped[str] = mapped_column(String(12), default="waiting")
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))  # where it is called/served
+    target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))  # transferred to a counter
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queue_key: Mapped[datetime] = mapped_column(default=utcnow)  # order in the queue (issue time, or later after a re-queue)
+    called_at: Mapped[datetime | None] = mapped_column()
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0)
+    dossier_code: Mapped[str | None] = mapped_column(String(30))
+
+
+class TicketEvent(Base):
+    """One change of a ticket: append-only, never updated. Waiting and service times derive from it."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    type: Mapped[str] = mapped_column(String(20))  # issued, called, recalled, started, completed, skipped, ...
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    data: Mapped[dict] = mapped_column(default=dict)

@@ -1,0 +1,514 @@
+"""Issuing and serving queue tickets.
+
+Every change is one transaction: lock what decides the outcome, change the ticket, append its
+history event, record the outbound events. Lock order (never reversed, so no deadlocks):
+service rows by id → the day's number sequence → the centre's event sequence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..auth.principal import Principal
+from ..auth.security import new_public_token
+from ..centres.hours import issuing_state
+from ..centres.models import Counter, CounterService, Service
+from ..centres.service import (
+    counter_view,
+    current_ticket,
+    ensure_acts_for_counter,
+    ensure_centre_visible,
+    get_counter,
+    get_service,
+    publish_counter,
+    publish_queue,
+    ticket_brief,
+)
+from ..db import lock_rows, next_value, settings_of
+from ..errors import DomainError, not_found
+from ..realtime.service import record_event
+from ..timeutil import local_day, utcnow
+from . import schemas
+from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent
+from .queue import QUEUE_ORDER, estimate_wait_s, position_of
+
+
+@dataclass
+class IssueResult:
+    ticket: Ticket
+    created: bool
+
+
+def _lock_services(session: Session, service_ids) -> list[Service]:
+    return list(lock_rows(session, select(Service).where(Service.id.in_(sorted(set(service_ids)))).order_by(Service.id)).scalars())
+
+
+def _append(session: Session, ticket: Ticket, type_: str, actor: Principal, **data) -> TicketEvent:
+    ev = TicketEvent(
+        ticket_id=ticket.id,
+        centre_id=ticket.centre_id,
+        type=type_,
+        at=utcnow(),
+        service_id=ticket.service_id,
+        counter_id=ticket.counter_id,
+        officer_id=ticket.officer_id,
+        actor_user_id=actor.user_id,
+        actor_device_id=actor.device_id,
+        data=data,
+    )
+    session.add(ev)
+    return ev
+
+
+def display_number(service: Service, number: int) -> str:
+    width = max(3, len(str(service.number_end)))
+    return f"{service.prefix}{number:0{width}d}"
+
+
+def get_ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise not_found("số thứ tự", "ticket_not_found")
+    return ticket
+
+
+def ticket_view(session: Session, ticket: Ticket) -> dict:
+    settings = settings_of(session)
+    service = session.get(Service, ticket.service_id)
+    position = position_of(session, ticket)
+    counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "display_number": ticket.display_number,
+        "service_id": ticket.service_id,
+        "service_name": service.name,
+        "centre_id": ticket.centre_id,
+        "state": ticket.state,
+        "priority": ticket.priority,
+        "position": position,
+        "people_ahead": max(0, position - 1),
+        "estimated_wait_s": estimate_wait_s(session, service, position, ticket.service_day, settings.default_service_s),
+        "issued_at": ticket.issued_at,
+        "called_at": ticket.called_at,
+        "counter_id": ticket.counter_id,
+        "counter_number": counter.number if counter else None,
+        "recall_count": ticket.recall_count,
+        "track_url": f"{settings.public_base_url.rstrip('/')}/t/{ticket.public_token}",
+        "procedure_code": ticket.procedure_code,
+        "dossier_code": ticket.dossier_code,
+    }
+
+
+# -- issuing --------------------------------------------------------------------------------
+
+
+def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate) -> IssueResult:
+    settings = settings_of(session)
+    if data.client_request_id:
+        existing = session.execute(select(Ticket).where(Ticket.client_request_id == data.client_request_id)).scalar_one_or_none()
+        if existing is not None:
+            return IssueResult(existing, False)
+    service = session.get(Service, data.service_id)
+    if service is None:
+        raise DomainError("service_not_found", "Không tìm thấy dịch vụ đã chọn.", 404)
+    ensure_centre_visible(actor, service.centre_id)
+    if data.priority is not None:
+        if data.priority not in settings.priority_classes:
+            raise DomainError("unknown_priority", "Đối tượng ưu tiên không hợp lệ.", 422)
+        if not service.allow_priority:
+            raise DomainError("priority_not_allowed", f"Dịch vụ {service.name} không áp dụng số ưu tiên.", 422)
+
+    savepoint = session.begin_nested()
+    try:
+        _lock_services(session, [service.id])
+        now = utcnow()
+        state = issuing_state(service, now)
+        if not state.open:
+            raise DomainError("service_closed", state.reason, 409, reopens_at=state.reopens_at.isoformat() if state.reopens_at else None)
+        day = local_day(now)
+        taken = next_value(session, f"ticket:{service.id}:{day.isoformat()}")
+        number = service.number_start + taken - 1
+        if (service.daily_cap and taken > service.daily_cap) or number > service.number_end:
+            raise DomainError(
+                "daily_cap_reached",
+                f"Dịch vụ {service.name} đã hết số thứ tự trong ngày hôm nay. Mời quay lại vào ngày làm việc tiếp theo.",
+                409,
+            )
+        ticket = Ticket(
+            centre_id=service.centre_id,
+            service_id=service.id,
+            original_service_id=service.id,
+            service_day=day,
+            number=number,
+            display_number=display_number(service, number),
+            priority=data.priority,
+            priority_rank=1 if data.priority else 0,
+            source=data.source if actor.role != "kiosk" else "kiosk",
+            procedure_code=data.procedure_code,
+            citizen_id=data.citizen_id,
+            client_request_id=data.client_request_id,
+            public_token=new_public_token(),
+            state="waiting",
+            issued_at=now,
+            queue_key=now,
+        )
+        session.add(ticket)
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        if data.client_request_id:
+            existing = session.execute(select(Ticket).where(Ticket.client_request_id == data.client_request_id)).scalar_one_or_none()
+            if existing is not None:
+                return IssueResult(existing, False)
+        raise
+    except BaseException:
+        savepoint.rollback()
+        raise
+    _append(session, ticket, "issued", actor, priority=ticket.priority, source=ticket.source)
+    record_event(session, ticket.centre_id, "ticket.issued", ticket_brief(ticket))
+    publish_queue(session, ticket.centre_id, [service.id], settings.default_service_s)
+    return IssueResult(ticket, True)
+
+
+# -- calling --------------------------------------------------------------------------------
+
+
+def _counter_for_action(session: Session, actor: Principal, counter_id: int) -> Counter:
+    counter = get_counter(session, counter_id)
+    ensure_acts_for_counter(actor, counter)
+    return counter
+
+
+def _require_open(counter: Counter) -> None:
+    if counter.state != "open":
+        label = "đang tạm dừng" if counter.state == "paused" else "đang đóng"
+        raise DomainError("counter_not_open", f"Quầy số {counter.number} {label}; hãy mở quầy trước khi gọi số.", 409)
+
+
+def _finish_current(session: Session, actor: Principal, counter: Counter) -> list[int]:
+    """Calling the next visitor ends the current one as served (Qmatic's 'next' behaviour)."""
+    cur = current_ticket(session, counter)
+    if cur is None:
+        return []
+    lock_rows(session, select(Ticket.id).where(Ticket.id == cur.id))
+    session.refresh(cur)
+    if cur.state not in ACTIVE_STATES:
+        return []
+    _complete(session, actor, cur, counter, auto=True)
+    return [cur.service_id]
+
+
+def choose_next(session: Session, counter: Counter, now) -> Ticket | None:
+    """The counter's next ticket (documented in docs/queue-policy.md):
+
+    1. tickets transferred to this very counter, oldest first;
+    2. then, over all services the counter serves, priority tickets before others;
+    3. then the longest effective wait: (now − queue time) × the service's weight at this counter;
+       ties go to the service listed first at the counter, then the earlier ticket.
+    """
+    direct = session.execute(
+        select(Ticket).where(Ticket.target_counter_id == counter.id, Ticket.state.in_(WAITING_STATES)).order_by(*QUEUE_ORDER).limit(1)
+    ).scalars().first()
+    if direct is not None:
+        return direct
+    links = {link.service_id: link for link in counter.services}
+    if not links:
+        return None
+    heads = []
+    for sid, link in links.items():
+        head = session.execute(
+            select(Ticket)
+            .where(Ticket.service_id == sid, Ticket.state.in_(WAITING_STATES), Ticket.target_counter_id.is_(None))
+            .order_by(*QUEUE_ORDER)
+            .limit(1)
+        ).scalars().first()
+        if head is not None:
+            waited = max(0.0, (now - head.queue_key).total_seconds())
+            heads.append((-head.priority_rank, -waited * link.weight, link.order, head.queue_key, head.id, head))
+    if not heads:
+        return None
+    heads.sort(key=lambda h: h[:5])
+    return heads[0][-1]
+
+
+def _call(session: Session, actor: Principal, counter: Counter, ticket: Ticket, how: str) -> Ticket:
+    now = utcnow()
+    previous_service = ticket.service_id
+    ticket.state = "called"
+    ticket.counter_id = counter.id
+    ticket.target_counter_id = None
+    ticket.officer_id = counter.officer_id
+    ticket.called_at = now
+    ticket.recall_count = 0
+    session.flush()
+    _append(session, ticket, "called", actor, how=how)
+    record_event(session, counter.centre_id, "ticket.called", ticket_brief(ticket, counter.number))
+    publish_counter(session, counter)
+    publish_queue(session, counter.centre_id, [previous_service], settings_of(session).default_service_s)
+    return ticket
+
+
+def call_next(session: Session, actor: Principal, counter_id: int) -> Ticket | None:
+    counter = _counter_for_action(session, actor, counter_id)
+    _require_open(counter)
+    _lock_services(session, [link.service_id for link in counter.services])
+    _finish_current(session, actor, counter)
+    ticket = choose_next(session, counter, utcnow())
+    if ticket is None:
+        publish_counter(session, counter)
+        return None
+    return _call(session, actor, counter, ticket, "next")
+
+
+def call_number(session: Session, actor: Principal, counter_id: int, display: str) -> Ticket:
+    counter = _counter_for_action(session, actor, counter_id)
+    _require_open(counter)
+    service_ids = [link.service_id for link in counter.services]
+    _lock_services(session, service_ids)
+    display = display.strip().upper()
+    ticket = session.execute(
+        select(Ticket)
+        .where(
+            Ticket.centre_id == counter.centre_id,
+            Ticket.display_number == display,
+            Ticket.service_day == local_day(),
+            Ticket.state.in_(WAITING_STATES),
+            or_(Ticket.service_id.in_(service_ids), Ticket.target_counter_id == counter.id),
+        )
+        .order_by(Ticket.issued_at.desc())
+    ).scalars().first()
+    if ticket is None:
+        raise DomainError("ticket_not_waiting", f"Số {display} không có trong hàng chờ của quầy này.", 404)
+    _finish_current(session, actor, counter)
+    return _call(session, actor, counter, ticket, "number")
+
+
+# -- actions on a called ticket ---------------------------------------------------------------
+
+
+def _ticket_at_counter(session: Session, actor: Principal, ticket_id: int, allowed: tuple[str, ...], action_vi: str) -> tuple[Ticket, Counter]:
+    ticket = get_ticket(session, ticket_id)
+    if ticket.counter_id is None:
+        raise DomainError("illegal_transition", f"Không thể {action_vi}: số {ticket.display_number} chưa được gọi tới quầy nào.", 409)
+    counter = _counter_for_action(session, actor, ticket.counter_id)
+    # Re-read under lock: another request may have just moved it.
+    lock_rows(session, select(Ticket.id).where(Ticket.id == ticket.id))
+    session.refresh(ticket)
+    if ticket.state not in allowed:
+        raise DomainError(
+            "illegal_transition",
+            f"Không thể {action_vi}: số {ticket.display_number} đang ở trạng thái «{STATE_VI.get(ticket.state, ticket.state)}».",
+            409,
+        )
+    return ticket, counter
+
+
+STATE_VI = {
+    "waiting": "đang chờ",
+    "called": "đã gọi",
+    "serving": "đang phục vụ",
+    "done": "đã hoàn thành",
+    "no_show": "vắng mặt",
+    "cancelled": "đã hủy",
+    "transferred": "đã chuyển",
+}
+
+
+def recall(session: Session, actor: Principal, ticket_id: int) -> Ticket:
+    ticket, counter = _ticket_at_counter(session, actor, ticket_id, ("called",), "gọi lại")
+    limit = settings_of(session).max_recalls
+    if ticket.recall_count >= limit:
+        raise DomainError("recall_limit", f"Đã gọi lại số {ticket.display_number} tối đa {limit} lần.", 409)
+    ticket.recall_count += 1
+    session.flush()
+    _append(session, ticket, "recalled", actor, count=ticket.recall_count)
+    record_event(session, ticket.centre_id, "ticket.recalled", ticket_brief(ticket, counter.number))
+    return ticket
+
+
+def start(session: Session, actor: Principal, ticket_id: int) -> Ticket:
+    ticket, counter = _ticket_at_counter(session, actor, ticket_id, ("called",), "bắt đầu phục vụ")
+    ticket.state = "serving"
+    ticket.started_at = utcnow()
+    session.flush()
+    _append(session, ticket, "started", actor)
+    record_event(session, ticket.centre_id, "ticket.started", ticket_brief(ticket, counter.number))
+    publish_counter(session, counter)
+    return ticket
+
+
+def _complete(session: Session, actor: Principal, ticket: Ticket, counter: Counter, auto: bool = False) -> None:
+    now = utcnow()
+    ticket.state = "done"
+    ticket.started_at = ticket.started_at or ticket.called_at
+    ticket.finished_at = now
+    session.flush()
+    _append(session, ticket, "completed", actor, auto=auto)
+    record_event(session, ticket.centre_id, "ticket.completed", ticket_brief(ticket, counter.number))
+    officer = counter_view(session, counter)["officer"]
+    record_event(
+        session,
+        ticket.centre_id,
+        "rating.requested",
+        {
+            "ticket_id": ticket.id,
+            "display_number": ticket.display_number,
+            "counter_id": counter.id,
+            "counter_number": counter.number,
+            "service_id": ticket.service_id,
+            "officer": officer,
+        },
+    )
+
+
+def complete(session: Session, actor: Principal, ticket_id: int) -> Ticket:
+    ticket, counter = _ticket_at_counter(session, actor, ticket_id, ACTIVE_STATES, "hoàn thành")
+    _complete(session, actor, ticket, counter)
+    publish_counter(session, counter)
+    return ticket
+
+
+def skip(session: Session, actor: Principal, ticket_id: int, data: schemas.SkipRequest) -> Ticket:
+    """A called visitor who does not come: a no-show, or back into the queue a few places down."""
+    ticket, counter = _ticket_at_counter(session, actor, ticket_id, ("called",), "bỏ qua")
+    _lock_services(session, [ticket.service_id])
+    now = utcnow()
+    if data.requeue:
+        places = data.places_back if data.places_back is not None else settings_of(session).requeue_places_back
+        behind = session.execute(
+            select(Ticket.queue_key)
+            .where(Ticket.service_id == ticket.service_id, Ticket.state.in_(WAITING_STATES), Ticket.target_counter_id.is_(None),
+                   Ticket.priority_rank <= ticket.priority_rank)
+            .order_by(*QUEUE_ORDER)
+            .offset(max(0, places - 1))
+            .limit(1)
+        ).scalar()
+        ticket.queue_key = (behind + timedelta(microseconds=1)) if behind is not None else now
+        ticket.state = "waiting"
+        ticket.counter_id = None
+        ticket.officer_id = None
+        session.flush()
+        _append(session, ticket, "requeued", actor, places_back=places)
+    else:
+        ticket.state = "no_show"
+        ticket.finished_at = now
+        session.flush()
+        _append(session, ticket, "no_show", actor)
+    record_event(session, ticket.centre_id, "ticket.skipped", {**ticket_brief(ticket, counter.number), "requeued": data.requeue})
+    publish_counter(session, counter)
+    publish_queue(session, ticket.centre_id, [ticket.service_id], settings_of(session).default_service_s)
+    return ticket
+
+
+def transfer(session: Session, actor: Principal, ticket_id: int, data: schemas.TransferRequest) -> Ticket:
+    """Send the visitor to another service or counter; they keep their number and original issue time."""
+    if (data.service_id is None) == (data.counter_id is None):
+        raise DomainError("invalid_transfer", "Hãy chọn đúng một nơi chuyển đến: một dịch vụ hoặc một quầy.", 422)
+    ticket, counter = _ticket_at_counter(session, actor, ticket_id, ACTIVE_STATES, "chuyển")
+    from_service = ticket.service_id
+    target_counter = None
+    if data.service_id is not None:
+        target = get_service(session, data.service_id)
+        if target.centre_id != ticket.centre_id:
+            raise DomainError("service_not_in_centre", "Dịch vụ chuyển đến không thuộc trung tâm này.", 422)
+        if not target.accepting:
+            raise DomainError("service_closed", f"Dịch vụ {target.name} đang tạm ngừng; không thể chuyển đến.", 409)
+        to_service = target.id
+    else:
+        target_counter = get_counter(session, data.counter_id)
+        if target_counter.centre_id != ticket.centre_id:
+            raise DomainError("counter_not_in_centre", "Quầy chuyển đến không thuộc trung tâm này.", 422)
+        if target_counter.id == counter.id:
+            raise DomainError("invalid_transfer", "Không thể chuyển đến chính quầy đang phục vụ.", 422)
+        if target_counter.state == "closed":
+            raise DomainError("counter_closed", f"Quầy số {target_counter.number} đang đóng; không thể chuyển đến.", 409)
+        to_service = ticket.service_id
+    _lock_services(session, [from_service, to_service])
+    ticket.state = "transferred"
+    ticket.service_id = to_service
+    ticket.target_counter_id = target_counter.id if target_counter else None
+    ticket.counter_id = None
+    ticket.officer_id = None
+    ticket.transfer_count += 1
+    ticket.queue_key = ticket.issued_at  # keeps its place by the original issue time
+    session.flush()
+    _append(
+        session, ticket, "transferred", actor,
+        from_counter_id=counter.id, from_service_id=from_service, to_service_id=to_service,
+        to_counter_id=target_counter.id if target_counter else None, note=data.note,
+    )
+    record_event(
+        session, ticket.centre_id, "ticket.transferred",
+        {**ticket_brief(ticket), "from_counter_number": counter.number,
+         "to_counter_number": target_counter.number if target_counter else None},
+    )
+    publish_counter(session, counter)
+    publish_queue(session, ticket.centre_id, [from_service, to_service], settings_of(session).default_service_s)
+    return ticket
+
+
+def cancel(session: Session, actor: Principal, ticket_id: int) -> Ticket:
+    ticket = get_ticket(session, ticket_id)
+    ensure_centre_visible(actor, ticket.centre_id)
+    if ticket.counter_id is not None:
+        ensure_acts_for_counter(actor, get_counter(session, ticket.counter_id))
+    _lock_services(session, [ticket.service_id])
+    session.refresh(ticket)
+    if ticket.state in ("done", "no_show", "cancelled"):
+        raise DomainError("illegal_transition", f"Số {ticket.display_number} đã kết thúc, không thể hủy.", 409)
+    ticket.state = "cancelled"
+    ticket.finished_at = utcnow()
+    session.flush()
+    _append(session, ticket, "cancelled", actor)
+    record_event(session, ticket.centre_id, "ticket.cancelled", ticket_brief(ticket))
+    publish_queue(session, ticket.centre_id, [ticket.service_id], settings_of(session).default_service_s)
+    return ticket
+
+
+def waiting_list(session: Session, service_ids: list[int], limit: int = 200) -> list[Ticket]:
+    return list(
+        session.execute(
+            select(Ticket).where(Ticket.service_id.in_(service_ids), Ticket.state.in_(WAITING_STATES)).order_by(*QUEUE_ORDER).limit(limit)
+        ).scalars()
+    )
+
+
+def recent_calls(session: Session, centre_id: int, limit: int = 10) -> list[dict]:
+    rows = session.execute(
+        select(Ticket, Counter.number)
+        .join(Counter, Counter.id == Ticket.counter_id)
+        .where(Ticket.centre_id == centre_id, Ticket.called_at.is_not(None), Ticket.service_day == local_day())
+        .order_by(Ticket.called_at.desc())
+        .limit(limit)
+    ).all()
+    return [ticket_brief(t, n) for t, n in rows]
+
+
+def find_by_public_token(session: Session, token: str) -> Ticket:
+    ticket = session.execute(select(Ticket).where(Ticket.public_token == token)).scalar_one_or_none()
+    if ticket is None:
+        raise DomainError("ticket_not_found", "Không tìm thấy số thứ tự. Vui lòng kiểm tra lại mã trên phiếu.", 404)
+    return ticket
+
+
+def centre_snapshot(session: Session, centre_id: int) -> dict:
+    """Everything a board, kiosk or console needs to draw the centre from scratch."""
+    from ..centres.models import Centre
+    from ..centres.service import list_counters, list_services, service_views
+
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        return {"centre": None, "services": [], "counters": [], "recent_calls": []}
+    settings = settings_of(session)
+    return {
+        "centre": {"id": centre.id, "name": centre.name, "short_name": centre.short_name, "notice": centre.notice},
+        "services": service_views(session, list_services(session, centre_id), settings.default_service_s),
+        "counters": [counter_view(session, c) for c in list_counters(session, centre_id)],
+        "recent_calls": recent_calls(session, centre_id),
+    }
