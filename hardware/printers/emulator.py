@@ -123,11 +123,12 @@ class EscposInterpreter:
         strip.paste(img, (x, 0))
         self.strips.append(strip)
 
-    def _flush_line(self, feed: bool = True) -> None:
+    def _flush_line(self, feed: bool = True) -> int:
+        """Print the pending text line; return the dots it took (0 when nothing was pending)."""
         if not self._line:
             if feed:
                 self._blank(self.line_spacing)
-            return
+            return 0
         cells = []
         for ch, style in self._line:
             cw, chh = FONT_CELLS[style.font]
@@ -143,6 +144,7 @@ class EscposInterpreter:
         self._line = []
         if feed:
             self._blank(max(0, self.line_spacing - line_h))
+        return line_h
 
     def _add_text(self, text: str) -> None:
         for ch in unicodedata.normalize("NFC", text):
@@ -228,8 +230,9 @@ class EscposInterpreter:
             n = self._take(1)[0]
             self.align = {0: 0, 1: 1, 2: 2, 48: 0, 49: 1, 50: 2}.get(n, 0)
         elif cmd == ord("d"):
-            self._flush_line()
-            self._blank(self.line_spacing * max(0, self._take(1)[0] - 1))
+            # Print the pending line, then advance n lines in all (the line's own height included).
+            printed = self._flush_line(feed=False)
+            self._blank(self.line_spacing * self._take(1)[0] - printed)
         elif cmd == ord("J"):
             self._flush_line(feed=False)
             self._blank(self._take(1)[0])

@@ -7,6 +7,7 @@ Every method blocks on I/O: the kiosk calls them from a worker thread (or
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -137,7 +138,11 @@ def _emulator(url: PrinterUrl, profile: PrinterProfile, timeout: float) -> Trans
 
 
 class Printer:
-    """One receipt printer. Blocking; opens its device on first use."""
+    """One receipt printer. Blocking; opens its device on first use.
+
+    Safe to share between a status-polling thread and a printing thread: one
+    lock keeps a status query from landing in the middle of a job.
+    """
 
     def __init__(self, url: str, transport: Transport, profile: PrinterProfile) -> None:
         self.url, self.transport, self.profile = url, transport, profile
@@ -146,6 +151,7 @@ class Printer:
         self.counts = {"jobs": 0, "bytes": 0, "failed_jobs": 0, "status_queries": 0}
         self._available: bool | None = None
         self._offline_cause: PrinterOffline | None = None
+        self._lock = threading.RLock()
 
     # -- lifecycle ----------------------------------------------------------
     def test_connection(self) -> PrinterStatus:
@@ -156,6 +162,10 @@ class Printer:
 
     def status(self) -> PrinterStatus:
         """Real-time status via DLE EOT 1/2/4 where the transport can read; else "online" once opened."""
+        with self._lock:
+            return self._status()
+
+    def _status(self) -> PrinterStatus:
         self.counts["status_queries"] += 1
         self._offline_cause = None
         try:
@@ -203,6 +213,10 @@ class Printer:
 
     def print_bytes(self, job: bytes) -> None:
         """Check the paper and cover first, so a visitor is told before nothing comes out."""
+        with self._lock:
+            self._print_bytes(job)
+
+    def _print_bytes(self, job: bytes) -> None:
         status = self.status()
         if status.readable or not status.online:
             _raise_for(status, self._failed, self._offline_cause)
@@ -233,7 +247,8 @@ class Printer:
         }
 
     def close(self) -> None:
-        self.transport.close()
+        with self._lock:
+            self.transport.close()
 
     def __enter__(self) -> Printer:
         return self
