@@ -1,0 +1,110 @@
+"""A real server in a subprocess (uvicorn), for browser, Kivy and multi-process tests."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from queue_server.db import Database
+from queue_server.demo import seed_demo
+from queue_server.migrate import upgrade
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_demo_database(url: str) -> dict:
+    upgrade(url)
+    db = Database(url)
+    try:
+        return seed_demo(db)
+    finally:
+        db.dispose()
+
+
+class ServerProcess:
+    """Start, stop and restart a uvicorn server on a fixed port and database."""
+
+    def __init__(self, data_dir: Path, database_url: str | None = None, port: int | None = None, workers: int = 1,
+                 extra_env: dict[str, str] | None = None):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = database_url or f"sqlite:///{self.data_dir / 'motcua.sqlite3'}"
+        self.port = port or free_port()
+        self.workers = workers
+        self.extra_env = extra_env or {}
+        self.proc: subprocess.Popen | None = None
+        self.log_path = self.data_dir / f"server-{self.port}.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "MOTCUA_DATABASE_URL": self.database_url,
+            "MOTCUA_DATA_DIR": str(self.data_dir),
+            "MOTCUA_DEMO": "true",
+            "MOTCUA_PUBLIC_BASE_URL": self.base_url,
+            "MOTCUA_WS_HEARTBEAT_S": "2",
+        })
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 30) -> "ServerProcess":
+        log = open(self.log_path, "ab")
+        cmd = [sys.executable, "-m", "uvicorn", "queue_server.main:app", "--host", "127.0.0.1", "--port", str(self.port),
+               "--workers", str(self.workers), "--log-level", "warning"]
+        self.proc = subprocess.Popen(cmd, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+                                     cwd=Path(__file__).resolve().parents[1])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start in {timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+
+
+@contextmanager
+def running_server(data_dir: Path, database_url: str | None = None, workers: int = 1, seed: bool = True, **kw):
+    server = ServerProcess(data_dir, database_url, workers=workers, **kw)
+    if seed:
+        server.demo = prepare_demo_database(server.database_url)
+    else:
+        upgrade(server.database_url)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
