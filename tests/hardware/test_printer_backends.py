@@ -210,3 +210,26 @@ def test_emulator_can_simulate_paper_out_from_config(tmp_path, ticket):
     assert list(tmp_path.glob("*.png")) == []
     near = open_printer(f"emulator://{tmp_path}/?paper=near_end")
     assert near.status().paper_near_end
+
+
+def test_status_polling_while_printing_keeps_the_job_whole(fake_printer, ticket, qr_texts):
+    """The kiosk polls status from one thread while another prints: replies never mix into the job."""
+    p = open_printer(fake_printer.url)
+    stop = threading.Event()
+    polled = []
+
+    def poll():
+        while not stop.is_set():
+            polled.append(p.status().online)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        for _ in range(3):
+            p.print_ticket(ticket)
+    finally:
+        stop.set()
+        poller.join(2)
+    time.sleep(0.1)
+    assert polled and all(polled)
+    assert qr_texts(fake_printer.render()) == [ticket.qr_url] * 3
