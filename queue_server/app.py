@@ -123,16 +123,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _annotate_access(app: FastAPI) -> None:
-    """Write each operation's allowed callers into its OpenAPI description."""
+def iter_api_routes(app: FastAPI):
+    """(full path, APIRoute) for every HTTP route, walking included routers."""
     from fastapi.routing import APIRoute
 
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            roles = allowed_roles(route)
-            if roles is not None:
-                who = "anyone (public)" if roles == ("public",) else ", ".join(roles)
-                route.description = (route.description or "") + f"\n\n**Who may call:** {who}."
+    def walk(routes, prefix: str):
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield prefix + route.path, route
+            elif hasattr(route, "original_router"):  # FastAPI's lazily included router
+                yield from walk(route.original_router.routes, prefix + (route.include_context.prefix or ""))
+
+    yield from walk(app.router.routes, "")
+
+
+def _annotate_access(app: FastAPI) -> None:
+    """Write each operation's allowed callers into its OpenAPI description."""
+    for _path, route in iter_api_routes(app):
+        roles = allowed_roles(route)
+        if roles is not None:
+            who = "anyone (public)" if roles == ("public",) else ", ".join(roles)
+            route.description = (route.description or "") + f"\n\n**Who may call:** {who}."
 
 
 def allowed_roles(route) -> tuple[str, ...] | None:

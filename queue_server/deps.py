@@ -84,7 +84,7 @@ def allow(*roles: str):
                 "unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ.", 401
             ) from None
         if principal.role not in roles:
-            raise DomainError("forbidden", "Bạn không có quyền thực hiện thao tác này.", 403)
+            raise DomainError("role_not_allowed", "Bạn không có quyền thực hiện thao tác này.", 403)
         device = principal.device
         if device is not None and (device.last_seen_at is None or (utcnow() - device.last_seen_at).total_seconds() > 60):
             device.last_seen_at = utcnow()  # coarse, so busy kiosks do not contend on their own row

@@ -1,0 +1,75 @@
+"""Walks every HTTP endpoint × every kind of caller: who may call what is declared once, on the
+handler (`allow(...)`), and this test proves the server enforces exactly that declaration."""
+import re
+
+import pytest
+
+from queue_server.app import allowed_roles, iter_api_routes
+
+CALLERS = ["anonymous", "admin", "manager", "clerk1", "kiosk", "display", "tablet", "console"]
+ROLE_OF = {"clerk1": "clerk"}
+
+
+def _api_routes(app):
+    for path, route in iter_api_routes(app):
+        if path.startswith("/api/"):
+            for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+                yield method, path, route
+
+
+def test_every_endpoint_declares_its_callers(app):
+    undeclared = [f"{m} {p}" for m, p, r in _api_routes(app) if allowed_roles(r) is None]
+    assert undeclared == [], f"endpoints without an allow(...) declaration: {undeclared}"
+
+
+def test_openapi_states_who_may_call(client):
+    spec = client.get("/openapi.json").json()
+    ops = [op for path in spec["paths"].values() for op in path.values()]
+    assert ops and all("Who may call" in (op.get("description") or "") for op in ops)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_role_matrix(client, app, centre, caller):
+    headers = {} if caller == "anonymous" else centre.auth(caller)
+    role = ROLE_OF.get(caller, caller)
+    checked = 0
+    for method, full_path, route in _api_routes(app):
+        roles = allowed_roles(route)
+        path = re.sub(r"\{[^}]+\}", "1", full_path)
+        r = client.request(method, path, headers=headers, json={} if method in ("POST", "PATCH", "PUT") else None)
+        code = r.json().get("error", {}).get("code") if r.headers.get("content-type", "").startswith("application/json") and isinstance(r.json(), dict) else None
+        label = f"{caller}: {method} {full_path} → {r.status_code} {code}"
+        if roles == ("public",):
+            assert r.status_code != 401 and code != "role_not_allowed", label
+        elif caller == "anonymous":
+            assert r.status_code == 401, label
+        elif role in roles:
+            assert r.status_code != 401 and code != "role_not_allowed", label
+        else:
+            assert r.status_code == 403 and code == "role_not_allowed", label
+        checked += 1
+    assert checked > 30
+
+
+def test_revoked_device_token_is_refused(client, centre):
+    r = client.get("/api/v1/services", headers=centre.auth("kiosk"))
+    assert r.status_code == 200
+    device_id = client.get("/api/v1/devices/me", headers=centre.auth("kiosk")).json()["id"]
+    assert client.post(f"/api/v1/devices/{device_id}/revoke", headers=centre.auth("admin")).status_code == 200
+    r = client.get("/api/v1/services", headers=centre.auth("kiosk"))
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_deactivated_staff_token_is_refused(client, centre):
+    assert client.get("/api/v1/auth/me", headers=centre.auth("clerk2")).status_code == 200
+    r = client.patch(f"/api/v1/users/{centre.user_ids['clerk2']}", json={"active": False}, headers=centre.auth("admin"))
+    assert r.status_code == 200
+    assert client.get("/api/v1/auth/me", headers=centre.auth("clerk2")).status_code == 401
+
+
+def test_wrong_password_and_unknown_user_answer_alike(client, centre):
+    a = client.post("/api/v1/auth/token", data={"username": "clerk1", "password": "wrong-password"})
+    b = client.post("/api/v1/auth/token", data={"username": "nobody", "password": "wrong-password"})
+    assert a.status_code == b.status_code == 401
+    assert a.json() == b.json()
+    assert "Sai tên đăng nhập hoặc mật khẩu" in a.json()["error"]["message"]
