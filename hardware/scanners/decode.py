@@ -82,6 +82,8 @@ class _Ladder:
         # instead of tens of ms on the whole frame.
         yield lambda: _zbar(pyzbar, self.sharpen(self.crop()))
         yield lambda: _zbar(pyzbar, self.otsu(self.sharpen(self.crop(), amount=2.0)))
+        # Motion blur wider than a module needs a harder edge boost than defocus.
+        yield lambda: _zbar(pyzbar, self.sharpen(self.crop(), amount=4.0))
         yield lambda: _zbar(pyzbar, self.clahe(self.crop()))
         yield lambda: _zbar(pyzbar, self.crop())
         yield lambda: self.opencv(self.crop())
