@@ -1,0 +1,391 @@
+"""A small client for the queue server, used by the kiosk and the rating tablet.
+
+Imports only the standard library, httpx and websockets, so an app can use it without the
+server's code.
+
+    client = QueueClient("http://127.0.0.1:8000", token="mdv_…")        # blocking
+    ticket = client.issue_ticket(service_id=1)                           # dict (TicketRead)
+
+    async with AsyncQueueClient(url, token=token) as client:             # asyncio
+        services = await client.services()
+
+    stream = EventStream(url, centre_id=1, token=token)                  # WebSocket events
+    async for message in stream:                                         # snapshot, then events
+        print(message.type, message.seq, message.data)
+
+Failures are two types: `ServerError(code, message, status)` when the server answered with an
+error (``message`` is the server's Vietnamese text, fit to show a visitor), and `Unreachable`
+when it could not be reached or did not answer (retry later; a retried `issue_ticket` with the
+same ``client_request_id`` never issues twice).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "AsyncQueueClient", "Call", "EventStream", "Message", "QueueClient", "ServerError", "Unreachable",
+    "backoff_delay", "new_request_id", "retry_unreachable",
+]
+
+UNREACHABLE_MESSAGE = "Mất kết nối máy chủ — đang thử lại…"
+# A gateway answering for a server that is down is the same, for a kiosk, as no answer at all.
+_GATEWAY_STATUSES = {502, 503, 504}
+
+
+class ServerError(Exception):
+    """The server refused the request; ``message`` is its Vietnamese explanation."""
+
+    def __init__(self, code: str, message: str, status: int, extra: dict | None = None):
+        super().__init__(f"{status} {code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.extra = extra or {}
+
+
+class Unreachable(Exception):
+    """No answer from the server (refused, timed out, gateway error). Safe to retry."""
+
+    def __init__(self, detail: str = "", message: str = UNREACHABLE_MESSAGE):
+        super().__init__(detail or message)
+        self.message = message
+        self.detail = detail
+
+
+def new_request_id(prefix: str = "kiosk") -> str:
+    """An idempotency key for one visitor action; reuse it for every retry of that action."""
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request, described once and sent by either client."""
+
+    method: str
+    path: str
+    params: dict | None = None
+    json: Any = None
+    empty: Any = None  # what a 204 answer means
+
+
+def _error_from(response: httpx.Response) -> Exception:
+    if response.status_code in _GATEWAY_STATUSES:
+        return Unreachable(f"HTTP {response.status_code} from {response.request.url.path}")
+    try:
+        body = response.json()
+        err = body.get("error") if isinstance(body, dict) else None
+    except ValueError:
+        err = None
+    if isinstance(err, dict) and "message" in err:
+        extra = {k: v for k, v in err.items() if k not in ("code", "message")}
+        return ServerError(str(err.get("code", "error")), str(err["message"]), response.status_code, extra)
+    return ServerError("http_error", "Máy chủ trả lời không hợp lệ, vui lòng thử lại sau.", response.status_code)
+
+
+def _result(call: Call, response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise _error_from(response)
+    if response.status_code == 204 or not response.content:
+        return call.empty
+    try:
+        return response.json()
+    except ValueError:
+        raise ServerError("bad_response", "Máy chủ trả lời không hợp lệ, vui lòng thử lại sau.", response.status_code) from None
+
+
+def _clean(params: dict) -> dict:
+    return {k: v for k, v in params.items() if v is not None and v != ""}
+
+
+class _Endpoints:
+    """The API, written once: each method builds a `Call` and hands it to ``_send``.
+    In `QueueClient` that returns the result; in `AsyncQueueClient`, an awaitable of it."""
+
+    def _send(self, call: Call) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    # -- tickets -------------------------------------------------------------------------
+    def issue_ticket(self, service_id: int, priority: str | None = None, procedure_code: str | None = None,
+                     citizen_id: str | None = None, client_request_id: str | None = None, source: str = "kiosk"):
+        """Take a ticket. Pass the same ``client_request_id`` when retrying one visitor action."""
+        body = _clean({"service_id": service_id, "priority": priority, "procedure_code": procedure_code,
+                       "citizen_id": citizen_id, "client_request_id": client_request_id or new_request_id(),
+                       "source": source})
+        return self._send(Call("POST", "/api/v1/tickets", json=body))
+
+    def ticket(self, ticket_id: int):
+        return self._send(Call("GET", f"/api/v1/tickets/{ticket_id}"))
+
+    def track(self, token: str):
+        """A ticket by the token on its printed QR."""
+        return self._send(Call("GET", f"/api/v1/tickets/track/{token}"))
+
+    # -- centre and services ---------------------------------------------------------------
+    def services(self, centre_id: int | None = None):
+        return self._send(Call("GET", "/api/v1/services", params=_clean({"centre_id": centre_id})))
+
+    def snapshot(self, centre_id: int):
+        return self._send(Call("GET", f"/api/v1/centres/{centre_id}/snapshot"))
+
+    # -- procedures ------------------------------------------------------------------------
+    def procedures(self, q: str = "", field: str | None = None, level: str | None = None, limit: int | None = None):
+        return self._send(Call("GET", "/api/v1/procedures", params=_clean({"q": q, "field": field, "level": level,
+                                                                             "limit": limit})))
+
+    def procedure_fields(self):
+        return self._send(Call("GET", "/api/v1/procedures/fields"))
+
+    def procedure(self, code: str):
+        return self._send(Call("GET", f"/api/v1/procedures/{code}"))
+
+    # -- dossier lookup ----------------------------------------------------------------------
+    def lookup_token(self, token: str):
+        """The status of the dossier whose receipt QR carries ``token``."""
+        return self._send(Call("GET", "/api/v1/lookup", params={"token": token}))
+
+    def lookup_code(self, code: str, phone_last4: str):
+        """The status of a dossier by its typed code and the last four digits of the applicant's phone."""
+        return self._send(Call("GET", "/api/v1/lookup", params={"code": code, "phone_last4": phone_last4}))
+
+    # -- the calling device -------------------------------------------------------------------
+    def device_me(self):
+        return self._send(Call("GET", "/api/v1/devices/me"))
+
+    def alert(self, code: str, message: str, cleared: bool = False):
+        """Tell staff about a device fault (event ``device.alert``), or that it cleared."""
+        return self._send(Call("POST", "/api/v1/devices/me/alerts", json={"code": code, "message": message,
+                                                                           "cleared": cleared}))
+
+
+def _headers(token: str | None) -> dict:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+class QueueClient(_Endpoints):
+    """Blocking client (use from worker threads or scripts)."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0,
+                 transport: httpx.BaseTransport | None = None):
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, headers=_headers(token), timeout=timeout, transport=transport)
+
+    def _send(self, call: Call) -> Any:
+        try:
+            response = self._http.request(call.method, call.path, params=call.params, json=call.json)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"{type(exc).__name__}: {call.method} {call.path}") from exc
+        return _result(call, response)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> QueueClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class AsyncQueueClient(_Endpoints):
+    """Asyncio client: every API method returns an awaitable."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0,
+                 transport: httpx.AsyncBaseTransport | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = httpx.AsyncClient(base_url=self.base_url, headers=_headers(token), timeout=timeout,
+                                       transport=transport)
+
+    async def _send(self, call: Call) -> Any:
+        try:
+            response = await self._http.request(call.method, call.path, params=call.params, json=call.json)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"{type(exc).__name__}: {call.method} {call.path}") from exc
+        return _result(call, response)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncQueueClient:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+
+async def retry_unreachable(action: Callable[[], Awaitable[Any]], *, deadline_s: float,
+                            on_retry: Callable[[Unreachable, int], None] | None = None,
+                            initial_s: float = 0.5, max_s: float = 5.0) -> Any:
+    """Run ``action`` until it gets an answer or ``deadline_s`` passes (then the last `Unreachable`
+    is raised). A `ServerError` is an answer and is raised at once. ``action`` must be idempotent."""
+    start = time.monotonic()
+    attempt = 0
+    while True:
+        try:
+            return await action()
+        except Unreachable as exc:
+            attempt += 1
+            delay = backoff_delay(attempt, initial_s, max_s)
+            if time.monotonic() - start + delay > deadline_s:
+                raise
+            if on_retry is not None:
+                on_retry(exc, attempt)
+            await asyncio.sleep(delay)
+
+
+def backoff_delay(attempt: int, initial_s: float, max_s: float) -> float:
+    """Exponential backoff with jitter: spreads reconnecting devices after a server restart."""
+    ceiling = min(max_s, initial_s * (2 ** max(0, attempt - 1)))
+    return ceiling * random.uniform(0.5, 1.0)
+
+
+# -- the event stream --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Message:
+    """One message of the event stream: ``type`` is ``snapshot`` or an event type."""
+
+    type: str
+    seq: int
+    data: dict = field(default_factory=dict)
+    at: str | None = None
+
+
+_RESYNC = Message("resync", -1)
+
+# Close codes after which reconnecting cannot help (see queue_server/realtime/router.py).
+FATAL_CLOSE_CODES = {
+    4400: ("bad_params", "Tham số kết nối sự kiện không hợp lệ."),
+    4401: ("unauthorized", "Mã thiết bị không hợp lệ hoặc đã bị thu hồi."),
+    4403: ("forbidden", "Thiết bị không thuộc trung tâm này."),
+}
+
+
+def ws_url(base_url: str, centre_id: int, since: int | None, token: str | None) -> str:
+    parts = urlsplit(base_url.rstrip("/"))
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    query = _clean({"centre": centre_id, "since": since, "token": token})
+    return urlunsplit((scheme, parts.netloc, parts.path + "/ws", urlencode(query), ""))
+
+
+class EventStream:
+    """The centre's events over WebSocket, surviving disconnects and server restarts.
+
+    Iterate it to get `Message`s: a ``snapshot`` (on first connect, or when the server cannot
+    replay the gap), then events in ``seq`` order. It keeps the last seq and reconnects with
+    ``since=last_seq`` after exponential backoff with jitter, so every event is yielded exactly
+    once. Heartbeats are not yielded; silence longer than ``silence_timeout_s`` counts as a dead
+    connection. A bad token or another centre's id (close 4401/4403/4400) raises `ServerError`.
+
+    ``on_connection(bool)`` is called on every change of the connected state (e.g. to show a
+    "reconnecting" banner). ``connected`` and ``last_seq`` can be read at any time.
+    """
+
+    def __init__(self, base_url: str, centre_id: int, token: str | None = None, since: int | None = None, *,
+                 silence_timeout_s: float = 45.0, backoff_initial_s: float = 0.5, backoff_max_s: float = 15.0,
+                 on_connection: Callable[[bool], None] | None = None, open_timeout_s: float = 5.0):
+        self.base_url = base_url
+        self.centre_id = centre_id
+        self.token = token
+        self.last_seq = since
+        self.silence_timeout_s = silence_timeout_s
+        self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_s = backoff_max_s
+        self.open_timeout_s = open_timeout_s
+        self.on_connection = on_connection
+        self.connected = False
+        self.reconnects = 0
+        self._closed = False
+        self._ws = None
+
+    def _set_connected(self, value: bool) -> None:
+        if value != self.connected:
+            self.connected = value
+            if self.on_connection is not None:
+                self.on_connection(value)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._ws is not None:
+            await self._ws.close()
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._messages()
+
+    async def _messages(self) -> AsyncIterator[Message]:
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+        attempt = 0
+        while not self._closed:
+            url = ws_url(self.base_url, self.centre_id, self.last_seq, self.token)
+            try:
+                async with connect(url, open_timeout=self.open_timeout_s, ping_interval=None,
+                                   max_size=8 * 1024 * 1024) as ws:
+                    self._ws = ws
+                    self._set_connected(True)
+                    while True:
+                        raw = await asyncio.wait_for(ws.recv(), timeout=self.silence_timeout_s)
+                        message = self._accept(raw)
+                        attempt = 0  # a live answer resets the backoff
+                        if message is _RESYNC:
+                            break
+                        if message is not None:
+                            yield message
+            except ConnectionClosed as exc:
+                code = exc.rcvd.code if exc.rcvd is not None else None
+                if code in FATAL_CLOSE_CODES:
+                    self._set_connected(False)
+                    err_code, text = FATAL_CLOSE_CODES[code]
+                    raise ServerError(err_code, text, code) from None
+                log.info("event stream closed (code %s); reconnecting since %s", code, self.last_seq)
+            except InvalidStatus as exc:
+                status = exc.response.status_code
+                if status in (401, 403):
+                    self._set_connected(False)
+                    raise ServerError("unauthorized", FATAL_CLOSE_CODES[4401][1], status) from None
+                log.info("event stream refused with HTTP %s; retrying", status)
+            except (OSError, asyncio.TimeoutError, InvalidHandshake) as exc:
+                log.info("event stream unavailable (%s); retrying", type(exc).__name__)
+            finally:
+                self._ws = None
+            self._set_connected(False)
+            if self._closed:
+                break
+            attempt += 1
+            self.reconnects += 1
+            await asyncio.sleep(backoff_delay(attempt, self.backoff_initial_s, self.backoff_max_s))
+
+    def _accept(self, raw: str | bytes) -> Message | None:
+        """Parse one frame; drop heartbeats and anything already seen."""
+        try:
+            msg = json.loads(raw)
+            type_, seq = str(msg["type"]), int(msg.get("seq", -1))
+        except (ValueError, KeyError, TypeError):
+            log.warning("event stream: ignoring a malformed frame")
+            return None
+        if type_ == "heartbeat" and self.last_seq is not None and seq > self.last_seq:
+            # The server says it sent more than we hold: reconnect and ask for the gap.
+            return _RESYNC
+        if type_ in ("heartbeat", "pong"):
+            return None
+        if type_ == "snapshot":
+            self.last_seq = seq
+            return Message(type_, seq, msg.get("data") or {}, msg.get("at"))
+        if self.last_seq is not None and seq <= self.last_seq:
+            return None
+        self.last_seq = seq
+        return Message(type_, seq, msg.get("data") or {}, msg.get("at"))

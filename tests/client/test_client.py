@@ -1,0 +1,169 @@
+"""queue_server.client against the real server in a subprocess."""
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpx
+import pytest
+
+from queue_server.client import (AsyncQueueClient, EventStream, QueueClient, ServerError, Unreachable,
+                                 new_request_id, retry_unreachable)
+from tests.server_process import running_server
+
+KIOSK = "mdv_demo-kiosk-1"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("client-server")) as srv:
+        yield srv
+
+
+def _service_id(client: QueueClient, code: str = "HOTICH") -> int:
+    return next(s["id"] for s in client.services() if s["code"] == code)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_retried_issue_with_same_request_id_returns_the_same_ticket(server):
+    with QueueClient(server.base_url, token=KIOSK) as client:
+        sid = _service_id(client)
+        rid = new_request_id("test")
+        first = client.issue_ticket(sid, client_request_id=rid)
+        again = client.issue_ticket(sid, client_request_id=rid)
+        other = client.issue_ticket(sid)
+    assert again["id"] == first["id"] and again["display_number"] == first["display_number"]
+    assert other["id"] != first["id"]
+    assert first["track_url"].startswith(server.base_url + "/t/")
+
+
+def test_async_client_replays_the_same_ticket_too(server):
+    async def run():
+        async with AsyncQueueClient(server.base_url, token=KIOSK) as client:
+            sid = next(s["id"] for s in await client.services() if s["code"] == "CHUNGTHUC")
+            rid = new_request_id("test")
+            results = await asyncio.gather(*(client.issue_ticket(sid, client_request_id=rid) for _ in range(4)))
+            return {r["id"] for r in results}
+
+    assert len(asyncio.run(run())) == 1
+
+
+def test_server_refusal_carries_the_vietnamese_message(server):
+    with QueueClient(server.base_url, token=KIOSK) as client:
+        with pytest.raises(ServerError) as err:
+            client.issue_ticket(999_999)
+    assert err.value.status == 404
+    assert err.value.code == "service_not_found"
+    assert err.value.message == "Không tìm thấy dịch vụ đã chọn."
+
+
+def test_bad_token_is_a_server_error_not_a_crash(server):
+    with QueueClient(server.base_url, token="mdv_nope") as client:
+        with pytest.raises(ServerError) as err:
+            client.device_me()
+    assert err.value.status == 401 and "mã thiết bị" in err.value.message
+
+
+def test_device_me_and_alert(server):
+    with QueueClient(server.base_url, token=KIOSK) as client:
+        me = client.device_me()
+        assert me["kind"] == "kiosk"
+        client.alert("printer.paper_out", "Máy in hết giấy")
+        events = client.snapshot(me["centre_id"])  # still answers after an alert
+    assert events["centre"]["id"] == me["centre_id"]
+
+
+def test_nothing_listening_is_unreachable():
+    with QueueClient(f"http://127.0.0.1:{_closed_port()}", token=KIOSK, timeout=1) as client:
+        with pytest.raises(Unreachable) as err:
+            client.services()
+    assert err.value.message == "Mất kết nối máy chủ — đang thử lại…"
+
+
+def test_gateway_error_counts_as_unreachable():
+    transport = httpx.MockTransport(lambda request: httpx.Response(503, text="upstream down"))
+    with QueueClient("http://kiosk.invalid", transport=transport) as client:
+        with pytest.raises(Unreachable):
+            client.services()
+
+
+def test_retry_unreachable_gives_up_after_its_deadline():
+    calls = []
+
+    async def action():
+        calls.append(1)
+        raise Unreachable("down")
+
+    with pytest.raises(Unreachable):
+        asyncio.run(retry_unreachable(action, deadline_s=0.6, initial_s=0.1, max_s=0.2))
+    assert len(calls) >= 3
+
+
+def test_bad_stream_token_raises_instead_of_reconnecting_forever(server):
+    async def run():
+        stream = EventStream(server.base_url, centre_id=server.demo["centre_id"], token="mdv_nope")
+        async for _ in stream:
+            pass
+
+    with pytest.raises(ServerError) as err:
+        asyncio.run(asyncio.wait_for(run(), 10))
+    assert err.value.code == "unauthorized"
+
+
+@pytest.mark.slow
+def test_event_stream_resumes_after_a_server_restart_exactly_once(tmp_path):
+    with running_server(tmp_path) as srv:
+        centre = srv.demo["centre_id"]
+        client = QueueClient(srv.base_url, token=KIOSK)
+        sid = _service_id(client)
+        issued_before, issued_after = [], []
+        seen: list = []
+        states: list[bool] = []
+
+        async def run():
+            stream = EventStream(srv.base_url, centre, token=KIOSK, silence_timeout_s=10,
+                                 backoff_initial_s=1.5, backoff_max_s=3, on_connection=states.append)
+            it = stream.__aiter__()
+            first = await asyncio.wait_for(it.__anext__(), 10)
+            assert first.type == "snapshot"
+            for _ in range(2):
+                issued_before.append(await asyncio.to_thread(client.issue_ticket, sid))
+
+            async def collect(until_ids: set[int]):
+                while True:
+                    msg = await asyncio.wait_for(it.__anext__(), 20)
+                    seen.append(msg)
+                    got = {m.data.get("id") for m in seen if m.type == "ticket.issued"}
+                    if until_ids <= got:
+                        return
+
+            await collect({t["id"] for t in issued_before})
+            await asyncio.to_thread(srv.stop)
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(srv.start)
+            # Issued while the stream is still backing off: it must catch up with since=.
+            for _ in range(3):
+                issued_after.append(await asyncio.to_thread(client.issue_ticket, sid))
+            await collect({t["id"] for t in issued_before + issued_after})
+            try:  # nothing more may arrive (a duplicate would show up here)
+                seen.append(await asyncio.wait_for(it.__anext__(), 1.5))
+            except asyncio.TimeoutError:
+                pass
+            await stream.close()
+            return stream
+
+        stream = asyncio.run(run())
+        client.close()
+
+    issued = [m.data["id"] for m in seen if m.type == "ticket.issued"]
+    assert sorted(issued) == sorted(t["id"] for t in issued_before + issued_after)
+    assert len(issued) == len(set(issued)), "an event was yielded twice"
+    assert not any(m.type == "snapshot" for m in seen), "resume should replay, not snapshot"
+    seqs = [m.seq for m in seen]
+    assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
+    assert stream.reconnects >= 1 and states[:3] == [True, False, True]
