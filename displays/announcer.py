@@ -1,0 +1,48 @@
+"""Server-side voice for the boards: one cached WAV per call, rendered by `hardware.voice`.
+
+Boards fetch the WAV of a called ticket; rendering (espeak-ng or recorded clips) is blocking, so
+callers run `wav_for_call` in a threadpool. Two boards asking for the same call at once render it
+once: the second waits on a per-call lock and then finds the file in the cache.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from hardware.voice import Announcer, VoiceError
+
+log = logging.getLogger(__name__)
+
+
+class AnnouncementUnavailable(Exception):
+    """The call cannot be rendered to audio; the board falls back to the browser's speech."""
+
+
+class BoardAnnouncer:
+    """WAV files for calls ("A012" at counter 3), cached in `cache_dir`."""
+
+    def __init__(self, cache_dir: Path, template: str, clips_dir: Path | None = None) -> None:
+        self.announcer = Announcer(Path(cache_dir), template=template, clips_dir=clips_dir)
+        self._locks: dict[tuple[str, int], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def text_for_call(self, number: str, counter: int) -> str:
+        """The sentence spoken (numbers as words); the browser fallback reads this too."""
+        return self.announcer.text_for_call(number, counter)
+
+    def wav_for_call(self, number: str, counter: int) -> Path:
+        """Blocking: the WAV path for the call (chime + sentence). Raises AnnouncementUnavailable."""
+        key = (number, counter)
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        try:
+            with lock:
+                return self.announcer.wav_for_call(number, counter)
+        except (VoiceError, ValueError, OSError) as error:
+            log.warning("announcement for %s at counter %s failed: %s", number, counter, error)
+            raise AnnouncementUnavailable(str(error)) from None
+        finally:
+            with self._guard:
+                if len(self._locks) > 1000:  # calls are many over a day; the locks need not be kept
+                    self._locks.clear()

@@ -1,0 +1,82 @@
+"""The boards as the server mounts them: pages at /displays/..., assets, and call audio under /api/v1.
+
+A board is a static page plus scripts; everything it shows comes over the WebSocket stream. Its
+device token (given once as ?token=) authenticates the stream, `GET /api/v1/devices/me` and the
+call audio.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from queue_server.auth.principal import Principal
+from queue_server.centres.models import Counter
+from queue_server.deps import Public, allow
+from queue_server.errors import DomainError
+from queue_server.tickets.models import Ticket
+
+from .announcer import AnnouncementUnavailable, BoardAnnouncer
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+BoardCaller = Annotated[Principal, allow("display", "admin")]
+
+pages = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["displays"])
+
+
+def _page(name: str) -> HTMLResponse:
+    # no-store: a TV that reloads after an update must get the new scripts, not a stale cache
+    return HTMLResponse((STATIC_DIR / name).read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
+
+
+@pages.get("/displays/hall")
+def hall_board(_: Public):
+    return _page("hall.html")
+
+
+@pages.get("/displays/counter/{number}")
+def counter_board(number: int, _: Public):
+    return _page("counter.html")
+
+
+def _call_of(request: Request, actor: Principal, ticket_id: int) -> tuple[str, int]:
+    with request.app.state.db.reading() as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None or not actor.can_see_centre(ticket.centre_id):
+            raise DomainError("ticket_not_found", "Không tìm thấy số thứ tự.", 404)
+        counter = s.get(Counter, ticket.counter_id) if ticket.counter_id else None
+        if counter is None or ticket.called_at is None:
+            raise DomainError("ticket_not_called", f"Số {ticket.display_number} chưa được gọi tới quầy nào.", 409)
+        return ticket.display_number, counter.number
+
+
+@router.get(
+    "/announcements/{ticket_id}.wav",
+    response_class=FileResponse,
+    responses={200: {"content": {"audio/wav": {}}, "description": "chime and the spoken call"},
+               404: {"description": "unknown ticket"}, 409: {"description": "ticket not called"},
+               503: {"description": "no voice available; error.text carries the sentence for the browser's speech"}},
+    summary="The call of a ticket as audio: chime, then «Mời công dân có số thứ tự … đến quầy số …»",
+)
+async def announcement_audio(ticket_id: int, request: Request, actor: BoardCaller):
+    # Read with a short session of our own: the request session may hold a pending write
+    # (device last-seen), and rendering must not keep a SQLite write lock open.
+    number, counter = await run_in_threadpool(_call_of, request, actor, ticket_id)
+    announcer: BoardAnnouncer = request.app.state.board_announcer
+    try:
+        path = await run_in_threadpool(announcer.wav_for_call, number, counter)
+    except AnnouncementUnavailable:
+        raise DomainError("voice_unavailable", "Không tạo được âm thanh thông báo.", 503,
+                          text=request.app.state.settings.announcement_template.format(number=number, counter=counter)) from None
+    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "private, max-age=86400"})
+
+
+def setup(app: FastAPI) -> None:
+    settings = app.state.settings
+    app.state.board_announcer = BoardAnnouncer(settings.data_dir / "voice", settings.announcement_template)
+    app.mount("/displays/static", StaticFiles(directory=STATIC_DIR), name="displays-static")

@@ -1,0 +1,130 @@
+/* What every board shares: the device token, the device's settings, the clock, the offline mark,
+ * and the centre's state fed only by the event stream (a snapshot replaces it; events patch it). */
+(function (global) {
+  "use strict";
+  const TOKEN_KEY = "motcua.board.token";
+  const WEEKDAYS = { vi: ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"],
+                     en: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] };
+  const TEXT = {
+    vi: { calling: "Mời số", counter: "Quầy", serving: "Đang phục vụ", waiting: "chờ", paused: "Tạm dừng", closed: "Đóng",
+          offline: "Mất kết nối", to: "Quầy", none: "Chưa gọi số", noToken: "Thiết bị chưa có mã hoặc mã đã bị thu hồi.",
+          sound: "Chạm vào màn hình để bật âm thanh" },
+    en: { calling: "Now calling", counter: "Counter", serving: "Now serving", waiting: "waiting", paused: "Paused", closed: "Closed",
+          offline: "Offline", to: "Counter", none: "No calls yet", noToken: "This device has no valid token.",
+          sound: "Touch the screen to enable sound" },
+  };
+  const RECENT_ANNOUNCE_MS = 60000; // calls replayed after a longer outage are shown, not read out
+
+  function takeToken() {
+    const url = new URL(location.href);
+    const given = url.searchParams.get("token");
+    if (given) {
+      localStorage.setItem(TOKEN_KEY, given);
+      url.searchParams.delete("token");
+      history.replaceState(null, "", url.pathname + (url.search || "") + url.hash);
+    }
+    return localStorage.getItem(TOKEN_KEY);
+  }
+
+  const pad = (n) => String(n).padStart(2, "0");
+  function clockText(lang, now = new Date()) {
+    // The centre's wall clock (Asia/Ho_Chi_Minh), whatever zone the TV was set to.
+    const parts = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", weekday: "short", year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false }).formatToParts(now).forEach((p) => (parts[p.type] = p.value));
+    const wd = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday);
+    return `${WEEKDAYS[lang][wd]}, ${parts.day}/${parts.month}/${parts.year} ${parts.hour === "24" ? "00" : parts.hour}:${parts.minute}`;
+  }
+
+  async function deviceWithRetry(token) {
+    let delay = 500;
+    for (;;) {
+      try {
+        return await MotcuaStream.api("/api/v1/devices/me", { token });
+      } catch (err) {
+        if (err.status === 401 || err.status === 403) throw err;
+        await new Promise((r) => setTimeout(r, delay)); // server not up yet (power cut): try again
+        delay = Math.min(10000, delay * 2);
+      }
+    }
+  }
+
+  function blink(el) {
+    if (!el) return;
+    el.classList.remove("blink");
+    void el.offsetWidth; // restart the animation
+    el.classList.add("blink");
+  }
+
+  /* start({render, onCall}) — render(state, change) redraws; onCall(brief, kind) for new calls. */
+  async function start({ render, wantsAnnouncements }) {
+    const token = takeToken();
+    const offline = document.getElementById("offline");
+    if (!token) { document.getElementById("centre-name").textContent = TEXT.vi.noToken; return; }
+    let device;
+    try { device = await deviceWithRetry(token); }
+    catch (err) { document.getElementById("centre-name").textContent = err.message || TEXT.vi.noToken; return; }
+    const settings = device.settings || {};
+    const lang = settings.language === "en" ? "en" : "vi";
+    const t = TEXT[lang];
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-t]").forEach((el) => (el.textContent = t[el.dataset.t]));
+    offline.textContent = t.offline;
+    const hint = document.getElementById("sound-hint");
+    if (hint) hint.textContent = t.sound;
+    const tick = () => (document.getElementById("clock").textContent = clockText(lang));
+    tick();
+    setInterval(tick, 1000);
+
+    const announceOn = settings.announce !== undefined ? !!settings.announce : wantsAnnouncements;
+    const announcer = announceOn ? createAnnouncer({ token, language: lang }) : null;
+    const state = { centre: null, services: new Map(), counters: new Map(), calls: [], settings, lang, t, device };
+    const services = settings.services && settings.services.length ? new Set(settings.services) : null;
+    const counters = settings.counters && settings.counters.length ? new Set(settings.counters) : null;
+    state.showsService = (id) => !services || services.has(id);
+    state.showsCounter = (number) => !counters || counters.has(number);
+
+    function addCall(brief) {
+      state.calls = [brief].concat(state.calls.filter((c) => c.id !== brief.id)).slice(0, 8);
+    }
+
+    const stream = MotcuaStream.connect({
+      centre: device.centre_id,
+      token,
+      onStatus(online) { offline.hidden = online; document.body.dataset.online = online ? "1" : "0"; },
+      onSnapshot(data) {
+        state.centre = data.centre;
+        state.services = new Map(data.services.map((s) => [s.id, s]));
+        state.counters = new Map(data.counters.map((c) => [c.id, c]));
+        state.calls = data.recent_calls.filter((c) => state.showsService(c.service_id)).slice(0, 8);
+        render(state, { type: "snapshot" });
+      },
+      onEvent(msg) {
+        const d = msg.data;
+        switch (msg.type) {
+          case "ticket.called":
+          case "ticket.recalled": {
+            if (!state.showsService(d.service_id) || !state.showsCounter(d.counter_number)) return;
+            addCall(d);
+            const fresh = Date.now() - Date.parse(msg.at || 0) < RECENT_ANNOUNCE_MS;
+            if (announcer && fresh) {
+              announcer.announce({ ticket_id: d.id, display_number: d.display_number, counter_number: d.counter_number,
+                                   kind: msg.type === "ticket.called" ? "call" : "recall" });
+            }
+            break;
+          }
+          case "counter.updated": state.counters.set(d.id, d); break;
+          case "queue.updated":
+            d.services.forEach((s) => state.services.set(s.id, Object.assign({}, state.services.get(s.id) || {}, s)));
+            break;
+          case "notice.updated": if (state.centre) state.centre.notice = d.notice; break;
+          default: return;
+        }
+        render(state, msg);
+      },
+    });
+    global.__board = { state, stream };
+  }
+
+  global.Board = { start, blink, clockText };
+})(window);

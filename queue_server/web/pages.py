@@ -1,0 +1,92 @@
+"""Staff pages (/console), their shared assets (/web/static) and the console's figures endpoint.
+
+Dashboards and reports live in sibling modules (`queue_server.web.dashboard`, `.reports`); each
+exposes `pages` (and optionally `router`) and is included here when present, so the app mounts
+one module for all staff pages.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, HTTPException, Query
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+from hardware.fonts import font_path
+from hardware.voice.announcer import CHIME_FILE
+
+from ..deps import CounterActor, DbSession, Public
+from .console import officer_today
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SIBLINGS = ("queue_server.web.dashboard", "queue_server.web.reports")
+FONTS = {"DejaVuSans.ttf": font_path(), "DejaVuSans-Bold.ttf": font_path(bold=True)}
+
+pages = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["console"])
+
+
+def html_page(path: Path) -> HTMLResponse:
+    """A static page, never cached, so devices pick up new scripts on their next load."""
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
+
+
+@pages.get("/console")
+def console_page(_: Public):
+    return html_page(STATIC_DIR / "console.html")
+
+
+@pages.get("/web/fonts/{name}")
+def font(name: str, _: Public):
+    """The shipped DejaVu fonts (Vietnamese glyphs), served locally — no web font service."""
+    if name not in FONTS:
+        raise HTTPException(404)
+    return FileResponse(FONTS[name], media_type="font/ttf", headers={"Cache-Control": "public, max-age=604800"})
+
+
+@pages.get("/web/sounds/chime.wav")
+def chime(_: Public):
+    return FileResponse(CHIME_FILE, media_type="audio/wav", headers={"Cache-Control": "public, max-age=604800"})
+
+
+class OfficerToday(BaseModel):
+    counter_id: int
+    counter_number: int
+    officer_id: int | None
+    day: str
+    served: int
+    no_show: int
+    average_service_s: int | None
+
+
+@router.get("/console/stats", response_model=OfficerToday, summary="Today's figures of the officer at a counter",
+            responses={403: {"description": "not allowed"}, 404: {"description": "unknown counter"}})
+def console_stats(session: DbSession, actor: CounterActor, counter_id: int = Query(..., description="the counter")):
+    return officer_today(session, actor, counter_id)
+
+
+def _siblings():
+    for name in SIBLINGS:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
+            yield importlib.import_module(name)
+
+
+for _module in _siblings():
+    if hasattr(_module, "pages"):
+        pages.include_router(_module.pages)
+    if hasattr(_module, "router"):
+        router.include_router(_module.router)
+
+
+def setup(app: FastAPI) -> None:
+    app.mount("/web/static", StaticFiles(directory=STATIC_DIR), name="web-static")
+    for module in _siblings():
+        if hasattr(module, "setup"):
+            module.setup(app)

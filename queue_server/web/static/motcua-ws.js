@@ -1,0 +1,122 @@
+/* Motcua event stream client (WS /ws?centre=&since=&token=), shared by boards, console and dashboards.
+ *
+ *   const stream = MotcuaStream.connect({centre, token, onSnapshot(data, seq), onEvent(msg), onStatus(online)});
+ *
+ * A snapshot replaces the caller's state; events arrive once, in seq order. On any drop the client
+ * reconnects with backoff (0.5 s doubling to 10 s, with jitter) and resumes from its last seq; a gap
+ * (an event or heartbeat ahead of what we hold) forces a resume too, so state never goes stale.
+ */
+(function (global) {
+  "use strict";
+
+  function connect(opts) {
+    const minDelay = opts.minDelayMs || 500;
+    const maxDelay = opts.maxDelayMs || 10000;
+    const silenceMs = opts.silenceMs || 35000; // no heartbeat for this long: the link is dead
+    const state = { seq: null, online: false, closed: false, attempts: 0, connects: 0, ws: null, timer: null, watchdog: null };
+
+    function url() {
+      const base = opts.baseUrl || location.origin.replace(/^http/, "ws");
+      const q = new URLSearchParams({ centre: String(opts.centre) });
+      if (state.seq !== null) q.set("since", String(state.seq));
+      if (opts.token) q.set("token", opts.token);
+      return base + "/ws?" + q.toString();
+    }
+
+    function setOnline(value) {
+      if (state.online === value) return;
+      state.online = value;
+      if (opts.onStatus) opts.onStatus(value);
+    }
+
+    function feed() {
+      clearTimeout(state.watchdog);
+      state.watchdog = setTimeout(() => state.ws && state.ws.close(4000, "silent"), silenceMs);
+    }
+
+    function schedule() {
+      if (state.closed) return;
+      const base = Math.min(maxDelay, minDelay * Math.pow(2, state.attempts));
+      const delay = base / 2 + Math.random() * base / 2; // jitter, so a restarted server is not stampeded
+      state.attempts += 1;
+      clearTimeout(state.timer);
+      state.timer = setTimeout(open, delay);
+    }
+
+    function handle(msg) {
+      if (msg.type === "snapshot") {
+        state.seq = msg.seq;
+        if (opts.onSnapshot) opts.onSnapshot(msg.data, msg.seq);
+        return;
+      }
+      if (msg.type === "pong") return;
+      if (msg.type === "heartbeat") {
+        if (state.seq !== null && msg.seq > state.seq) state.ws.close(4001, "behind"); // missed something: resume
+        return;
+      }
+      if (state.seq !== null && msg.seq <= state.seq) return; // already applied
+      if (state.seq !== null && msg.seq !== state.seq + 1) { state.ws.close(4001, "gap"); return; }
+      state.seq = msg.seq;
+      if (opts.onEvent) opts.onEvent(msg);
+    }
+
+    function open() {
+      if (state.closed) return;
+      let ws;
+      try { ws = new WebSocket(url()); } catch (e) { schedule(); return; }
+      state.ws = ws;
+      ws.onopen = () => { state.connects += 1; feed(); };
+      ws.onmessage = (ev) => {
+        feed();
+        let msg;
+        try { msg = JSON.parse(ev.data); } catch (e) { return; }
+        // Online once the server has answered: a snapshot, a replayed event or a heartbeat.
+        state.attempts = 0;
+        setOnline(true);
+        handle(msg);
+      };
+      ws.onclose = (ev) => {
+        clearTimeout(state.watchdog);
+        if (state.ws === ws) state.ws = null;
+        setOnline(false);
+        if (ev.code === 4401 && opts.onAuthError) opts.onAuthError();
+        if (ev.code === 4400 || ev.code === 4403) { if (opts.onAuthError) opts.onAuthError(); }
+        schedule();
+      };
+      ws.onerror = () => { /* onclose follows */ };
+    }
+
+    open();
+    return {
+      get seq() { return state.seq; },
+      get online() { return state.online; },
+      get connects() { return state.connects; },
+      close() { state.closed = true; clearTimeout(state.timer); clearTimeout(state.watchdog); if (state.ws) state.ws.close(1000); },
+    };
+  }
+
+  /* JSON over fetch with a bearer token; errors become {status, code, message} from the API's error body. */
+  async function api(path, { token, method = "GET", body, form, headers = {} } = {}) {
+    const h = Object.assign({ Accept: "application/json" }, headers);
+    if (token) h.Authorization = "Bearer " + token;
+    let payload;
+    if (form) { payload = new URLSearchParams(form); }
+    else if (body !== undefined) { payload = JSON.stringify(body); h["Content-Type"] = "application/json"; }
+    let res;
+    try {
+      res = await fetch(path, { method, headers: h, body: payload });
+    } catch (e) {
+      throw { status: 0, code: "network", message: "Không kết nối được máy chủ. Vui lòng thử lại." };
+    }
+    if (res.status === 204) return null;
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) {
+      const err = (data && data.error) || {};
+      throw { status: res.status, code: err.code || "http_" + res.status, message: err.message || "Lỗi máy chủ (" + res.status + ").", detail: err };
+    }
+    return data;
+  }
+
+  global.MotcuaStream = { connect, api };
+})(window);
