@@ -40,6 +40,7 @@ CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
     "uq_services_centre_id_code": ("service_exists", "Mã dịch vụ đã tồn tại trong trung tâm."),
     "uq_agencies_centre_id_identifier": ("agency_exists", "Mã định danh cơ quan đã tồn tại."),
     "uq_users_username": ("user_exists", "Tên đăng nhập đã tồn tại."),
+    "uq_dossiers_code": ("dossier_code_taken", "Mã hồ sơ đã được cấp cho hồ sơ khác, vui lòng thử lại."),
 }
 
 

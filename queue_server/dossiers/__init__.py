@@ -1,0 +1,1 @@
+"""One-stop dossiers: codes, lifecycle, receipts, the public status lookup and the external sync."""

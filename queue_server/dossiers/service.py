@@ -1,0 +1,501 @@
+"""Dossier business logic: receive, amend, move through the lifecycle, apologise, list.
+
+Services take the session first, never commit, and append every change to the history in the
+same transaction as the change itself.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..auth.principal import Principal
+from ..calendar import CalendarError, default_calendar
+from ..centres.models import Agency
+from ..centres.service import get_agency
+from ..db import next_value, settings_of
+from ..errors import DomainError, forbidden, not_found
+from ..timeutil import local_day, utcnow
+from . import codes, lifecycle
+from .config import dossier_settings_of
+from .models import Dossier, DossierEvent
+from .schemas import ApologyRequest, ApplicantIn, DossierCreate, DossierUpdate, TransitionRequest
+
+# -- the procedure snapshot ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProcedureSnapshot:
+    code: str
+    name: str
+    processing_days: int
+    field: str | None = None
+    fee_text: str | None = None
+
+
+def procedure_snapshot(session: Session, code: str) -> ProcedureSnapshot:
+    """The catalogue entry as it stands now (404 if the code is not published)."""
+    from ..procedures.service import get_procedure_by_code  # the catalogue area; imported late on purpose
+
+    try:
+        procedure = get_procedure_by_code(session, code)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise _unknown_procedure(code) from None
+        raise
+    if procedure is None:
+        raise _unknown_procedure(code)
+    days = getattr(procedure, "processing_days", None)
+    return ProcedureSnapshot(
+        code=procedure.code,
+        name=procedure.name,
+        processing_days=int(days) if days is not None else 0,
+        field=getattr(procedure, "field", None),
+        fee_text=getattr(procedure, "fee_text", None),
+    )
+
+
+def _unknown_procedure(code: str) -> DomainError:
+    return DomainError("procedure_not_found", f"Không tìm thấy thủ tục hành chính mã «{code}».", 404)
+
+
+# -- lookup tokens ------------------------------------------------------------------------------
+
+
+def lookup_token(secret_key: str, nonce: str) -> str:
+    """The receipt QR's token: unforgeable without the server secret, revoked by a new nonce."""
+    mac = hmac.new(secret_key.encode(), b"dossier-lookup:" + nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:18]).decode().rstrip("=")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_nonce(dossier: Dossier, secret_key: str) -> None:
+    dossier.lookup_nonce = secrets.token_urlsafe(18)
+    dossier.lookup_token_hash = token_hash(lookup_token(secret_key, dossier.lookup_nonce))
+
+
+def lookup_url(session: Session, dossier: Dossier) -> str:
+    settings = settings_of(session)
+    return f"{settings.public_base_url.rstrip('/')}/l/{lookup_token(settings.secret_key, dossier.lookup_nonce)}"
+
+
+def calendar_of(session: Session):
+    return default_calendar(settings_of(session).holiday_override_files)
+
+
+# -- access -------------------------------------------------------------------------------------
+
+
+def ensure_can_receive(actor: Principal, agency: Agency) -> None:
+    if actor.is_admin:
+        return
+    if actor.role == "clerk" and actor.centre_id == agency.centre_id:
+        return
+    raise forbidden("Bạn chỉ được tiếp nhận hồ sơ cho các cơ quan của trung tâm mình.")
+
+
+def can_see(actor: Principal, dossier: Dossier) -> bool:
+    if actor.is_admin:
+        return True
+    if not actor.can_see_centre(dossier.centre_id):
+        return False
+    scope = actor.agency_scope()
+    return scope is None or dossier.agency_id in scope
+
+
+def ensure_can_see(actor: Principal, dossier: Dossier) -> None:
+    if not can_see(actor, dossier):
+        raise forbidden("Bạn không có quyền với hồ sơ này.")
+
+
+def _actor_label(actor: Principal | None) -> str | None:
+    if actor is None:
+        return None
+    if actor.user is not None:
+        return actor.user.full_name or actor.user.username
+    if actor.device is not None:
+        return actor.device.name or actor.device.kind
+    return None
+
+
+def record(session: Session, dossier: Dossier, type_: str, actor: Principal | None, *, at: datetime,
+           from_status: str | None = None, to_status: str | None = None, reason: str | None = None,
+           data: dict | None = None, actor_label: str | None = None, agency_name: str | None = None) -> DossierEvent:
+    """Append one history row (never updated)."""
+    event = DossierEvent(
+        dossier_id=dossier.id, type=type_, from_status=from_status, to_status=to_status, at=at,
+        actor_user_id=actor.user_id if actor else None, actor_device_id=actor.device_id if actor else None,
+        actor_label=actor_label or _actor_label(actor), agency_name=agency_name, reason=reason, data=data or {},
+    )
+    session.add(event)
+    return event
+
+
+# -- receiving ----------------------------------------------------------------------------------
+
+
+def get_dossier(session: Session, code: str) -> Dossier:
+    dossier = session.execute(select(Dossier).where(Dossier.code == codes.normalise_code(code))).scalar_one_or_none()
+    if dossier is None:
+        raise not_found("hồ sơ", "dossier_not_found")
+    return dossier
+
+
+def create_dossier(session: Session, actor: Principal, data: DossierCreate, *, now: datetime | None = None) -> Dossier:
+    """Receive a dossier at the desk (or from the current ticket): code, due date, history."""
+    now = now or utcnow()
+    agency = get_agency(session, data.agency_id)
+    ensure_can_receive(actor, agency)
+    ticket = None
+    applicant = data.applicant
+    procedure_code = data.procedure_code
+    if data.ticket_id is not None:
+        from ..tickets.models import Ticket
+
+        ticket = session.get(Ticket, data.ticket_id)
+        if ticket is None or ticket.centre_id != agency.centre_id:
+            raise not_found("số thứ tự", "ticket_not_found")
+        procedure_code = procedure_code or ticket.procedure_code
+        if applicant is not None and not applicant.id_number and ticket.citizen_id:
+            applicant = applicant.model_copy(update={"id_number": ticket.citizen_id})
+    if not procedure_code:
+        raise DomainError("procedure_required", "Cần chọn thủ tục hành chính của hồ sơ.", 422)
+    if applicant is None:
+        raise DomainError("applicant_required", "Cần nhập thông tin người nộp hồ sơ (họ tên).", 422)
+    procedure = procedure_snapshot(session, procedure_code)
+    dossier = new_dossier(
+        session, agency, procedure, applicant, now=now, channel=data.channel, return_method=data.return_method,
+        content=data.content, documents=[d.model_dump() for d in data.documents], sets=data.sets,
+        fee_text=data.fee_text, department=data.department, ledger_book=data.ledger_book,
+    )
+    if ticket is not None:
+        dossier.ticket_id = ticket.id
+        if not ticket.dossier_code:
+            ticket.dossier_code = dossier.code
+    session.flush()
+    record(session, dossier, "created", actor, at=now, to_status=dossier.status, agency_name=agency.name,
+           data={"channel": dossier.channel, "ticket_id": dossier.ticket_id})
+    return dossier
+
+
+def new_dossier(session: Session, agency: Agency, procedure: ProcedureSnapshot, applicant: ApplicantIn, *,
+                now: datetime, channel: str = "direct", return_method: str = "desk", content: str | None = None,
+                documents: list[dict] | None = None, sets: int = 1, fee_text: str | None = None,
+                department: str | None = None, ledger_book: str | None = None, code: str | None = None,
+                source: str = "local", status: str | None = None, due_at: datetime | None = None) -> Dossier:
+    """Build and add a dossier; a code is taken from the agency's day sequence unless given (sync)."""
+    settings = settings_of(session)
+    cal = calendar_of(session)
+    if code is None:
+        day = local_day(now)
+        sequence = next_value(session, codes.sequence_name(agency.id, day))
+        code = codes.format_code(settings.dossier_code_layout, agency.identifier, day, sequence)
+    online = channel == "online"
+    status = status or ("pending_acceptance" if online else "received")
+    effective, computed_due = _due(cal, now, procedure.processing_days)
+    if status == "pending_acceptance":
+        computed_due = None  # the appointment is set when the online dossier is accepted
+    book = ledger_book or f"{local_day(now).year}"
+    dossier = Dossier(
+        code=code, centre_id=agency.centre_id, agency_id=agency.id, source=source,
+        procedure_code=procedure.code, procedure_name=procedure.name, procedure_field=procedure.field,
+        processing_days=procedure.processing_days,
+        applicant_kind=applicant.kind, applicant_name=applicant.full_name,
+        organisation_name=applicant.organisation_name, applicant_id_number=applicant.id_number,
+        applicant_address=applicant.address, applicant_phone=applicant.phone, applicant_email=applicant.email,
+        content=content, documents=documents or [], sets=sets, channel=channel, return_method=return_method,
+        fee_text=fee_text if fee_text is not None else procedure.fee_text, department=department,
+        ledger_book=book, ledger_seq=next_value(session, f"dossier-ledger:{agency.id}:{book}"),
+        status=status, received_at=now, effective_received_at=effective,
+        due_at=due_at or computed_due, original_due_at=due_at or computed_due, status_changed_at=now, created_at=now,
+        acceptance_deadline_at=cal.add_working_hours(now, dossier_settings_of(session).online_acceptance_hours) if online else None,
+    )
+    _new_nonce(dossier, settings.secret_key)
+    session.add(dossier)
+    session.flush()
+    return dossier
+
+
+def _due(cal, received_at: datetime, days: int) -> tuple[datetime, datetime]:
+    try:
+        due = cal.due_date(received_at, days)
+    except CalendarError as exc:  # a broken override file must not become a 500 at the desk
+        raise DomainError("calendar_error", f"Không tính được ngày hẹn trả: {exc}", 409) from None
+    return due.effective_received_at, due.due_at
+
+
+# -- amendments ---------------------------------------------------------------------------------
+
+_APPLICANT_FIELDS = {
+    "kind": "applicant_kind", "full_name": "applicant_name", "organisation_name": "organisation_name",
+    "id_number": "applicant_id_number", "address": "applicant_address", "phone": "applicant_phone",
+    "email": "applicant_email",
+}
+
+
+def amend(session: Session, actor: Principal, code: str, data: DossierUpdate, *, now: datetime | None = None) -> Dossier:
+    """Correct a dossier's details; the code stays, the diff is appended to the history (AG Đ.15 k.5)."""
+    now = now or utcnow()
+    dossier = get_dossier(session, code)
+    ensure_can_see(actor, dossier)
+    if dossier.status in lifecycle.FINAL_STATES:
+        raise DomainError("dossier_closed", "Hồ sơ đã kết thúc, không thể sửa thông tin.", 409)
+    wanted: dict[str, object] = {}
+    if data.applicant is not None:
+        for key, attr in _APPLICANT_FIELDS.items():
+            wanted[attr] = getattr(data.applicant, key)
+    for attr in ("content", "sets", "return_method", "fee_text", "department", "ledger_book"):
+        value = getattr(data, attr)
+        if value is not None:
+            wanted[attr] = value
+    if data.documents is not None:
+        wanted["documents"] = [d.model_dump() for d in data.documents]
+    changes = {}
+    for attr, value in wanted.items():
+        old = getattr(dossier, attr)
+        if old != value:
+            changes[attr] = {"from": old, "to": value}
+            setattr(dossier, attr, value)
+    if changes:
+        record(session, dossier, "amended", actor, at=now, reason=data.reason, data={"changes": changes})
+    return dossier
+
+
+# -- lifecycle ----------------------------------------------------------------------------------
+
+
+def transition(session: Session, actor: Principal | None, dossier: Dossier, req: TransitionRequest, *,
+               now: datetime | None = None, actor_label: str | None = None, external: bool = False) -> Dossier:
+    """Move a dossier one step; refused (409/422) with nothing written if the step is not allowed.
+
+    `external`: a status reported by the provincial one-stop system, which may skip steps we did
+    not see; it must still be reachable from the current state (a returned dossier never reopens).
+    """
+    now = now or utcnow()
+    current, target = dossier.status, req.to
+    if external:
+        lifecycle.check_reachable(current, target)
+    else:
+        lifecycle.check_transition(current, target, req.reason, req.data)
+    data = dict(req.data)
+    if target == "supplement_requested":
+        if dossier.supplement_count >= 1 and not external:
+            raise DomainError(
+                "supplement_already_requested",
+                "Hồ sơ đã được yêu cầu bổ sung một lần; mọi nội dung cần bổ sung phải nêu trong một lần yêu cầu.",
+                409,
+            )
+        dossier.supplement_count += 1
+        # Lapses after a period equal to the procedure's processing time (BD19 Đ.10 k.3).
+        dossier.supplement_deadline_at = _due(calendar_of(session), now, dossier.processing_days)[1]
+        data["lapses_at"] = dossier.supplement_deadline_at.isoformat()
+    if current == "pending_acceptance" and target == "received":
+        dossier.effective_received_at, dossier.due_at = _due(calendar_of(session), now, dossier.processing_days)
+        dossier.original_due_at = dossier.due_at
+        data["due_at"] = dossier.due_at.isoformat()
+    if current == "supplement_requested" and target != "lapsed" and dossier.channel == "online" and dossier.due_at is None:
+        dossier.effective_received_at, dossier.due_at = _due(calendar_of(session), now, dossier.processing_days)
+        dossier.original_due_at = dossier.due_at
+    if target == "result_ready":
+        dossier.result_ready_at = now
+    if target == "returned":
+        data.setdefault("method", dossier.return_method)
+    if target in lifecycle.FINAL_STATES:
+        dossier.finished_at = now
+    dossier.status = target
+    dossier.status_changed_at = now
+    agency = session.get(Agency, dossier.agency_id)
+    record(session, dossier, "synced" if external else "transition", actor, at=now, from_status=current, to_status=target, reason=req.reason,
+           data=data, actor_label=actor_label, agency_name=agency.name if agency else None)
+    return dossier
+
+
+def transition_by_code(session: Session, actor: Principal, code: str, req: TransitionRequest) -> Dossier:
+    dossier = get_dossier(session, code)
+    ensure_can_see(actor, dossier)
+    return transition(session, actor, dossier, req)
+
+
+def apologise(session: Session, actor: Principal, code: str, req: ApologyRequest, *, now: datetime | None = None) -> Dossier:
+    """The late agency's apology with reason and new appointment (văn bản xin lỗi và hẹn lại)."""
+    now = now or utcnow()
+    dossier = get_dossier(session, code)
+    ensure_can_see(actor, dossier)
+    if dossier.status not in lifecycle.OPEN_STATES or dossier.due_at is None:
+        raise DomainError("apology_not_applicable", "Chỉ lập phiếu xin lỗi và hẹn lại cho hồ sơ đang giải quyết.", 409)
+    if dossier.due_at > now:
+        raise DomainError("not_overdue", "Hồ sơ chưa quá hạn giải quyết, chưa cần phiếu xin lỗi và hẹn lại.", 409)
+    new_due = req.new_due_at if req.new_due_at.tzinfo else None
+    if new_due is None:
+        raise DomainError("timezone_required", "Ngày hẹn lại phải kèm múi giờ (ví dụ +07:00).", 422)
+    if new_due <= now:
+        raise DomainError("new_due_in_past", "Ngày hẹn lại phải sau thời điểm hiện tại.", 422)
+    agency = session.get(Agency, dossier.agency_id)
+    previous = dossier.due_at
+    dossier.due_at = new_due
+    record(session, dossier, "apology", actor, at=now, reason=req.reason,
+           agency_name=req.agency_name or (agency.name if agency else None),
+           data={"previous_due_at": previous.isoformat(), "new_due_at": new_due.isoformat()})
+    return dossier
+
+
+def revoke_lookup_token(session: Session, actor: Principal, code: str, *, now: datetime | None = None) -> Dossier:
+    """Invalidate the printed QR (lost receipt) and issue a new token."""
+    dossier = get_dossier(session, code)
+    ensure_can_see(actor, dossier)
+    _new_nonce(dossier, settings_of(session).secret_key)
+    record(session, dossier, "token_revoked", actor, at=now or utcnow())
+    return dossier
+
+
+def sweep(session: Session, *, now: datetime | None = None) -> list[str]:
+    """Lapse supplement requests whose period has run out; returns the codes that lapsed."""
+    now = now or utcnow()
+    due = session.execute(
+        select(Dossier).where(Dossier.status == "supplement_requested", Dossier.supplement_deadline_at < now)
+    ).scalars().all()
+    for dossier in due:
+        transition(session, None, dossier, TransitionRequest(to="lapsed", reason="Quá thời hạn bổ sung hồ sơ"),
+                   now=now, actor_label="Hệ thống")
+    return [d.code for d in due]
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def flags(dossier: Dossier, now: datetime, uncollected_after_days: int = 60) -> list[str]:
+    out = []
+    if dossier.status in lifecycle.OPEN_STATES and dossier.due_at is not None and now > dossier.due_at:
+        out.append("overdue")
+    if dossier.status == "pending_acceptance" and dossier.acceptance_deadline_at and now > dossier.acceptance_deadline_at:
+        out.append("acceptance_overdue")
+    if dossier.status == "supplement_requested" and dossier.supplement_deadline_at and now > dossier.supplement_deadline_at:
+        out.append("supplement_lapsed")
+    if dossier.result_ready_at is not None and dossier.original_due_at is not None:
+        if local_day(dossier.result_ready_at) < local_day(dossier.original_due_at):
+            out.append("completed_early")
+        elif dossier.result_ready_at > dossier.original_due_at:
+            out.append("completed_late")
+    if (dossier.status == "result_ready" and dossier.result_ready_at is not None
+            and now - dossier.result_ready_at > timedelta(days=uncollected_after_days)):
+        out.append("uncollected")
+    return out
+
+
+def dossier_view(session: Session, dossier: Dossier, *, history: bool = False, with_lookup_url: bool = True,
+                 now: datetime | None = None) -> dict:
+    agency = session.get(Agency, dossier.agency_id)
+    view = {
+        "code": dossier.code,
+        "lookup_url": lookup_url(session, dossier) if with_lookup_url else None,
+        "centre_id": dossier.centre_id, "agency_id": dossier.agency_id, "agency_name": agency.name if agency else "",
+        "ticket_id": dossier.ticket_id, "source": dossier.source,
+        "procedure_code": dossier.procedure_code, "procedure_name": dossier.procedure_name,
+        "processing_days": dossier.processing_days,
+        "applicant": {
+            key: getattr(dossier, attr) for key, attr in _APPLICANT_FIELDS.items()
+        },
+        "content": dossier.content, "documents": dossier.documents or [], "sets": dossier.sets,
+        "channel": dossier.channel, "return_method": dossier.return_method, "fee_text": dossier.fee_text,
+        "department": dossier.department, "ledger_book": dossier.ledger_book, "ledger_seq": dossier.ledger_seq,
+        "status": dossier.status, "status_label": lifecycle.STATUS_LABELS[dossier.status],
+        "received_at": dossier.received_at, "effective_received_at": dossier.effective_received_at,
+        "due_at": dossier.due_at, "original_due_at": dossier.original_due_at,
+        "acceptance_deadline_at": dossier.acceptance_deadline_at,
+        "supplement_deadline_at": dossier.supplement_deadline_at,
+        "result_ready_at": dossier.result_ready_at, "finished_at": dossier.finished_at,
+        "flags": flags(dossier, now or utcnow(), dossier_settings_of(session).uncollected_after_days),
+    }
+    if history:
+        view["history"] = [
+            {
+                "type": e.type, "from_status": e.from_status, "to_status": e.to_status, "at": e.at,
+                "actor_user_id": e.actor_user_id, "actor_device_id": e.actor_device_id, "actor_label": e.actor_label,
+                "agency_name": e.agency_name, "reason": e.reason, "data": e.data or {},
+            }
+            for e in history_of(session, dossier)
+        ]
+    return view
+
+
+def history_of(session: Session, dossier: Dossier) -> list[DossierEvent]:
+    return list(session.execute(
+        select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.at, DossierEvent.id)
+    ).scalars())
+
+
+@dataclass
+class DossierFilter:
+    centre_id: int | None = None
+    agency_id: int | None = None
+    status: str | None = None
+    procedure_code: str | None = None
+    channel: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    code_prefix: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _scoped(actor: Principal, stmt):
+    if not actor.is_admin:
+        stmt = stmt.where(Dossier.centre_id == actor.centre_id) if actor.centre_id is not None else stmt
+        scope = actor.agency_scope()
+        if scope is not None:
+            stmt = stmt.where(Dossier.agency_id.in_(scope))
+    return stmt
+
+
+def list_dossiers(session: Session, actor: Principal, f: DossierFilter) -> tuple[list[Dossier], int]:
+    stmt = _scoped(actor, select(Dossier))
+    if f.status is not None and f.status not in lifecycle.STATUS_LABELS:
+        raise DomainError("unknown_status", f"Trạng thái hồ sơ «{f.status}» không tồn tại.", 422)
+    for column, value in ((Dossier.centre_id, f.centre_id), (Dossier.agency_id, f.agency_id), (Dossier.status, f.status),
+                          (Dossier.procedure_code, f.procedure_code), (Dossier.channel, f.channel)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if f.received_from is not None:
+        stmt = stmt.where(Dossier.received_at >= f.received_from)
+    if f.received_to is not None:
+        stmt = stmt.where(Dossier.received_at < f.received_to)
+    if f.code_prefix:
+        stmt = stmt.where(Dossier.code.startswith(codes.normalise_code(f.code_prefix), autoescape=True))
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    items = session.execute(stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(f.limit).offset(f.offset)).scalars().all()
+    return list(items), int(total)
+
+
+def overdue(session: Session, actor: Principal, *, now: datetime | None = None) -> list[Dossier]:
+    """Open dossiers past their due date (apology due from the late agency)."""
+    now = now or utcnow()
+    stmt = _scoped(actor, select(Dossier)).where(
+        Dossier.status.in_(lifecycle.OPEN_STATES), Dossier.due_at.is_not(None), Dossier.due_at < now
+    )
+    return list(session.execute(stmt.order_by(Dossier.due_at)).scalars())
+
+
+def uncollected(session: Session, actor: Principal, *, now: datetime | None = None) -> list[Dossier]:
+    """Results waiting at the desk longer than allowed (60 days, BD19 Đ.10 k.4)."""
+    now = now or utcnow()
+    limit = now - timedelta(days=dossier_settings_of(session).uncollected_after_days)
+    stmt = _scoped(actor, select(Dossier)).where(Dossier.status == "result_ready", Dossier.result_ready_at < limit)
+    return list(session.execute(stmt.order_by(Dossier.result_ready_at)).scalars())
+
+
+def acceptance_overdue(session: Session, actor: Principal, *, now: datetime | None = None) -> list[Dossier]:
+    """Online dossiers neither accepted nor sent back within 8 working hours."""
+    now = now or utcnow()
+    stmt = _scoped(actor, select(Dossier)).where(
+        Dossier.status == "pending_acceptance", Dossier.acceptance_deadline_at < now
+    )
+    return list(session.execute(stmt.order_by(Dossier.acceptance_deadline_at)).scalars())
