@@ -1,0 +1,129 @@
+"""The live dashboard: the queue now, today's figures and what needs a manager's attention.
+
+Alert thresholds: a service's `max_wait_alert_s` (else the centre's `target_wait_s`); a counter
+paused longer than `pause_alert_s` (settings attribute if present, else 15 min); a kiosk printer
+whose last `device.alert` with code `printer.paper_out` is not `cleared`; a kiosk, display or
+tablet whose `last_seen_at` is older than `device_offline_s` (else 10 min). Devices never seen
+are not flagged (a fresh installation would be all red).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..auth.models import Device, User
+from ..auth.principal import Principal
+from ..centres.models import Counter
+from ..centres.service import current_ticket, ticket_brief
+from ..db import settings_of
+from ..realtime.models import Event
+from ..tickets.models import WAITING_STATES, Ticket
+from ..timeutil import local_day, utcnow
+from .queue_figures import queue_report
+from .service import preset_period, resolve_scope
+
+PAUSE_ALERT_S = 15 * 60
+DEVICE_OFFLINE_S = 10 * 60
+WATCHED_DEVICES = ("kiosk", "display", "tablet")
+PAPER_OUT = "printer.paper_out"
+DEVICE_ALERT_LOOKBACK = 500  # newest device.alert events read; older faults were long since reported again
+
+
+def live(session: Session, actor: Principal, centre_id: int | None, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    scope = resolve_scope(session, actor, centre_id)
+    settings = settings_of(session)
+    report = queue_report(session, scope, preset_period("day", local_day(now)))
+
+    rows = session.execute(
+        select(Ticket.service_id, func.count(), func.min(Ticket.issued_at))
+        .where(Ticket.centre_id == scope.centre_id, Ticket.state.in_(WAITING_STATES), Ticket.service_id.in_(list(scope.services)))
+        .group_by(Ticket.service_id)
+    ).all()
+    queue = {sid: (n, oldest) for sid, n, oldest in rows}
+    services = []
+    alerts = []
+    for sid, s in scope.services.items():
+        waiting, oldest = queue.get(sid, (0, None))
+        longest = int((now - oldest).total_seconds()) if oldest is not None else 0
+        threshold = s.max_wait_alert_s or scope.centre.target_wait_s
+        services.append({"id": sid, "code": s.code, "name": s.name, "agency_id": s.agency_id, "waiting": waiting,
+                         "longest_wait_s": longest, "alert_wait_s": threshold, "over": longest > threshold})
+        if longest > threshold:
+            alerts.append({"kind": "long_wait", "service_id": sid, "seconds": longest,
+                           "message": f"Dịch vụ {s.name}: có người đã chờ {_minutes(longest)}, vượt ngưỡng {_minutes(threshold)}."})
+
+    counters = _counters(session, scope, now, alerts, getattr(settings, "pause_alert_s", PAUSE_ALERT_S))
+    alerts.extend(_device_alerts(session, scope.centre_id, now, getattr(settings, "device_offline_s", DEVICE_OFFLINE_S)))
+    longest = max(services, key=lambda s: s["longest_wait_s"], default=None)
+    return {
+        "at": now.isoformat(),
+        "centre": report["centre"],
+        "services": services,
+        "longest_wait": ({"service_id": longest["id"], "name": longest["name"], "seconds": longest["longest_wait_s"]}
+                         if longest and longest["longest_wait_s"] else None),
+        "counters": counters,
+        "counter_states": {state: sum(c["state"] == state for c in counters) for state in ("open", "paused", "closed")},
+        "today": report["totals"],
+        "by_hour": report["by_hour"],
+        "alerts": alerts,
+    }
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60} phút"
+
+
+def _counters(session: Session, scope, now: datetime, alerts: list, pause_alert_s: int) -> list[dict]:
+    counters = list(session.execute(select(Counter).where(Counter.centre_id == scope.centre_id).order_by(Counter.number)).scalars())
+    officer_ids = {c.officer_id for c in counters if c.officer_id}
+    officers = {u.id: u for u in session.execute(select(User).where(User.id.in_(officer_ids))).scalars()} if officer_ids else {}
+    views = []
+    for c in counters:
+        served = [link.service_id for link in c.services]
+        if scope.agency_ids is not None and not any(sid in scope.services for sid in served):
+            continue  # a manager sees the counters of their agencies' services
+        officer = officers.get(c.officer_id)
+        since = int((now - c.state_changed_at).total_seconds())
+        view = {
+            "id": c.id, "number": c.number, "name": c.name, "state": c.state, "state_seconds": since,
+            "officer": {"id": officer.id, "full_name": officer.full_name} if officer else None,
+            "services": [{"id": sid, "name": scope.services[sid].name} for sid in served if sid in scope.services],
+            "current_ticket": ticket_brief(current_ticket(session, c), c.number) if c.state != "closed" else None,
+            "paused_too_long": c.state == "paused" and since > pause_alert_s,
+        }
+        if view["paused_too_long"]:
+            alerts.append({"kind": "counter_paused", "counter_id": c.id, "seconds": since,
+                           "message": f"Quầy số {c.number} tạm dừng đã {_minutes(since)}."})
+        views.append(view)
+    return views
+
+
+def _device_alerts(session: Session, centre_id: int, now: datetime, offline_s: int) -> list[dict]:
+    alerts = []
+    latest: dict[int, dict] = {}
+    events = session.execute(
+        select(Event.data).where(Event.centre_id == centre_id, Event.type == "device.alert")
+        .order_by(Event.seq.desc()).limit(DEVICE_ALERT_LOOKBACK)
+    ).scalars()
+    for data in events:
+        if data.get("code") == PAPER_OUT and data.get("device_id") not in latest:
+            latest[data.get("device_id")] = data
+    for device_id, data in sorted(latest.items(), key=lambda kv: kv[0] or 0):
+        if not data.get("cleared"):
+            alerts.append({"kind": "paper_out", "device_id": device_id,
+                           "message": f"{data.get('name') or 'Kiosk'}: máy in hết giấy."})
+    stale = now - timedelta(seconds=offline_s)
+    for d in session.execute(
+        select(Device).where(Device.centre_id == centre_id, Device.kind.in_(WATCHED_DEVICES), Device.revoked_at.is_(None),
+                             Device.last_seen_at.is_not(None), Device.last_seen_at < stale).order_by(Device.id)
+    ).scalars():
+        minutes = int((now - d.last_seen_at).total_seconds())
+        alerts.append({"kind": "device_offline", "device_id": d.id,
+                       "message": f"{d.name or KIND_VI.get(d.kind, d.kind)} mất kết nối {_minutes(minutes)}."})
+    return alerts
+
+
+KIND_VI = {"kiosk": "Kiosk", "display": "Bảng hiển thị", "tablet": "Máy đánh giá"}

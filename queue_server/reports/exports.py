@@ -1,0 +1,201 @@
+"""Reports as files: XLSX (one sheet per table), CSV (UTF-8 with BOM, tables one after another) and
+PDF (bar charts and tables, DejaVu fonts embedded so Vietnamese prints correctly)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from fastapi.responses import JSONResponse, Response
+
+from hardware.fonts import font_path
+
+from ..timeutil import VN_TZ
+from .tables import TABLES, TITLES, Table, cell, rows_of, table_specs
+
+MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+}
+# (table, label column, [(series key, legend)], chart title) drawn in the PDF
+CHARTS = {
+    "queue": [
+        ("by_hour", "hour", [("arrivals", "Số người đến"), ("served", "Đã phục vụ")], "Người đến và đã phục vụ theo giờ"),
+        ("by_service", "name", [("served", "Đã phục vụ"), ("no_show", "Vắng mặt")], "Theo dịch vụ"),
+    ],
+    "dossiers": [("by_agency", "name", [("early", "Trước hạn"), ("on_time", "Đúng hạn"), ("late", "Quá hạn")],
+                  "Hồ sơ đã giải quyết theo cơ quan")],
+    "ratings": [("by_agency", "name", [("rat_hai_long", "Rất hài lòng"), ("hai_long", "Hài lòng"), ("chua_hai_long", "Chưa hài lòng")],
+                 "Mức độ hài lòng theo cơ quan")],
+}
+
+
+def respond(kind: str, report: dict, fmt: str) -> Response:
+    if fmt == "json":
+        return JSONResponse({**report, "tables": table_specs(kind)})
+    body = {"xlsx": to_xlsx, "csv": to_csv, "pdf": to_pdf}[fmt](kind, report)
+    name = f"bao-cao-{kind}-{report['period']['from']}-{report['period']['to']}.{fmt}"
+    return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _tables(kind: str, report: dict):
+    for table in TABLES[kind]:
+        rows = rows_of(report, table)
+        if rows is not None:
+            yield table, rows
+
+
+def _heading(kind: str, report: dict) -> list[str]:
+    p = report["period"]
+    return [TITLES[kind], f"Từ ngày {_vn_date(p['from'])} đến ngày {_vn_date(p['to'])}"]
+
+
+def _vn_date(iso: str) -> str:
+    y, m, d = iso.split("-")
+    return f"{d}/{m}/{y}"
+
+
+def to_xlsx(kind: str, report: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table, rows in _tables(kind, report):
+        ws = wb.create_sheet(table.title)
+        for line in _heading(kind, report):
+            ws.append([line])
+        ws["A1"].font = Font(bold=True, size=13)
+        ws.append([])
+        ws.append([h for _, h, _ in table.columns])
+        for c in ws[ws.max_row]:
+            c.font = Font(bold=True)
+        for row in rows:
+            ws.append([cell(row.get(k), u) for k, _, u in table.columns])
+        for i, (_, header, unit) in enumerate(table.columns, start=1):
+            ws.column_dimensions[ws.cell(row=4, column=i).column_letter].width = max(10, min(40, len(header) + 2)) if unit != "t" else 30
+        ws.freeze_panes = "A5"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def to_csv(kind: str, report: dict) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    for line in _heading(kind, report):
+        w.writerow([line])
+    for table, rows in _tables(kind, report):
+        w.writerow([])
+        w.writerow([table.title])
+        w.writerow([h for _, h, _ in table.columns])
+        for row in rows:
+            w.writerow(["" if (v := cell(row.get(k), u)) is None else v for k, _, u in table.columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+
+
+_FONTS_READY = False
+
+
+def _fonts() -> None:
+    global _FONTS_READY
+    if _FONTS_READY:
+        return
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont("DejaVuSans", str(font_path())))
+    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(font_path(bold=True))))
+    _FONTS_READY = True
+
+
+SERIES_COLOURS = ("#0b4f8a", "#4caf50", "#e0a100", "#b3261e")
+
+
+def _chart(rows: list[dict], label: str, series: list, title: str, width: float):
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.charts.legends import Legend
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    rows = rows[:24]
+    d = Drawing(width, 190)
+    d.add(String(0, 178, title, fontName="DejaVuSans-Bold", fontSize=10))
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 30, 40, width - 150, 125
+    chart.data = [[row.get(key) or 0 for row in rows] for key, _ in series]
+    chart.categoryAxis.categoryNames = [str(row.get(label) or "")[:14] for row in rows]
+    chart.categoryAxis.labels.fontName = "DejaVuSans"
+    chart.categoryAxis.labels.fontSize = 6
+    chart.categoryAxis.labels.angle = 30 if len(rows) > 8 else 0
+    chart.categoryAxis.labels.boxAnchor = "ne" if len(rows) > 8 else "n"
+    chart.valueAxis.labels.fontName = "DejaVuSans"
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    for i in range(len(series)):
+        chart.bars[i].fillColor = colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)])
+    d.add(chart)
+    legend = Legend()
+    legend.x, legend.y = width - 110, 150
+    legend.fontName = "DejaVuSans"
+    legend.fontSize = 8
+    legend.colorNamePairs = [(colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)]), name) for i, (_, name) in enumerate(series)]
+    d.add(legend)
+    return d
+
+
+def to_pdf(kind: str, report: dict) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table as PdfTable, TableStyle
+
+    _fonts()
+    out = io.BytesIO()
+    page = landscape(A4)
+    doc = SimpleDocTemplate(out, pagesize=page, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
+                            title=TITLES[kind])
+    h1 = ParagraphStyle("h1", fontName="DejaVuSans-Bold", fontSize=15, leading=19)
+    h2 = ParagraphStyle("h2", fontName="DejaVuSans-Bold", fontSize=11, leading=15, spaceBefore=8)
+    body = ParagraphStyle("body", fontName="DejaVuSans", fontSize=9, leading=12)
+    small = ParagraphStyle("small", fontName="DejaVuSans", fontSize=7, leading=8.5)
+    story = [Paragraph(TITLES[kind], h1), Paragraph(_heading(kind, report)[1], body),
+             Paragraph(f"Lập lúc {datetime.now(VN_TZ):%H:%M %d/%m/%Y}", body), Spacer(1, 4 * mm)]
+    for table_key, label, series, title in CHARTS.get(kind, []):
+        rows = report.get(table_key) or []
+        if rows:
+            story.append(_chart(rows, label, series, title, page[0] - 24 * mm))
+    for table, rows in _tables(kind, report):
+        story.append(Paragraph(table.title, h2))
+        data = [[Paragraph(h, small) for _, h, _ in table.columns]]
+        for row in rows:
+            data.append([_pdf_text(cell(row.get(k), u)) for k, _, u in table.columns])
+        if len(data) == 1:
+            story.append(Paragraph("Không có số liệu.", body))
+            continue
+        t = PdfTable(data, repeatRows=1, colWidths=_widths(table, page[0] - 24 * mm))
+        t.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), "DejaVuSans"), ("FONTSIZE", (0, 0), (-1, -1), 7),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e7edf5")),
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#b0b8c4")), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]))
+        story.append(t)
+    doc.build(story)
+    return out.getvalue()
+
+
+def _widths(table: Table, available: float) -> list[float]:
+    texts = sum(1 for _, _, u in table.columns if u == "t")
+    text_w = min(available * 0.35, 150.0 * texts) / texts if texts else 0
+    number_w = (available - text_w * texts) / max(1, len(table.columns) - texts)
+    return [text_w if u == "t" else number_w for _, _, u in table.columns]
+
+
+def _pdf_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")  # Vietnamese decimal comma
+    return str(value)
