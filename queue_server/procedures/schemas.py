@@ -1,0 +1,74 @@
+"""Answers of the procedure API (read models only; imports arrive as files)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Level = Literal["xa", "huyen", "tinh", "trung_uong"]
+
+
+class ProcedureSummary(BaseModel):
+    ref: str = Field(description="the national code when known, else a stable key 'tt-…'; use it in /procedures/{ref}")
+    code: str | None = Field(description="national procedure code (mã thủ tục), e.g. 1.001193; null when unknown")
+    name: str
+    field: str | None
+    level: Level | None
+    level_label: str | None = Field(description="e.g. 'Cấp xã'")
+    agency_name: str | None
+    processing_time_text: str | None
+    processing_days: int | None = Field(description="working days, when the source states them")
+    fee_text: str | None
+    service_code: str | None = Field(description="code of the queue (service) that receives it, e.g. HOTICH")
+    service_id: int | None = Field(description="that service at the caller's centre, when it has one")
+
+
+class ProcedureDetail(ProcedureSummary):
+    documents: list[str]
+    online_level_text: str | None
+    channels: list[str] = Field(description="submission channels: Trực tiếp, Trực tuyến, Dịch vụ bưu chính")
+    source_url: str | None
+    updated_at: datetime
+
+
+class SearchResult(BaseModel):
+    query: str
+    items: list[ProcedureSummary]
+    total: int = Field(description="matches before the limit")
+
+
+class FieldCount(BaseModel):
+    field: str
+    count: int
+    service_code: str | None
+
+
+class LevelCount(BaseModel):
+    level: Level
+    label: str
+    count: int
+
+
+class FieldList(BaseModel):
+    items: list[FieldCount]
+    levels: list[LevelCount]
+    unclassified: int = Field(description="procedures without a field")
+    total: int
+
+
+class RejectedRow(BaseModel):
+    row: int = Field(description="JSON: position in the list (1-based); CSV: line; XLSX: sheet row (header = 1)")
+    reason: str
+    name: str | None
+    code: str | None
+
+
+class ImportResult(BaseModel):
+    format: str
+    added: int
+    updated: int
+    unchanged: int
+    rejected: list[RejectedRow]
+    rejected_count: int
+    message: str
