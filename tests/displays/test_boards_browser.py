@@ -1,0 +1,87 @@
+"""Boards in a real Chromium against a real server: console call → both boards; server restart → recovery; voice queue."""
+import pytest
+
+from tests.displays.browser import (
+    HALL_TOKEN, DemoApi, chromium, demo_server, open_board, open_console, screenshot, wait_text,  # noqa: F401
+)
+from tests.server_process import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+
+def test_console_call_reaches_both_boards_and_they_recover_after_a_restart(demo_server, chromium, artifacts_dir):
+    base = demo_server.base_url
+    api = DemoApi(base)
+    hall = open_board(chromium, base, "/displays/hall", HALL_TOKEN)
+    counter = open_board(chromium, base, "/displays/counter/1", "mdv_demo-counter-display-1")
+    assert "token=" not in hall.url  # kept in localStorage, not left in the address bar
+    assert hall.evaluate("localStorage.getItem('motcua.board.token')") == HALL_TOKEN
+    api.issue("HOTICH", 4)
+    console = open_console(chromium, base, "canbo01", 1)
+
+    console.keyboard.press("Space")
+    wait_text(hall, "#latest-number", "A001")
+    wait_text(hall, "#latest-counter", "Quầy 1")
+    wait_text(hall, 'tr[data-counter="1"]', "A001")
+    wait_text(counter, "#serving", "A001")
+    wait_text(counter, "#officer", "Nguyễn Thị Lan")
+    wait_text(console, "#current-number", "A001")
+    assert "Thứ" in hall.inner_text("#clock") and "/20" in hall.inner_text("#clock")
+    screenshot(hall, artifacts_dir, "hall-board.png", publish=True)
+    screenshot(counter, artifacts_dir, "counter-board.png", publish=True)
+    screenshot(console, artifacts_dir, "console.png", publish=True)
+
+    # Power cut: the boards mark themselves offline but keep showing what they had.
+    demo_server.kill()
+    for page in (hall, counter):
+        page.wait_for_selector("#offline:not([hidden])", timeout=10000)
+        assert page.inner_text("#offline") == "Mất kết nối"
+    screenshot(hall, artifacts_dir, "hall-board-offline.png")
+
+    # Meanwhile the counter calls on (through another server on the same database).
+    other = ServerProcess(demo_server.data_dir, demo_server.database_url).start()
+    try:
+        other_api = DemoApi(other.base_url)
+        assert other_api.call_next(1)["display_number"] == "A002"
+        assert other_api.call_next(1)["display_number"] == "A003"
+    finally:
+        other.stop()
+    assert hall.is_visible("#offline") and counter.is_visible("#offline")
+
+    demo_server.start()
+    for page in (hall, counter):
+        page.wait_for_selector("#offline", state="hidden", timeout=20000)
+    wait_text(hall, "#latest-number", "A003")
+    wait_text(hall, "#calls", "A002")
+    wait_text(hall, 'tr[data-counter="1"]', "A003")
+    wait_text(counter, "#serving", "A003")
+    wait_text(console, "#current-number", "A003")
+    # Waiting count per service: 4 issued, 3 called.
+    wait_text(hall, f'[data-service="{api.services["HOTICH"]["id"]}"]', "1")
+    screenshot(hall, artifacts_dir, "hall-board-recovered.png")
+
+    # Paused counter: the counter board says so, the hall too.
+    console.keyboard.press("F8")
+    wait_text(counter, "#state", "Tạm dừng")
+    wait_text(hall, 'tr[data-counter="1"]', "Tạm dừng")
+    console.keyboard.press("F8")
+    wait_text(counter, "#serving", "A003")
+    for page in (hall, counter, console):
+        page.close()
+
+
+def test_a_recall_is_announced_again_after_the_call(demo_server, chromium):
+    base = demo_server.base_url
+    api = DemoApi(base)
+    assert api.post(f"/counters/{api.counters[3]['id']}/open").status_code == 200
+    hall = open_board(chromium, base, "/displays/hall", HALL_TOKEN)
+    (ticket,) = api.issue("CHUNGTHUC")
+    called = api.call_next(3)
+    assert called["id"] == ticket["id"]
+    assert api.post(f"/tickets/{ticket['id']}/recall").status_code == 200
+    hall.wait_for_function(f"window.__announcements.filter(a => a.ticket_id === {ticket['id']}).length >= 2", timeout=30000)
+    played = hall.evaluate(f"window.__announcements.filter(a => a.ticket_id === {ticket['id']})")
+    assert [a["kind"] for a in played] == ["call", "recall"]
+    assert all(a["via"] == "audio" for a in played), played  # the server's WAV, not the speech fallback
+    assert played[1]["at"] - played[0]["at"] > 2000  # queued behind the first, never over it
+    hall.close()
