@@ -50,8 +50,19 @@ def _body(code: str, message: str, **extra) -> dict:
     return {"error": err}
 
 
+def _sqlite_constraint_name(text: str) -> str | None:
+    """SQLite names the columns, not the constraint: rebuild the conventional name from them."""
+    marker = "UNIQUE constraint failed: "
+    if marker not in text:
+        return None
+    cols = [c.strip() for c in text.split(marker, 1)[1].split(",")]
+    table = cols[0].split(".")[0]
+    return f"uq_{table}_" + "_".join(c.split(".", 1)[1] for c in cols)
+
+
 def integrity_to_domain(exc: IntegrityError) -> DomainError:
     text = str(exc.orig)
+    text += " " + (_sqlite_constraint_name(text) or "")
     for name, (code, message) in CONSTRAINT_ERRORS.items():
         if name in text:
             return DomainError(code, message, 409)

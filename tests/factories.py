@@ -3,12 +3,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from queue_server.auth.schemas import DeviceCreate, UserCreate
-from queue_server.auth.service import create_device, create_user
+from functools import lru_cache
+
+from queue_server.auth.models import User
+from queue_server.auth.schemas import DeviceCreate
+from queue_server.auth.security import hash_password, make_access_token
+from queue_server.auth.service import create_device
 from queue_server.centres import schemas as cs
 from queue_server.centres.service import create_agency, create_centre, create_counter, create_service
 
 PASSWORD = "correct-horse-42"
+
+
+@lru_cache
+def password_hash() -> str:
+    """argon2 is slow on purpose; hash the shared test password once per run."""
+    return hash_password(PASSWORD)
 
 
 @dataclass
@@ -45,8 +55,11 @@ def build_centre(db, client=None, name: str = "Trung tâm thử nghiệm") -> Ce
         for username, role, agencies in [
             ("admin", "admin", []), ("manager", "manager", [a1.id]), ("clerk1", "clerk", []), ("clerk2", "clerk", []), ("clerk3", "clerk", []),
         ]:
-            u = create_user(s, UserCreate(username=username, full_name=f"Cán bộ {username}", role=role, centre_id=centre.id,
-                                          agency_ids=agencies, password=PASSWORD, title="Chuyên viên"))
+            u = User(username=username, full_name=f"Cán bộ {username}", role=role, centre_id=centre.id,
+                     password_hash=password_hash(), title="Chuyên viên")
+            u.agencies = [a for a in (a1, a2) if a.id in agencies]
+            s.add(u)
+            s.flush()
             users[username] = u.id
         tokens = {}
         for kind, counter in [("kiosk", None), ("display", None), ("tablet", c1.id), ("console", c1.id)]:
@@ -59,8 +72,9 @@ def build_centre(db, client=None, name: str = "Trung tâm thử nghiệm") -> Ce
             counter_ids={1: c1.id, 2: c2.id, 3: c3.id}, user_ids=users, tokens=tokens,
         )
     if client is not None:
-        for username in users:
-            fx.tokens[username] = login(client, username)
+        settings = client.app.state.settings
+        for username, uid in users.items():
+            fx.tokens[username] = make_access_token(settings.secret_key, uid, 0, 60)
     return fx
 
 
