@@ -1,0 +1,1 @@
+"""The touch kiosk: queue tickets, procedure lookup and dossier status (Kivy)."""

@@ -1,0 +1,364 @@
+"""What the kiosk does: talks to the server, the printer and the scanner, and sets App properties.
+
+No widgets here. Everything runs on the asyncio loop that also runs Kivy (``async_run``), so
+setting a property from a coroutine is safe; blocking device calls go to worker threads and
+their results come back to the coroutine that awaited them.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from hardware.payloads import parse_payload
+from hardware.printers import PrinterError, TicketPrint, open_printer
+from hardware.scanners import ScannerError, open_scanner
+from queue_server.client import (AsyncQueueClient, EventStream, ServerError, Unreachable, new_request_id,
+                                 retry_unreachable)
+
+from .config import KioskConfig
+from .texts import priority_label, t
+
+log = logging.getLogger(__name__)
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+ALERT_CODES = {"paper_out": "printer.paper_out", "cover_open": "printer.cover_open",
+               "printer_offline": "printer.offline"}
+LIVE_FIELDS = ("waiting", "estimated_wait_s", "open_now", "closed_reason", "reopens_at")
+
+
+def merge_queue_update(services: list[dict], updates: list[dict]) -> list[dict]:
+    """The service list with a `queue.updated` event's live figures applied."""
+    by_id = {u["id"]: u for u in updates if "id" in u}
+    merged = []
+    for s in services:
+        u = by_id.get(s["id"])
+        merged.append({**s, **{k: u[k] for k in LIVE_FIELDS if k in u}} if u else s)
+    return merged
+
+
+def _parse_time(value) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(VN_TZ)
+    except ValueError:
+        return datetime.now(VN_TZ)
+
+
+class KioskController:
+    def __init__(self, app, config: KioskConfig):
+        self.app = app
+        self.config = config
+        self.client = AsyncQueueClient(config.server_url, token=config.device_token, timeout=5.0)
+        self.centre_id: int | None = None
+        self.device_id: int | None = None
+        self.stream: EventStream | None = None
+        self.printer = None
+        self.scanner = None
+        self.scan_mode: str | None = None  # None, "receipt" or "cccd"
+        self._citizen_id: str | None = None  # the CCCD number only, held until the ticket is issued
+        self._tasks: set[asyncio.Task] = set()
+        self._search_task: asyncio.Task | None = None
+        self._issuing = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def spawn(self, coro) -> asyncio.Task:
+        task = asyncio.get_event_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("kiosk task failed", exc_info=task.exception())
+
+    def start(self) -> None:
+        self._open_printer()
+        self.spawn(self._run_stream())
+        self.spawn(self._run_scanner())
+
+    async def stop(self) -> None:
+        if self.stream is not None:
+            await self.stream.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self.scanner is not None:
+            await asyncio.to_thread(self.scanner.close)
+        await self.client.aclose()
+
+    def _open_printer(self) -> None:
+        if not self.config.printer_url:
+            return
+        try:
+            self.printer = open_printer(self.config.printer_url)
+        except PrinterError as exc:
+            log.error("printer not usable: %s", exc)
+
+    # -- the centre's live state ---------------------------------------------------------------
+    async def _whoami(self) -> None:
+        while self.centre_id is None:
+            try:
+                me = await self.client.device_me()
+                self.centre_id, self.device_id = me["centre_id"], me["id"]
+                self.app.offline = False
+            except Unreachable:
+                self.app.offline = True
+                await asyncio.sleep(2)
+            except ServerError as exc:  # revoked or wrong token: say so, keep trying (an admin may fix it)
+                log.error("device not accepted by the server: %s", exc.code)
+                self.app.fault = exc.message
+                await asyncio.sleep(10)
+
+    async def _run_stream(self) -> None:
+        await self._whoami()
+        self.stream = EventStream(self.config.server_url, self.centre_id, token=self.config.device_token,
+                                  silence_timeout_s=45, on_connection=self._on_connection)
+        try:
+            async for message in self.stream:
+                self.on_message(message.type, message.data)
+        except ServerError as exc:
+            self.app.fault = exc.message
+
+    def _on_connection(self, connected: bool) -> None:
+        self.app.offline = not connected
+
+    def on_message(self, type_: str, data: dict) -> None:
+        app = self.app
+        if type_ == "snapshot":
+            centre = data.get("centre") or {}
+            app.centre_name = centre.get("name") or ""
+            app.notice = centre.get("notice") or ""
+            app.services = list(data.get("services") or [])
+        elif type_ == "queue.updated":
+            app.services = merge_queue_update(list(app.services), data.get("services") or [])
+        elif type_ == "notice.updated":
+            app.notice = data.get("notice") or ""
+
+    # -- tickets ---------------------------------------------------------------------------------
+    def take_ticket(self, service: dict, priority: str | None = None, procedure_code: str | None = None) -> None:
+        """One visitor tap: one request id, reused by every retry, so the server issues at most once."""
+        if self._issuing:
+            return
+        self._issuing = True
+        self.spawn(self._take_ticket(service, priority, procedure_code, new_request_id(f"kiosk{self.device_id or ''}")))
+
+    async def _take_ticket(self, service: dict, priority, procedure_code, request_id: str) -> None:
+        app = self.app
+        app.busy, app.message = True, t("issuing", app.lang)
+        citizen_id, self._citizen_id = self._citizen_id, None
+        app.cccd_masked = ""
+        try:
+            ticket = await retry_unreachable(
+                lambda: self.client.issue_ticket(service["id"], priority=priority or None,
+                                                 procedure_code=procedure_code or None, citizen_id=citizen_id,
+                                                 client_request_id=request_id),
+                deadline_s=self.config.issue_retry_s, on_retry=lambda *_: setattr(app, "offline", True))
+        except Unreachable:
+            app.offline = True
+            app.message = t("issue_failed_offline", app.lang)
+            return
+        except ServerError as exc:
+            app.message = exc.message
+            return
+        finally:
+            citizen_id = None
+            app.busy = False
+            self._issuing = False
+        app.offline = False
+        app.message = ""
+        app.show_ticket(ticket, service, priority)
+        await self._print(ticket, service, priority)
+
+    async def _print(self, ticket: dict, service: dict, priority: str | None) -> None:
+        app = self.app
+        if self.printer is None:
+            app.ticket_note = t("no_printer", app.lang)
+            return
+        app.ticket_note = t("printing", app.lang)
+        job = TicketPrint(
+            centre_name=app.centre_name, service_name=ticket.get("service_name") or service["name"],
+            display_number=ticket["display_number"], issued_at=_parse_time(ticket["issued_at"]),
+            people_ahead=int(ticket.get("people_ahead") or 0), estimated_wait_s=ticket.get("estimated_wait_s"),
+            qr_url=ticket["track_url"], priority_label=priority_label(priority, "vi"))
+        try:
+            await asyncio.to_thread(self.printer.print_ticket, job)
+        except PrinterError as exc:
+            app.ticket_note = exc.message
+            await self._alert(ALERT_CODES.get(exc.code, "printer.error"), t("printer_alert", "vi", message=exc.message))
+            return
+        app.ticket_note = t("printed", app.lang)
+
+    async def _alert(self, code: str, message: str) -> None:
+        try:
+            await self.client.alert(code, message)
+        except (Unreachable, ServerError) as exc:
+            log.warning("could not send alert %s: %s", code, exc)
+
+    # -- CCCD -----------------------------------------------------------------------------------
+    def start_cccd_scan(self) -> None:
+        self.app.scanning_cccd = True
+        self._set_scan_mode("cccd")
+
+    def attach_citizen_id(self, text: str) -> bool:
+        """Keep only the 12-digit number of a scanned CCCD; True if it was one."""
+        payload = parse_payload(text)
+        if payload.kind != "citizen_id":
+            self.app.message = t("cccd_wrong", self.app.lang)
+            return False
+        self._citizen_id = payload.id_number
+        self.app.cccd_masked = payload.as_dict()["id_number"]
+        self.app.scanning_cccd = False
+        self.app.message = ""
+        self._set_scan_mode(None)
+        return True
+
+    def forget_visitor(self) -> None:
+        """Drop everything personal (idle timeout, back to home)."""
+        self._citizen_id = None
+        self._set_scan_mode(None)
+        if self._search_task is not None:
+            self._search_task.cancel()
+
+    # -- procedures ------------------------------------------------------------------------------
+    def search_later(self, query: str, field: str | None = None) -> None:
+        """Results as the visitor types: only the last keystroke within the debounce is sent."""
+        if self._search_task is not None:
+            self._search_task.cancel()
+        self._search_task = self.spawn(self._search(query, field, self.config.search_debounce_s))
+
+    async def _search(self, query: str, field: str | None, delay: float) -> None:
+        await asyncio.sleep(delay)
+        app = self.app
+        try:
+            results = await self.client.procedures(q=query.strip(), field=field)
+        except (Unreachable, ServerError) as exc:
+            app.procedure_results = []
+            app.message = self._unavailable(exc, "procedures_unavailable")
+            return
+        app.message = ""
+        app.procedure_results = list(results.get("items", []) if isinstance(results, dict) else results)
+
+    def load_fields(self) -> None:
+        self.spawn(self._load_fields())
+
+    async def _load_fields(self) -> None:
+        try:
+            fields = await self.client.procedure_fields()
+        except (Unreachable, ServerError) as exc:
+            self.app.message = self._unavailable(exc, "procedures_unavailable")
+            return
+        self.app.procedure_fields = list(fields.get("items", []) if isinstance(fields, dict) else fields)
+
+    def open_procedure(self, code: str) -> None:
+        self.spawn(self._open_procedure(code))
+
+    async def _open_procedure(self, code: str) -> None:
+        try:
+            procedure = await self.client.procedure(code)
+        except (Unreachable, ServerError) as exc:
+            self.app.message = self._unavailable(exc, "procedures_unavailable")
+            return
+        self.app.show_procedure(procedure)
+
+    def _unavailable(self, exc: Exception, missing_key: str) -> str:
+        if isinstance(exc, Unreachable):
+            self.app.offline = True
+            return exc.message
+        if exc.status == 404 and exc.code == "not_found":  # the route itself is missing on this server
+            return t(missing_key, self.app.lang)
+        return exc.message
+
+    # -- dossier lookup --------------------------------------------------------------------------
+    def look_up_code(self, code: str, phone_last4: str) -> None:
+        code, phone_last4 = code.strip().upper(), phone_last4.strip()
+        if not code or len(phone_last4) != 4 or not phone_last4.isdigit():
+            self.app.message = t("need_code_and_phone", self.app.lang)
+            return
+        self.spawn(self._look_up(lambda: self.client.lookup_code(code, phone_last4)))
+
+    async def _look_up(self, request) -> None:
+        app = self.app
+        app.busy, app.message = True, t("looking_up", app.lang)
+        try:
+            result = await request()
+        except ServerError as exc:
+            if exc.code == "lookup_not_found" or exc.status == 404 and exc.code != "not_found":
+                app.message = t("dossier_not_found", app.lang)
+            else:
+                app.message = self._unavailable(exc, "lookup_unavailable")
+            return
+        except Unreachable as exc:
+            app.message = self._unavailable(exc, "lookup_unavailable")
+            return
+        finally:
+            app.busy = False
+        app.message = ""
+        app.show_dossier(result)
+
+    def on_receipt_scan(self, text: str) -> None:
+        payload = parse_payload(text)
+        app = self.app
+        if payload.kind == "receipt":
+            token = payload.token
+            self.spawn(self._look_up(lambda: self.client.lookup_token(token)))
+        elif payload.kind == "dossier_code":
+            app.prefill_dossier_code(payload.code)
+            app.message = t("dossier_code_scanned", app.lang)
+        elif payload.kind == "ticket":
+            app.message = t("scan_receipt_not_ticket", app.lang)
+        elif payload.kind == "citizen_id":
+            app.message = t("dossier_scan_hint", app.lang)
+        else:
+            app.message = t("dossier_not_found", app.lang)
+
+    # -- the scanner -----------------------------------------------------------------------------
+    def start_receipt_scan(self) -> None:
+        self._set_scan_mode("receipt")
+
+    def stop_scanning(self) -> None:
+        self.app.scanning_cccd = False
+        self._set_scan_mode(None)
+
+    def _set_scan_mode(self, mode: str | None) -> None:
+        if mode != self.scan_mode and self.scanner is not None:
+            self.scanner.repeats.reset()  # the next visitor may show the same paper again
+        self.scan_mode = mode
+
+    def preview_frame(self):
+        """The last camera frame (BGR array) while scanning, for the live preview."""
+        return self.scanner.last_frame if self.scanner is not None and self.scan_mode else None
+
+    async def _run_scanner(self) -> None:
+        if not self.config.camera_url:
+            self.app.camera_available = False
+            return
+        try:
+            self.scanner = await asyncio.to_thread(open_scanner, self.config.camera_url)
+        except ScannerError as exc:
+            log.warning("no scanner: %s", exc.code)
+            self.app.camera_available = False
+            return
+        self.app.camera_available = True
+        while True:
+            mode = self.scan_mode
+            if mode is None:
+                await asyncio.sleep(0.2)
+                continue
+            try:
+                scans = await asyncio.to_thread(self.scanner.read, 0.2)
+            except ScannerError as exc:
+                log.warning("scanner failed: %s", exc.code)
+                self.app.camera_available = False
+                self.app.message = exc.message_vi
+                return
+            if mode != self.scan_mode:  # the visitor left while the frame was being decoded
+                continue
+            for scan in scans:
+                if mode == "cccd":
+                    if self.attach_citizen_id(scan.text):
+                        break
+                else:
+                    self.on_receipt_scan(scan.text)
+            await asyncio.sleep(0.1)
