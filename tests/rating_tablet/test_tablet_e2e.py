@@ -47,7 +47,7 @@ def test_rating_on_the_tablet_counts_for_officer_and_agency(tmp_path, start_tabl
     with running_server(tmp_path / "server") as server:
         base = server.base_url
         counter_id = httpx.get(f"{base}/api/v1/devices/me", headers=bearer(TABLET)).json()["counter_id"]
-        tablet = start_tablet(base, TABLET)
+        tablet = start_tablet(base, TABLET, idle_timeout_s=6)
         tablet.wait_for(lambda s: "Quầy chưa có cán bộ trực" in s["texts"] and s["counter_number"] == 1, what="no officer")
 
         clerk = staff(base, "canbo01")
@@ -83,6 +83,14 @@ def test_rating_on_the_tablet_counts_for_officer_and_agency(tmp_path, start_tabl
         by_agency = summary(base, "agency")
         assert [(g["label"], g["total"]) for g in by_agency["groups"]] == [("UBND phường Phú Cường", 1)]
         tablet.wait_for(lambda s: s["screen"] == "welcome", timeout=15, what="back to welcome")
+
+        # The next visitor taps a face and walks away: the rating still counts once the tablet gives up.
+        serve_one(base, clerk, counter_id)
+        tablet.wait_for(lambda s: s["screen"] == "overall", what="the next prompt")
+        tablet.tap("Chưa hài lòng")
+        tablet.wait_for(lambda s: s["screen"] == "welcome", timeout=15, what="idle return to welcome")
+        tablet.wait_for(lambda s: s["outbox"]["sent"] == 2, what="the walked-away rating sent")
+        assert summary(base, "officer")["overall"]["counts"] == {"rat_hai_long": 1, "hai_long": 0, "chua_hai_long": 1}
 
     DOCS.mkdir(parents=True, exist_ok=True)
     for name in ("tablet-welcome.png", "tablet-overall.png"):
