@@ -111,3 +111,6 @@ def dashboard_satisfaction(request: Request, session: DbSession, actor: AdminOrM
         today = local_day()
         return {"today": rating_figures.ratings_report(rs, scope, preset_period("day", today)),
                 "month": rating_figures.ratings_report(rs, scope, preset_period("month", today))}
+
+
+from .pages import pages, setup  # noqa: E402,F401 - the app mounts a router module's pages and setup
