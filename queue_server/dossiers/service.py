@@ -53,7 +53,7 @@ def procedure_snapshot(session: Session, code: str) -> ProcedureSnapshot:
         raise _unknown_procedure(code)
     days = getattr(procedure, "processing_days", None)
     return ProcedureSnapshot(
-        code=procedure.code,
+        code=procedure.code or getattr(procedure, "ref", code),
         name=procedure.name,
         processing_days=int(days) if days is not None else 0,
         field=getattr(procedure, "field", None),
