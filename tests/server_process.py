@@ -61,7 +61,7 @@ class ServerProcess:
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = 30) -> "ServerProcess":
+    def start(self, timeout: float = 90) -> "ServerProcess":
         log = open(self.log_path, "ab")
         cmd = [sys.executable, "-m", "uvicorn", "queue_server.main:app", "--host", "127.0.0.1", "--port", str(self.port),
                "--workers", str(self.workers), "--log-level", "warning"]

@@ -13,13 +13,20 @@ from .models import Device, User
 from .principal import Principal
 from .security import hash_password, new_device_token, token_digest, verify_password
 
-# A fixed hash to verify against when the user is unknown, so timing does not reveal usernames.
-_DUMMY_HASH = hash_password("not-a-real-password")
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """A hash to verify against when the user is unknown, so timing does not reveal usernames."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password("not-a-real-password")
+    return _dummy_hash
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    ok = verify_password(user.password_hash if user else _dummy(), password)
     if user is None or not ok or not user.active:
         raise DomainError("bad_credentials", "Sai tên đăng nhập hoặc mật khẩu.", 401)
     return user

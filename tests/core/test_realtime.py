@@ -1,0 +1,83 @@
+"""The event stream: snapshot, live events, and resume without loss or duplicates."""
+from tests.factories import issue, open_counter
+
+
+def ws_url(centre, who="display", since=None):
+    url = f"/ws?centre={centre.id}&token={centre.tokens[who]}"
+    return url + (f"&since={since}" if since is not None else "")
+
+
+def receive_until(ws, predicate, limit=50):
+    seen = []
+    for _ in range(limit):
+        msg = ws.receive_json()
+        if msg["type"] == "heartbeat":
+            continue
+        seen.append(msg)
+        if predicate(msg):
+            return seen
+    raise AssertionError(f"not received; got {[m['type'] for m in seen]}")
+
+
+def test_snapshot_then_live_events(client, centre):
+    issue(client, centre)
+    with client.websocket_connect(ws_url(centre)) as ws:
+        snap = ws.receive_json()
+        assert snap["type"] == "snapshot"
+        hotich = next(s for s in snap["data"]["services"] if s["code"] == "HOTICH")
+        assert hotich["waiting"] == 1 and snap["data"]["centre"]["notice"] == "Thông báo thử"
+        open_counter(client, centre, 1, "clerk1")
+        client.post(f"/api/v1/counters/{centre.counter_ids[1]}/call-next", headers=centre.auth("clerk1"))
+        msgs = receive_until(ws, lambda m: m["type"] == "ticket.called")
+        called = msgs[-1]
+        assert called["data"]["display_number"] == "A001" and called["data"]["counter_number"] == 1
+        seqs = [snap["seq"]] + [m["seq"] for m in msgs]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
+def test_reconnect_with_since_gets_every_missed_event_once_in_order(client, centre):
+    with client.websocket_connect(ws_url(centre)) as ws:
+        last = ws.receive_json()["seq"]
+        issue(client, centre)
+        last = receive_until(ws, lambda m: m["type"] == "queue.updated")[-1]["seq"]
+    missed = [issue(client, centre)["display_number"] for _ in range(3)]
+    with client.websocket_connect(ws_url(centre, since=last)) as ws:
+        msgs = receive_until(ws, lambda m: m["type"] == "queue.updated" and m["seq"] == last + 6)
+        assert [m["seq"] for m in msgs] == list(range(last + 1, last + 7))
+        assert [m["data"]["display_number"] for m in msgs if m["type"] == "ticket.issued"] == missed
+        issue(client, centre)
+        live = receive_until(ws, lambda m: m["type"] == "ticket.issued")
+        assert live[-1]["seq"] == last + 7
+
+
+def test_too_old_or_future_since_gets_a_snapshot(client, centre, app):
+    for _ in range(2):
+        issue(client, centre)
+    with client.websocket_connect(ws_url(centre, since=10_000)) as ws:  # server's log is behind: e.g. restored backup
+        msg = ws.receive_json()
+        assert msg["type"] == "snapshot" and msg["seq"] == 4
+    app.state.settings.ws_replay_limit = 1
+    with client.websocket_connect(ws_url(centre, since=0)) as ws:
+        assert ws.receive_json()["type"] == "snapshot"
+
+
+def test_heartbeat_carries_last_seq(client, centre):
+    with client.websocket_connect(ws_url(centre)) as ws:
+        snap = ws.receive_json()
+        beat = ws.receive_json()  # heartbeat interval is 1 s in tests
+        assert beat["type"] == "heartbeat" and beat["seq"] == snap["seq"]
+
+
+def test_bad_tokens_and_other_centres_are_closed(client, centre):
+    from starlette.websockets import WebSocketDisconnect
+    import pytest
+
+    for url, code in [
+        (f"/ws?centre={centre.id}&token=mdv_nope", 4401),
+        (f"/ws?centre={centre.id + 99}&token={centre.tokens['display']}", 4403),
+        (f"/ws?centre=abc&token={centre.tokens['display']}", 4400),
+    ]:
+        with client.websocket_connect(url) as ws:
+            with pytest.raises(WebSocketDisconnect) as exc:
+                ws.receive_json()
+            assert exc.value.code == code
