@@ -8,7 +8,16 @@
   }
 
   /* Shows the login form until a manager or admin logs in, then calls start({token, user}). */
+  const FORM = `<h2></h2><form id="login-form">
+    <label for="username">Tên đăng nhập</label><input id="username" name="username" autocomplete="username" required>
+    <label for="password">Mật khẩu</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+    <p><button class="primary" type="submit">Đăng nhập</button></p>
+    <div id="login-message" class="message error"></div></form>`;
+
   function requireLogin(start) {
+    const box = document.getElementById("login-screen");
+    box.innerHTML = FORM;
+    box.querySelector("h2").textContent = box.dataset.title;
     const form = document.getElementById("login-form");
     const message = document.getElementById("login-message");
     const screen = document.getElementById("login-screen");
