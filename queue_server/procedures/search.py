@@ -12,6 +12,7 @@ and one- or two-letter typos counting a little less; shorter names break ties. T
 """
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -23,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -101,33 +103,65 @@ class Hit:
 
 @dataclass
 class SearchIndex:
-    """Inverted index over the folded words of names and fields of one catalogue version."""
+    """Inverted index over the folded words of names and fields of one catalogue version.
+
+    Postings are numpy arrays so a query scores every procedure in a few vector operations;
+    Python only touches the candidates that can still make the list.
+    """
 
     version: int
     entries: list[Entry]
-    name_postings: dict[str, list[int]] = field(default_factory=dict)
-    field_postings: dict[str, list[int]] = field(default_factory=dict)
+    name_postings: dict[str, np.ndarray] = field(default_factory=dict)
+    field_postings: dict[str, np.ndarray] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
     by_ref: dict[str, int] = field(default_factory=dict)
+    codes: list[tuple[str, int]] = field(default_factory=list)  # sorted, for prefix lookups
+    names: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    name_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    field_of: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    level_of: list[str | None] = field(default_factory=list)
+    field_ids: dict[str, int] = field(default_factory=dict)
+    joined_names: str = ""
+    name_offsets: list[int] = field(default_factory=list)
 
     @classmethod
     def build(cls, version: int, entries: Iterable[Entry]) -> SearchIndex:
         index = cls(version=version, entries=list(entries))
         doc_freq: dict[str, int] = {}
+        name_lists: dict[str, list[int]] = {}
+        field_lists: dict[str, list[int]] = {}
+        field_of = []
         for i, e in enumerate(index.entries):
             index.by_ref[e.ref] = i
+            if e.code:
+                index.codes.append((e.code, i))
             name_words = set(e.name_folded.split())
             field_words = set(e.field_folded.split())
             for w in name_words:
-                index.name_postings.setdefault(w, []).append(i)
+                name_lists.setdefault(w, []).append(i)
             for w in field_words:
-                index.field_postings.setdefault(w, []).append(i)
+                field_lists.setdefault(w, []).append(i)
             for w in name_words | field_words:
                 doc_freq[w] = doc_freq.get(w, 0) + 1
+            field_of.append(index.field_ids.setdefault(e.field_folded, len(index.field_ids)))
+            index.level_of.append(e.level)
         n = max(len(index.entries), 1)
         index.idf = {w: math.log(1 + n / df) for w, df in doc_freq.items()}
         index.vocabulary = sorted(doc_freq)
+        index.name_postings = {w: np.array(v, dtype=np.int32) for w, v in name_lists.items()}
+        index.field_postings = {w: np.array(v, dtype=np.int32) for w, v in field_lists.items()}
+        index.codes.sort()
+        index.names = np.array([e.name_folded for e in index.entries], dtype=object)
+        index.name_lengths = np.array([len(e.name_folded) for e in index.entries], dtype=np.int32)
+        index.field_of = np.array(field_of, dtype=np.int32)
+        # Every name as " name " back to back, so a phrase is found by one str.find per match.
+        offset, offsets, parts = 0, [], []
+        for e in index.entries:
+            offsets.append(offset)
+            parts.append(f" {e.name_folded} ")
+            offset += len(parts[-1])
+        index.joined_names, index.name_offsets = "".join(parts), offsets
         return index
 
     # -- matching ------------------------------------------------------------------------------
@@ -144,9 +178,10 @@ class SearchIndex:
             if not last:
                 return found
         if len(word) >= 2 or last:
-            for w in self.vocabulary:  # a few thousand words: a scan is cheaper than a trie here
-                if w.startswith(word) and w != word:
-                    found.setdefault(w, PREFIX)
+            at = bisect.bisect_left(self.vocabulary, word)
+            while at < len(self.vocabulary) and self.vocabulary[at].startswith(word):
+                found.setdefault(self.vocabulary[at], PREFIX)
+                at += 1
         if len(word) >= 4 and word not in found:
             max_edits = 1 if len(word) < 8 else 2
             for w, dist, _ in process.extract(word, self.vocabulary, scorer=OSA.distance,
@@ -155,9 +190,9 @@ class SearchIndex:
                     found[w] = ONE_TYPO if dist <= 1 else TWO_TYPOS
         return found
 
-    def _relevance(self, words: Sequence[str]) -> dict[int, float]:
-        """Rarity-weighted share of the query each procedure covers (0..1)."""
-        totals: dict[int, float] = {}
+    def _relevance(self, words: Sequence[str]) -> np.ndarray:
+        """Rarity-weighted share of the query each procedure covers (0..1), one value per entry."""
+        totals = np.zeros(len(self.entries))
         possible = 0.0
         for n, word in enumerate(words):
             matches = self._word_matches(word, last=n == len(words) - 1)
@@ -165,75 +200,86 @@ class SearchIndex:
                 # An unknown word still counts against everyone, as a rare word would.
                 possible += math.log(1 + len(self.entries))
                 continue
-            best: dict[int, float] = {}
+            best = np.zeros(len(self.entries))
             for w, weight in matches.items():
                 score = weight * self.idf[w]
-                for i in self.name_postings.get(w, ()):
-                    if best.get(i, 0.0) < score:
-                        best[i] = score
-                field_score = score * FIELD_WEIGHT
-                for i in self.field_postings.get(w, ()):
-                    if best.get(i, 0.0) < field_score:
-                        best[i] = field_score
+                for postings, value in ((self.name_postings.get(w), score),
+                                        (self.field_postings.get(w), score * FIELD_WEIGHT)):
+                    if postings is not None:
+                        best[postings] = np.maximum(best[postings], value)
             possible += max(self.idf[w] for w in matches)
-            for i, s in best.items():
-                totals[i] = totals.get(i, 0.0) + s
-        if possible <= 0:
-            return {}
-        return {i: s / possible for i, s in totals.items()}
+            totals += best
+        return totals / possible if possible > 0 else totals
 
-    def search(self, query: str, *, field: str | None = None, level: str | None = None) -> list[Hit]:
-        """All procedures matching `query` (and the filters), best first."""
-        allowed = self._filter(field, level)
+    def search(self, query: str, *, field: str | None = None, level: str | None = None,
+               limit: int | None = None) -> tuple[list[Hit], int]:
+        """The best `limit` procedures matching `query` (and the filters), and how many match."""
+        allowed = self._mask(field, level)
         raw = query.strip()
-        hits: list[Hit] = []
         if _CODE_LIKE.match(raw):
-            for i, e in enumerate(self.entries):
-                if e.code and e.code.startswith(raw) and (allowed is None or i in allowed):
-                    hits.append(Hit(e, 6 if e.code == raw else 5, 1.0))
+            at = bisect.bisect_left(self.codes, (raw, -1))
+            hits = []
+            while at < len(self.codes) and self.codes[at][0].startswith(raw):
+                code, i = self.codes[at]
+                if allowed is None or allowed[i]:
+                    hits.append(Hit(self.entries[i], 6 if code == raw else 5, 1.0))
+                at += 1
             if hits:
-                return sorted(hits, key=lambda h: (-h.tier, h.entry.code or ""))
+                hits.sort(key=lambda h: -h.tier)  # stable: codes stay in order within a tier
+                return hits[:limit], len(hits)
         exact_ref = self.by_ref.get(raw)
-        if exact_ref is not None and (allowed is None or exact_ref in allowed):
-            return [Hit(self.entries[exact_ref], 6, 1.0)]
+        if exact_ref is not None and (allowed is None or allowed[exact_ref]):
+            return [Hit(self.entries[exact_ref], 6, 1.0)], 1
         phrase = expand(fold(raw))
         words = phrase.split()
         if not words:
-            return []
-        for i, rel in self._relevance(words).items():
-            if allowed is not None and i not in allowed:
-                continue
-            e = self.entries[i]
-            name = e.name_folded
-            if name == phrase:
-                tier = 4
-            elif name.startswith(phrase + " "):
-                tier = 3
-            elif f" {phrase} " in f" {name} ":
-                tier = 2
-            elif rel >= MIN_RELEVANCE:
-                tier = 0
-            else:
-                continue
-            hits.append(Hit(e, tier, rel))
+            return [], 0
+        relevance = self._relevance(words)
+        tiers = self._phrase_tiers(phrase)
+        keep = (relevance >= MIN_RELEVANCE) | (tiers > 0)
+        if allowed is not None:
+            keep &= allowed
+        candidates = np.flatnonzero(keep)
+        if not len(candidates):
+            return [], 0
+        tiers = tiers[candidates]
+        coverage = np.round(relevance[candidates], 2)
         # Closeness of the whole name to the query orders hits of equal coverage (shorter first).
-        hits.sort(key=lambda h: (-h.tier, -round(h.relevance, 2), -fuzz.ratio(phrase, h.entry.name_folded),
-                                 len(h.entry.name_folded)))
-        return hits
+        closeness = process.cdist([phrase], self.names[candidates].tolist(), scorer=fuzz.ratio, dtype=np.float32)[0]
+        order = np.lexsort((self.name_lengths[candidates], -closeness, -coverage, -tiers))
+        if limit is not None:
+            order = order[:limit]
+        hits = [Hit(self.entries[candidates[k]], int(tiers[k]), float(relevance[candidates[k]])) for k in order.tolist()]
+        return hits, len(candidates)
+
+    def _phrase_tiers(self, phrase: str) -> np.ndarray:
+        """4: the name is the phrase; 3: it starts with it; 2: it holds it as whole words; else 0."""
+        tiers = np.zeros(len(self.entries), dtype=np.int8)
+        needle = f" {phrase} "
+        text = self.joined_names
+        at = text.find(needle)
+        while at >= 0:  # str.find scans in C; a few hundred kilobytes cost microseconds
+            i = bisect.bisect_right(self.name_offsets, at) - 1
+            name = self.entries[i].name_folded
+            tiers[i] = 4 if name == phrase else 3 if at == self.name_offsets[i] else 2
+            at = text.find(needle, self.name_offsets[i + 1] if i + 1 < len(self.name_offsets) else len(text))
+        return tiers
 
     def browse(self, *, field: str | None = None, level: str | None = None) -> list[Entry]:
-        allowed = self._filter(field, level)
-        chosen = [e for i, e in enumerate(self.entries) if allowed is None or i in allowed]
+        allowed = self._mask(field, level)
+        chosen = [e for i, e in enumerate(self.entries) if allowed is None or allowed[i]]
         return sorted(chosen, key=lambda e: (e.field_folded, e.name_folded))
 
-    def _filter(self, field: str | None, level: str | None) -> set[int] | None:
+    def _mask(self, field: str | None, level: str | None) -> np.ndarray | None:
         if field is None and level is None:
             return None
-        wanted_field = expand(fold(field)) if field is not None else None
-        return {
-            i for i, e in enumerate(self.entries)
-            if (wanted_field is None or e.field_folded == wanted_field) and (level is None or e.level == level)
-        }
+        mask = np.ones(len(self.entries), dtype=bool)
+        if field is not None:
+            wanted = self.field_ids.get(expand(fold(field)), -1)
+            mask &= self.field_of == wanted
+        if level is not None:
+            mask &= np.array([lv == level for lv in self.level_of], dtype=bool)
+        return mask
 
 
 class IndexCache:

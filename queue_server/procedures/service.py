@@ -115,9 +115,8 @@ def search_procedures(session: Session, q: str | None, field: str | None = None,
     index = search_index(session)
     query = (q or "").strip()
     if query:
-        hits = index.search(query, field=field, level=level)
-        items = [h.entry.data for h in hits[:limit]]
-        total = len(hits)
+        hits, total = index.search(query, field=field, level=level, limit=limit)
+        items = [h.entry.data for h in hits]
     else:
         entries = index.browse(field=field, level=level)
         items = [e.data for e in entries[:limit]]
