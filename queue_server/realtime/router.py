@@ -26,13 +26,27 @@ CLOSE_OVERFLOW = 4408
 
 
 def _auth(app, token: str | None, centre_id: int):
+    """(device id or None for staff, None) when admitted; (False, close code) when not."""
     with app.state.db.reading() as s:
         principal = resolve_principal(s, app.state.settings, token)
         if principal is None:
-            return None, CLOSE_UNAUTHORIZED
+            return False, CLOSE_UNAUTHORIZED
         if not principal.can_see_centre(centre_id):
-            return None, CLOSE_FORBIDDEN
-        return principal, None
+            return False, CLOSE_FORBIDDEN
+        return principal.device_id, None
+
+
+def _touch_device(app, device_id: int | None) -> None:
+    """A board that only holds its socket is still alive: keep last_seen_at fresh for the dashboard."""
+    if device_id is None:
+        return
+    from ..auth.models import Device
+    from ..timeutil import utcnow
+
+    with app.state.db.unit_of_work() as s:
+        device = s.get(Device, device_id)
+        if device is not None:
+            device.last_seen_at = utcnow()
 
 
 def _catch_up(app, centre_id: int, since: int | None) -> list[dict]:
@@ -62,11 +76,13 @@ async def stream(websocket: WebSocket):
         await websocket.close(CLOSE_BAD_REQUEST, "centre and since must be integers")
         return
     token = params.get("token") or bearer_token(websocket)  # type: ignore[arg-type]
-    principal, code = await run_in_threadpool(_auth, app, token, centre_id)
-    if principal is None:
+    device_id, code = await run_in_threadpool(_auth, app, token, centre_id)
+    if code is not None:
         await websocket.close(code, "unauthorized" if code == CLOSE_UNAUTHORIZED else "forbidden")
         return
 
+    await run_in_threadpool(_touch_device, app, device_id)
+    touched = asyncio.get_running_loop().time()
     hub = app.state.hub
     sub = await hub.subscribe(centre_id)
     heartbeat = app.state.settings.ws_heartbeat_s
@@ -85,6 +101,9 @@ async def stream(websocket: WebSocket):
             if getter not in done:
                 getter.cancel()
                 await websocket.send_json({"v": 1, "seq": last_sent, "type": "heartbeat", "data": {}})
+                if asyncio.get_running_loop().time() - touched > 60:
+                    touched = asyncio.get_running_loop().time()
+                    await run_in_threadpool(_touch_device, app, device_id)
                 continue
             msg = getter.result()
             if msg is None:
