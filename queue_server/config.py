@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     sync_hmac_secret: str | None = None
     sync_watch_dir: Path | None = None
     rating_window_s: int = 600
+    pause_alert_s: int = 900  # dashboard: a counter paused longer than this
+    device_offline_s: int = 600  # dashboard: a device not seen for longer than this
     holiday_override_files: list[Path] = Field(default_factory=list)
     announcement_template: str = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
 
