@@ -4,7 +4,7 @@ A file that cannot be read as a catalogue at all (not JSON, a JSON object instea
 list, a CSV without a `name` column …) raises `MalformedFile`: nothing is imported. A bad
 row inside a good file becomes a `Rejection` with its row number and reason; the other rows
 still import. Row numbers are what a person opening the file sees: the item's position in a
-JSON list (1-based), the line of a CSV file and the row of an XLSX sheet (header = 1).
+JSON list (1-based), and the row a spreadsheet shows for CSV and XLSX (header = 1).
 """
 from __future__ import annotations
 
@@ -168,11 +168,11 @@ def _csv_rows(content: bytes) -> list[tuple[int, Any]]:
     columns = _check_header(header)
     rows = []
     try:
-        for values in reader:
-            line = reader.line_num  # the line a spreadsheet shows (quoted newlines span lines)
+        # Numbered as a spreadsheet shows the file: one row per record, even one with quoted newlines.
+        for number, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
                 continue
-            rows.append((line, _record(columns, values)))
+            rows.append((number, _record(columns, values)))
     except csv.Error as exc:
         raise MalformedFile(f"Tệp CSV không đọc được ở dòng {reader.line_num}: {exc}.") from None
     return rows

@@ -58,7 +58,7 @@ class FieldList(BaseModel):
 
 
 class RejectedRow(BaseModel):
-    row: int = Field(description="JSON: position in the list (1-based); CSV: line; XLSX: sheet row (header = 1)")
+    row: int = Field(description="JSON: position in the list (1-based); CSV and XLSX: the row a spreadsheet shows (header = 1)")
     reason: str
     name: str | None
     code: str | None

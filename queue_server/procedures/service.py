@@ -1,4 +1,9 @@
-"""The procedure catalogue: lookup by code, search, browse by field, and import."""
+"""The procedure catalogue: lookup by code, search, browse by field, and import.
+
+Write procedures through `import_rows`/`import_file`: they bump the `procedures:version`
+counter that tells every process to rebuild its search index. A row written any other way
+is found by `get_procedure_by_code` at once but by search only after the next import.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

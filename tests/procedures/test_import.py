@@ -68,12 +68,14 @@ def test_csv_bad_rows_are_rejected_by_line_and_good_rows_import(client, centre, 
                + "1.000002,Đăng ký thử hai,Hộ tịch,phuong,,,\n"      # line 3: bad level
                + "1.000003,,Hộ tịch,xa,,,\n"                          # line 4: no name
                + "1.000004,Đăng ký thử bốn,Đất đai,tinh,năm,,\n"      # line 5: days not a number
-               + "1.000005,Đăng ký thử năm,Đất đai,Cấp tỉnh,0,\"Đơn\nSơ đồ\",DATDAI\n")
+               + "1.000005,Đăng ký thử năm,Đất đai,Cấp tỉnh,0,\"Đơn\nSơ đồ\",DATDAI\n"  # row 6, two lines
+               + "1.000006,Đăng ký thử sáu,Đất đai,huyện,,,datdai!\n")                # row 7: bad service code
     r = upload(content.encode(), "catalogue.csv")
     assert r.status_code == 200, r.text
     body = r.json()
-    assert (body["added"], body["rejected_count"]) == (2, 3)
-    assert [(x["row"], x["code"]) for x in body["rejected"]] == [(3, "1.000002"), (4, "1.000003"), (5, "1.000004")]
+    assert (body["added"], body["rejected_count"]) == (2, 4)
+    assert [(x["row"], x["code"]) for x in body["rejected"]] == [
+        (3, "1.000002"), (4, "1.000003"), (5, "1.000004"), (7, "1.000006")]
     reasons = [x["reason"] for x in body["rejected"]]
     assert "Cấp thực hiện" in reasons[0] and "Thiếu tên" in reasons[1] and "processing_days" in reasons[2]
     assert "vẫn được nhập" in body["message"]
