@@ -177,7 +177,7 @@ class KioskApp(App):
         if service is None:
             self.message = t("closed", self.lang)
             return
-        self.procedure_code = self.procedure.get("code") or ""
+        self.procedure_code = self.procedure.get("code") or self.procedure.get("ref") or ""
         self.choose_service(service)
 
     def show_dossier(self, result: dict) -> None:

@@ -55,7 +55,7 @@ def _visible(widget):
 
 def _text_of(widget) -> str:
     if isinstance(widget, TextInput):
-        return widget.text
+        return widget.text or widget.hint_text
     if isinstance(widget, Label):
         return _MARKUP.sub("", widget.text or "").strip()
     return ""
@@ -85,8 +85,8 @@ def find(root, text: str):
     return None
 
 
-async def tap(root, text: str) -> dict:
-    widget = find(root, text)
+async def tap(app, text: str) -> dict:
+    widget = find(app.root, text)
     if widget is None:
         return {"ok": False, "error": f"no visible widget shows {text!r}"}
     if widget.disabled:
@@ -97,10 +97,20 @@ async def tap(root, text: str) -> dict:
         await asyncio.sleep(0.05)
     x, y = widget.to_window(*widget.center)
     touch = _Tap(x, y)
-    EventLoop.post_dispatch_input("begin", touch)
-    # Held like a finger, and past ScrollView's scroll_timeout so it passes the press on.
-    await asyncio.sleep(0.3 if scroller is not None else 0.08)
-    EventLoop.post_dispatch_input("end", touch)
+    if scroller is None:
+        EventLoop.post_dispatch_input("begin", touch)
+        await asyncio.sleep(0.08)  # held like a finger
+        EventLoop.post_dispatch_input("end", touch)
+    else:
+        # Straight to the widget: a ScrollView's scroll-or-tap guess depends on frame timing.
+        touch.scale_for_screen(Window.width, Window.height)
+        touch.x, touch.y = touch.pos = widget.center
+        app._touched()
+        widget.dispatch("on_touch_down", touch)
+        await asyncio.sleep(0.08)
+        touch.grab_current = widget
+        widget.dispatch("on_touch_up", touch)
+        touch.grab_current = None
     await asyncio.sleep(0.1)
     return {"ok": True}
 
@@ -113,7 +123,7 @@ async def handle(app, line: str) -> dict:
     if command == "screen":
         return {"ok": True, "screen": app.screens.current}
     if command == "tap":
-        return await tap(root, arg)
+        return await tap(app, arg)
     if command == "type":
         keyboard = app.screens.current_screen.ids.get("keyboard")
         if keyboard is None or keyboard.target is None:

@@ -38,6 +38,8 @@ class ServiceTile(ButtonBehavior, BoxLayout):
     line2 = StringProperty("")
 
     def on_service(self, _inst, service):
+        if not service:
+            return
         lang = App.get_running_app().lang
         self.name = (service.get("name_en") or service["name"]) if lang == "en" else service["name"]
         if service.get("open_now", True):
@@ -82,9 +84,17 @@ class ServicesScreen(Screen):
         self._refresh()
 
     def _refresh(self, *_):
+        """Update the tiles in place (a live update must not swap a tile under a visitor's finger)."""
         grid = self.ids.tiles
+        services = App.get_running_app().services
+        tiles = list(reversed(grid.children))
+        if [t.service.get("id") for t in tiles] == [s["id"] for s in services]:
+            for tile, service in zip(tiles, services):
+                tile.service = {}  # re-render even when only the language changed
+                tile.service = service
+            return
         grid.clear_widgets()
-        for service in App.get_running_app().services:
+        for service in services:
             grid.add_widget(ServiceTile(service=service))
 
 
@@ -138,7 +148,7 @@ class ProceduresScreen(Screen):
         box = self.ids.fields
         box.clear_widgets()
         for item in app.procedure_fields:
-            name = item.get("name") if isinstance(item, dict) else str(item)
+            name = (item.get("field") or item.get("name")) if isinstance(item, dict) else str(item)
             count = item.get("count") if isinstance(item, dict) else None
             button = KioskButton(text=f"{name} ({count})" if count is not None else name, size_hint_y=None,
                                  height=app.fs(70))
@@ -156,7 +166,7 @@ class ProceduresScreen(Screen):
             button = KioskButton(text=item.get("name", ""), size_hint_y=None, height=app.fs(90),
                                  halign="left", valign="middle")
             button.bind(width=lambda b, w: setattr(b, "text_size", (w - 40, None)))
-            button.bind(on_release=lambda _b, code=item.get("code"): app.controller.open_procedure(code))
+            button.bind(on_release=lambda _b, ref=item.get("ref") or item.get("code"): app.controller.open_procedure(ref))
             box.add_widget(button)
 
     def reset(self):
@@ -178,7 +188,7 @@ class ProcedureScreen(Screen):
         lang = app.lang
         rows = [
             (t("documents", lang), "\n".join(f"• {_doc_text(d)}" for d in p.get("documents") or [])),
-            (t("fees", lang), _fees_text(p.get("fees"), lang)),
+            (t("fees", lang), p.get("fee_text") or _fees_text(p.get("fees"), lang)),
             (t("processing_time", lang), _text_of(p.get("processing_time") or p.get("processing_time_text"))),
             (t("agency", lang), _text_of(p.get("agency") or p.get("agency_name"))),
             (t("channels", lang), ", ".join(_text_of(c) for c in p.get("channels") or [])),
