@@ -190,9 +190,11 @@ class SearchIndex:
                     found[w] = ONE_TYPO if dist <= 1 else TWO_TYPOS
         return found
 
-    def _relevance(self, words: Sequence[str]) -> np.ndarray:
-        """Rarity-weighted share of the query each procedure covers (0..1), one value per entry."""
+    def _relevance(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the rarity-weighted share of the query it covers (0..1) and how many
+        query words it matches at all (exactly, by prefix or with a typo)."""
         totals = np.zeros(len(self.entries))
+        matched = np.zeros(len(self.entries), dtype=np.int16)
         possible = 0.0
         for n, word in enumerate(words):
             matches = self._word_matches(word, last=n == len(words) - 1)
@@ -209,7 +211,8 @@ class SearchIndex:
                         best[postings] = np.maximum(best[postings], value)
             possible += max(self.idf[w] for w in matches)
             totals += best
-        return totals / possible if possible > 0 else totals
+            matched += best > 0
+        return (totals / possible if possible > 0 else totals), matched
 
     def search(self, query: str, *, field: str | None = None, level: str | None = None,
                limit: int | None = None) -> tuple[list[Hit], int]:
@@ -234,9 +237,11 @@ class SearchIndex:
         words = phrase.split()
         if not words:
             return [], 0
-        relevance = self._relevance(words)
+        relevance, matched = self._relevance(words)
         tiers = self._phrase_tiers(phrase)
-        keep = (relevance >= MIN_RELEVANCE) | (tiers > 0)
+        # Every word must match (one may miss in every three): "ly hon" is not "ket hon".
+        enough = matched >= len(words) - len(words) // 3
+        keep = ((relevance >= MIN_RELEVANCE) & enough) | (tiers > 0)
         if allowed is not None:
             keep &= allowed
         candidates = np.flatnonzero(keep)
@@ -253,16 +258,18 @@ class SearchIndex:
         return hits, len(candidates)
 
     def _phrase_tiers(self, phrase: str) -> np.ndarray:
-        """4: the name is the phrase; 3: it starts with it; 2: it holds it as whole words; else 0."""
+        """4: the name is the phrase; 3: it starts with it; 2: it holds it from a word start; else 0.
+
+        The phrase's last word may be unfinished ("dang ky khai si"): it is being typed.
+        """
         tiers = np.zeros(len(self.entries), dtype=np.int8)
-        needle = f" {phrase} "
-        text = self.joined_names
+        needle = f" {phrase}"
+        text, offsets = self.joined_names, self.name_offsets
         at = text.find(needle)
         while at >= 0:  # str.find scans in C; a few hundred kilobytes cost microseconds
-            i = bisect.bisect_right(self.name_offsets, at) - 1
-            name = self.entries[i].name_folded
-            tiers[i] = 4 if name == phrase else 3 if at == self.name_offsets[i] else 2
-            at = text.find(needle, self.name_offsets[i + 1] if i + 1 < len(self.name_offsets) else len(text))
+            i = bisect.bisect_right(offsets, at) - 1
+            tiers[i] = 4 if self.entries[i].name_folded == phrase else 3 if at == offsets[i] else 2
+            at = text.find(needle, offsets[i + 1] if i + 1 < len(offsets) else len(text))
         return tiers
 
     def browse(self, *, field: str | None = None, level: str | None = None) -> list[Entry]:

@@ -122,3 +122,12 @@ def test_anonymous_is_refused(client, catalogue):
     for path in ("/api/v1/procedures?q=khai", "/api/v1/procedures/fields", "/api/v1/procedures/1.001193"):
         r = client.get(path)
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_every_word_must_match(client, catalogue):
+    names = _names(_search(client, catalogue, q="ly hon"))
+    assert names and all("ly hôn" in n for n in names)  # not every "kết hôn"
+
+
+def test_unfinished_last_word_is_a_prefix(client, catalogue):
+    assert _names(_search(client, catalogue, q="dang ky khai si"))[0] == "Thủ tục đăng ký khai sinh"
