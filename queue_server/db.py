@@ -89,6 +89,12 @@ def lock_rows(session: Session, stmt):
     return session.execute(stmt)
 
 
+def lock_only(session: Session, stmt) -> None:
+    """Take row locks whose rows the caller does not need (a no-op on SQLite, already locked)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(stmt.with_for_update())
+
+
 def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})

@@ -24,6 +24,7 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    session.info.pop("queue_memo", None)
     callbacks = session.info.pop("after_commit", [])
     for cb in callbacks:
         cb()
@@ -32,6 +33,7 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_rollback(session: Session, previous_transaction) -> None:
     session.info.pop("after_commit", None)
+    session.info.pop("queue_memo", None)
 
 
 def record_event(session: Session, centre_id: int, type_: str, data: dict) -> Event:

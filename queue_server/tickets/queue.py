@@ -54,7 +54,19 @@ def position_of(session: Session, ticket: Ticket) -> int:
     return int(ahead) + 1
 
 
+def _memo(session: Session, key, compute):
+    """Per-transaction memo: one request asks the same figure several times (event + response)."""
+    memo = session.info.setdefault("queue_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def mean_service_s(session: Session, service: Service, day: date, default_s: int) -> int:
+    return _memo(session, ("mean", service.id, day), lambda: _mean_service_s(session, service, day, default_s))
+
+
+def _mean_service_s(session: Session, service: Service, day: date, default_s: int) -> int:
     rows = session.execute(
         select(Ticket.called_at, Ticket.finished_at)
         .where(
@@ -74,6 +86,10 @@ def mean_service_s(session: Session, service: Service, day: date, default_s: int
 
 
 def open_counters(session: Session, service_id: int) -> int:
+    return _memo(session, ("open", service_id), lambda: _open_counters(session, service_id))
+
+
+def _open_counters(session: Session, service_id: int) -> int:
     return int(
         session.execute(
             select(func.count())

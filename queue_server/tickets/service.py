@@ -28,7 +28,7 @@ from ..centres.service import (
     publish_queue,
     ticket_brief,
 )
-from ..db import lock_rows, next_value, settings_of
+from ..db import lock_only, lock_rows, next_value, settings_of
 from ..errors import DomainError, not_found
 from ..realtime.service import record_event
 from ..timeutil import local_day, utcnow
@@ -43,8 +43,8 @@ class IssueResult:
     created: bool
 
 
-def _lock_services(session: Session, service_ids) -> list[Service]:
-    return list(lock_rows(session, select(Service).where(Service.id.in_(sorted(set(service_ids)))).order_by(Service.id)).scalars())
+def _lock_services(session: Session, service_ids) -> None:
+    lock_only(session, select(Service.id).where(Service.id.in_(sorted(set(service_ids)))).order_by(Service.id))
 
 
 def _append(session: Session, ticket: Ticket, type_: str, actor: Principal, **data) -> TicketEvent:
@@ -123,7 +123,8 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
         if not service.allow_priority:
             raise DomainError("priority_not_allowed", f"Dịch vụ {service.name} không áp dụng số ưu tiên.", 422)
 
-    savepoint = session.begin_nested()
+    # A savepoint only when a concurrent retry with the same key could collide on the unique key.
+    savepoint = session.begin_nested() if data.client_request_id else None
     try:
         _lock_services(session, [service.id])
         now = utcnow()
@@ -159,8 +160,11 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
         )
         session.add(ticket)
         session.flush()
-        savepoint.commit()
+        if savepoint is not None:
+            savepoint.commit()
     except IntegrityError:
+        if savepoint is None:
+            raise
         savepoint.rollback()
         if data.client_request_id:
             existing = session.execute(select(Ticket).where(Ticket.client_request_id == data.client_request_id)).scalar_one_or_none()
@@ -168,7 +172,8 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
                 return IssueResult(existing, False)
         raise
     except BaseException:
-        savepoint.rollback()
+        if savepoint is not None:
+            savepoint.rollback()
         raise
     _append(session, ticket, "issued", actor, priority=ticket.priority, source=ticket.source)
     record_event(session, ticket.centre_id, "ticket.issued", ticket_brief(ticket))
