@@ -59,7 +59,7 @@ class DemoApi:
 def open_board(browser, base_url: str, path: str, token: str):
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     page.goto(f"{base_url}{path}?token={token}")
-    page.wait_for_function("window.__board && document.body.dataset.online === '1'", timeout=15000)
+    page.wait_for_function("window.__board && document.body.dataset.online === '1'", timeout=30000)
     return page
 
 
@@ -86,7 +86,7 @@ def screenshot(page, artifacts_dir: Path, name: str, publish: bool = False) -> P
     return path
 
 
-def wait_text(page, selector: str, text: str, timeout: float = 10.0) -> None:
+def wait_text(page, selector: str, text: str, timeout: float = 20.0) -> None:
     """Wait until the element's text contains `text` (clearer failure than a bare timeout)."""
     deadline = time.monotonic() + timeout
     seen = None

@@ -50,7 +50,7 @@ def test_console_call_reaches_both_boards_and_they_recover_after_a_restart(demo_
 
     demo_server.start()
     for page in (hall, counter):
-        page.wait_for_selector("#offline", state="hidden", timeout=20000)
+        page.wait_for_selector("#offline", state="hidden", timeout=40000)
     wait_text(hall, "#latest-number", "A003")
     wait_text(hall, "#calls", "A002")
     wait_text(hall, 'tr[data-counter="1"]', "A003")
@@ -79,7 +79,7 @@ def test_a_recall_is_announced_again_after_the_call(demo_server, chromium):
     called = api.call_next(3)
     assert called["id"] == ticket["id"]
     assert api.post(f"/tickets/{ticket['id']}/recall").status_code == 200
-    hall.wait_for_function(f"window.__announcements.filter(a => a.ticket_id === {ticket['id']}).length >= 2", timeout=30000)
+    hall.wait_for_function(f"window.__announcements.filter(a => a.ticket_id === {ticket['id']}).length >= 2", timeout=45000)
     played = hall.evaluate(f"window.__announcements.filter(a => a.ticket_id === {ticket['id']})")
     assert [a["kind"] for a in played] == ["call", "recall"]
     assert all(a["via"] == "audio" for a in played), played  # the server's WAV, not the speech fallback
