@@ -35,7 +35,12 @@ def forbidden(message: str = "Bạn không có quyền thực hiện thao tác n
 # database's last line of defence still answers 409 with a clear message, never 500.
 CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
     "uq_tickets_service_day_number": ("ticket_number_taken", "Số thứ tự đã được cấp, vui lòng thử lại."),
+    "uq_tickets_original_service_id_service_day_number": ("ticket_number_taken", "Số thứ tự đã được cấp, vui lòng thử lại."),
     "uq_tickets_client_request_id": ("duplicate_request", "Yêu cầu đã được xử lý."),
+    "uq_procedures_ref": ("procedure_exists", "Thủ tục đang được cập nhật đồng thời, vui lòng nhập lại tệp."),
+    "uq_procedures_code": ("procedure_exists", "Thủ tục đang được cập nhật đồng thời, vui lòng nhập lại tệp."),
+    "uq_ratings_ticket_id": ("already_rated", "Số thứ tự này đã được đánh giá."),
+    "uq_ratings_idempotency_key": ("duplicate_request", "Đánh giá này đã được ghi nhận."),
     "uq_counters_centre_id_number": ("counter_exists", "Số quầy đã tồn tại trong trung tâm."),
     "uq_services_centre_id_code": ("service_exists", "Mã dịch vụ đã tồn tại trong trung tâm."),
     "uq_agencies_centre_id_identifier": ("agency_exists", "Mã định danh cơ quan đã tồn tại."),
