@@ -60,6 +60,7 @@ class KioskController:
         self._citizen_id: str | None = None  # the CCCD number only, held until the ticket is issued
         self._tasks: set[asyncio.Task] = set()
         self._search_task: asyncio.Task | None = None
+        self._lookup_task: asyncio.Task | None = None
         self._issuing = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -218,8 +219,10 @@ class KioskController:
         """Drop everything personal (idle timeout, back to home)."""
         self._citizen_id = None
         self._set_scan_mode(None)
-        if self._search_task is not None:
-            self._search_task.cancel()
+        # A lookup still in flight must not bring someone's dossier onto an idle screen.
+        for task in (self._search_task, self._lookup_task):
+            if task is not None:
+                task.cancel()
 
     # -- procedures ------------------------------------------------------------------------------
     def search_later(self, query: str, field: str | None = None) -> None:
@@ -276,7 +279,13 @@ class KioskController:
         if not code or len(phone_last4) != 4 or not phone_last4.isdigit():
             self.app.message = t("need_code_and_phone", self.app.lang)
             return
-        self.spawn(self._look_up(lambda: self.client.lookup_code(code, phone_last4)))
+        self._start_lookup(lambda: self.client.lookup_code(code, phone_last4))
+
+    def _start_lookup(self, request) -> None:
+        """The visitor's latest request wins: an earlier one still in flight is dropped."""
+        if self._lookup_task is not None:
+            self._lookup_task.cancel()
+        self._lookup_task = self.spawn(self._look_up(request))
 
     async def _look_up(self, request) -> None:
         app = self.app
@@ -285,7 +294,8 @@ class KioskController:
             result = await request()
         except ServerError as exc:
             if exc.code == "lookup_not_found" or exc.status == 404 and exc.code != "not_found":
-                app.message = t("dossier_not_found", app.lang)
+                # The server words "not found" the same for a wrong code, wrong digits and a forged QR.
+                app.message = exc.message if app.lang == "vi" else t("dossier_not_found", app.lang)
             else:
                 app.message = self._unavailable(exc, "lookup_unavailable")
             return
@@ -302,7 +312,7 @@ class KioskController:
         app = self.app
         if payload.kind == "receipt":
             token = payload.token
-            self.spawn(self._look_up(lambda: self.client.lookup_token(token)))
+            self._start_lookup(lambda: self.client.lookup_token(token))
         elif payload.kind == "dossier_code":
             app.prefill_dossier_code(payload.code)
             app.message = t("dossier_code_scanned", app.lang)

@@ -248,6 +248,11 @@ class DossierScreen(Screen):
             self.ids.preview.texture = frame_texture(frame, self.ids.preview.texture)
 
     def focus_input(self, name: str) -> None:
+        # Managed-keyboard inputs never unfocus one another: without this, touching the code again
+        # after the digits would not fire on_focus and would leave the digit keys up.
+        for other in ("code", "phone"):
+            if other != name:
+                self.ids[other].focus = False
         keyboard = self.ids.keyboard
         keyboard.target = self.ids[name]
         keyboard.layout = "digits" if name == "phone" else "letters"

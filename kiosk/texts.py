@@ -85,7 +85,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                                 "That is a queue ticket. Please scan the QR on your receipt."),
     "dossier_code_scanned": ("Đã đọc mã hồ sơ. Vui lòng nhập 4 số cuối điện thoại.",
                              "Code read. Please type the last 4 phone digits."),
-    "status_title": ("Tình trạng hồ sơ", "Dossier status"),
+    "status_title": ("Kết quả tra cứu hồ sơ", "Dossier lookup result"),
     "lookup_unavailable": ("Chức năng tra cứu hồ sơ chưa sẵn sàng. Vui lòng hỏi cán bộ hướng dẫn.",
                            "Dossier lookup is not available yet. Please ask staff."),
     "space": ("Dấu cách", "Space"),
@@ -93,17 +93,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "printer_alert": ("Máy in kiosk: {message}", "Kiosk printer: {message}"),
 }
 
-# The regulation's lookup fields (domain.md §4), in the order they are shown.
+# The regulation's lookup fields (domain.md §4; BP Đ.17, ĐN Đ.16, AG Đ.11), worded as the receipt
+# lookup page words them, in the order they are shown.
 DOSSIER_FIELDS: list[tuple[str, tuple[str, str]]] = [
     ("code", ("Mã hồ sơ", "Dossier code")),
-    ("status_label", ("Tình trạng", "Status")),
+    ("status_label", ("Tình trạng hồ sơ", "Status")),
     ("receiving_agency", ("Cơ quan tiếp nhận", "Receiving agency")),
-    ("processing_department", ("Đơn vị xử lý", "Processing department")),
+    ("processing_department", ("Phòng, ban xử lý", "Processing department")),
     ("organisation_name", ("Tổ chức nộp hồ sơ", "Submitting organisation")),
     ("applicant_name", ("Người nộp hồ sơ", "Applicant")),
-    ("received_at", ("Ngày tiếp nhận", "Received")),
+    ("received_at", ("Ngày nhận hồ sơ", "Received")),
     ("appointment_at", ("Ngày hẹn trả kết quả", "Appointment")),
-    ("corrections", ("Cần bổ sung, hoàn thiện", "To add or correct")),
+    ("corrections", ("Nội dung cần bổ sung, sửa đổi", "To add or correct")),
 ]
 
 
