@@ -154,11 +154,12 @@ class _Endpoints:
     # -- dossier lookup ----------------------------------------------------------------------
     def lookup_token(self, token: str):
         """The status of the dossier whose receipt QR carries ``token``."""
-        return self._send(Call("GET", "/api/v1/lookup", params={"token": token}))
+        # POST keeps the token out of access logs.
+        return self._send(Call("POST", "/api/v1/lookup", json={"token": token}))
 
     def lookup_code(self, code: str, phone_last4: str):
         """The status of a dossier by its typed code and the last four digits of the applicant's phone."""
-        return self._send(Call("GET", "/api/v1/lookup", params={"code": code, "phone_last4": phone_last4}))
+        return self._send(Call("POST", "/api/v1/lookup", json={"code": code, "phone_last4": phone_last4}))
 
     # -- the calling device -------------------------------------------------------------------
     def device_me(self):
