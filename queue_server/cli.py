@@ -60,7 +60,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         flush=True,
     )
     uvicorn.run("queue_server.main:app", host=host, port=port, workers=workers, factory=False,
-                log_level="info", proxy_headers=True, ws="websockets")
+                log_level="info", proxy_headers=True, ws="websockets",
+                # Per-connection compression costs more CPU than it saves on a LAN of boards.
+                ws_per_message_deflate=False)
     return 0
 
 

@@ -64,7 +64,7 @@ class ServerProcess:
     def start(self, timeout: float = 90) -> "ServerProcess":
         log = open(self.log_path, "ab")
         cmd = [sys.executable, "-m", "uvicorn", "queue_server.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", str(self.workers), "--log-level", "warning"]
+               "--workers", str(self.workers), "--log-level", "warning", "--ws-per-message-deflate", "false"]
         self.proc = subprocess.Popen(cmd, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
                                      cwd=Path(__file__).resolve().parents[1])
         deadline = time.monotonic() + timeout

@@ -137,14 +137,15 @@ class Hub:
                 await asyncio.sleep(0.02)
                 continue
             for msg in events:
-                self._deliver(centre_id, msg)
+                # Encoded once here, not once per client: with hundreds of boards this is the hot path.
+                self._deliver(centre_id, (msg["seq"], json.dumps(msg, ensure_ascii=False)))
                 self._delivered[centre_id] = msg["seq"]
 
     def _read(self, centre_id: int, since: int) -> list[dict]:
         with self.db.reading() as s:
             return [wire(e) for e in events_after(s, centre_id, since, limit=1000)]
 
-    def _deliver(self, centre_id: int, msg: dict) -> None:
+    def _deliver(self, centre_id: int, msg: tuple[int, str]) -> None:
         for sub in list(self._subs.get(centre_id, ())):
             try:
                 sub.queue.put_nowait(msg)

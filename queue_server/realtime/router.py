@@ -105,14 +105,15 @@ async def stream(websocket: WebSocket):
                     touched = asyncio.get_running_loop().time()
                     await run_in_threadpool(_touch_device, app, device_id)
                 continue
-            msg = getter.result()
-            if msg is None:
+            item = getter.result()
+            if item is None:
                 await websocket.close(CLOSE_OVERFLOW if sub.overflowed else 1012, "reconnect with since")
                 break
-            if msg["seq"] <= last_sent:
+            seq, text = item
+            if seq <= last_sent:
                 continue
-            await websocket.send_json(msg)
-            last_sent = msg["seq"]
+            await websocket.send_text(text)
+            last_sent = seq
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
