@@ -1,6 +1,7 @@
 """Month report for a busy centre: 5,000 tickets a day for 30 days (150,000 tickets, ~590,000 events).
 
-Bulk-loads the history into a temporary SQLite file and into a private schema of PostgreSQL database
+Bulk-loads the history (tickets, their events and their `ticket_stats` rows, projected by the same
+rules as the live path) into a temporary SQLite file and into a private schema of PostgreSQL database
 `test` on 127.0.0.1:5432, then times the month's queue report (the whole GROUP BY and fold) and
 prints JSON. Target: under 2 s.
 
@@ -20,6 +21,7 @@ import time
 from contextlib import contextmanager
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -31,6 +33,7 @@ from queue_server.centres import schemas as cs  # noqa: E402
 from queue_server.centres.service import create_agency, create_centre, create_counter, create_service  # noqa: E402
 from queue_server.db import Database  # noqa: E402
 from queue_server.migrate import upgrade  # noqa: E402
+from queue_server.tickets.stats import COLUMNS as STATS_COLUMNS, apply_event, start_row  # noqa: E402
 from queue_server.timeutil import VN_TZ  # noqa: E402
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -56,17 +59,18 @@ def build_centre(db: Database) -> dict:
         admin = User(username="admin", full_name="Quản trị", role="admin", centre_id=centre.id, password_hash="x")
         s.add(admin)
         s.flush()
-        return {"centre": centre.id, "services": services, "counters": counters, "officers": officers, "admin": admin.id}
+        return {"centre": centre.id, "agency": agency.id, "services": services, "counters": counters, "officers": officers,
+                "admin": admin.id}
 
 
 def history(ids: dict, days: int, per_day: int, seed: int = 7, today_open: bool = False):
-    """Yield (tickets, events) row tuples per day; the last day leaves the afternoon queue waiting if today_open."""
+    """Yield (tickets, events, stats) row tuples per day; the last day leaves the afternoon queue waiting if today_open."""
     rng = random.Random(seed)
     tid = eid = 0
     for d in range(days):
         day = FIRST_DAY + timedelta(days=d)
         opening = datetime.combine(day, dtime(7, 30), VN_TZ).astimezone(timezone.utc)
-        tickets, events = [], []
+        tickets, events, stats = [], [], []
         numbers = {sid: 0 for sid in ids["services"]}
         for i in range(per_day):
             tid += 1
@@ -90,15 +94,20 @@ def history(ids: dict, days: int, per_day: int, seed: int = 7, today_open: bool 
                     started = called + timedelta(seconds=30)
                     rows += [("started", started, counter, officer),
                              ("completed", started + timedelta(seconds=rng.randint(180, 900)), counter, officer)]
+            row = start_row(SimpleNamespace(), tid, ids["centre"], sid, ids["agency"], issued)
             for type_, at, c, o in rows:
                 eid += 1
                 events.append((eid, tid, ids["centre"], type_, at, sid, c, o))
-        yield tickets, events
+                if type_ != "issued":
+                    apply_event(row, type_, at, c, o)
+            stats.append(tuple(getattr(row, c) for c in STATS_COLUMNS))
+        yield tickets, events, stats
 
 
 TICKET_COLS = ("id, centre_id, service_id, original_service_id, service_day, number, display_number, priority_rank, source, "
                "public_token, state, issued_at, queue_key, recall_count, transfer_count")
 EVENT_COLS = "id, ticket_id, centre_id, type, at, service_id, counter_id, officer_id, data"
+STATS_COLS = ", ".join(STATS_COLUMNS)
 
 
 def load_sqlite(path: str, ids: dict, days: int, per_day: int, **kw) -> int:
@@ -106,12 +115,15 @@ def load_sqlite(path: str, ids: dict, days: int, per_day: int, **kw) -> int:
 
     conn = sqlite3.connect(path)
     fmt = lambda dt: dt.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # noqa: E731 - naive UTC, as stored
+    sql_value = lambda v: fmt(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v  # noqa: E731
     n = 0
-    for tickets, events in history(ids, days, per_day, **kw):
+    for tickets, events, stats in history(ids, days, per_day, **kw):
         conn.executemany(f"INSERT INTO tickets ({TICKET_COLS}) VALUES ({','.join('?' * 15)})",
                          [t[:4] + (t[4].isoformat(),) + t[5:11] + (fmt(t[11]), fmt(t[12])) + t[13:] for t in tickets])
         conn.executemany(f"INSERT INTO ticket_events ({EVENT_COLS}) VALUES (?,?,?,?,?,?,?,?,'{{}}')",
                          [e[:4] + (fmt(e[4]),) + e[5:] for e in events])
+        conn.executemany(f"INSERT INTO ticket_stats ({STATS_COLS}) VALUES ({','.join('?' * len(STATS_COLUMNS))})",
+                         [tuple(map(sql_value, r)) for r in stats])
         n += len(events)
     conn.commit()
     conn.execute("ANALYZE")
@@ -124,19 +136,23 @@ def load_postgres(url: str, ids: dict, days: int, per_day: int, **kw) -> int:
     n = 0
     with engine.begin() as conn:
         cur = conn.connection.driver_connection.cursor()
-        for tickets, events in history(ids, days, per_day, **kw):
+        for tickets, events, stats in history(ids, days, per_day, **kw):
             with cur.copy(f"COPY tickets ({TICKET_COLS}) FROM STDIN") as copy:
                 for t in tickets:
                     copy.write_row(t)
             with cur.copy(f"COPY ticket_events ({EVENT_COLS}) FROM STDIN") as copy:
                 for e in events:
                     copy.write_row(e + ("{}",))
+            with cur.copy(f"COPY ticket_stats ({STATS_COLS}) FROM STDIN") as copy:
+                for r in stats:
+                    copy.write_row(r)
             n += len(events)
         cur.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), (SELECT max(id) FROM tickets))")
         cur.execute("SELECT setval(pg_get_serial_sequence('ticket_events', 'id'), (SELECT max(id) FROM ticket_events))")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE tickets"))
         conn.execute(text("ANALYZE ticket_events"))
+        conn.execute(text("VACUUM ANALYZE ticket_stats"))
     engine.dispose()
     return n
 

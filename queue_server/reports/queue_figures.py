@@ -1,4 +1,4 @@
-"""Queue figures from the ticket history (`ticket_events`), never from the mutable ticket rows.
+"""Queue figures from `ticket_stats`, the per-ticket projection of the ticket history (`tickets/stats.py`).
 
 Definitions (each ticket counted once, in the period its `issued` event falls in):
 
@@ -23,125 +23,71 @@ Definitions (each ticket counted once, in the period its `issued` event falls in
 Rows: per service (the service the ticket was issued for), per counter and per officer (the counter
 and officer recorded on the `completed` / `no_show` event), per hour of day (centre-local: arrivals
 by the hour of issue, served by the hour of completion, waiting time by the hour of arrival) and per
-day. Rows are keyed by ids and labelled with current names.
+day. Rows are keyed by ids and labelled with current names; the agency filter uses the agency
+recorded when the ticket was issued.
 
-The heavy lifting is one GROUP BY over the period's events (one row per ticket, times as epoch
-seconds computed in SQL); the rows are then folded in one Python pass.
+How: a past period's figures must not move, so every figure is taken "as at the period's end". A
+ticket whose last event is before the end (nearly all) is read from its row as is; for the others
+the row's timestamps are compared with the end in SQL, and the few still open at the end after a
+call have their state at the end read from their events. Counts, sums and means are GROUP BYs on
+(service, day, hour), (completion hour) and (counter, officer), rolled up in Python; the p90s need
+the values themselves: one fetch of the waiting and service times, bucketed and sorted in Python.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
-from sqlalchemy import Float, case, cast, func, literal_column, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
 from ..centres.models import Counter
-from ..tickets.models import Ticket, TicketEvent
-from ..timeutil import VN_TZ
-from .service import Period, Scope, mean, nearest_rank, share
+from ..tickets.models import Ticket, TicketEvent, TicketStats
+from ..tickets.stats import AT_COUNTER, QUEUEING
+from .service import Period, Scope, nearest_rank, share
 
+S = TicketStats
 E = TicketEvent
-WAIT_TYPES = ("issued", "requeued", "transferred")
-AT_COUNTER_TYPES = ("called", "recalled", "started")
+REPLAY = "replay"  # open at the end, called before it, events after it: state read from the history
 
 
-def epoch(column, dialect: str):
-    """Seconds since 1970 of a stored UTC timestamp, computed by the database (portable per dialect)."""
-    if dialect == "postgresql":
-        return cast(func.extract("epoch", column), Float)
-    # SQLite stores naive UTC text; julianday() reads it, 2440587.5 is the Julian day of 1970-01-01.
-    return (func.julianday(column) - literal_column("2440587.5")) * literal_column("86400.0")
+class AtEnd:
+    """SQL expressions for a ticket's figures as at the period's end."""
 
-
-@dataclass(slots=True)
-class TicketFacts:
-    ticket_id: int
-    service_id: int
-    issued: float
-    first_called: float | None
-    service_start: float | None
-    completed: float | None
-    no_show: float | None
-    cancelled: float | None
-    state_at_end: str  # done | no_show | cancelled | waiting | in_service
-    counter_id: int | None  # where it was completed or marked no-show
-    officer_id: int | None
-
-    @property
-    def wait_s(self) -> float | None:
-        return None if self.first_called is None else round(self.first_called - self.issued, 3)
-
-    @property
-    def service_s(self) -> float | None:
-        if self.completed is None or self.service_start is None:
-            return None
-        return round(self.completed - self.service_start, 3)
-
-
-def ticket_facts(session: Session, scope: Scope, period: Period) -> list[TicketFacts]:
-    """One row per ticket issued in the period, read from its events up to the period's end."""
-    dialect = session.get_bind().dialect.name
-    at = epoch(E.at, dialect)
-
-    def when(types, value):
-        cond = E.type == types if isinstance(types, str) else E.type.in_(types)
-        return case((cond, value))
-
-    issued_service = func.min(when("issued", E.service_id))
-    stmt = (
-        select(
-            E.ticket_id,
-            issued_service,
-            func.min(when("issued", at)),
-            func.min(when("called", at)),
-            func.max(when("called", at)),
-            func.max(when("started", at)),
-            func.max(when("completed", at)),
-            func.max(when("no_show", at)),
-            func.max(when("cancelled", at)),
-            func.max(when(WAIT_TYPES, at)),
-            func.max(when(AT_COUNTER_TYPES, at)),
-            func.max(when(("completed", "no_show"), E.counter_id)),
-            func.max(when(("completed", "no_show"), E.officer_id)),
+    def __init__(self, period: Period, target_s: int):
+        end = period.end
+        settled = S.last_event_at < end  # every event of the ticket lies before the end
+        self.state = case(
+            (and_(settled, S.final_state.is_not(None)), S.final_state),
+            (and_(settled, S.at_counter), literal("in_service")),
+            (settled, literal("waiting")),
+            (or_(S.first_called_at.is_(None), S.first_called_at >= end), literal("waiting")),
+            else_=literal(REPLAY),
         )
-        .where(E.centre_id == scope.centre_id, E.at >= period.start, E.at < period.end)
-        .group_by(E.ticket_id)
-        .having(issued_service.in_(list(scope.services)) if scope.services else issued_service.is_(None))
-    )
+        self.wait = case((S.first_called_at < end, S.wait_s))
+        self.done = and_(S.final_state == "done", S.completed_at < end)
+        self.service = case((self.done, S.service_s))
+        self.target_s = target_s
+
+    def count(self, cond):
+        return func.sum(case((cond, 1), else_=0))
+
+
+def _filters(scope: Scope, period: Period) -> list:
+    conds = [S.centre_id == scope.centre_id, S.service_day >= period.first_day, S.service_day <= period.last_day,
+             S.service_id.in_(list(scope.field_services))]
+    if scope.agency_ids is not None:
+        conds.append(S.agency_id.in_(sorted(scope.agency_ids)))
     if scope.procedure:
-        stmt = stmt.join(Ticket, Ticket.id == E.ticket_id).where(Ticket.procedure_code == scope.procedure)
-    facts = []
-    for (tid, sid, issued, first_called, last_called, last_started, completed, no_show, cancelled,
-         last_wait, last_at_counter, counter_id, officer_id) in session.execute(stmt):
-        if issued is None:
-            continue
-        if completed is not None:
-            state = "done"
-        elif no_show is not None:
-            state = "no_show"
-        elif cancelled is not None:
-            state = "cancelled"
-        elif last_at_counter is not None and last_at_counter >= last_wait:
-            state = "in_service"
-        else:
-            state = "waiting"
-        start = last_started if last_started is not None and (last_called is None or last_started >= last_called) else last_called
-        facts.append(TicketFacts(tid, sid, _f(issued), _f(first_called), _f(start), _f(completed), _f(no_show),
-                                 _f(cancelled), state, counter_id, officer_id))
-    return facts
-
-
-def _f(value) -> float | None:
-    # to the millisecond: SQLite's julianday() arithmetic leaves 08:00:00 as 07:59:59.99996
-    return None if value is None else round(float(value), 3)
+        conds.append(S.ticket_id.in_(select(Ticket.id).where(Ticket.centre_id == scope.centre_id,
+                                                             Ticket.procedure_code == scope.procedure)))
+    return conds
 
 
 @dataclass
 class Tally:
-    """Running figures of one row (a service, a counter, an hour …)."""
+    """Figures of one row (a service, a day, an hour, a counter …), from grouped sums plus its sorted values."""
 
     issued: int = 0
     served: int = 0
@@ -149,122 +95,164 @@ class Tally:
     cancelled: int = 0
     waiting: int = 0
     in_service: int = 0
+    wait_n: int = 0
+    wait_sum: float = 0.0
+    wait_max: float | None = None
+    within_target: int = 0
+    service_n: int = 0
+    service_sum: float = 0.0
     waits: list = field(default_factory=list)
     service_times: list = field(default_factory=list)
-    within_target: int = 0
 
-    def add_ticket(self, t: TicketFacts, target_s: int) -> None:
-        self.issued += 1
-        self.count_end_state(t)
-        w = t.wait_s
-        if w is not None:
-            self.waits.append(w)
-            self.within_target += w <= target_s
+    def add(self, g: tuple) -> None:
+        """Add one GROUP BY row (see `_grouped`)."""
+        (issued, served, no_show, cancelled, waiting, in_service, wait_n, wait_sum, wait_max, within,
+         service_n, service_sum) = g
+        self.issued += issued
+        self.served += served
+        self.no_show += no_show
+        self.cancelled += cancelled
+        self.waiting += waiting
+        self.in_service += in_service
+        self.wait_n += wait_n
+        self.wait_sum += wait_sum or 0.0
+        if wait_max is not None and (self.wait_max is None or wait_max > self.wait_max):
+            self.wait_max = wait_max
+        self.within_target += within
+        self.service_n += service_n
+        self.service_sum += service_sum or 0.0
 
-    def count_end_state(self, t: TicketFacts) -> None:
-        if t.state_at_end == "done":
-            self.served += 1
-            if t.service_s is not None:
-                self.service_times.append(t.service_s)
-        elif t.state_at_end == "no_show":
-            self.no_show += 1
-        elif t.state_at_end == "cancelled":
-            self.cancelled += 1
-        elif t.state_at_end == "waiting":
-            self.waiting += 1
-        else:
-            self.in_service += 1
+    def mean_wait(self):
+        return round(self.wait_sum / self.wait_n, 1) if self.wait_n else None
+
+    def mean_service(self):
+        return round(self.service_sum / self.service_n, 1) if self.service_n else None
 
     def figures(self) -> dict:
-        waits = sorted(self.waits)
-        times = sorted(self.service_times)
         return {
             "issued": self.issued, "served": self.served, "no_show": self.no_show, "cancelled": self.cancelled,
             "waiting": self.waiting, "in_service": self.in_service,
-            "mean_wait_s": mean(waits), "p90_wait_s": nearest_rank(waits, 90), "max_wait_s": waits[-1] if waits else None,
-            "mean_service_s": mean(times), "p90_service_s": nearest_rank(times, 90),
-            "within_target_pct": share(self.within_target, len(waits)),
+            "mean_wait_s": self.mean_wait(), "p90_wait_s": nearest_rank(sorted(self.waits), 90),
+            "max_wait_s": self.wait_max,
+            "mean_service_s": self.mean_service(), "p90_service_s": nearest_rank(sorted(self.service_times), 90),
+            "within_target_pct": share(self.within_target, self.wait_n),
         }
 
-
-class LocalClock:
-    """Centre-local hour and day of epoch seconds, memoised per quarter hour (offsets are whole quarters)."""
-
-    def __init__(self, tz=VN_TZ):
-        self.tz = tz
-        self.cache: dict[int, datetime] = {}
-
-    def at(self, seconds: float) -> datetime:
-        q = int(seconds // 900)
-        dt = self.cache.get(q)
-        if dt is None:
-            dt = self.cache[q] = datetime.fromtimestamp(q * 900, timezone.utc).astimezone(self.tz)
-        return dt
+    def served_figures(self) -> dict:
+        return {"served": self.served, "no_show": self.no_show, "mean_service_s": self.mean_service(),
+                "p90_service_s": nearest_rank(sorted(self.service_times), 90)}
 
 
 def queue_report(session: Session, scope: Scope, period: Period) -> dict:
-    facts = ticket_facts(session, scope, period)
-    return fold(session, scope, period, facts)
-
-
-def fold(session: Session, scope: Scope, period: Period, facts: list[TicketFacts]) -> dict:
-    target = scope.centre.target_wait_s
-    clock = LocalClock()
+    at_end = AtEnd(period, scope.centre.target_wait_s)
+    conds = _filters(scope, period)
     total = Tally()
     by_service: dict[int, Tally] = defaultdict(Tally)
+    by_day: dict[str, Tally] = defaultdict(Tally)
+    by_hour: dict[int, Tally] = defaultdict(Tally)
     by_counter: dict[int, Tally] = defaultdict(Tally)
     by_officer: dict[int, Tally] = defaultdict(Tally)
-    by_day: dict[str, Tally] = defaultdict(Tally)
-    hours: dict[int, dict] = defaultdict(lambda: {"arrivals": 0, "served": 0, "waits": []})
-    for t in facts:
-        total.add_ticket(t, target)
-        by_service[t.service_id].add_ticket(t, target)
-        issued_local = clock.at(t.issued)
-        by_day[issued_local.date().isoformat()].add_ticket(t, target)
-        h = hours[issued_local.hour]
-        h["arrivals"] += 1
-        if t.first_called is not None:
-            h["waits"].append(t.wait_s)
-        if t.completed is not None:
-            hours[clock.at(t.completed).hour]["served"] += 1
-        if t.counter_id is not None and t.state_at_end in ("done", "no_show"):
-            by_counter[t.counter_id].count_end_state(t)
-            if t.officer_id is not None:
-                by_officer[t.officer_id].count_end_state(t)
+
+    for sid, day, hour, *g in _grouped(session, at_end, conds, (S.service_id, S.service_day, S.issued_hour)):
+        for tally in (total, by_service[sid], by_day[day.isoformat()], by_hour[hour]):
+            tally.add(g)
+    _replay_open(session, at_end, conds, period, total, by_service, by_day, by_hour)
+    served_in_hour = dict(session.execute(
+        select(S.completed_hour, func.count()).where(*conds, at_end.done).group_by(S.completed_hour)).all())
+    for cid, uid, *g in _grouped(session, at_end, [*conds, at_end.state.in_(("done", "no_show"))], (S.counter_id, S.officer_id)):
+        if cid is not None:
+            by_counter[cid].add(g)
+            if uid is not None:
+                by_officer[uid].add(g)
+
+    # the values behind the p90s, bucketed per row (sorted when the row's figures are read)
+    for sid, day, hour, cid, uid, wait, service in session.execute(
+        select(S.service_id, S.service_day, S.issued_hour, S.counter_id, S.officer_id, at_end.wait, at_end.service)
+        .where(*conds, or_(at_end.wait.is_not(None), at_end.service.is_not(None)))
+    ):
+        day_tally = by_day[day.isoformat()]
+        if wait is not None:
+            for tally in (total, by_service[sid], day_tally, by_hour[hour]):
+                tally.waits.append(wait)
+        if service is not None:
+            for tally in (total, by_service[sid], day_tally):
+                tally.service_times.append(service)
+            if cid is not None:
+                by_counter[cid].service_times.append(service)
+                if uid is not None:
+                    by_officer[uid].service_times.append(service)
 
     counters = _names(session, Counter, set(by_counter))
     officers = _names(session, User, set(by_officer))
+    hours = sorted(set(by_hour) | {h for h in served_in_hour if h is not None})
     return {
         "period": period.as_dict(),
         "filters": scope.filters(),
-        "centre": {"id": scope.centre.id, "name": scope.centre.name, "target_wait_s": target},
+        "centre": {"id": scope.centre.id, "name": scope.centre.name, "target_wait_s": scope.centre.target_wait_s},
         "totals": total.figures(),
         "by_service": [
             {"service_id": sid, "code": s.code, "name": s.name, "agency_id": s.agency_id,
              "agency_name": scope.agencies[s.agency_id].name if s.agency_id in scope.agencies else None,
              **by_service[sid].figures()}
-            for sid, s in scope.services.items() if sid in by_service
+            for sid, s in scope.field_services.items() if sid in by_service
         ],
         "by_counter": [
-            {"counter_id": cid, "number": c.number, "name": c.name, **_served_figures(by_counter[cid])}
+            {"counter_id": cid, "number": c.number, "name": c.name, **by_counter[cid].served_figures()}
             for cid, c in sorted(counters.items(), key=lambda kv: kv[1].number)
         ],
         "by_officer": [
-            {"officer_id": uid, "full_name": u.full_name, **_served_figures(by_officer[uid])}
+            {"officer_id": uid, "full_name": u.full_name, **by_officer[uid].served_figures()}
             for uid, u in sorted(officers.items(), key=lambda kv: kv[1].full_name)
         ],
         "by_hour": [
-            {"hour": hour, "arrivals": h["arrivals"], "served": h["served"],
-             "mean_wait_s": mean(h["waits"]), "p90_wait_s": nearest_rank(sorted(h["waits"]), 90)}
-            for hour, h in sorted(hours.items())
+            {"hour": h, "arrivals": by_hour[h].issued, "served": served_in_hour.get(h, 0),
+             "mean_wait_s": by_hour[h].mean_wait(), "p90_wait_s": nearest_rank(sorted(by_hour[h].waits), 90)}
+            for h in hours
         ],
         "by_day": [{"day": day, **tally.figures()} for day, tally in sorted(by_day.items())],
     }
 
 
-def _served_figures(t: Tally) -> dict:
-    times = sorted(t.service_times)
-    return {"served": t.served, "no_show": t.no_show, "mean_service_s": mean(times), "p90_service_s": nearest_rank(times, 90)}
+def _grouped(session: Session, at_end: AtEnd, conds: list, keys: tuple):
+    """Per group: the keys, then issued, served, no_show, cancelled, waiting, in_service, wait count,
+    sum and max, within target, service-time count and sum (the order `Tally.add` reads)."""
+    state = at_end.state
+    return session.execute(
+        select(
+            *keys, func.count(),
+            *(at_end.count(state == s) for s in ("done", "no_show", "cancelled", "waiting", "in_service")),
+            func.count(at_end.wait), func.sum(at_end.wait), func.max(at_end.wait),
+            at_end.count(at_end.wait <= at_end.target_s),
+            func.count(at_end.service), func.sum(at_end.service),
+        ).where(*conds).group_by(*keys)
+    ).all()
+
+
+def _replay_open(session: Session, at_end: AtEnd, conds: list, period: Period, *tallies_by) -> None:
+    """Tickets open at the end after being called, with events after it (served across the period's end):
+    waiting or at a counter at the end, by their last events before it."""
+    open_rows = session.execute(
+        select(S.ticket_id, S.service_id, S.service_day, S.issued_hour).where(*conds, at_end.state == REPLAY)
+    ).all()
+    if not open_rows:
+        return
+    ids = [r[0] for r in open_rows]
+    last = {
+        tid: (queued, at_counter)
+        for tid, queued, at_counter in session.execute(
+            select(E.ticket_id, func.max(case((E.type.in_(QUEUEING), E.at))), func.max(case((E.type.in_(AT_COUNTER), E.at))))
+            .where(E.ticket_id.in_(ids), E.at < period.end).group_by(E.ticket_id)
+        )
+    }
+    total, by_service, by_day, by_hour = tallies_by
+    for tid, sid, day, hour in open_rows:
+        queued, at_counter = last.get(tid, (None, None))
+        in_service = at_counter is not None and (queued is None or at_counter >= queued)
+        for tally in (total, by_service[sid], by_day[day.isoformat()], by_hour[hour]):
+            if in_service:
+                tally.in_service += 1
+            else:
+                tally.waiting += 1
 
 
 def _names(session: Session, model, ids: set[int]) -> dict:

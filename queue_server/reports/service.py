@@ -5,8 +5,9 @@ Periods are whole centre-local days [from, to] (both inclusive), turned into the
 year) are resolved here, so the pages and the API agree on what "this quarter" means.
 
 Rows are keyed by ids and labelled with the *current* names: renaming a service renames its row
-in past reports but never moves figures between rows. A ticket counts for the agency its service
-belongs to *now* (the ticket history does not record the agency at the time; see README).
+in past reports but never moves figures between rows. A queue ticket counts for the agency its service
+belonged to when it was issued (`ticket_stats.agency_id`), so moving a service to another agency later
+does not move past figures.
 """
 from __future__ import annotations
 
@@ -87,8 +88,9 @@ class Scope:
     agency_ids: set[int] | None  # None = every agency of the centre (and services without one)
     field: str | None
     procedure: str | None
-    services: dict[int, Service]  # the services whose tickets are counted (current agency)
+    services: dict[int, Service]  # the services of the allowed agencies now (matching the field filter)
     agencies: dict[int, Agency]
+    field_services: dict[int, Service]  # every service of the centre matching the field filter, any agency
 
     @property
     def centre_id(self) -> int:
@@ -121,14 +123,12 @@ def resolve_scope(session: Session, actor: Principal, centre_id: int | None, age
         agency_ids = set(allowed) & set(agencies) if allowed is not None else None
     field = (field or "").strip() or None
     procedure = (procedure or "").strip() or None
-    services = {}
+    field_services = {}
     for s in session.execute(select(Service).where(Service.centre_id == centre.id).order_by(Service.sort_order, Service.id)).scalars():
-        if agency_ids is not None and s.agency_id not in agency_ids:
-            continue
-        if field is not None and field.casefold() not in (s.code.casefold(), s.name.casefold()):
-            continue
-        services[s.id] = s
-    return Scope(centre, agency_ids, field, procedure, services, agencies)
+        if field is None or field.casefold() in (s.code.casefold(), s.name.casefold()):
+            field_services[s.id] = s
+    services = {sid: s for sid, s in field_services.items() if agency_ids is None or s.agency_id in agency_ids}
+    return Scope(centre, agency_ids, field, procedure, services, agencies, field_services)
 
 
 def nearest_rank(sorted_values: list[float], pct: int) -> float | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -71,3 +71,37 @@ class TicketEvent(Base):
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     data: Mapped[dict] = mapped_column(default=dict)
+
+
+class TicketStats(Base):
+    """One row per ticket: a projection of its history kept in step by `service._append` (see stats.py).
+
+    The reports aggregate this table instead of regrouping `ticket_events`; the history stays the truth
+    (`stats.rebuild_ticket_stats` replays it). `agency_id` is the service's agency when the ticket was
+    issued, so moving a service to another agency later does not move past figures.
+    """
+
+    __tablename__ = "ticket_stats"
+    __table_args__ = (
+        Index("ix_ticket_stats_centre_day", "centre_id", "service_day"),
+        Index("ix_ticket_stats_centre_issued", "centre_id", "issued_at"),
+    )
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True, autoincrement=False)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))  # the service it was issued for
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # as recorded at issue
+    service_day: Mapped[date] = mapped_column(Date)  # centre-local day of issue
+    issued_at: Mapped[datetime] = mapped_column()
+    issued_hour: Mapped[int] = mapped_column(Integer)  # centre-local hour of issue
+    first_called_at: Mapped[datetime | None] = mapped_column()
+    wait_s: Mapped[float | None] = mapped_column(Float)  # first call − issue
+    service_started_at: Mapped[datetime | None] = mapped_column()  # the latest call or start
+    completed_at: Mapped[datetime | None] = mapped_column()
+    completed_hour: Mapped[int | None] = mapped_column(Integer)  # centre-local hour of completion
+    service_s: Mapped[float | None] = mapped_column(Float)  # completed − service start
+    final_state: Mapped[str | None] = mapped_column(String(12))  # done | no_show | cancelled; None while open
+    at_counter: Mapped[bool] = mapped_column(Boolean, default=False)  # open and called/being served (else queued)
+    last_event_at: Mapped[datetime] = mapped_column()  # a report ending before it must replay the history
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))  # of the latest event (the serving counter)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -32,7 +32,7 @@ from ..db import lock_only, lock_rows, next_value, settings_of
 from ..errors import DomainError, not_found
 from ..realtime.service import record_event
 from ..timeutil import local_day, utcnow
-from . import schemas
+from . import schemas, stats
 from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent
 from .queue import QUEUE_ORDER, estimate_wait_s, position_of
 
@@ -61,6 +61,7 @@ def _append(session: Session, ticket: Ticket, type_: str, actor: Principal, **da
         data=data,
     )
     session.add(ev)
+    stats.record(session, ticket, ev)  # the reports' per-ticket projection, in the same transaction
     return ev
 
 

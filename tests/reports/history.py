@@ -1,10 +1,13 @@
-"""Write a known ticket history straight into the database, at fixed centre-local times."""
+"""Write a known ticket history straight into the database, at fixed centre-local times.
+
+Each event also goes through the live projection (`tickets.stats.record`), as `tickets.service` does."""
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time
 
 from queue_server.tickets.models import Ticket, TicketEvent
+from queue_server.tickets.stats import record
 from queue_server.timeutil import VN_TZ
 
 
@@ -47,5 +50,7 @@ class History:
         return t
 
     def event(self, t: Ticket, type_: str, when: datetime) -> None:
-        self.s.add(TicketEvent(ticket_id=t.id, centre_id=t.centre_id, type=type_, at=when, service_id=t.service_id,
-                               counter_id=t.counter_id, officer_id=t.officer_id, data={}))
+        ev = TicketEvent(ticket_id=t.id, centre_id=t.centre_id, type=type_, at=when, service_id=t.service_id,
+                         counter_id=t.counter_id, officer_id=t.officer_id, data={})
+        self.s.add(ev)
+        record(self.s, t, ev)
