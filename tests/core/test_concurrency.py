@@ -56,6 +56,8 @@ class StreamRecorder(threading.Thread):
                         msg = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
                     except asyncio.TimeoutError:
                         continue
+                    except websockets.ConnectionClosed:
+                        return  # the server is shutting down at the end of the test
                     self.messages.append(msg)
                     self.ready.set()
 
