@@ -51,12 +51,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     os.environ.setdefault("MOTCUA_PUBLIC_BASE_URL", base)
     print(
         "\nMotcua QMS đang chạy / is running:\n"
-        f"  Kiosk web preview & API docs: {base}/docs\n"
-        f"  Hall board:       {base}/displays/hall\n"
-        f"  Counter board:    {base}/displays/counter/1\n"
-        f"  Clerk console:    {base}/console\n"
-        f"  Manager dashboard:{base}/dashboard\n"
-        f"  Reports:          {base}/reports\n",
+        f"  API docs (OpenAPI): {base}/docs\n"
+        f"  Hall board:         {base}/displays/hall{'?token=mdv_demo-hall-display' if settings.demo else ''}\n"
+        f"  Counter board 1:    {base}/displays/counter/1{'?token=mdv_demo-counter-display-1' if settings.demo else ''}\n"
+        f"  Clerk console:      {base}/console\n"
+        f"  Manager dashboard:  {base}/dashboard\n"
+        f"  Reports:            {base}/reports\n"
+        f"  Dossier lookup:     {base}/l\n",
         flush=True,
     )
     uvicorn.run("queue_server.main:app", host=host, port=port, workers=workers, factory=False,
