@@ -90,68 +90,64 @@ def cmd_demo(args) -> int:
     return _serve(settings, args.host, args.port, args.workers)
 
 
+def _in_transaction(work) -> int:
+    """Run one administrative change; a clear one-line error and exit code 2 on failure."""
+    db = _db(_settings())
+    try:
+        with db.unit_of_work() as s:
+            return work(s) or 0
+    except Exception as exc:
+        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+
+
 def cmd_create_user(args) -> int:
+    from sqlalchemy import select
+
     from .auth.schemas import UserCreate
     from .auth.service import create_user
     from .centres.models import Agency
-    from sqlalchemy import select
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     if not password:
         print("error: give the password on standard input with --password-stdin", file=sys.stderr)
         return 2
-    db = _db(_settings())
-    try:
-        with db.unit_of_work() as s:
-            agency_ids = []
-            for ident in args.agency or []:
-                agency = s.execute(select(Agency).where(Agency.identifier == ident)).scalars().first()
-                if agency is None:
-                    print(f"error: no agency with identifier {ident}", file=sys.stderr)
-                    return 2
-                agency_ids.append(agency.id)
-            user = create_user(s, UserCreate(username=args.name, full_name=args.full_name or args.name, role=args.role,
-                                             centre_id=args.centre, agency_ids=agency_ids, password=password))
-            print(f"created user #{user.id} {user.username} ({user.role})")
-    except Exception as exc:  # a clear one-line error for installers
-        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
-        return 2
-    finally:
-        db.dispose()
-    return 0
+
+    def work(s):
+        agency_ids = []
+        for ident in args.agency or []:
+            agency = s.execute(select(Agency).where(Agency.identifier == ident)).scalars().first()
+            if agency is None:
+                raise ValueError(f"no agency with identifier {ident}")
+            agency_ids.append(agency.id)
+        user = create_user(s, UserCreate(username=args.name, full_name=args.full_name or args.name, role=args.role,
+                                         centre_id=args.centre, agency_ids=agency_ids, password=password))
+        print(f"created user #{user.id} {user.username} ({user.role})")
+
+    return _in_transaction(work)
 
 
 def cmd_create_device(args) -> int:
     from .auth.schemas import DeviceCreate
     from .auth.service import create_device
 
-    db = _db(_settings())
-    try:
-        with db.unit_of_work() as s:
-            device, token = create_device(s, DeviceCreate(kind=args.kind, centre_id=args.centre, counter_id=args.counter, name=args.name))
-            print(f"device #{device.id} ({device.kind}) token: {token}")
-    except Exception as exc:
-        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
-        return 2
-    finally:
-        db.dispose()
-    return 0
+    def work(s):
+        device, token = create_device(s, DeviceCreate(kind=args.kind, centre_id=args.centre, counter_id=args.counter, name=args.name))
+        print(f"device #{device.id} ({device.kind}) token: {token}")
+
+    return _in_transaction(work)
 
 
 def cmd_revoke_device(args) -> int:
     from .auth.service import revoke_device
 
-    db = _db(_settings())
-    try:
-        with db.unit_of_work() as s:
-            device = revoke_device(s, args.id)
-            print(f"device #{device.id} revoked")
-    except Exception as exc:
-        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
-        return 2
-    finally:
-        db.dispose()
-    return 0
+    def work(s):
+        device = revoke_device(s, args.id)
+        print(f"device #{device.id} revoked")
+
+    return _in_transaction(work)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ from .timeutil import utcnow
 
 ALL_ROLES = ("admin", "manager", "clerk", "kiosk", "display", "tablet", "console")
 STAFF = ("admin", "manager", "clerk")
+DEMO_TOKEN_PREFIX = "mdv_demo-"
 DEVICES = ("kiosk", "display", "tablet", "console")
 
 
@@ -61,6 +62,8 @@ def resolve_principal(session: Session, settings: Settings, token: str | None) -
     if not token:
         return None
     if token.startswith(DEVICE_TOKEN_PREFIX):
+        if token.startswith(DEMO_TOKEN_PREFIX) and not settings.demo:
+            return None  # the demo's published tokens never open a real centre
         device = session.execute(select(Device).where(Device.token_hash == token_digest(token))).scalar_one_or_none()
         if device is None or device.revoked_at is not None:
             return None
