@@ -8,18 +8,17 @@ it fails instead.
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from queue_server.db import Database
 from queue_server.migrate import upgrade
 from queue_server.models_registry import metadata
+from tests.server_process import postgres_schema
 
-PG_BASE = os.environ.get("MOTCUA_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -50,16 +49,9 @@ def _postgresql_url():
         if os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1":
             pytest.fail("PostgreSQL on 127.0.0.1:5432 is required (MOTCUA_REQUIRE_POSTGRES=1) but not reachable")
         pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
-    schema = f"t_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    upgrade(url)
-    yield url
-    with admin.connect() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema("t") as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -108,3 +108,25 @@ def running_server(data_dir: Path, database_url: str | None = None, workers: int
         yield server
     finally:
         server.stop()
+
+
+PG_BASE = os.environ.get("MOTCUA_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def postgres_schema(prefix: str = "t"):
+    """A private schema in the test database, dropped afterwards; yields its URL."""
+    import secrets
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -2,16 +2,14 @@
 import asyncio
 import json
 import os
-import secrets
 import threading
 
 import httpx
 import pytest
 import websockets
-from sqlalchemy import create_engine, text
 
-from tests.conftest import PG_BASE, _pg_reachable
-from tests.server_process import running_server
+from tests.conftest import _pg_reachable
+from tests.server_process import postgres_schema, running_server
 
 pytestmark = pytest.mark.slow
 TICKETS, CLIENTS = 2000, 16
@@ -26,14 +24,8 @@ def server_db_url(request, tmp_path):
         if os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1":
             pytest.fail("PostgreSQL required")
         pytest.skip("PostgreSQL not reachable")
-    schema = f"c_{secrets.token_hex(4)}"
-    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    with admin.connect() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema("c") as url:
+        yield url
 
 
 def staff_token(base, username):
