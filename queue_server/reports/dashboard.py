@@ -11,15 +11,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..auth.models import Device, User
 from ..auth.principal import Principal
 from ..centres.models import Counter
-from ..centres.service import current_ticket, ticket_brief
+from ..centres.service import ticket_brief
 from ..db import settings_of
 from ..realtime.models import Event
-from ..tickets.models import WAITING_STATES, Ticket
+from ..tickets.models import ACTIVE_STATES, WAITING_STATES, Ticket
 from ..timeutil import local_day, utcnow
 from .queue_figures import queue_report
 from .service import preset_period, resolve_scope
@@ -35,7 +35,7 @@ def live(session: Session, actor: Principal, centre_id: int | None, now: datetim
     now = now or utcnow()
     scope = resolve_scope(session, actor, centre_id)
     settings = settings_of(session)
-    report = queue_report(session, scope, preset_period("day", local_day(now)))
+    report = queue_report(session, scope, preset_period("day", local_day(now)), sections=("by_hour",))
 
     rows = session.execute(
         select(Ticket.service_id, func.count(), func.min(Ticket.issued_at))
@@ -77,9 +77,18 @@ def _minutes(seconds: int) -> str:
 
 
 def _counters(session: Session, scope, now: datetime, alerts: list, pause_alert_s: int) -> list[dict]:
-    counters = list(session.execute(select(Counter).where(Counter.centre_id == scope.centre_id).order_by(Counter.number)).scalars())
+    counters = list(session.execute(
+        select(Counter).where(Counter.centre_id == scope.centre_id).order_by(Counter.number).options(selectinload(Counter.services))
+    ).scalars())
     officer_ids = {c.officer_id for c in counters if c.officer_id}
     officers = {u.id: u for u in session.execute(select(User).where(User.id.in_(officer_ids))).scalars()} if officer_ids else {}
+    # each counter's current ticket (the latest called of its active ones), in one query
+    current: dict[int, Ticket] = {}
+    for t in session.execute(
+        select(Ticket).where(Ticket.centre_id == scope.centre_id, Ticket.state.in_(ACTIVE_STATES), Ticket.counter_id.is_not(None))
+        .order_by(Ticket.called_at.desc())
+    ).scalars():
+        current.setdefault(t.counter_id, t)
     views = []
     for c in counters:
         served = [link.service_id for link in c.services]
@@ -91,7 +100,7 @@ def _counters(session: Session, scope, now: datetime, alerts: list, pause_alert_
             "id": c.id, "number": c.number, "name": c.name, "state": c.state, "state_seconds": since,
             "officer": {"id": officer.id, "full_name": officer.full_name} if officer else None,
             "services": [{"id": sid, "name": scope.services[sid].name} for sid in served if sid in scope.services],
-            "current_ticket": ticket_brief(current_ticket(session, c), c.number) if c.state != "closed" else None,
+            "current_ticket": ticket_brief(current.get(c.id), c.number) if c.state != "closed" else None,
             "paused_too_long": c.state == "paused" and since > pause_alert_s,
         }
         if view["paused_too_long"]:

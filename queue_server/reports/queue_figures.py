@@ -27,18 +27,19 @@ day. Rows are keyed by ids and labelled with current names; the agency filter us
 recorded when the ticket was issued.
 
 How: a past period's figures must not move, so every figure is taken "as at the period's end". A
-ticket whose last event is before the end (nearly all) is read from its row as is; for the others
-the row's timestamps are compared with the end in SQL, and the few still open at the end after a
-call have their state at the end read from their events. Counts, sums and means are GROUP BYs on
-(service, day, hour), (completion hour) and (counter, officer), rolled up in Python; the p90s need
-the values themselves: one fetch of the waiting and service times, bucketed and sorted in Python.
+ticket whose last event is before the end (nearly all; every one for today) is "settled": its row
+holds its figures as they are, and those are aggregated in SQL — GROUP BYs on (service, day, hour of
+issue, final state, at a counter, hour of completion) and (counter, officer, final state), rolled up in
+Python. The p90s need the values themselves: one fetch of the waiting and service times, bucketed and
+sorted in Python. The few tickets with events after the end are fetched whole and cut at the end here
+(`_unsettled`); one still open at the end after a call has its state there read from its events.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import String, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
@@ -49,29 +50,6 @@ from .service import Period, Scope, nearest_rank, share
 
 S = TicketStats
 E = TicketEvent
-REPLAY = "replay"  # open at the end, called before it, events after it: state read from the history
-
-
-class AtEnd:
-    """SQL expressions for a ticket's figures as at the period's end."""
-
-    def __init__(self, period: Period, target_s: int):
-        end = period.end
-        settled = S.last_event_at < end  # every event of the ticket lies before the end
-        self.state = case(
-            (and_(settled, S.final_state.is_not(None)), S.final_state),
-            (and_(settled, S.at_counter), literal("in_service")),
-            (settled, literal("waiting")),
-            (or_(S.first_called_at.is_(None), S.first_called_at >= end), literal("waiting")),
-            else_=literal(REPLAY),
-        )
-        self.wait = case((S.first_called_at < end, S.wait_s))
-        self.done = and_(S.final_state == "done", S.completed_at < end)
-        self.service = case((self.done, S.service_s))
-        self.target_s = target_s
-
-    def count(self, cond):
-        return func.sum(case((cond, 1), else_=0))
 
 
 def _filters(scope: Scope, period: Period) -> list:
@@ -104,16 +82,20 @@ class Tally:
     waits: list = field(default_factory=list)
     service_times: list = field(default_factory=list)
 
-    def add(self, g: tuple) -> None:
-        """Add one GROUP BY row (see `_grouped`)."""
-        (issued, served, no_show, cancelled, waiting, in_service, wait_n, wait_sum, wait_max, within,
-         service_n, service_sum) = g
-        self.issued += issued
-        self.served += served
-        self.no_show += no_show
-        self.cancelled += cancelled
-        self.waiting += waiting
-        self.in_service += in_service
+    def add(self, state: str, g: tuple) -> None:
+        """Add one GROUP BY row of tickets in the same state at the end (see `_grouped`)."""
+        n, wait_n, wait_sum, wait_max, within, service_n, service_sum = g
+        self.issued += n
+        if state == "done":
+            self.served += n
+        elif state == "no_show":
+            self.no_show += n
+        elif state == "cancelled":
+            self.cancelled += n
+        elif state == "waiting":
+            self.waiting += n
+        else:
+            self.in_service += n
         self.wait_n += wait_n
         self.wait_sum += wait_sum or 0.0
         if wait_max is not None and (self.wait_max is None or wait_max > self.wait_max):
@@ -143,52 +125,86 @@ class Tally:
                 "p90_service_s": nearest_rank(sorted(self.service_times), 90)}
 
 
-def queue_report(session: Session, scope: Scope, period: Period) -> dict:
-    at_end = AtEnd(period, scope.centre.target_wait_s)
+SECTIONS = ("by_service", "by_counter", "by_officer", "by_hour", "by_day")
+
+
+def queue_report(session: Session, scope: Scope, period: Period, sections=SECTIONS) -> dict:
+    """The queue report; `sections` limits the row tables computed (the dashboard needs only `by_hour`)."""
+    end = period.end
+    target = scope.centre.target_wait_s
     conds = _filters(scope, period)
+    settled = [*conds, S.last_event_at < end]
     total = Tally()
     by_service: dict[int, Tally] = defaultdict(Tally)
     by_day: dict[str, Tally] = defaultdict(Tally)
     by_hour: dict[int, Tally] = defaultdict(Tally)
+    served_in_hour: dict[int, int] = defaultdict(int)
     by_counter: dict[int, Tally] = defaultdict(Tally)
     by_officer: dict[int, Tally] = defaultdict(Tally)
+    days = "by_day" in sections
+    services = "by_service" in sections
+    per_counter = "by_counter" in sections or "by_officer" in sections
 
-    for sid, day, hour, *g in _grouped(session, at_end, conds, (S.service_id, S.service_day, S.issued_hour)):
-        for tally in (total, by_service[sid], by_day[day.isoformat()], by_hour[hour]):
-            tally.add(g)
-    _replay_open(session, at_end, conds, period, total, by_service, by_day, by_hour)
-    served_in_hour = dict(session.execute(
-        select(S.completed_hour, func.count()).where(*conds, at_end.done).group_by(S.completed_hour)).all())
-    for cid, uid, *g in _grouped(session, at_end, [*conds, at_end.state.in_(("done", "no_show"))], (S.counter_id, S.officer_id)):
-        if cid is not None:
-            by_counter[cid].add(g)
-            if uid is not None:
-                by_officer[uid].add(g)
+    def rows_of(sid, day, hour) -> tuple:
+        return (total, by_hour[hour], *((by_service[sid],) if services else ()), *((by_day[_iso(day)],) if days else ()))
 
-    # the values behind the p90s, bucketed per row (sorted when the row's figures are read)
-    for sid, day, hour, cid, uid, wait, service in session.execute(
-        select(S.service_id, S.service_day, S.issued_hour, S.counter_id, S.officer_id, at_end.wait, at_end.service)
-        .where(*conds, or_(at_end.wait.is_not(None), at_end.service.is_not(None)))
-    ):
-        day_tally = by_day[day.isoformat()]
-        if wait is not None:
-            for tally in (total, by_service[sid], day_tally, by_hour[hour]):
-                tally.waits.append(wait)
-        if service is not None:
-            for tally in (total, by_service[sid], day_tally):
-                tally.service_times.append(service)
+    # one GROUP BY over the period's tickets; the unsettled ones are only counted here, to know if any
+    settled_flag = (S.last_event_at < end).label("settled")
+    keys = (settled_flag, S.service_id, S.service_day, S.issued_hour, S.final_state, S.at_counter, S.completed_hour)
+    unsettled = False
+    for is_settled, sid, day, hour, final, at_counter, done_hour, *g in _grouped(session, conds, keys, target):
+        if not is_settled:
+            unsettled = True
+            continue
+        state = final or ("in_service" if at_counter else "waiting")
+        for tally in rows_of(sid, day, hour):
+            tally.add(state, g)
+        if final == "done":
+            served_in_hour[done_hour] += g[0]
+    if per_counter:
+        for cid, uid, final, *g in _grouped(session, [*settled, S.final_state.in_(("done", "no_show"))],
+                                            (S.counter_id, S.officer_id, S.final_state), target):
             if cid is not None:
-                by_counter[cid].service_times.append(service)
+                by_counter[cid].add(final, g)
                 if uid is not None:
-                    by_officer[uid].service_times.append(service)
+                    by_officer[uid].add(final, g)
+
+    # the values behind the p90s: bucketed per (service, day, hour) and per (counter, officer), then
+    # handed to the rows (sorted when a row's figures are read)
+    waits: dict[tuple, list] = defaultdict(list)
+    times: dict[tuple, list] = defaultdict(list)
+    counter_times: dict[tuple, list] = defaultdict(list)
+    for sid, day, hour, cid, uid, wait, service in session.connection().execute(
+        select(S.service_id, _raw_day(days), S.issued_hour, S.counter_id, S.officer_id, S.wait_s, S.service_s)
+        .where(*settled, or_(S.wait_s.is_not(None), S.service_s.is_not(None)))
+    ).all():
+        if wait is not None:
+            waits[sid, day, hour].append(wait)
+        if service is not None:
+            times[sid, day, hour].append(service)
+            counter_times[cid, uid].append(service)
+    for key, values in waits.items():
+        for tally in rows_of(*key):
+            tally.waits.extend(values)
+    for key, values in times.items():
+        for tally in rows_of(*key):
+            tally.service_times.extend(values)
+    if per_counter:
+        for (cid, uid), values in counter_times.items():
+            if cid is not None:
+                by_counter[cid].service_times.extend(values)
+                if uid is not None:
+                    by_officer[uid].service_times.extend(values)
+    if unsettled:
+        _unsettled(session, conds, period, target, rows_of)
 
     counters = _names(session, Counter, set(by_counter))
     officers = _names(session, User, set(by_officer))
-    hours = sorted(set(by_hour) | {h for h in served_in_hour if h is not None})
-    return {
+    hours = sorted(set(by_hour) | set(served_in_hour))
+    report = {
         "period": period.as_dict(),
         "filters": scope.filters(),
-        "centre": {"id": scope.centre.id, "name": scope.centre.name, "target_wait_s": scope.centre.target_wait_s},
+        "centre": {"id": scope.centre.id, "name": scope.centre.name, "target_wait_s": target},
         "totals": total.figures(),
         "by_service": [
             {"service_id": sid, "code": s.code, "name": s.name, "agency_id": s.agency_id,
@@ -211,48 +227,61 @@ def queue_report(session: Session, scope: Scope, period: Period) -> dict:
         ],
         "by_day": [{"day": day, **tally.figures()} for day, tally in sorted(by_day.items())],
     }
+    for name in SECTIONS:
+        if name not in sections:
+            del report[name]
+    return report
 
 
-def _grouped(session: Session, at_end: AtEnd, conds: list, keys: tuple):
-    """Per group: the keys, then issued, served, no_show, cancelled, waiting, in_service, wait count,
-    sum and max, within target, service-time count and sum (the order `Tally.add` reads)."""
-    state = at_end.state
-    return session.execute(
+def _raw_day(wanted: bool):
+    # SQLite hands dates over as text: parsing 150,000 of them costs more than the rest of the loop
+    return type_coerce(S.service_day, String) if wanted else literal(None)
+
+
+def _iso(day) -> str:
+    return day if isinstance(day, str) else day.isoformat()
+
+
+def _grouped(session: Session, conds: list, keys: tuple, target_s: int):
+    """Per group: the keys, then count, wait count, sum and max, within target, service-time count and
+    sum (the order `Tally.add` reads)."""
+    return session.connection().execute(
         select(
-            *keys, func.count(),
-            *(at_end.count(state == s) for s in ("done", "no_show", "cancelled", "waiting", "in_service")),
-            func.count(at_end.wait), func.sum(at_end.wait), func.max(at_end.wait),
-            at_end.count(at_end.wait <= at_end.target_s),
-            func.count(at_end.service), func.sum(at_end.service),
+            *keys, func.count(), func.count(S.wait_s), func.sum(S.wait_s), func.max(S.wait_s),
+            func.sum(case((S.wait_s <= target_s, 1), else_=0)), func.count(S.service_s), func.sum(S.service_s),
         ).where(*conds).group_by(*keys)
     ).all()
 
 
-def _replay_open(session: Session, at_end: AtEnd, conds: list, period: Period, *tallies_by) -> None:
-    """Tickets open at the end after being called, with events after it (served across the period's end):
-    waiting or at a counter at the end, by their last events before it."""
-    open_rows = session.execute(
-        select(S.ticket_id, S.service_id, S.service_day, S.issued_hour).where(*conds, at_end.state == REPLAY)
+def _unsettled(session: Session, conds: list, period: Period, target_s: int, rows_of) -> None:
+    """Tickets with events after the period's end (served across it, or called the next morning):
+    their figures as at the end, cut here from their rows; the state at the end of one open then,
+    but called before, from its last events before the end."""
+    end = period.end
+    tickets = session.execute(
+        select(S.ticket_id, S.service_id, S.service_day, S.issued_hour, S.first_called_at, S.wait_s)
+        .where(*conds, S.last_event_at >= end)
     ).all()
-    if not open_rows:
+    if not tickets:
         return
-    ids = [r[0] for r in open_rows]
+    # a final event is a ticket's last, so every one of these was open at the end
+    called = [t.ticket_id for t in tickets if t.first_called_at is not None and t.first_called_at < end]
     last = {
         tid: (queued, at_counter)
         for tid, queued, at_counter in session.execute(
             select(E.ticket_id, func.max(case((E.type.in_(QUEUEING), E.at))), func.max(case((E.type.in_(AT_COUNTER), E.at))))
-            .where(E.ticket_id.in_(ids), E.at < period.end).group_by(E.ticket_id)
+            .where(E.ticket_id.in_(called), E.at < end).group_by(E.ticket_id)
         )
-    }
-    total, by_service, by_day, by_hour = tallies_by
-    for tid, sid, day, hour in open_rows:
-        queued, at_counter = last.get(tid, (None, None))
+    } if called else {}
+    for t in tickets:
+        wait = t.wait_s if t.first_called_at is not None and t.first_called_at < end else None
+        queued, at_counter = last.get(t.ticket_id, (None, None))
         in_service = at_counter is not None and (queued is None or at_counter >= queued)
-        for tally in (total, by_service[sid], by_day[day.isoformat()], by_hour[hour]):
-            if in_service:
-                tally.in_service += 1
-            else:
-                tally.waiting += 1
+        g = (1, int(wait is not None), wait or 0.0, wait, int(wait is not None and wait <= target_s), 0, 0.0)
+        for tally in rows_of(t.service_id, t.service_day, t.issued_hour):
+            tally.add("in_service" if in_service else "waiting", g)
+            if wait is not None:
+                tally.waits.append(wait)
 
 
 def _names(session: Session, model, ids: set[int]) -> dict:

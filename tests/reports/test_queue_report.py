@@ -155,3 +155,23 @@ def test_access(client, centre, db):
 def test_bad_queries(client, centre, params, code):
     r = client.get("/api/v1/reports/queue", params=params, headers=centre.auth("admin"))
     assert r.status_code in (404, 422) and r.json()["error"]["code"] == code
+
+
+def test_tickets_open_across_the_end_of_the_day(client, centre, db):
+    """A day's figures are those at its end, even for visitors whose story goes on the next morning."""
+    next_day = {"day": date(2024, 3, 13)}
+    with db.unit_of_work() as s:
+        h = History(s, centre)
+        # at counter 1 at midnight, done the next morning: in service at the end of the 12th (waited 600)
+        h.ticket("HOTICH", DAY, "16:40", ("called", "16:50", C1), ("started", "16:52"), ("completed", "07:40", next_day))
+        # sent back into the queue at 16:55, called again the next morning: waiting at the end of the 12th (waited 900)
+        h.ticket("HOTICH", DAY, "16:30", ("called", "16:45", C1), ("requeued", "16:55"), ("called", "07:35", {**C1, **next_day}))
+    t = get(client, centre, period="day", on=DAY.isoformat())["totals"]
+    assert (t["issued"], t["served"], t["in_service"], t["waiting"]) == (2, 0, 1, 1)
+    # waits 600 and 900 → mean 750; nobody finished, so no service time
+    assert (t["mean_wait_s"], t["max_wait_s"], t["mean_service_s"]) == (750.0, 900.0, None)
+    # over both days the first visitor is served: 16:52 → 07:40 the next day = 53,280 s at counter 1
+    both = get(client, centre, **{"from": DAY.isoformat(), "to": "2024-03-13"})
+    assert (both["totals"]["served"], both["totals"]["in_service"], both["totals"]["mean_service_s"]) == (1, 1, 53280.0)
+    assert [(r["number"], r["served"]) for r in both["by_counter"]] == [(1, 1)]
+    assert {r["hour"]: r["served"] for r in both["by_hour"]}[7] == 1
