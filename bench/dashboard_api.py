@@ -1,6 +1,7 @@
 """Dashboard API latency on a busy day: 5,000 tickets issued today (the last tenth still waiting),
-10 counters, a month of history behind it. Times GET /api/v1/dashboard/live through the app
-(auth, JSON) on SQLite and PostgreSQL and prints JSON with p50/p99. Target: p99 under 100 ms.
+10 counters, optionally days of history before it (--history-days). Tickets, events and their
+`ticket_stats` rows are bulk-loaded by bench/report_month.py's loaders. Times GET /api/v1/dashboard/live
+through the app (auth, JSON) on SQLite and PostgreSQL and prints JSON with p50/p99. Target: p99 under 100 ms.
 
     .venv/bin/python bench/dashboard_api.py [--requests 200] [--history-days 0] [--no-postgres]
 """

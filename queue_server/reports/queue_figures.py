@@ -31,7 +31,8 @@ ticket whose last event is before the end (nearly all; every one for today) is "
 holds its figures as they are, and those are aggregated in SQL — GROUP BYs on (service, day, hour of
 issue, final state, at a counter, hour of completion) and (counter, officer, final state), rolled up in
 Python. The p90s need the values themselves: one fetch of the waiting and service times, bucketed and
-sorted in Python. The few tickets with events after the end are fetched whole and cut at the end here
+sorted in Python — except for the dashboard (totals and hours only), whose p90s the database picks
+(ORDER BY … OFFSET, a window per hour), so a request builds no value lists. The few tickets with events after the end are fetched whole and cut at the end here
 (`_unsettled`); one still open at the end after a call has its state there read from its events.
 """
 from __future__ import annotations
@@ -81,6 +82,7 @@ class Tally:
     service_sum: float = 0.0
     waits: list = field(default_factory=list)
     service_times: list = field(default_factory=list)
+    p90: dict = field(default_factory=dict)  # "wait"/"service" → a p90 the database computed (then the lists stay empty)
 
     def add(self, state: str, g: tuple) -> None:
         """Add one GROUP BY row of tickets in the same state at the end (see `_grouped`)."""
@@ -114,11 +116,14 @@ class Tally:
         return {
             "issued": self.issued, "served": self.served, "no_show": self.no_show, "cancelled": self.cancelled,
             "waiting": self.waiting, "in_service": self.in_service,
-            "mean_wait_s": self.mean_wait(), "p90_wait_s": nearest_rank(sorted(self.waits), 90),
+            "mean_wait_s": self.mean_wait(), "p90_wait_s": self.p90_of("wait", self.waits),
             "max_wait_s": self.wait_max,
-            "mean_service_s": self.mean_service(), "p90_service_s": nearest_rank(sorted(self.service_times), 90),
+            "mean_service_s": self.mean_service(), "p90_service_s": self.p90_of("service", self.service_times),
             "within_target_pct": share(self.within_target, self.wait_n),
         }
+
+    def p90_of(self, kind: str, values: list):
+        return self.p90[kind] if kind in self.p90 else nearest_rank(sorted(values), 90)
 
     def served_figures(self) -> dict:
         return {"served": self.served, "no_show": self.no_show, "mean_service_s": self.mean_service(),
@@ -169,32 +174,39 @@ def queue_report(session: Session, scope: Scope, period: Period, sections=SECTIO
                 if uid is not None:
                     by_officer[uid].add(final, g)
 
-    # the values behind the p90s: bucketed per (service, day, hour) and per (counter, officer), then
-    # handed to the rows (sorted when a row's figures are read)
-    waits: dict[tuple, list] = defaultdict(list)
-    times: dict[tuple, list] = defaultdict(list)
-    counter_times: dict[tuple, list] = defaultdict(list)
-    for sid, day, hour, cid, uid, wait, service in session.connection().execute(
-        select(S.service_id, _raw_day(days), S.issued_hour, S.counter_id, S.officer_id, S.wait_s, S.service_s)
-        .where(*settled, or_(S.wait_s.is_not(None), S.service_s.is_not(None)))
-    ).all():
-        if wait is not None:
-            waits[sid, day, hour].append(wait)
-        if service is not None:
-            times[sid, day, hour].append(service)
-            counter_times[cid, uid].append(service)
-    for key, values in waits.items():
-        for tally in rows_of(*key):
-            tally.waits.extend(values)
-    for key, values in times.items():
-        for tally in rows_of(*key):
-            tally.service_times.extend(values)
-    if per_counter:
-        for (cid, uid), values in counter_times.items():
-            if cid is not None:
-                by_counter[cid].service_times.extend(values)
-                if uid is not None:
-                    by_officer[uid].service_times.extend(values)
+    if not unsettled and set(sections) <= {"by_hour"}:
+        # the dashboard: p90s of the day and of each hour by the database (no value lists in Python)
+        for hour, wait in _p90s(session, settled, S.wait_s, S.issued_hour):
+            by_hour[hour].p90["wait"] = wait
+        total.p90["wait"] = _nth(session, settled, S.wait_s, total.wait_n)
+        total.p90["service"] = _nth(session, settled, S.service_s, total.service_n)
+    else:
+        # the values behind the p90s: bucketed per (service, day, hour) and per (counter, officer), then
+        # handed to the rows (sorted when a row's figures are read)
+        waits: dict[tuple, list] = defaultdict(list)
+        times: dict[tuple, list] = defaultdict(list)
+        counter_times: dict[tuple, list] = defaultdict(list)
+        for sid, day, hour, cid, uid, wait, service in session.connection().execute(
+            select(S.service_id, _raw_day(days), S.issued_hour, S.counter_id, S.officer_id, S.wait_s, S.service_s)
+            .where(*settled, or_(S.wait_s.is_not(None), S.service_s.is_not(None)))
+        ).all():
+            if wait is not None:
+                waits[sid, day, hour].append(wait)
+            if service is not None:
+                times[sid, day, hour].append(service)
+                counter_times[cid, uid].append(service)
+        for key, values in waits.items():
+            for tally in rows_of(*key):
+                tally.waits.extend(values)
+        for key, values in times.items():
+            for tally in rows_of(*key):
+                tally.service_times.extend(values)
+        if per_counter:
+            for (cid, uid), values in counter_times.items():
+                if cid is not None:
+                    by_counter[cid].service_times.extend(values)
+                    if uid is not None:
+                        by_officer[uid].service_times.extend(values)
     if unsettled:
         _unsettled(session, conds, period, target, rows_of)
 
@@ -222,7 +234,7 @@ def queue_report(session: Session, scope: Scope, period: Period, sections=SECTIO
         ],
         "by_hour": [
             {"hour": h, "arrivals": by_hour[h].issued, "served": served_in_hour.get(h, 0),
-             "mean_wait_s": by_hour[h].mean_wait(), "p90_wait_s": nearest_rank(sorted(by_hour[h].waits), 90)}
+             "mean_wait_s": by_hour[h].mean_wait(), "p90_wait_s": by_hour[h].p90_of("wait", by_hour[h].waits)}
             for h in hours
         ],
         "by_day": [{"day": day, **tally.figures()} for day, tally in sorted(by_day.items())],
@@ -231,6 +243,27 @@ def queue_report(session: Session, scope: Scope, period: Period, sections=SECTIO
         if name not in sections:
             del report[name]
     return report
+
+
+def _p90s(session: Session, conds: list, value, key=None) -> list[tuple]:
+    """Nearest-rank p90 of `value` per `key` (or overall) by the database: rows (key, p90) or (p90,)."""
+    keys = [key] if key is not None else []
+    part = {"partition_by": keys} if keys else {}
+    ranked = select(*keys, value.label("v"), func.row_number().over(order_by=value, **part).label("rn"),
+                    func.count().over(**part).label("n")).where(*conds, value.is_not(None)).subquery()
+    return session.connection().execute(
+        select(*(ranked.c[k.key] for k in keys), ranked.c.v).where(ranked.c.rn == (ranked.c.n * 90 + 99) // 100)
+    ).all()
+
+
+def _nth(session: Session, conds: list, value, n: int):
+    """The nearest-rank p90 of the n non-null values of `value`: one sort, ORDER BY … OFFSET."""
+    if not n:
+        return None
+    rank = (90 * n + 99) // 100
+    return session.connection().execute(
+        select(value).where(*conds, value.is_not(None)).order_by(value).offset(rank - 1).limit(1)
+    ).scalar()
 
 
 def _raw_day(wanted: bool):

@@ -45,6 +45,20 @@ def test_live_now_and_today(client, centre):
     assert client.get("/api/v1/dashboard/live", headers=centre.auth("clerk1")).status_code == 403
 
 
+def test_live_today_matches_the_day_report(client, centre, db):
+    """The dashboard's figures for today (p90s by the database) are the queue report's for today."""
+    build_day(db, centre, local_day())
+    d = live(client, centre)
+    r = client.get("/api/v1/reports/queue", params={"period": "day"}, headers=centre.auth("admin"))
+    assert r.status_code == 200, r.text
+    assert d["today"] == r.json()["totals"] and d["by_hour"] == r.json()["by_hour"]
+    # the hand-built day's figures (see test_queue_report.build_day)
+    assert (d["today"]["p90_wait_s"], d["today"]["p90_service_s"], d["today"]["mean_wait_s"]) == (1800.0, 1200.0, 950.0)
+    hours = {h["hour"]: h for h in d["by_hour"]}
+    # 9h: waits 1800 and 300 → rank ⌈1.8⌉ = 2nd = 1800; 11h: served only
+    assert (hours[9]["p90_wait_s"], hours[10]["p90_wait_s"], hours[11]["p90_wait_s"], hours[11]["served"]) == (1800.0, 600.0, None, 1)
+
+
 def test_live_alerts(client, centre, db):
     now = utcnow()
     with db.unit_of_work() as s:

@@ -13,24 +13,24 @@ C2 = {"counter": 2, "officer": "clerk2"}
 C3 = {"counter": 3, "officer": "clerk3"}
 
 
-def build_day(db, fx):
+def build_day(db, fx, day=DAY):
     """Eight tickets; the arithmetic of every figure asserted below is written next to them."""
     with db.unit_of_work() as s:
         h = History(s, fx)
         # HOTICH at counter 1 (clerk1)
-        h.ticket("HOTICH", DAY, "08:00", ("called", "08:10", C1), ("started", "08:11"), ("completed", "08:21"))  # T1 wait 600, service 600
-        h.ticket("HOTICH", DAY, "08:05", ("called", "08:25", C1), ("completed", "08:30"))  # T2 wait 1200, service 300 (from called)
-        h.ticket("HOTICH", DAY, "08:20", ("called", "08:40", C1), ("no_show", "08:42"))  # T3 wait 1200, no-show
-        h.ticket("HOTICH", DAY, "09:00")  # T4 still waiting at the end of the day
+        h.ticket("HOTICH", day, "08:00", ("called", "08:10", C1), ("started", "08:11"), ("completed", "08:21"))  # T1 wait 600, service 600
+        h.ticket("HOTICH", day, "08:05", ("called", "08:25", C1), ("completed", "08:30"))  # T2 wait 1200, service 300 (from called)
+        h.ticket("HOTICH", day, "08:20", ("called", "08:40", C1), ("no_show", "08:42"))  # T3 wait 1200, no-show
+        h.ticket("HOTICH", day, "09:00")  # T4 still waiting at the end of the day
         # T8: HOTICH, called at counter 1 after 600 s, transferred to DATDAI, completed at counter 3:
         # service time 11:00 → 11:05 = 300 (the last call, not the earlier start at another counter)
-        h.ticket("HOTICH", DAY, "10:30", ("called", "10:40", C1), ("started", "10:41"),
+        h.ticket("HOTICH", day, "10:30", ("called", "10:40", C1), ("started", "10:41"),
                  ("transferred", "10:50", {"to": "DATDAI"}), ("called", "11:00", C3), ("completed", "11:05"))
         # CHUNGTHUC at counter 2 (clerk2)
-        h.ticket("CHUNGTHUC", DAY, "09:10", ("called", "09:40", C2), ("started", "09:40"), ("completed", "10:00"))  # T5 wait 1800, service 1200
+        h.ticket("CHUNGTHUC", day, "09:10", ("called", "09:40", C2), ("started", "09:40"), ("completed", "10:00"))  # T5 wait 1800, service 1200
         # DATDAI at counter 3 (clerk3)
-        h.ticket("DATDAI", DAY, "09:30", ("called", "09:35", C3), ("started", "09:36"), ("completed", "09:46"))  # T6 wait 300, service 600
-        h.ticket("DATDAI", DAY, "10:00", ("cancelled", "10:05"))  # T7 cancelled, never called
+        h.ticket("DATDAI", day, "09:30", ("called", "09:35", C3), ("started", "09:36"), ("completed", "09:46"))  # T6 wait 300, service 600
+        h.ticket("DATDAI", day, "10:00", ("cancelled", "10:05"))  # T7 cancelled, never called
 
 
 def get(client, fx, who="admin", **params):
