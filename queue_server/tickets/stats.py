@@ -91,17 +91,18 @@ def record(session: Session, ticket, event: TicketEvent) -> None:
     apply_event(row, event.type, event.at, event.counter_id, event.officer_id)
 
 
-def rebuild_ticket_stats(session: Session, centre_id: int | None = None) -> int:
+def rebuild_ticket_stats(session: Session, centre_id: int | None = None, columns: tuple[str, ...] = COLUMNS) -> int:
     """Replace the rows of a centre (or all) by replaying `ticket_events`; returns the number of tickets.
 
     The agency of a replayed ticket is its service's current one (the history does not record it).
+    `columns`: those written (a migration passes the ones its revision's table has).
     """
     scope = TicketEvent.centre_id == centre_id if centre_id is not None else True
     wipe = delete(TicketStats).where(TicketStats.centre_id == centre_id) if centre_id is not None else delete(TicketStats)
-    return _rebuild(session, scope, wipe)
+    return _rebuild(session, scope, wipe, columns)
 
 
-def _rebuild(session: Session, scope, wipe) -> int:
+def _rebuild(session: Session, scope, wipe, columns: tuple[str, ...] = COLUMNS) -> int:
     session.execute(wipe)
     bounds = session.execute(select(func.min(TicketEvent.ticket_id), func.max(TicketEvent.ticket_id)).where(scope)).one()
     if bounds[0] is None:
@@ -124,6 +125,6 @@ def _rebuild(session: Session, scope, wipe) -> int:
             elif row is not None:  # events of a ticket without an `issued` one are not counted, as before
                 apply_event(row, type_, at, counter_id, officer_id)
         if rows:
-            session.execute(insert(TicketStats), [{c: getattr(r, c) for c in COLUMNS} for r in rows.values()])
+            session.execute(insert(TicketStats), [{c: getattr(r, c) for c in columns} for r in rows.values()])
         total += len(rows)
     return total

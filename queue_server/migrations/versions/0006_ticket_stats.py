@@ -18,6 +18,11 @@ branch_labels = None
 depends_on = None
 
 
+COLUMNS = ("ticket_id", "centre_id", "service_id", "agency_id", "service_day", "issued_at", "issued_hour",
+           "first_called_at", "wait_s", "service_started_at", "completed_at", "completed_hour", "service_s",
+           "final_state", "at_counter", "last_event_at", "counter_id", "officer_id", "transfer_count")
+
+
 def upgrade() -> None:
     op.create_table(
         "ticket_stats",
@@ -54,7 +59,7 @@ def upgrade() -> None:
     from queue_server.tickets.stats import rebuild_ticket_stats
 
     session = Session(bind=op.get_bind())
-    rebuild_ticket_stats(session)
+    rebuild_ticket_stats(session, columns=COLUMNS)  # this revision's columns, whatever later ones add
     session.flush()
 
 
