@@ -1,6 +1,7 @@
 """The FastAPI application factory."""
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import logging
@@ -48,6 +49,29 @@ class BodyLimit:
             return message
 
         return await self.app(scope, limited_receive, send)
+
+
+class RequestGate:
+    """Caps HTTP requests in flight (WebSockets are not counted).
+
+    A request's database work spans several threadpool hops (dependencies, handler, commit);
+    if every pool thread were taken by requests waiting for the database, the request holding
+    the write lock could never get a thread back to commit. Keeping fewer requests in flight
+    than pool threads rules that out; the rest wait cheaply on the event loop.
+    """
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+        self._sem: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.limit)
+        async with self._sem:
+            return await self.app(scope, receive, send)
 
 
 def _include_optional(app: FastAPI, module_name: str) -> None:
@@ -109,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGate, limit=settings.max_requests_in_flight)
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(ws_router)

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = 12 * 60
     max_body_bytes: int = 1_000_000
+    max_requests_in_flight: int = 16  # per worker; must stay below the threadpool size (40)
     max_recalls: int = 3
     requeue_places_back: int = 3
     default_service_s: int = 300

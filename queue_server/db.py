@@ -5,6 +5,8 @@ instead of failing with "database is locked" halfway through a transaction); Pos
 """
 from __future__ import annotations
 
+import sqlite3
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
@@ -97,7 +99,14 @@ def lock_only(session: Session, stmt) -> None:
 
 def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One pooled connection per server thread, so requests queue on the write lock below
+        # instead of timing out on the pool.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=40, max_overflow=10)
+        # SQLite's own busy handler polls with growing sleeps, which starves writers under load;
+        # inside one process, writers wait their turn on this lock instead (across processes the
+        # busy handler still applies).
+        write_lock = threading.Lock()  # not thread-owned: a request may commit on another pool thread
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, _record):
@@ -112,7 +121,24 @@ def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Eng
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            if immediate:
+                if not write_lock.acquire(timeout=60):
+                    raise sqlite3.OperationalError("database is locked (waited 60 s for the write lock)")
+                conn.info["holds_write_lock"] = True
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                except BaseException:
+                    _release(conn)
+                    raise
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        def _release(conn, *_args):
+            if conn.info.pop("holds_write_lock", False):
+                write_lock.release()
+
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
 
         return engine
     if url.startswith("postgresql://"):

@@ -6,7 +6,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _integrity(request: Request, exc: IntegrityError):
         err = integrity_to_domain(exc)
         return JSONResponse(_body(err.code, err.message), status_code=err.status)
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError):
+        if "locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
+            # Overload, not a fault: the client may retry (kiosks do, with the same request id).
+            return JSONResponse(_body("busy", "Hệ thống đang bận, vui lòng thử lại."), status_code=503,
+                                headers={"Retry-After": "1"})
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return JSONResponse(_body("internal_error", "Lỗi hệ thống, vui lòng thử lại sau."), status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
