@@ -18,6 +18,8 @@ from .db import Database
 from .errors import install_error_handlers
 from .realtime.hub import Hub
 from .realtime.router import router as ws_router
+from .deps import TICKET_ISSUERS
+from .tickets.batching import IssueBatcher
 from .tickets.service import centre_snapshot
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.hub = hub
     app.state.snapshot = centre_snapshot
+    app.state.ticket_issuer = IssueBatcher(db, settings, TICKET_ISSUERS)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

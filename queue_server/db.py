@@ -63,18 +63,19 @@ class Sequence(Base):
     value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), nullable=False)
 
 
-def next_value(session: Session, name: str, start: int = 1) -> int:
-    """Take the next value of a named counter inside the caller's transaction.
+def next_value(session: Session, name: str, start: int = 1, count: int = 1) -> int:
+    """Take the next value (or the next `count` values: the last is returned) of a named counter
+    inside the caller's transaction.
 
     One upsert statement: the row lock it takes (PostgreSQL) or the write lock (SQLite)
     is held until commit, so concurrent callers queue and never see the same value; a
-    rolled-back caller gives its value back.
+    rolled-back caller gives its values back.
     """
     dialect = session.get_bind().dialect.name
     ins = (postgresql if dialect == "postgresql" else sqlite).insert(Sequence)
     stmt = (
-        ins.values(name=name, value=start)
-        .on_conflict_do_update(index_elements=[Sequence.name], set_={"value": Sequence.value + 1})
+        ins.values(name=name, value=start + count - 1)
+        .on_conflict_do_update(index_elements=[Sequence.name], set_={"value": Sequence.value + count})
         .returning(Sequence.value)
     )
     return int(session.execute(stmt).scalar_one())

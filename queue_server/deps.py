@@ -5,9 +5,11 @@ roles straight from these dependencies, so the declaration and the test cannot d
 """
 from __future__ import annotations
 
+import time
 from typing import Annotated, Iterator
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -81,17 +83,65 @@ def allow(*roles: str):
     """A dependency that admits only the given roles (401 without a valid token, 403 otherwise)."""
 
     def checker(request: Request, session: DbSession) -> Principal:
-        principal = resolve_principal(session, request.app.state.settings, bearer_token(request))
-        if principal is None:
-            raise DomainError(
-                "unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ.", 401
-            ) from None
-        if principal.role not in roles:
+        return authorize(session, request.app.state.settings, bearer_token(request), roles)
+
+    checker.allowed = tuple(roles)  # type: ignore[attr-defined]
+    return Depends(checker)
+
+
+def authorize(session: Session, settings: Settings, token: str | None, roles: tuple[str, ...]) -> Principal:
+    """The caller behind `token` if its role is one of `roles`; 401 without a valid token, 403 otherwise."""
+    principal = resolve_principal(session, settings, token)
+    if principal is None:
+        raise DomainError("unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ.", 401)
+    if principal.role not in roles:
+        raise DomainError("role_not_allowed", "Bạn không có quyền thực hiện thao tác này.", 403)
+    device = principal.device
+    if device is not None and (device.last_seen_at is None or (utcnow() - device.last_seen_at).total_seconds() > 60):
+        device.last_seen_at = utcnow()  # coarse, so busy kiosks do not contend on their own row
+    return principal
+
+
+ROLE_CACHE_S = 5.0
+_known_roles: dict[str, tuple[str, float]] = {}  # sha256(token) → (role, time seen), valid tokens only
+
+
+def _role_of(request: Request, token: str) -> str | None:
+    """The role behind a token, from a fresh read (a worker thread)."""
+    session = request.app.state.db.read_session_factory()
+    try:
+        principal = resolve_principal(session, request.app.state.settings, token)
+        return principal.role if principal is not None else None
+    finally:
+        session.close()
+
+
+def allow_token(*roles: str):
+    """Like `allow`, for handlers whose own transaction checks the token again (the batched
+    ticket issuing): yields the bearer token.
+
+    The role is checked here as well, so callers are refused (401/403) before their body is
+    looked at, as everywhere; valid tokens' roles are remembered for a few seconds. That memory
+    only ever refuses early: a revoked token is stopped by the handler's transaction at once.
+    """
+
+    async def checker(request: Request) -> str:
+        token = bearer_token(request)
+        if token is None:
+            raise DomainError("unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ.", 401)
+        key = token_digest(token)
+        known = _known_roles.get(key)
+        now = time.monotonic()
+        if known is None or now - known[1] > ROLE_CACHE_S:
+            role = await run_in_threadpool(_role_of, request, token)
+            if role is None:
+                raise DomainError("unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ.", 401)
+            if len(_known_roles) > 10_000:
+                _known_roles.clear()
+            known = _known_roles[key] = (role, now)
+        if known[0] not in roles:
             raise DomainError("role_not_allowed", "Bạn không có quyền thực hiện thao tác này.", 403)
-        device = principal.device
-        if device is not None and (device.last_seen_at is None or (utcnow() - device.last_seen_at).total_seconds() > 60):
-            device.last_seen_at = utcnow()  # coarse, so busy kiosks do not contend on their own row
-        return principal
+        return token
 
     checker.allowed = tuple(roles)  # type: ignore[attr-defined]
     return Depends(checker)
@@ -111,4 +161,6 @@ Staff = Annotated[Principal, allow(*STAFF)]
 Admin = Annotated[Principal, allow("admin")]
 AdminOrManager = Annotated[Principal, allow("admin", "manager")]
 CounterActor = Annotated[Principal, allow("admin", "clerk", "console")]
-TicketIssuer = Annotated[Principal, allow("admin", "clerk", "kiosk", "console")]
+TICKET_ISSUERS = ("admin", "clerk", "kiosk", "console")
+TicketIssuer = Annotated[Principal, allow(*TICKET_ISSUERS)]
+TicketIssuerToken = Annotated[str, allow_token(*TICKET_ISSUERS)]

@@ -144,9 +144,10 @@ def list_services(session: Session, centre_id: int) -> list[Service]:
     )
 
 
-def service_views(session: Session, services: list[Service], default_s: int) -> list[dict]:
+def service_views(session: Session, services: list[Service], default_s: int, counts: dict[int, int] | None = None) -> list[dict]:
+    """`counts`: the services' waiting counts, when the caller has just counted them."""
     now = utcnow()
-    counts = waiting_counts(session, [s.id for s in services])
+    counts = counts if counts is not None else waiting_counts(session, [s.id for s in services])
     views = []
     for s in services:
         state = issuing_state(s, now)
@@ -182,14 +183,14 @@ def service_views(session: Session, services: list[Service], default_s: int) -> 
 def publish_queue(session: Session, centre_id: int, service_ids: list[int], default_s: int = 300) -> None:
     """Record queue.updated for the services whose waiting figures may have changed."""
     services = [get_service(session, sid) for sid in sorted(set(service_ids))]
+    record_event(session, centre_id, "queue.updated", queue_update(session, services, default_s))
+
+
+def queue_update(session: Session, services: list[Service], default_s: int = 300, counts: dict[int, int] | None = None) -> dict:
+    """The data of a queue.updated event: the services' waiting figures as they stand in this transaction."""
     session.flush()
-    views = service_views(session, services, default_s)
-    record_event(
-        session,
-        centre_id,
-        "queue.updated",
-        {"services": [{k: v[k] for k in ("id", "waiting", "estimated_wait_s", "open_now", "closed_reason")} for v in views]},
-    )
+    views = service_views(session, services, default_s, counts)
+    return {"services": [{k: v[k] for k in ("id", "waiting", "estimated_wait_s", "open_now", "closed_reason")} for v in views]}
 
 
 # -- counters -------------------------------------------------------------------------------

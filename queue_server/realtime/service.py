@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..db import current_value, next_value
@@ -45,6 +45,21 @@ def record_event(session: Session, centre_id: int, type_: str, data: dict) -> Ev
     if notify is not None:
         after_commit(session, lambda: notify(centre_id, seq))
     return ev
+
+
+def record_events(session: Session, centre_id: int, events: list[tuple[str, dict]]) -> int:
+    """Append several events at once (one sequence step, one multi-row insert); returns the last seq."""
+    last = next_value(session, sequence_name(centre_id), count=len(events))
+    at = utcnow()
+    first = last - len(events) + 1
+    session.execute(
+        insert(Event.__table__),
+        [{"centre_id": centre_id, "seq": first + i, "type": t, "data": d, "at": at} for i, (t, d) in enumerate(events)],
+    )
+    notify = session.info.get("notify")
+    if notify is not None:
+        after_commit(session, lambda: notify(centre_id, last))
+    return last
 
 
 def last_seq(session: Session, centre_id: int) -> int:

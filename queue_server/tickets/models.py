@@ -23,6 +23,9 @@ class Ticket(Base):
         UniqueConstraint("original_service_id", "service_day", "number", name="uq_tickets_service_day_number"),
         UniqueConstraint("client_request_id", name="uq_tickets_client_request_id"),
         Index("ix_tickets_queue", "centre_id", "state", "service_id"),
+        # a service's waiting line in queue order, and its latest finished tickets (0007)
+        Index("ix_tickets_service_line", "service_id", "state", "priority_rank", "queue_key"),
+        Index("ix_tickets_service_finished", "service_id", "service_day", "finished_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))

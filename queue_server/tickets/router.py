@@ -1,9 +1,9 @@
 """Ticket endpoints: issue, look up, and the counter actions."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from ..deps import AnyCaller, CounterActor, DbSession, Public, TicketIssuer
+from ..deps import AnyCaller, CounterActor, DbSession, Public, TicketIssuerToken
 from ..centres.service import ensure_centre_visible
 from . import service
 from .schemas import CallNumberRequest, SkipRequest, TicketCreate, TicketRead, TransferRequest
@@ -26,11 +26,12 @@ ERRORS = {
     responses={200: {"description": "replayed client_request_id: the ticket issued the first time", "model": TicketRead}, **ERRORS},
     summary="Issue a queue ticket (kiosk, clerk, console, admin)",
 )
-def issue_ticket(data: TicketCreate, session: DbSession, actor: TicketIssuer, response: Response):
-    result = service.issue_ticket(session, actor, data)
-    if not result.created:
+async def issue_ticket(data: TicketCreate, token: TicketIssuerToken, request: Request, response: Response):
+    # batched with the requests arriving meanwhile (batching.py); the token is checked in that transaction
+    issued = await request.app.state.ticket_issuer.issue(token, data)
+    if not issued.created:
         response.status_code = status.HTTP_200_OK
-    return service.ticket_view(session, result.ticket)
+    return issued.view
 
 
 @router.get("/tickets/track/{token}", response_model=TicketRead, responses=ERRORS, summary="A ticket by the token on its printed QR (public)")

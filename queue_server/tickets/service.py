@@ -7,9 +7,10 @@ service rows by id → the day's number sequence → the centre's event sequence
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,21 +27,23 @@ from ..centres.service import (
     get_service,
     publish_counter,
     publish_queue,
+    queue_update,
     ticket_brief,
 )
 from ..db import lock_only, lock_rows, next_value, settings_of
 from ..errors import DomainError, not_found
-from ..realtime.service import record_event
+from ..realtime.service import record_event, record_events
 from ..timeutil import local_day, utcnow
 from . import schemas, stats
 from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent
-from .queue import QUEUE_ORDER, estimate_wait_s, position_of
+from .queue import QUEUE_ORDER, estimate_wait_s, position_of, waiting_clause
 
 
 @dataclass
 class IssueResult:
     ticket: Ticket
     created: bool
+    view: dict | None = None  # filled by issue_batch, which knows the positions
 
 
 def _lock_services(session: Session, service_ids) -> None:
@@ -77,10 +80,11 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def ticket_view(session: Session, ticket: Ticket) -> dict:
+def ticket_view(session: Session, ticket: Ticket, service: Service | None = None, position: int | None = None) -> dict:
+    """What the API answers about a ticket (`service` and `position` when the caller already has them)."""
     settings = settings_of(session)
-    service = session.get(Service, ticket.service_id)
-    position = position_of(session, ticket)
+    service = service or session.get(Service, ticket.service_id)
+    position = position_of(session, ticket) if position is None else position
     counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
     return {
         "id": ticket.id,
@@ -180,6 +184,115 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
     record_event(session, ticket.centre_id, "ticket.issued", ticket_brief(ticket))
     publish_queue(session, ticket.centre_id, [service.id], settings.default_service_s)
     return IssueResult(ticket, True)
+
+
+def issue_batch(session: Session, requests: list[tuple[Principal, schemas.TicketCreate]]) -> list[IssueResult | None]:
+    """Issue several tickets in one transaction: the same rules as `issue_ticket`, fewer statements.
+
+    A request that is anything but a plain new ticket for an open service the caller may use (a
+    replayed or repeated client_request_id, an unknown, closed or foreign service, a priority
+    class that does not apply) is left out: its entry is None and the caller runs it through
+    `issue_ticket`, which gives the answer. A batch that would pass a service's daily cap raises
+    `BatchNotPossible` before writing anything; the caller rolls back and goes one by one.
+    """
+    settings = settings_of(session)
+    results: list[IssueResult | None] = [None] * len(requests)
+    keys = [data.client_request_id for _, data in requests if data.client_request_id]
+    seen = set(session.execute(select(Ticket.client_request_id).where(Ticket.client_request_id.in_(keys))).scalars()) if keys else set()
+    services = {s.id: s for s in session.execute(select(Service).where(Service.id.in_({d.service_id for _, d in requests}))).scalars()}
+    now = utcnow()
+    day = local_day(now)
+    open_now = {sid: issuing_state(s, now).open for sid, s in services.items()}
+    plain: dict[int, list[int]] = {}  # service id → indexes of the requests issued here
+    for i, (actor, data) in enumerate(requests):
+        service = services.get(data.service_id)
+        key = data.client_request_id
+        if key and key in seen or service is None or not open_now[service.id] or not actor.can_see_centre(service.centre_id):
+            continue
+        if data.priority is not None and (data.priority not in settings.priority_classes or not service.allow_priority):
+            continue
+        if key:
+            seen.add(key)  # a repeat of the key later in this batch goes one by one, and is answered as a replay
+        plain.setdefault(service.id, []).append(i)
+    if not plain:
+        return results
+
+    _lock_services(session, plain)
+    rows: list[dict] = []
+    for sid in sorted(plain):
+        service, indexes = services[sid], plain[sid]
+        last = next_value(session, f"ticket:{sid}:{day.isoformat()}", count=len(indexes))
+        first = last - len(indexes) + 1
+        if (service.daily_cap and last > service.daily_cap) or service.number_start + last - 1 > service.number_end:
+            raise BatchNotPossible()
+        for taken, i in enumerate(indexes, start=first):
+            actor, data = requests[i]
+            number = service.number_start + taken - 1
+            rows.append({
+                "centre_id": service.centre_id, "service_id": sid, "original_service_id": sid, "service_day": day,
+                "number": number, "display_number": display_number(service, number),
+                "priority": data.priority, "priority_rank": 1 if data.priority else 0,
+                "source": data.source if actor.role != "kiosk" else "kiosk",
+                "procedure_code": data.procedure_code, "citizen_id": data.citizen_id,
+                "client_request_id": data.client_request_id, "public_token": new_public_token(),
+                "state": "waiting", "issued_at": now, "queue_key": now,
+                "counter_id": None, "target_counter_id": None, "officer_id": None, "called_at": None,
+                "started_at": None, "finished_at": None, "recall_count": 0, "transfer_count": 0, "dossier_code": None,
+                "_index": i,
+            })
+    table = Ticket.__table__
+    ids = session.execute(
+        table.insert().returning(table.c.id, sort_by_parameter_order=True),
+        [{k: v for k, v in r.items() if k != "_index"} for r in rows],
+    ).scalars().all()
+    tickets = []
+    for row, ticket_id in zip(rows, ids):
+        actor = requests[row["_index"]][0]
+        ticket = SimpleNamespace(id=ticket_id, **{k: v for k, v in row.items() if k != "_index"})  # a plain record: nothing to track
+        tickets.append(ticket)
+        results[row["_index"]] = IssueResult(ticket, True)
+    session.execute(TicketEvent.__table__.insert(), [
+        {"ticket_id": t.id, "centre_id": t.centre_id, "type": "issued", "at": now, "service_id": t.service_id,
+         "counter_id": None, "officer_id": None, "actor_user_id": requests[r["_index"]][0].user_id,
+         "actor_device_id": requests[r["_index"]][0].device_id, "data": {"priority": t.priority, "source": t.source}}
+        for t, r in zip(tickets, rows)
+    ])
+    stats.record_issued(session, [(t, services[t.service_id].agency_id) for t in tickets], now)
+    positions, waiting = _new_positions(session, tickets, now)
+    for centre_id in sorted({t.centre_id for t in tickets}):
+        mine = [t for t in tickets if t.centre_id == centre_id]
+        update = queue_update(session, [services[sid] for sid in sorted({t.service_id for t in mine})], settings.default_service_s, waiting)
+        record_events(session, centre_id, [("ticket.issued", ticket_brief(t)) for t in mine] + [("queue.updated", update)])
+    for result in results:
+        if result is not None:
+            t = result.ticket
+            result.view = ticket_view(session, t, services[t.service_id], positions[t.id])
+    return results
+
+
+class BatchNotPossible(Exception):
+    """The batch cannot be issued as one (a daily cap falls inside it)."""
+
+
+def _new_positions(session: Session, tickets: list[Ticket], now) -> tuple[dict[int, int], dict[int, int]]:
+    """Queue places of tickets just issued at `now`, and their services' waiting counts: one grouped count per service."""
+    positions: dict[int, int] = {}
+    waiting: dict[int, int] = {}
+    for sid in sorted({t.service_id for t in tickets}):
+        mine = [t for t in tickets if t.service_id == sid]
+        new_ids = [t.id for t in mine]
+        older = session.execute(
+            select(Ticket.priority_rank, func.count(), func.sum(case((Ticket.queue_key <= now, 1), else_=0)))
+            .where(waiting_clause([sid]), Ticket.id.not_in(new_ids))
+            .group_by(Ticket.priority_rank)
+        ).all()
+        for k, t in enumerate(mine):
+            ahead = sum(n for rank, n, _ in older if rank > t.priority_rank)
+            ahead += sum(int(due or 0) for rank, _, due in older if rank == t.priority_rank)
+            ahead += sum(1 for j, o in enumerate(mine) if o.priority_rank > t.priority_rank or (o.priority_rank == t.priority_rank and j < k))
+            positions[t.id] = ahead + 1
+        waiting[sid] = sum(n for _, n, _ in older) + len(mine)
+    return positions, waiting
 
 
 # -- calling --------------------------------------------------------------------------------

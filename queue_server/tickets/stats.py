@@ -91,6 +91,12 @@ def record(session: Session, ticket, event: TicketEvent) -> None:
     apply_event(row, event.type, event.at, event.counter_id, event.officer_id)
 
 
+def record_issued(session: Session, tickets: list[tuple[object, int | None]], at: datetime) -> None:
+    """Start the rows of tickets just issued together: (ticket, its service's agency) pairs."""
+    rows = [start_row(SimpleNamespace(), t.id, t.centre_id, t.original_service_id, agency_id, at) for t, agency_id in tickets]
+    session.execute(insert(TicketStats), [{c: getattr(r, c) for c in COLUMNS} for r in rows])
+
+
 def rebuild_ticket_stats(session: Session, centre_id: int | None = None, columns: tuple[str, ...] = COLUMNS) -> int:
     """Replace the rows of a centre (or all) by replaying `ticket_events`; returns the number of tickets.
 
