@@ -48,11 +48,18 @@ def main() -> None:
     for backend in args.backends.split(","):
         with bench_server(backend, args.workers) as srv:
             tok = httpx.post(srv.base_url + "/api/v1/auth/token", data={"username": "admin", "password": "motcua-demo"}).json()["access_token"]
-            svc = httpx.post(srv.base_url + "/api/v1/services", headers={"Authorization": f"Bearer {tok}"},
-                             json={"centre_id": 1, "code": "BENCH", "name": "Đo tải", "prefix": "Z", "number_end": 99999}).json()
-            asyncio.run(run_level(srv.base_url, svc["id"], 4, 200))  # warm-up: imports, caches, pools
+
+            def new_service(code: str) -> int:
+                # Each level issues for a service of its own, so its queue starts empty as a day's does
+                # (positions are counted over the waiting line; one line of 10,000 is no centre's day).
+                r = httpx.post(srv.base_url + "/api/v1/services", headers={"Authorization": f"Bearer {tok}"},
+                               json={"centre_id": 1, "code": code, "name": "Đo tải", "prefix": "Z", "number_end": 99999})
+                assert r.status_code == 201, r.text
+                return r.json()["id"]
+
+            asyncio.run(run_level(srv.base_url, new_service("WARMUP"), 4, 200))  # imports, caches, pools
             for clients in map(int, args.levels.split(",")):
-                res = asyncio.run(run_level(srv.base_url, svc["id"], clients, args.per_level))
+                res = asyncio.run(run_level(srv.base_url, new_service(f"BENCH{clients}"), clients, args.per_level))
                 results.append({"backend": backend, "workers": args.workers, **res})
     print(json.dumps({"bench": "issue_tickets", "results": results}, indent=2))
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = 12 * 60
     max_body_bytes: int = 1_000_000
     max_requests_in_flight: int = 16  # per worker; must stay below the threadpool size (40)
+    # How long a thread may hold the GIL while another waits (Python's default: 5 ms). The event
+    # loop shares it with the database threads; at 5 ms a request waits for every DB thread's turn.
+    gil_switch_interval_s: float = Field(0.001, gt=0, le=0.1)
     max_recalls: int = 3
     requeue_places_back: int = 3
     default_service_s: int = 300

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from datetime import timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,7 @@ from ..realtime.service import record_event, record_events
 from ..timeutil import local_day, utcnow
 from . import schemas, stats
 from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent
-from .queue import QUEUE_ORDER, estimate_wait_s, position_of, waiting_clause
+from .queue import QUEUE_ORDER, estimate_wait_s, position_of
 
 
 @dataclass
@@ -186,6 +186,17 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
     return IssueResult(ticket, True)
 
 
+# The batch's statements, built once (building one costs more than running it).
+_REPLAYED = select(Ticket.client_request_id).where(Ticket.client_request_id.in_(bindparam("keys", expanding=True)))
+_SERVICES = select(Service).where(Service.id.in_(bindparam("ids", expanding=True)))
+_WAITING_BY_RANK = (  # per priority rank: tickets waiting, and those queued no later than `now`
+    select(Ticket.priority_rank, func.count(), func.sum(case((Ticket.queue_key <= bindparam("now", type_=Ticket.queue_key.type), 1), else_=0)))
+    .where(Ticket.state.in_(WAITING_STATES), Ticket.service_id == bindparam("service_id"),
+           Ticket.id.not_in(bindparam("new_ids", expanding=True)))
+    .group_by(Ticket.priority_rank)
+)
+
+
 def issue_batch(session: Session, requests: list[tuple[Principal, schemas.TicketCreate]]) -> list[IssueResult | None]:
     """Issue several tickets in one transaction: the same rules as `issue_ticket`, fewer statements.
 
@@ -198,8 +209,8 @@ def issue_batch(session: Session, requests: list[tuple[Principal, schemas.Ticket
     settings = settings_of(session)
     results: list[IssueResult | None] = [None] * len(requests)
     keys = [data.client_request_id for _, data in requests if data.client_request_id]
-    seen = set(session.execute(select(Ticket.client_request_id).where(Ticket.client_request_id.in_(keys))).scalars()) if keys else set()
-    services = {s.id: s for s in session.execute(select(Service).where(Service.id.in_({d.service_id for _, d in requests}))).scalars()}
+    seen = set(session.execute(_REPLAYED, {"keys": keys}).scalars()) if keys else set()
+    services = {s.id: s for s in session.execute(_SERVICES, {"ids": sorted({d.service_id for _, d in requests})}).scalars()}
     now = utcnow()
     day = local_day(now)
     open_now = {sid: issuing_state(s, now).open for sid, s in services.items()}
@@ -281,11 +292,7 @@ def _new_positions(session: Session, tickets: list[Ticket], now) -> tuple[dict[i
     for sid in sorted({t.service_id for t in tickets}):
         mine = [t for t in tickets if t.service_id == sid]
         new_ids = [t.id for t in mine]
-        older = session.execute(
-            select(Ticket.priority_rank, func.count(), func.sum(case((Ticket.queue_key <= now, 1), else_=0)))
-            .where(waiting_clause([sid]), Ticket.id.not_in(new_ids))
-            .group_by(Ticket.priority_rank)
-        ).all()
+        older = session.execute(_WAITING_BY_RANK, {"service_id": sid, "new_ids": new_ids, "now": now}).all()
         for k, t in enumerate(mine):
             ahead = sum(n for rank, n, _ in older if rank > t.priority_rank)
             ahead += sum(int(due or 0) for rank, _, due in older if rank == t.priority_rank)
