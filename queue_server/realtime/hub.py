@@ -19,12 +19,17 @@ from .service import events_after, last_seq, wire
 log = logging.getLogger(__name__)
 REDIS_CHANNEL = "motcua:events"
 
+# Markers a subscription's queue may hold besides (seq, text) and None (= close and reconnect).
+CLOSED = object()  # the client went away
+HEARTBEAT = object()  # nothing sent for a heartbeat interval
+
 
 @dataclass(eq=False)
 class Subscription:
     centre_id: int
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=2000))
     overflowed: bool = False
+    closed: bool = False
 
 
 class Hub:
@@ -169,6 +174,15 @@ class Hub:
     def _latest_one(self, centre_id: int) -> int:
         with self.db.reading() as s:
             return last_seq(s, centre_id)
+
+    def close(self, sub: Subscription) -> None:
+        """The client hung up: stop feeding it and wake its sender."""
+        self.unsubscribe(sub)
+        sub.closed = True
+        try:
+            sub.queue.put_nowait(CLOSED)
+        except asyncio.QueueFull:
+            pass  # its sender is busy and checks `closed` before the next item
 
     def unsubscribe(self, sub: Subscription) -> None:
         self._subs.get(sub.centre_id, set()).discard(sub)

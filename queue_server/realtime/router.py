@@ -14,6 +14,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from ..deps import bearer_token, resolve_principal
+from .hub import CLOSED, HEARTBEAT
 from .service import events_after, last_seq, oldest_seq, wire
 
 log = logging.getLogger(__name__)
@@ -82,43 +83,89 @@ async def stream(websocket: WebSocket):
         return
 
     await run_in_threadpool(_touch_device, app, device_id)
-    touched = asyncio.get_running_loop().time()
+    loop = asyncio.get_running_loop()
     hub = app.state.hub
     sub = await hub.subscribe(centre_id)
-    heartbeat = app.state.settings.ws_heartbeat_s
     last_sent = since or 0
+    # One task step per message and client: the loop below only awaits its own queue. Hangup and
+    # heartbeats reach it through that queue (no task and no asyncio.wait per message).
     receiver = asyncio.create_task(_drain_client(websocket))
+    receiver.add_done_callback(lambda _: hub.close(sub))
+    beats = _Heartbeat(loop, sub, app.state.settings.ws_heartbeat_s)
+    touched = loop.time()
     try:
         for msg in await run_in_threadpool(_catch_up, app, centre_id, since):
             await websocket.send_json(msg)
             last_sent = msg["seq"]
+        queue = sub.queue
         while True:
-            getter = asyncio.create_task(sub.queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                getter.cancel()
-                break
-            if getter not in done:
-                getter.cancel()
-                await websocket.send_json({"v": 1, "seq": last_sent, "type": "heartbeat", "data": {}})
-                if asyncio.get_running_loop().time() - touched > 60:
-                    touched = asyncio.get_running_loop().time()
-                    await run_in_threadpool(_touch_device, app, device_id)
-                continue
-            item = getter.result()
+            item = await queue.get()
             if item is None:
                 await websocket.close(CLOSE_OVERFLOW if sub.overflowed else 1012, "reconnect with since")
                 break
+            if item is CLOSED or sub.closed:
+                break
+            if item is HEARTBEAT:
+                await websocket.send_json({"v": 1, "seq": last_sent, "type": "heartbeat", "data": {}})
+                beats.sent()
+                if loop.time() - touched > 60:
+                    touched = loop.time()
+                    # Not awaited: a database write must not hold up this client's events.
+                    _background(run_in_threadpool(_touch_device, app, device_id))
+                continue
             seq, text = item
             if seq <= last_sent:
                 continue
             await websocket.send_text(text)
             last_sent = seq
-    except (WebSocketDisconnect, RuntimeError):
+            beats.sent()
+    except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
+        beats.cancel()
         hub.unsubscribe(sub)
         receiver.cancel()
+
+
+class _Heartbeat:
+    """Puts a heartbeat in the client's queue after `interval` seconds without a message.
+
+    One timer per client and interval, not per message: `sent()` only stamps the time, and the
+    timer, when it fires early, re-arms itself for the rest of the interval.
+    """
+
+    __slots__ = ("loop", "sub", "interval", "last", "handle")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sub, interval: float):
+        self.loop, self.sub, self.interval = loop, sub, interval
+        self.last = loop.time()
+        self.handle = loop.call_at(self.last + interval, self._fire)
+
+    def sent(self) -> None:
+        self.last = self.loop.time()
+
+    def _fire(self) -> None:
+        due = self.last + self.interval
+        now = self.loop.time()
+        if now < due:
+            self.handle = self.loop.call_at(due, self._fire)
+            return
+        if self.sub.queue.empty():  # otherwise a message is on its way anyway
+            self.sub.queue.put_nowait(HEARTBEAT)
+        self.last = now
+        self.handle = self.loop.call_at(now + self.interval, self._fire)
+
+    def cancel(self) -> None:
+        self.handle.cancel()
+
+
+_tasks: set[asyncio.Task] = set()
+
+
+def _background(coro) -> None:
+    task = asyncio.ensure_future(coro)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
 
 
 async def _drain_client(websocket: WebSocket) -> None:
