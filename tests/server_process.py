@@ -16,6 +16,10 @@ from queue_server.demo import seed_demo
 from queue_server.migrate import upgrade
 
 
+# As the CLI serves: writes of one loop turn joined per connection (queue_server/realtime/wsprotocol.py).
+WS_PROTOCOL = "queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,7 +68,8 @@ class ServerProcess:
     def start(self, timeout: float = 90) -> "ServerProcess":
         log = open(self.log_path, "ab")
         cmd = [sys.executable, "-m", "uvicorn", "queue_server.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", str(self.workers), "--log-level", "warning", "--ws-per-message-deflate", "false"]
+               "--workers", str(self.workers), "--log-level", "warning", "--ws-per-message-deflate", "false",
+               "--ws", WS_PROTOCOL]
         self.proc = subprocess.Popen(cmd, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
                                      cwd=Path(__file__).resolve().parents[1])
         deadline = time.monotonic() + timeout
