@@ -1,38 +1,63 @@
 """call-next → WebSocket delivery latency (p50/p99) with N connected clients (default 500).
 
-One real server; N WebSocket clients (Python `websockets`) subscribed to the centre; a clerk
+One real server; N WebSocket clients subscribed to the centre; a clerk
 presses call-next repeatedly; for each call we measure from the moment the HTTP request is sent
-until each client has received the matching `ticket.called` event. Prints JSON.
+until each client has received the matching `ticket.called` event (every client must receive every
+call's event exactly once: `deliveries` == `expected`). The clients are lean by default
+(bench/_wsclient.py: the load generator shares the two cores with the server, so a client's CPU per
+message counts as latency); `--client websockets` uses the `websockets` library. Prints JSON.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import sys
 import time
+from contextlib import redirect_stdout
 
 import httpx
 import websockets
 
 from _server import bench_server, percentile
+from _wsclient import connect as lean_connect
 
 
-async def bench(base: str, clients: int, calls: int) -> dict:
+async def bench(base: str, clients: int, calls: int, client: str = "lean") -> dict:
     ws_base = base.replace("http", "ws")
-    arrivals: dict[int, list[float]] = {}
+    url = f"{ws_base}/ws?centre=1&token=mdv_demo-hall-display"
+    # Per connection: (arrival time, raw message) of every ticket.called. A bytes search picks them
+    # out as they arrive; they are JSON-decoded after the run, to match each to its call.
+    received: list[list[tuple[float, bytes]]] = [[] for _ in range(clients)]
+    called = [0]  # ticket.called messages received, all connections together
     ready = 0
+    conns, tasks = [], []
 
-    async def listener():
-        nonlocal ready
-        async with websockets.connect(f"{ws_base}/ws?centre=1&token=mdv_demo-hall-display", max_queue=None) as ws:
-            await ws.recv()  # snapshot
-            ready += 1
+    def recorder(i: int):
+        first = [True]
+
+        def on_message(now: float, raw: bytes) -> None:
+            nonlocal ready
+            if first[0]:  # snapshot
+                first[0] = False
+                ready += 1
+            elif b'"ticket.called"' in raw:
+                received[i].append((now, raw))
+                called[0] += 1
+        return on_message
+
+    async def listener(i: int):  # the `websockets` library, one coroutine per connection
+        on_message = recorder(i)
+        async with websockets.connect(url, max_queue=None) as ws:
             while True:
-                msg = json.loads(await ws.recv())
-                if msg["type"] == "ticket.called":
-                    arrivals.setdefault(msg["data"]["id"], []).append(time.perf_counter())
+                raw = await ws.recv(decode=False)
+                on_message(time.perf_counter(), raw)
 
-    tasks = [asyncio.create_task(listener()) for _ in range(clients)]
+    if client == "lean":
+        for i in range(clients):
+            conns.append(await lean_connect(url, recorder(i)))
+    else:
+        tasks = [asyncio.create_task(listener(i)) for i in range(clients)]
     while ready < clients:
         await asyncio.sleep(0.1)
     async with httpx.AsyncClient(base_url=base, timeout=30) as c:
@@ -42,20 +67,34 @@ async def bench(base: str, clients: int, calls: int) -> dict:
         tok = (await c.post("/api/v1/auth/token", data={"username": "canbo01", "password": "motcua-demo"})).json()["access_token"]
         clerk = {"Authorization": f"Bearer {tok}"}
         await c.post("/api/v1/counters/1/open", headers=clerk)
-        latencies = []
-        for _ in range(calls):
+        started: dict[int, float] = {}
+        print(f"{clients} clients connected; calling", file=sys.stderr, flush=True)
+        for n in range(1, calls + 1):
             t0 = time.perf_counter()
             r = await c.post("/api/v1/counters/1/call-next", headers=clerk)
-            tid = r.json()["id"]
+            started[r.json()["id"]] = t0
             deadline = time.perf_counter() + 10
-            while len(arrivals.get(tid, [])) < clients and time.perf_counter() < deadline:
+            while called[0] < clients * n and time.perf_counter() < deadline:
                 await asyncio.sleep(0.002)
-            latencies.extend((t - t0) * 1000 for t in arrivals.get(tid, []))
             await asyncio.sleep(0.05)
     for t in tasks:
         t.cancel()
-    return {"clients": clients, "calls": calls, "deliveries": len(latencies), "expected": clients * calls,
-            "p50_ms": round(percentile(latencies, 50), 2), "p99_ms": round(percentile(latencies, 99), 2)}
+    for conn in conns:
+        conn.close()
+    latencies, stray = [], 0
+    per_call: dict[int, set[int]] = {tid: set() for tid in started}
+    for i, msgs in enumerate(received):
+        for now, raw in msgs:
+            tid = json.loads(raw)["data"]["id"]
+            if tid not in started or i in per_call[tid]:
+                stray += 1
+                continue
+            per_call[tid].add(i)
+            latencies.append((now - started[tid]) * 1000)
+    assert stray == 0, f"{stray} unexpected or duplicate ticket.called messages"
+    return {"clients": clients, "calls": calls, "client": client, "deliveries": len(latencies), "expected": clients * calls,
+            "p50_ms": round(percentile(latencies, 50), 2), "p99_ms": round(percentile(latencies, 99), 2),
+            "max_ms": round(max(latencies), 2) if latencies else None}
 
 
 def main() -> None:
@@ -64,10 +103,14 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=500)
     ap.add_argument("--calls", type=int, default=50)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--client", choices=["lean", "websockets"], default="lean",
+                    help="lean: frames parsed in an asyncio Protocol (bench/_wsclient.py); websockets: the library, a coroutine per connection")
     args = ap.parse_args()
-    with bench_server(args.backend, args.workers) as srv:
-        res = asyncio.run(bench(srv.base_url, args.clients, args.calls))
+    with redirect_stdout(sys.stderr), bench_server(args.backend, args.workers) as srv:  # seeding prints demo logins
+        res = asyncio.run(bench(srv.base_url, args.clients, args.calls, args.client))
     print(json.dumps({"bench": "call_delivery", "backend": args.backend, "workers": args.workers, **res}, indent=2))
+    if res["deliveries"] != res["expected"]:
+        raise SystemExit("not every event reached every client")
 
 
 if __name__ == "__main__":
