@@ -93,17 +93,26 @@ def allow(*roles: str):
     return Depends(checker)
 
 
-def authorize(session: Session, settings: Settings, token: str | None, roles: tuple[str, ...]) -> Principal:
-    """The caller behind `token` if its role is one of `roles`; 401 without a valid token, 403 otherwise."""
+def authorize(session: Session, settings: Settings, token: str | None, roles: tuple[str, ...], *, touch: bool = True) -> Principal:
+    """The caller behind `token` if its role is one of `roles`; 401 without a valid token, 403 otherwise.
+
+    `touch`: note the device as seen (a write); a caller reading in a read-only session passes False
+    and writes it itself (see `seen_due`).
+    """
     principal = resolve_principal(session, settings, token)
     if principal is None:
         raise DomainError("unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ.", 401)
     if principal.role not in roles:
         raise DomainError("role_not_allowed", "Bạn không có quyền thực hiện thao tác này.", 403)
-    device = principal.device
-    if device is not None and (device.last_seen_at is None or (utcnow() - device.last_seen_at).total_seconds() > 60):
-        device.last_seen_at = utcnow()  # coarse, so busy kiosks do not contend on their own row
+    if touch and seen_due(principal):
+        principal.device.last_seen_at = utcnow()
     return principal
+
+
+def seen_due(principal: Principal) -> bool:
+    """Whether a device's last-seen time is due for an update: coarse, so busy kiosks do not contend on their own row."""
+    device = principal.device
+    return device is not None and (device.last_seen_at is None or (utcnow() - device.last_seen_at).total_seconds() > 60)
 
 
 ROLE_CACHE_S = 5.0

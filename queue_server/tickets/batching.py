@@ -19,11 +19,15 @@ import weakref
 from dataclasses import dataclass, field
 
 import anyio.to_thread
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+
+from ..auth.models import Device
 
 from ..config import Settings
 from ..db import Database
-from ..deps import authorize
+from ..auth.principal import Principal
+from ..deps import authorize, seen_due
 from ..errors import DomainError
 from . import service
 from .schemas import TicketCreate
@@ -95,20 +99,31 @@ class IssueBatcher:
     def _run(self, batch: list[_Request]) -> list[Issued | BaseException]:
         outcomes: list[Issued | BaseException | None] = [None] * len(batch)
         session = self.db.session_factory()
+        # With SQLite, what the batch reads is read before the write lock (which comes with the
+        # first statement of a write session), so other writers wait only for the writing itself.
+        separate_reader = self.db.read_engine is not self.db.engine
+        reader = self.db.read_session_factory() if separate_reader else session
         try:
             principals: dict[str, object] = {}  # token → Principal, or the DomainError refusing it
             accepted: list[int] = []
             for i, request in enumerate(batch):
                 if request.token not in principals:
                     try:
-                        principals[request.token] = authorize(session, self.settings, request.token, self.roles)
+                        principals[request.token] = authorize(reader, self.settings, request.token, self.roles, touch=not separate_reader)
                     except DomainError as exc:
                         principals[request.token] = exc
                 if isinstance(principals[request.token], DomainError):
                     outcomes[i] = principals[request.token]
                 else:
                     accepted.append(i)
-            results = service.issue_batch(session, [(principals[batch[i].token], batch[i].data) for i in accepted])
+            requests = [(principals[batch[i].token], batch[i].data) for i in accepted]
+            plan = service.plan_issue_batch(reader, requests)
+            if separate_reader:
+                reader.close()
+                seen = sorted({p.device.id for p in principals.values() if isinstance(p, Principal) and seen_due(p)})
+                if seen:
+                    session.execute(update(Device).where(Device.id.in_(seen)).values(last_seen_at=plan.now))
+            results = service.issue_batch(session, requests, plan)
             views = {i: Issued(r.view, True) for i, r in zip(accepted, results) if r is not None}
             session.commit()
             outcomes_left = [i for i in accepted if i not in views]
@@ -122,6 +137,8 @@ class IssueBatcher:
             raise
         finally:
             session.close()
+            if separate_reader:
+                reader.close()
         for i in outcomes_left:
             outcomes[i] = self._one(batch[i])
         return outcomes  # type: ignore[return-value]

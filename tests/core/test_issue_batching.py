@@ -1,7 +1,7 @@
 """Tickets issued together (one batch, one transaction) get the answers they would get one by one."""
 import asyncio
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from queue_server.errors import DomainError
 from queue_server.realtime.models import Event
@@ -134,3 +134,16 @@ def test_an_unauthorised_caller_is_refused_before_its_body_is_checked(client, ce
     assert r.status_code == 403 and r.json()["error"]["code"] == "role_not_allowed"
     r = client.post("/api/v1/tickets", json={"priority": 7})
     assert r.status_code == 401
+
+
+def test_issuing_marks_the_kiosk_as_seen(client, centre, db):
+    from queue_server.auth.models import Device
+    from queue_server.auth.security import token_digest
+
+    digest = token_digest(centre.tokens["kiosk"])
+    with db.unit_of_work() as s:
+        s.execute(update(Device).where(Device.token_hash == digest).values(last_seen_at=None))
+    outcomes = issue_together(client.app, [(centre.tokens["kiosk"], {"service_id": centre.service_ids["HOTICH"]})] * 3)
+    assert all(created for _, created in outcomes)
+    with db.reading() as s:
+        assert s.execute(select(Device.last_seen_at).where(Device.token_hash == digest)).scalar() is not None
