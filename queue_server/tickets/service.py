@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..auth.principal import Principal
 from ..auth.security import new_public_token
@@ -188,7 +188,7 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
 
 # The batch's statements, built once (building one costs more than running it).
 _REPLAYED = select(Ticket.client_request_id).where(Ticket.client_request_id.in_(bindparam("keys", expanding=True)))
-_SERVICES = select(Service).where(Service.id.in_(bindparam("ids", expanding=True)))
+_SERVICES = select(Service).options(joinedload(Service.hours)).where(Service.id.in_(bindparam("ids", expanding=True)))
 _WAITING_BY_RANK = (  # per priority rank: tickets waiting, and those queued no later than `now`
     select(Ticket.priority_rank, func.count(), func.sum(case((Ticket.queue_key <= bindparam("now", type_=Ticket.queue_key.type), 1), else_=0)))
     .where(Ticket.state.in_(WAITING_STATES), Ticket.service_id == bindparam("service_id"),
@@ -218,7 +218,7 @@ def plan_issue_batch(session: Session, requests: list[tuple[Principal, schemas.T
     settings = settings_of(session)
     keys = [data.client_request_id for _, data in requests if data.client_request_id]
     seen = set(session.execute(_REPLAYED, {"keys": keys}).scalars()) if keys else set()
-    services = {s.id: s for s in session.execute(_SERVICES, {"ids": sorted({d.service_id for _, d in requests})}).scalars()}
+    services = {s.id: s for s in session.execute(_SERVICES, {"ids": sorted({d.service_id for _, d in requests})}).unique().scalars()}
     now = utcnow()
     open_now = {sid: issuing_state(s, now).open for sid, s in services.items()}  # loads the hours, too
     plain: dict[int, list[int]] = {}
