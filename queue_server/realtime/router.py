@@ -8,6 +8,7 @@ Heartbeats carry the latest seq so a client can tell it is current.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ..deps import bearer_token, resolve_principal
 from .hub import CLOSED, HEARTBEAT
 from .service import events_after, last_seq, oldest_seq, wire
+from .wsprotocol import SEND_MANY
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -98,27 +100,41 @@ async def stream(websocket: WebSocket):
             await websocket.send_json(msg)
             last_sent = msg["seq"]
         queue = sub.queue
+        send_many = SEND_MANY in (websocket.scope.get("extensions") or {})
         while True:
-            item = await queue.get()
-            if item is None:
+            items = [await queue.get()]
+            while not queue.empty():  # what is already queued goes out together
+                items.append(queue.get_nowait())
+            texts, end = [], False  # end: None = server closes (overflow, shutdown); CLOSED = client gone
+            for item in items:
+                if item is None or item is CLOSED:
+                    end = item
+                    break
+                if item is HEARTBEAT:
+                    texts.append(json.dumps({"v": 1, "seq": last_sent, "type": "heartbeat", "data": {}}, separators=(",", ":")))
+                    if loop.time() - touched > 60:
+                        touched = loop.time()
+                        # Not awaited: a database write must not hold up this client's events.
+                        _background(run_in_threadpool(_touch_device, app, device_id))
+                    continue
+                seq, text = item
+                if seq > last_sent:
+                    texts.append(text)
+                    last_sent = seq
+            if sub.closed:
+                break
+            if len(texts) > 1 and send_many:
+                await websocket.send({"type": "websocket.send", "texts": texts})
+            else:
+                for text in texts:
+                    await websocket.send_text(text)
+            if texts:
+                beats.sent()
+            if end is CLOSED:
+                break
+            if end is None:
                 await websocket.close(CLOSE_OVERFLOW if sub.overflowed else 1012, "reconnect with since")
                 break
-            if item is CLOSED or sub.closed:
-                break
-            if item is HEARTBEAT:
-                await websocket.send_json({"v": 1, "seq": last_sent, "type": "heartbeat", "data": {}})
-                beats.sent()
-                if loop.time() - touched > 60:
-                    touched = loop.time()
-                    # Not awaited: a database write must not hold up this client's events.
-                    _background(run_in_threadpool(_touch_device, app, device_id))
-                continue
-            seq, text = item
-            if seq <= last_sent:
-                continue
-            await websocket.send_text(text)
-            last_sent = seq
-            beats.sent()
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:

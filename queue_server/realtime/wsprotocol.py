@@ -8,6 +8,15 @@ nothing else runs. Here the frames a connection produces during one loop turn ar
 written once, at the start of the next turn: one system call per client per burst, the same bytes
 in the same order, no timer (the delay is one loop turn, not a Nagle-style wait).
 
+Two more savings for the fan-out, where the same text goes to every client:
+
+* a text frame's bytes are built once per text, not once per client (server frames are unmasked,
+  and without per-message deflate they are the same for every connection);
+* the ASGI extension `motcua.websocket.send_many` (advertised in the scope): the message
+  `{"type": "websocket.send", "texts": [...]}` sends several text messages, in order, with one
+  pass through the ASGI send chain. The event stream uses it when a client's queue holds several
+  events; without the extension (another server, the test client) it sends them one by one.
+
 Use: `uvicorn --ws queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol` (as the CLI and
 tests/server_process.py do). Flow control is the transport's own: the pending bytes of one turn
 are written as soon as that turn ends, and pause_writing/resume_writing still come from the
@@ -17,7 +26,22 @@ from __future__ import annotations
 
 import asyncio
 
+from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import OPEN
+
+SEND_MANY = "motcua.websocket.send_many"
+_frames: dict[str, bytes] = {}  # text → its frame; the hub hands the same str object to every client
+
+
+def text_frame(text: str) -> bytes:
+    frame = _frames.get(text)
+    if frame is None:
+        if len(_frames) >= 256:
+            _frames.clear()
+        frame = _frames[text] = Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
+    return frame
 
 
 class CoalescingTransport:
@@ -68,3 +92,32 @@ class CoalescingTransport:
 class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(CoalescingTransport(transport, asyncio.get_running_loop()))
+
+    def handle_connect(self, event) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # not set when the handshake was refused
+        if scope is not None:
+            scope["extensions"][SEND_MANY] = {}
+
+    async def send(self, message) -> None:  # type: ignore[override]
+        if message["type"] != "websocket.send" or message.get("bytes") is not None:
+            return await super().send(message)
+        texts = message.get("texts")
+        if texts is None:
+            texts = (message.get("text"),)
+            if texts[0] is None:
+                return await super().send(message)
+        await self.writable.wait()
+        if self.disconnected:
+            raise ClientDisconnected()
+        conn = self.conn
+        if (self.handshake_complete and not self.close_sent and self.initial_response is None
+                and conn.state is OPEN and not conn.expect_continuation_frame and not conn.extensions
+                and not conn.writes):
+            write = self.transport.write
+            for text in texts:
+                write(text_frame(text))
+            return None
+        for text in texts:  # closing, or a case the plain path knows better: message by message
+            await super().send({"type": "websocket.send", "text": text})
+        return None
