@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import os
 import struct
 import time
@@ -119,3 +120,21 @@ async def connect(url: str, on_message: OnMessage) -> LeanWebSocket:
     _, proto = await loop.create_connection(lambda: LeanWebSocket(on_message, request, key), parts.hostname, parts.port)
     await proto.opened
     return proto
+
+
+def match_called(received: list[list[tuple[float, bytes]]], calls) -> tuple[dict[int, list[float]], int]:
+    """Decode the recorded `ticket.called` messages: per called ticket id (of `calls`), the arrival
+    time at each connection that got it; and how many were stray (another id, or a repeat at the
+    same connection)."""
+    arrivals: dict[int, list[float]] = {tid: [] for tid in calls}
+    seen: set[tuple[int, int]] = set()
+    stray = 0
+    for i, msgs in enumerate(received):
+        for now, raw in msgs:
+            tid = json.loads(raw)["data"]["id"]
+            if tid not in arrivals or (tid, i) in seen:
+                stray += 1
+                continue
+            seen.add((tid, i))
+            arrivals[tid].append(now)
+    return arrivals, stray

@@ -21,6 +21,7 @@ import websockets
 
 from _server import bench_server, percentile
 from _wsclient import connect as lean_connect
+from _wsclient import match_called
 
 
 async def bench(base: str, clients: int, calls: int, client: str = "lean") -> dict:
@@ -81,16 +82,8 @@ async def bench(base: str, clients: int, calls: int, client: str = "lean") -> di
         t.cancel()
     for conn in conns:
         conn.close()
-    latencies, stray = [], 0
-    per_call: dict[int, set[int]] = {tid: set() for tid in started}
-    for i, msgs in enumerate(received):
-        for now, raw in msgs:
-            tid = json.loads(raw)["data"]["id"]
-            if tid not in started or i in per_call[tid]:
-                stray += 1
-                continue
-            per_call[tid].add(i)
-            latencies.append((now - started[tid]) * 1000)
+    arrivals, stray = match_called(received, started)
+    latencies = [(now - started[tid]) * 1000 for tid, times in arrivals.items() for now in times]
     assert stray == 0, f"{stray} unexpected or duplicate ticket.called messages"
     return {"clients": clients, "calls": calls, "client": client, "deliveries": len(latencies), "expected": clients * calls,
             "p50_ms": round(percentile(latencies, 50), 2), "p99_ms": round(percentile(latencies, 99), 2),
