@@ -61,7 +61,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         flush=True,
     )
     uvicorn.run("queue_server.main:app", host=host, port=port, workers=workers, factory=False,
-                log_level="info", proxy_headers=True, ws="websockets",
+                log_level="info", proxy_headers=True,
+                # One write per board and burst of events, frames built once per event (see the module).
+                ws="queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol",
                 # Per-connection compression costs more CPU than it saves on a LAN of boards.
                 ws_per_message_deflate=False)
     return 0
