@@ -88,9 +88,10 @@ async def stream(websocket: WebSocket):
     loop = asyncio.get_running_loop()
     hub = app.state.hub
     sub = await hub.subscribe(centre_id)
-    last_sent = since or 0
-    # One task step per message and client: the loop below only awaits its own queue. Hangup and
-    # heartbeats reach it through that queue (no task and no asyncio.wait per message).
+    sub.last_sent = since or 0
+    # One task step per message burst and client at most: the loop below only awaits its own queue.
+    # Hangup and heartbeats reach it through that queue (no task and no asyncio.wait per message);
+    # with the coalescing protocol the hub writes straight to the socket while this loop is idle.
     receiver = asyncio.create_task(_drain_client(websocket))
     receiver.add_done_callback(lambda _: hub.close(sub))
     beats = _Heartbeat(loop, sub, app.state.settings.ws_heartbeat_s)
@@ -98,11 +99,15 @@ async def stream(websocket: WebSocket):
     try:
         for msg in await run_in_threadpool(_catch_up, app, centre_id, since):
             await websocket.send_json(msg)
-            last_sent = msg["seq"]
+            sub.last_sent = msg["seq"]
         queue = sub.queue
-        send_many = SEND_MANY in (websocket.scope.get("extensions") or {})
+        extension = (websocket.scope.get("extensions") or {}).get(SEND_MANY)
+        if extension is not None:
+            sub.write_now = extension.get("write_now")
         while True:
+            sub.busy = False  # (no await between here and the get when something is queued)
             items = [await queue.get()]
+            sub.busy = True
             while not queue.empty():  # what is already queued goes out together
                 items.append(queue.get_nowait())
             texts, end = [], False  # end: None = server closes (overflow, shutdown); CLOSED = client gone
@@ -111,25 +116,25 @@ async def stream(websocket: WebSocket):
                     end = item
                     break
                 if item is HEARTBEAT:
-                    texts.append(json.dumps({"v": 1, "seq": last_sent, "type": "heartbeat", "data": {}}, separators=(",", ":")))
+                    texts.append(json.dumps({"v": 1, "seq": sub.last_sent, "type": "heartbeat", "data": {}}, separators=(",", ":")))
                     if loop.time() - touched > 60:
                         touched = loop.time()
                         # Not awaited: a database write must not hold up this client's events.
                         _background(run_in_threadpool(_touch_device, app, device_id))
                     continue
                 seq, text = item
-                if seq > last_sent:
+                if seq > sub.last_sent:
                     texts.append(text)
-                    last_sent = seq
+                    sub.last_sent = seq
             if sub.closed:
                 break
-            if len(texts) > 1 and send_many:
+            if len(texts) > 1 and extension is not None:
                 await websocket.send({"type": "websocket.send", "texts": texts})
             else:
                 for text in texts:
                     await websocket.send_text(text)
             if texts:
-                beats.sent()
+                sub.last_active = loop.time()
             if end is CLOSED:
                 break
             if end is None:
@@ -146,29 +151,26 @@ async def stream(websocket: WebSocket):
 class _Heartbeat:
     """Puts a heartbeat in the client's queue after `interval` seconds without a message.
 
-    One timer per client and interval, not per message: `sent()` only stamps the time, and the
-    timer, when it fires early, re-arms itself for the rest of the interval.
+    One timer per client and interval, not per message: senders only stamp `sub.last_active`, and
+    the timer, when it fires early, re-arms itself for the rest of the interval.
     """
 
-    __slots__ = ("loop", "sub", "interval", "last", "handle")
+    __slots__ = ("loop", "sub", "interval", "handle")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, sub, interval: float):
         self.loop, self.sub, self.interval = loop, sub, interval
-        self.last = loop.time()
-        self.handle = loop.call_at(self.last + interval, self._fire)
-
-    def sent(self) -> None:
-        self.last = self.loop.time()
+        sub.last_active = loop.time()
+        self.handle = loop.call_at(sub.last_active + interval, self._fire)
 
     def _fire(self) -> None:
-        due = self.last + self.interval
+        due = self.sub.last_active + self.interval
         now = self.loop.time()
         if now < due:
             self.handle = self.loop.call_at(due, self._fire)
             return
         if self.sub.queue.empty():  # otherwise a message is on its way anyway
             self.sub.queue.put_nowait(HEARTBEAT)
-        self.last = now
+        self.sub.last_active = now
         self.handle = self.loop.call_at(now + self.interval, self._fire)
 
     def cancel(self) -> None:

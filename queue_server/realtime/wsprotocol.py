@@ -14,8 +14,11 @@ Two more savings for the fan-out, where the same text goes to every client:
   and without per-message deflate they are the same for every connection);
 * the ASGI extension `motcua.websocket.send_many` (advertised in the scope): the message
   `{"type": "websocket.send", "texts": [...]}` sends several text messages, in order, with one
-  pass through the ASGI send chain. The event stream uses it when a client's queue holds several
-  events; without the extension (another server, the test client) it sends them one by one.
+  pass through the ASGI send chain, and the extension's `write_now(texts) -> bool` writes them
+  at once from outside the connection's task (False, nothing written, when the connection is
+  paused by flow control or not plainly open: then use the send). The event stream uses both:
+  the hub writes a burst straight to every idle client, a busy client's sender sends what is
+  queued. Without the extension (another server, the test client) events go one by one.
 
 Use: `uvicorn --ws queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol` (as the CLI and
 tests/server_process.py do). Flow control is the transport's own: the pending bytes of one turn
@@ -97,7 +100,23 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope = getattr(self, "scope", None)  # not set when the handshake was refused
         if scope is not None:
-            scope["extensions"][SEND_MANY] = {}
+            scope["extensions"][SEND_MANY] = {"write_now": self.write_now}
+
+    def _plain_open(self) -> bool:
+        """Open, not closing, no fragment or extension in play: text frames can be written as built."""
+        conn = self.conn
+        return (self.handshake_complete and not self.close_sent and self.initial_response is None
+                and not self.disconnected and conn.state is OPEN and not conn.expect_continuation_frame
+                and not conn.extensions and not conn.writes)
+
+    def write_now(self, texts) -> bool:
+        """Write text messages without awaiting; False (nothing written) when paused or not plainly open."""
+        if not self.writable.is_set() or not self._plain_open():
+            return False
+        write = self.transport.write
+        for text in texts:
+            write(text_frame(text))
+        return True
 
     async def send(self, message) -> None:  # type: ignore[override]
         if message["type"] != "websocket.send" or message.get("bytes") is not None:
@@ -110,10 +129,7 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
         await self.writable.wait()
         if self.disconnected:
             raise ClientDisconnected()
-        conn = self.conn
-        if (self.handshake_complete and not self.close_sent and self.initial_response is None
-                and conn.state is OPEN and not conn.expect_continuation_frame and not conn.extensions
-                and not conn.writes):
+        if self._plain_open():
             write = self.transport.write
             for text in texts:
                 write(text_frame(text))
