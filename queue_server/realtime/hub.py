@@ -40,7 +40,7 @@ def _settle_garbage_collector() -> None:
       the worker; frozen, no collection walks it again.
     * a first threshold of 10,000 instead of 700: a request's objects are mostly gone before a
       young collection sees them, so far fewer are promoted and full collections become rare.
-      Cyclic garbage waits a little longer; memory moves by a few MB at most.
+      Cyclic garbage waits a little longer before it is freed.
     """
     global _gc_settled
     if _gc_settled:
