@@ -21,6 +21,10 @@ from .service import events_after, last_seq, wire
 log = logging.getLogger(__name__)
 REDIS_CHANNEL = "motcua:events"
 
+# ASGI extension of queue_server.realtime.wsprotocol (defined here so that the stream does not
+# import uvicorn internals: without that protocol it simply sends message by message).
+SEND_MANY = "motcua.websocket.send_many"
+
 # Markers a subscription's queue may hold besides (seq, text) and None (= close and reconnect).
 CLOSED = object()  # the client went away
 HEARTBEAT = object()  # nothing sent for a heartbeat interval

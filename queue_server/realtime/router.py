@@ -15,9 +15,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from ..deps import bearer_token, resolve_principal
-from .hub import CLOSED, HEARTBEAT
+from .hub import CLOSED, HEARTBEAT, SEND_MANY
 from .service import events_after, last_seq, oldest_seq, wire
-from .wsprotocol import SEND_MANY
 
 log = logging.getLogger(__name__)
 router = APIRouter()

@@ -34,7 +34,8 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.frames import Frame, Opcode
 from websockets.protocol import OPEN
 
-SEND_MANY = "motcua.websocket.send_many"
+from .hub import SEND_MANY
+
 _frames: dict[str, bytes] = {}  # text → its frame; the hub hands the same str object to every client
 
 
