@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import importlib
 import importlib.util
 import logging
@@ -110,11 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hub.start()
         for hook in app.state.startup_hooks:
             await hook(app)
-        # Everything loaded so far lives as long as the process: keep it out of the collector's
-        # full passes, which otherwise stall every request in flight for tens of milliseconds.
-        gc.collect()
-        gc.freeze()
-        sys.setswitchinterval(settings.gil_switch_interval_s)
+        sys.setswitchinterval(settings.gil_switch_interval_s)  # (the collector is settled by hub.start)
         try:
             yield
         finally:
