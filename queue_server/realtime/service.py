@@ -34,32 +34,41 @@ def _run_after_commit(session: Session) -> None:
 def _drop_after_rollback(session: Session, previous_transaction) -> None:
     session.info.pop("after_commit", None)
     session.info.pop("queue_memo", None)
+    session.info.pop("pending_events", None)
 
 
-def record_event(session: Session, centre_id: int, type_: str, data: dict) -> Event:
-    """Append an event with the centre's next sequence number; wake the hub after commit."""
-    seq = next_value(session, sequence_name(centre_id))
-    ev = Event(centre_id=centre_id, seq=seq, type=type_, data=data, at=utcnow())
-    session.add(ev)
-    notify = session.info.get("notify")
-    if notify is not None:
-        after_commit(session, lambda: notify(centre_id, seq))
-    return ev
+def record_event(session: Session, centre_id: int, type_: str, data: dict) -> None:
+    """Append an event to the centre's log as part of this transaction (see `record_events`)."""
+    record_events(session, centre_id, [(type_, data)])
 
 
-def record_events(session: Session, centre_id: int, events: list[tuple[str, dict]]) -> int:
-    """Append several events at once (one sequence step, one multi-row insert); returns the last seq."""
-    last = next_value(session, sequence_name(centre_id), count=len(events))
+def record_events(session: Session, centre_id: int, events: list[tuple[str, dict]]) -> None:
+    """Append events to the centre's log as part of this transaction.
+
+    They are written when the transaction commits, in the order recorded: one step of each
+    centre's sequence and one multi-row insert for the whole transaction, so the centre-wide
+    sequence lock is held only for the commit itself. The hub wakes after commit. (Nothing here
+    may run inside a savepoint that can roll back on its own: its events would still be written.)
+    """
     at = utcnow()
-    first = last - len(events) + 1
-    session.execute(
-        insert(Event.__table__),
-        [{"centre_id": centre_id, "seq": first + i, "type": t, "data": d, "at": at} for i, (t, d) in enumerate(events)],
-    )
+    session.info.setdefault("pending_events", []).extend((centre_id, t, d, at) for t, d in events)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_events(session: Session) -> None:
+    pending = session.info.pop("pending_events", None)
+    if not pending:
+        return
+    rows = []
     notify = session.info.get("notify")
-    if notify is not None:
-        after_commit(session, lambda: notify(centre_id, last))
-    return last
+    for centre_id in sorted({p[0] for p in pending}):  # one lock order across centres
+        mine = [p for p in pending if p[0] == centre_id]
+        last = next_value(session, sequence_name(centre_id), count=len(mine))
+        first = last - len(mine) + 1
+        rows += [{"centre_id": centre_id, "seq": first + i, "type": t, "data": d, "at": at} for i, (_, t, d, at) in enumerate(mine)]
+        if notify is not None:
+            after_commit(session, lambda c=centre_id, s=last: notify(c, s))
+    session.execute(insert(Event.__table__), rows)
 
 
 def last_seq(session: Session, centre_id: int) -> int:
