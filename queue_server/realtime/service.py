@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from ..db import current_value, next_value
+from ..db import current_value, insert_rows, next_value
 from ..timeutil import utcnow
 from .models import Event
 
@@ -68,7 +68,7 @@ def _write_pending_events(session: Session) -> None:
         rows += [{"centre_id": centre_id, "seq": first + i, "type": t, "data": d, "at": at} for i, (_, t, d, at) in enumerate(mine)]
         if notify is not None:
             after_commit(session, lambda c=centre_id, s=last: notify(c, s))
-    session.execute(insert(Event.__table__), rows)
+    insert_rows(session, Event.__table__, rows)
 
 
 def last_seq(session: Session, centre_id: int) -> int:

@@ -30,7 +30,7 @@ from ..centres.service import (
     queue_update,
     ticket_brief,
 )
-from ..db import lock_only, lock_rows, next_value, settings_of
+from ..db import insert_rows, lock_only, lock_rows, next_value, settings_of
 from ..errors import DomainError, not_found
 from ..realtime.service import record_event, record_events
 from ..timeutil import local_day, utcnow
@@ -279,17 +279,15 @@ def issue_batch(session: Session, requests: list[tuple[Principal, schemas.Ticket
                 "_index": i,
             })
     table = Ticket.__table__
-    ids = session.execute(
-        table.insert().returning(table.c.id, sort_by_parameter_order=True),
-        [{k: v for k, v in r.items() if k != "_index"} for r in rows],
-    ).scalars().all()
+    new_ids = {(sid, number): tid for tid, sid, number in insert_rows(
+        session, table, [{k: v for k, v in r.items() if k != "_index"} for r in rows],
+        returning=(table.c.id, table.c.service_id, table.c.number))}
     tickets = []
-    for row, ticket_id in zip(rows, ids):
-        actor = requests[row["_index"]][0]
-        ticket = SimpleNamespace(id=ticket_id, **{k: v for k, v in row.items() if k != "_index"})  # a plain record: nothing to track
+    for row in rows:
+        ticket = SimpleNamespace(id=new_ids[row["service_id"], row["number"]], **{k: v for k, v in row.items() if k != "_index"})  # a plain record: nothing to track
         tickets.append(ticket)
         results[row["_index"]] = IssueResult(ticket, True)
-    session.execute(TicketEvent.__table__.insert(), [
+    insert_rows(session, TicketEvent.__table__, [
         {"ticket_id": t.id, "centre_id": t.centre_id, "type": "issued", "at": now, "service_id": t.service_id,
          "counter_id": None, "officer_id": None, "actor_user_id": requests[r["_index"]][0].user_id,
          "actor_device_id": requests[r["_index"]][0].device_id, "data": {"priority": t.priority, "source": t.source}}

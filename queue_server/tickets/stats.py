@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..centres.models import Service
+from ..db import insert_rows
 from ..timeutil import local
 from .models import TicketEvent, TicketStats
 
@@ -94,7 +95,7 @@ def record(session: Session, ticket, event: TicketEvent) -> None:
 def record_issued(session: Session, tickets: list[tuple[object, int | None]], at: datetime) -> None:
     """Start the rows of tickets just issued together: (ticket, its service's agency) pairs."""
     rows = [start_row(SimpleNamespace(), t.id, t.centre_id, t.original_service_id, agency_id, at) for t, agency_id in tickets]
-    session.execute(insert(TicketStats), [{c: getattr(r, c) for c in COLUMNS} for r in rows])
+    insert_rows(session, TicketStats.__table__, [{c: getattr(r, c) for c in COLUMNS} for r in rows])
 
 
 def rebuild_ticket_stats(session: Session, centre_id: int | None = None, columns: tuple[str, ...] = COLUMNS) -> int:
