@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # How long a thread may hold the GIL while another waits (Python's default: 5 ms). The event
     # loop shares it with the database threads; at 5 ms a request waits for every DB thread's turn.
     gil_switch_interval_s: float = Field(0.001, gt=0, le=0.1)
+    # Ticket issuing: how long a batch may wait for the callers just answered to come back
+    # before it starts with those already waiting (0: never wait). See tickets/batching.py.
+    issue_gather_ms: float = Field(5.0, ge=0, le=50)
     max_recalls: int = 3
     requeue_places_back: int = 3
     default_service_s: int = 300

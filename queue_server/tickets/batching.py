@@ -54,6 +54,8 @@ class _Request:
 class _LoopState:
     pending: list[_Request] = field(default_factory=list)
     task: asyncio.Task | None = None
+    filled: asyncio.Future | None = None  # set once `pending` reaches `want` (see _drain)
+    want: int = 0
 
 
 class IssueBatcher:
@@ -71,6 +73,8 @@ class IssueBatcher:
             state = self._loops[loop] = _LoopState()
         request = _Request(token, data, loop.create_future())
         state.pending.append(request)
+        if state.filled is not None and len(state.pending) >= state.want and not state.filled.done():
+            state.filled.set_result(None)
         if state.task is None:
             # A task of its own, so a caller that goes away does not strand the others' answers.
             state.task = loop.create_task(self._drain(state))
@@ -91,6 +95,20 @@ class IssueBatcher:
                         request.future.set_exception(outcome)
                     else:
                         request.future.set_result(outcome)
+                if state.pending and self.settings.issue_gather_ms > 0:
+                    # Others are already waiting. Like a database's group commit, give the callers
+                    # just answered a moment to come back and join them: a batch costs mostly its
+                    # round trips, whatever its size, and answering and reading requests meanwhile
+                    # does not compete with a batch for the interpreter. At most the window is added
+                    # to the wait of those already queued; a lone caller never waits.
+                    state.want = len(state.pending) + len(batch)
+                    state.filled = asyncio.get_running_loop().create_future()
+                    try:
+                        await asyncio.wait_for(state.filled, self.settings.issue_gather_ms / 1000)
+                    except TimeoutError:
+                        pass
+                    finally:
+                        state.filled = None
         finally:
             state.task = None
 

@@ -147,3 +147,47 @@ def test_issuing_marks_the_kiosk_as_seen(client, centre, db):
     assert all(created for _, created in outcomes)
     with db.reading() as s:
         assert s.execute(select(Device.last_seen_at).where(Device.token_hash == digest)).scalar() is not None
+
+
+def _batches_of(db, before: int) -> list[list[int]]:
+    """The tickets of each batch since `before`, as the boards saw them: a batch announces its
+    tickets, then its queues once."""
+    batches, current = [], []
+    for e in events_since(db, before):
+        if e.type == "ticket.issued":
+            current.append(e.data["number"])
+        elif e.type == "queue.updated" and current:
+            batches.append(current)
+            current = []
+    return batches
+
+
+def _wave(app, gather_ms: float) -> None:
+    """One caller's ticket is being issued while two more wait; the first caller, once answered,
+    asks again at once (a busy kiosk, a closed-loop client)."""
+    from queue_server.tickets.batching import IssueBatcher
+
+    issuer = IssueBatcher(app.state.db, app.state.settings.model_copy(update={"issue_gather_ms": gather_ms}), app.state.ticket_issuer.roles)
+
+    async def main(token, body):
+        loop = asyncio.get_running_loop()
+        first = asyncio.ensure_future(issuer.issue(token, body))
+        while not issuer._loops.get(loop) or issuer._loops[loop].pending:  # the first batch has started
+            await asyncio.sleep(0)
+        waiting = [asyncio.ensure_future(issuer.issue(token, body)) for _ in range(2)]
+        await first
+        again = asyncio.ensure_future(issuer.issue(token, body))
+        await asyncio.gather(again, *waiting)
+
+    return main
+
+
+def test_callers_answered_come_back_into_the_batch_of_those_waiting(client, centre, db):
+    body = TicketCreate(service_id=centre.service_ids["HOTICH"])
+    before = last_seq(db)
+    asyncio.run(_wave(client.app, 50)(centre.tokens["kiosk"], body))
+    assert _batches_of(db, before) == [[1], [2, 3, 4]], "the answered caller joins the two waiting"
+
+    before = last_seq(db)
+    asyncio.run(_wave(client.app, 0)(centre.tokens["kiosk"], body))
+    assert _batches_of(db, before) == [[5], [6, 7], [8]], "without a window, those waiting go at once"
