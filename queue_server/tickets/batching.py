@@ -95,12 +95,13 @@ class IssueBatcher:
                         request.future.set_exception(outcome)
                     else:
                         request.future.set_result(outcome)
-                if state.pending and self.settings.issue_gather_ms > 0:
-                    # Others are already waiting. Like a database's group commit, give the callers
-                    # just answered a moment to come back and join them: a batch costs mostly its
-                    # round trips, whatever its size, and answering and reading requests meanwhile
-                    # does not compete with a batch for the interpreter. At most the window is added
-                    # to the wait of those already queued; a lone caller never waits.
+                if self.settings.issue_gather_ms > 0:
+                    # Like a database's group commit: the callers just answered are given a moment
+                    # to come back and join those already waiting, since a batch costs mostly its
+                    # round trips whatever its size, and answering and reading requests meanwhile
+                    # does not compete with a batch for the interpreter. The wait ends as soon as
+                    # as many are waiting as were just answered plus those already waiting, so a
+                    # lone caller never waits; otherwise it adds at most the window.
                     state.want = len(state.pending) + len(batch)
                     state.filled = asyncio.get_running_loop().create_future()
                     try:

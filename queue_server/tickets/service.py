@@ -187,7 +187,6 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
 
 
 # The batch's statements, built once (building one costs more than running it).
-_REPLAYED = select(Ticket.client_request_id).where(Ticket.client_request_id.in_(bindparam("keys", expanding=True)))
 _SERVICES = select(Service).options(joinedload(Service.hours)).where(Service.id.in_(bindparam("ids", expanding=True)))
 _WAITING_BY_RANK = (  # per priority rank: tickets waiting, and those queued no later than `now`
     select(Ticket.priority_rank, func.count(), func.sum(case((Ticket.queue_key <= bindparam("now", type_=Ticket.queue_key.type), 1), else_=0)))
@@ -211,13 +210,14 @@ def plan_issue_batch(session: Session, requests: list[tuple[Principal, schemas.T
     """The reading half of `issue_batch`: may run in a read-only session, before the write lock.
 
     A request that is anything but a plain new ticket for an open service the caller may use (a
-    replayed or repeated client_request_id, an unknown, closed or foreign service, a priority
+    client_request_id repeated in the batch, an unknown, closed or foreign service, a priority
     class that does not apply) is left out of the plan; the caller runs it through `issue_ticket`,
-    which gives the answer.
+    which gives the answer. A retry of a request issued earlier is not looked up here: its key
+    breaks the unique constraint when the batch writes, and the batch goes one by one (retries
+    are rare; a look-up would cost every batch a round trip).
     """
     settings = settings_of(session)
-    keys = [data.client_request_id for _, data in requests if data.client_request_id]
-    seen = set(session.execute(_REPLAYED, {"keys": keys}).scalars()) if keys else set()
+    seen: set[str] = set()
     services = {s.id: s for s in session.execute(_SERVICES, {"ids": sorted({d.service_id for _, d in requests})}).unique().scalars()}
     now = utcnow()
     open_now = {sid: issuing_state(s, now).open for sid, s in services.items()}  # loads the hours, too
