@@ -138,13 +138,18 @@ def insert_rows(session: Session, table, rows: list[dict], returning: tuple = ()
     if dialect.name != "postgresql":
         result = session.execute(stmt, rows)
         return result.all() if returning else []
-    params = {}
-    for c in columns:
+    result = session.execute(stmt, column_arrays(dialect, table, rows))
+    return result.all() if returning else []
+
+
+def column_arrays(dialect, table, rows: list[dict]) -> dict[str, list]:
+    """One array per column of `rows`, as PostgreSQL's unnest takes them (values bound as their column binds them)."""
+    arrays = {}
+    for c in rows[0]:
         process = table.c[c].type._cached_bind_processor(dialect)
         values = [r[c] for r in rows]
-        params[c] = [process(v) for v in values] if process else values
-    result = session.execute(stmt, params)
-    return result.all() if returning else []
+        arrays[c] = [process(v) for v in values] if process else values
+    return arrays
 
 
 def lock_rows(session: Session, stmt):
