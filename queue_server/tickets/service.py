@@ -6,6 +6,7 @@ service rows by id → the day's number sequence → the centre's event sequence
 """
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from types import SimpleNamespace
 from datetime import datetime, timedelta
@@ -190,8 +191,7 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
 _SERVICES = select(Service).options(joinedload(Service.hours)).where(Service.id.in_(bindparam("ids", expanding=True)))
 _WAITING_BY_RANK = (  # per priority rank: tickets waiting, and those queued no later than `now`
     select(Ticket.priority_rank, func.count(), func.sum(case((Ticket.queue_key <= bindparam("now", type_=Ticket.queue_key.type), 1), else_=0)))
-    .where(Ticket.state.in_(WAITING_STATES), Ticket.service_id == bindparam("service_id"),
-           Ticket.id.not_in(bindparam("new_ids", expanding=True)))
+    .where(Ticket.state.in_(WAITING_STATES), Ticket.service_id == bindparam("service_id"))
     .group_by(Ticket.priority_rank)
 )
 
@@ -316,11 +316,14 @@ def _new_positions(session: Session, tickets: list[Ticket], now) -> tuple[dict[i
     waiting: dict[int, int] = {}
     for sid in sorted({t.service_id for t in tickets}):
         mine = [t for t in tickets if t.service_id == sid]
-        new_ids = [t.id for t in mine]
-        older = session.execute(_WAITING_BY_RANK, {"service_id": sid, "new_ids": new_ids, "now": now}).all()
+        new = collections.Counter(t.priority_rank for t in mine)
+        # The count includes the tickets just inserted (queued at `now`, so also "due"); they are
+        # taken off here rather than by id in the query, which can then be read from the index alone.
+        older = [(rank, n - new[rank], int(due or 0) - new[rank])
+                 for rank, n, due in session.execute(_WAITING_BY_RANK, {"service_id": sid, "now": now})]
         for k, t in enumerate(mine):
             ahead = sum(n for rank, n, _ in older if rank > t.priority_rank)
-            ahead += sum(int(due or 0) for rank, _, due in older if rank == t.priority_rank)
+            ahead += sum(due for rank, _, due in older if rank == t.priority_rank)
             ahead += sum(1 for j, o in enumerate(mine) if o.priority_rank > t.priority_rank or (o.priority_rank == t.priority_rank and j < k))
             positions[t.id] = ahead + 1
         waiting[sid] = sum(n for _, n, _ in older) + len(mine)
