@@ -66,23 +66,24 @@ def mean_service_s(session: Session, service: Service, day: date, default_s: int
     return _memo(session, ("mean", service.id, day), lambda: _mean_service_s(session, service, day, default_s))
 
 
-_RECENT_FINISHED = (  # built once: every issued ticket's estimate reads it
-    select(Ticket.called_at, Ticket.finished_at)
+# Built once, on the tables (Core: no ORM result machinery): every issued ticket's estimate reads them.
+_T, _CS, _C = Ticket.__table__.c, CounterService.__table__.c, Counter.__table__.c
+_RECENT_FINISHED = (
+    select(_T.called_at, _T.finished_at)
     .where(
-        Ticket.service_id == bindparam("service_id"),
-        Ticket.service_day == bindparam("day"),
-        Ticket.state == "done",
-        Ticket.called_at.is_not(None),
-        Ticket.finished_at.is_not(None),
+        _T.service_id == bindparam("service_id"),
+        _T.service_day == bindparam("day"),
+        _T.state == "done",
+        _T.called_at.is_not(None),
+        _T.finished_at.is_not(None),
     )
-    .order_by(Ticket.finished_at.desc())
+    .order_by(_T.finished_at.desc())
     .limit(RECENT_SAMPLE)
 )
 _OPEN_COUNTERS = (
     select(func.count())
-    .select_from(CounterService)
-    .join(Counter, Counter.id == CounterService.counter_id)
-    .where(CounterService.service_id == bindparam("service_id"), Counter.state == "open")
+    .select_from(CounterService.__table__.join(Counter.__table__, _C.id == _CS.counter_id))
+    .where(_CS.service_id == bindparam("service_id"), _C.state == "open")
 )
 
 

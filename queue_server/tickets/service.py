@@ -48,7 +48,8 @@ class IssueResult:
 
 
 def _lock_services(session: Session, service_ids) -> None:
-    lock_only(session, select(Service.id).where(Service.id.in_(sorted(set(service_ids)))).order_by(Service.id))
+    ids = Service.__table__.c.id  # Core: no ORM result machinery for a statement whose rows nobody reads
+    lock_only(session, select(ids).where(ids.in_(sorted(set(service_ids)))).order_by(ids))
 
 
 def _append(session: Session, ticket: Ticket, type_: str, actor: Principal, **data) -> TicketEvent:
@@ -189,10 +190,11 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
 
 # The batch's statements, built once (building one costs more than running it).
 _SERVICES = select(Service).options(joinedload(Service.hours)).where(Service.id.in_(bindparam("ids", expanding=True)))
+_T = Ticket.__table__.c  # Core columns for the statements every batch runs: no ORM result machinery
 _WAITING_BY_RANK = (  # per priority rank: tickets waiting, and those queued no later than `now`
-    select(Ticket.priority_rank, func.count(), func.sum(case((Ticket.queue_key <= bindparam("now", type_=Ticket.queue_key.type), 1), else_=0)))
-    .where(Ticket.state.in_(WAITING_STATES), Ticket.service_id == bindparam("service_id"))
-    .group_by(Ticket.priority_rank)
+    select(_T.priority_rank, func.count(), func.sum(case((_T.queue_key <= bindparam("now", type_=_T.queue_key.type), 1), else_=0)))
+    .where(_T.state.in_(WAITING_STATES), _T.service_id == bindparam("service_id"))
+    .group_by(_T.priority_rank)
 )
 
 
