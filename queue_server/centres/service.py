@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..auth.models import User
 from ..auth.principal import Principal
 from ..errors import DomainError, forbidden, not_found
 from ..realtime.service import record_event, sequence_name
-from ..db import next_value
+from ..db import lock_rows, next_value
 from ..timeutil import local_day, utcnow
 from ..tickets.models import ACTIVE_STATES, Ticket
 from ..tickets.queue import estimate_wait_s, waiting_counts
@@ -31,8 +31,11 @@ def get_centre(session: Session, centre_id: int) -> Centre:
     return centre
 
 
-def get_service(session: Session, service_id: int) -> Service:
-    service = session.get(Service, service_id)
+_WITH_HOURS = (joinedload(Service.hours),)
+
+
+def get_service(session: Session, service_id: int, options=()) -> Service:
+    service = session.get(Service, service_id, options=options)
     if service is None:
         raise not_found("dịch vụ", "service_not_found")
     return service
@@ -182,7 +185,8 @@ def service_views(session: Session, services: list[Service], default_s: int, cou
 
 def publish_queue(session: Session, centre_id: int, service_ids: list[int], default_s: int = 300) -> None:
     """Record queue.updated for the services whose waiting figures may have changed."""
-    services = [get_service(session, sid) for sid in sorted(set(service_ids))]
+    # with their hours in the same statement: the figures say whether each service is open now
+    services = [get_service(session, sid, options=_WITH_HOURS) for sid in sorted(set(service_ids))]
     record_event(session, centre_id, "queue.updated", queue_update(session, services, default_s))
 
 
@@ -229,10 +233,13 @@ def list_counters(session: Session, centre_id: int) -> list[Counter]:
     return list(session.execute(select(Counter).where(Counter.centre_id == centre_id).order_by(Counter.number)).scalars())
 
 
-def current_ticket(session: Session, counter: Counter) -> Ticket | None:
-    return session.execute(
-        select(Ticket).where(Ticket.counter_id == counter.id, Ticket.state.in_(ACTIVE_STATES)).order_by(Ticket.called_at.desc())
-    ).scalars().first()
+def current_ticket(session: Session, counter: Counter, lock: bool = False) -> Ticket | None:
+    """The ticket called or served at the counter. `lock`: lock its row and read it afresh, for a
+    caller about to change it (PostgreSQL re-checks the state once the lock is granted)."""
+    stmt = select(Ticket).where(Ticket.counter_id == counter.id, Ticket.state.in_(ACTIVE_STATES)).order_by(Ticket.called_at.desc()).limit(1)
+    if lock:
+        return lock_rows(session, stmt.execution_options(populate_existing=True)).scalars().first()
+    return session.execute(stmt).scalars().first()
 
 
 def officer_brief(user: User | None) -> dict | None:
@@ -260,8 +267,14 @@ def ticket_brief(ticket: Ticket | None, counter_number: int | None = None) -> di
     }
 
 
-def counter_view(session: Session, counter: Counter) -> dict:
+_UNKNOWN = object()
+
+
+def counter_view(session: Session, counter: Counter, current=_UNKNOWN) -> dict:
+    """`current`: the counter's current ticket (or None) when the caller has just set it."""
     officer = session.get(User, counter.officer_id) if counter.officer_id else None
+    if current is _UNKNOWN:
+        current = current_ticket(session, counter)
     return {
         "id": counter.id,
         "centre_id": counter.centre_id,
@@ -271,13 +284,13 @@ def counter_view(session: Session, counter: Counter) -> dict:
         "state_changed_at": counter.state_changed_at.isoformat(),
         "officer": officer_brief(officer),
         "services": [{"service_id": link.service_id, "weight": link.weight} for link in counter.services],
-        "current_ticket": ticket_brief(current_ticket(session, counter), counter.number),
+        "current_ticket": ticket_brief(current, counter.number),
     }
 
 
-def publish_counter(session: Session, counter: Counter) -> None:
+def publish_counter(session: Session, counter: Counter, current=_UNKNOWN) -> None:
     session.flush()
-    record_event(session, counter.centre_id, "counter.updated", counter_view(session, counter))
+    record_event(session, counter.centre_id, "counter.updated", counter_view(session, counter, current))
 
 
 def ensure_acts_for_counter(actor: Principal, counter: Counter) -> None:

@@ -349,12 +349,8 @@ def _require_open(counter: Counter) -> None:
 
 def _finish_current(session: Session, actor: Principal, counter: Counter) -> list[int]:
     """Calling the next visitor ends the current one as served (Qmatic's 'next' behaviour)."""
-    cur = current_ticket(session, counter)
+    cur = current_ticket(session, counter, lock=True)
     if cur is None:
-        return []
-    lock_rows(session, select(Ticket.id).where(Ticket.id == cur.id))
-    session.refresh(cur)
-    if cur.state not in ACTIVE_STATES:
         return []
     _complete(session, actor, cur, counter, auto=True)
     return [cur.service_id]
@@ -405,7 +401,7 @@ def _call(session: Session, actor: Principal, counter: Counter, ticket: Ticket, 
     session.flush()
     _append(session, ticket, "called", actor, how=how)
     record_event(session, counter.centre_id, "ticket.called", ticket_brief(ticket, counter.number))
-    publish_counter(session, counter)
+    publish_counter(session, counter, current=ticket)
     publish_queue(session, counter.centre_id, [previous_service], settings_of(session).default_service_s)
     return ticket
 
