@@ -81,3 +81,19 @@ def test_bad_tokens_and_other_centres_are_closed(client, centre):
             with pytest.raises(WebSocketDisconnect) as exc:
                 ws.receive_json()
             assert exc.value.code == code
+
+
+def test_live_events_are_exactly_what_a_client_replaying_them_reads(client, centre):
+    """The live stream and the replay after a reconnect are the same events, byte for byte once decoded."""
+    with client.websocket_connect(ws_url(centre)) as ws:
+        start = ws.receive_json()["seq"]
+        issue(client, centre)
+        issue(client, centre, priority="elderly")
+        open_counter(client, centre, 1, "clerk1")
+        client.post(f"/api/v1/counters/{centre.counter_ids[1]}/call-next", headers=centre.auth("clerk1"))
+        live = receive_until(ws, lambda m: m["type"] == "ticket.called")
+        live += receive_until(ws, lambda m: m["type"] == "queue.updated")  # the call's last event
+    with client.websocket_connect(ws_url(centre, since=start)) as ws:
+        replayed = receive_until(ws, lambda m: m["seq"] == live[-1]["seq"])
+    assert [m["seq"] for m in live] == list(range(start + 1, start + 1 + len(live)))
+    assert live == replayed
