@@ -3,7 +3,7 @@
 Real uvicorn workers, real HTTP over loopback (keep-alive connections, as kiosks keep theirs),
 SQLite and PostgreSQL. Each request carries a fresh client_request_id, as a kiosk's does.
 Prints JSON.
-Usage: python bench/issue_tickets.py [--backends sqlite,postgresql] [--workers 2] [--per-level 2000]
+Usage: python bench/issue_tickets.py [--backends sqlite,postgresql] [--workers 1] [--per-level 2000]
 """
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ async def run_level(base: str, service_id: int, clients: int, total: int) -> dic
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--backends", default="sqlite,postgresql")
-    ap.add_argument("--workers", type=int, default=2)
+    # One, as `motcua-server run` starts by default: on a 2-core box shared with the load generator
+    # (and PostgreSQL) a second worker costs more CPU per ticket than it adds (README, Performance).
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--per-level", type=int, default=2000)
     ap.add_argument("--levels", default="1,16,64")
     args = ap.parse_args()
