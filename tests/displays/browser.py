@@ -2,18 +2,18 @@
 a real server from tests/server_process.py, and the demo centre's logins."""
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import httpx
+
+from tests.screenshots import publish as publish_screenshot
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 DEMO_PASSWORD = "motcua-demo"
 HALL_TOKEN = "mdv_demo-hall-display"
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def launch(playwright):
@@ -81,8 +81,7 @@ def screenshot(page, artifacts_dir: Path, name: str, publish: bool = False) -> P
     path = artifacts_dir / name
     page.screenshot(path=str(path))
     if publish:
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOTS / name)
+        publish_screenshot(path, name)
     return path
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.screenshots import publish
 from tests.server_process import free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS_SHOTS = ROOT / "docs" / "screenshots"
 KIOSK_TOKEN = "mdv_demo-kiosk-1"
 
 
@@ -110,8 +110,7 @@ class Kiosk:
         path = artifacts / "kiosk" / f"{name}.png"
         assert self.send(f"screenshot {path}")["ok"]
         if docs:
-            DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, DOCS_SHOTS / f"kiosk-{name}.png")
+            publish(path, f"kiosk-{name}.png")
         return path
 
     def close(self) -> None:

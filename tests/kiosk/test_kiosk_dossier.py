@@ -7,7 +7,6 @@ so the expected values are read from the dossier as created, not looked up a sec
 from __future__ import annotations
 
 import secrets
-import shutil
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ import pytest
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.kiosk.conftest import DOCS_SHOTS
+from tests.screenshots import publish
 
 pytestmark = pytest.mark.slow
 
@@ -99,8 +98,7 @@ def test_scanned_receipt_shows_the_status_then_idle_clears_it(server, dossier, k
     assert "Kết quả tra cứu hồ sơ" in texts
     assert_status_fields(texts, dossier)
     shot = kiosk.screenshot(artifacts_dir, "dossier-status")
-    DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, DOCS_SHOTS / "kiosk-dossier-status.png")
+    publish(shot, "kiosk-dossier-status.png")
 
     kiosk.send("advance 10")
     assert APPLICANT in kiosk.texts(), "not yet idle"

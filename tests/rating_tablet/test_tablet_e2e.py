@@ -1,18 +1,15 @@
 """The rating tablet against a real server: prompt, taps on the faces, screenshots, offline outbox."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import httpx
 import pytest
 
+from tests.screenshots import publish
 from tests.server_process import running_server
 
 pytestmark = pytest.mark.slow
 TABLET = "mdv_demo-tablet-1"
 KIOSK = "mdv_demo-kiosk-1"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def bearer(token: str) -> dict:
@@ -92,9 +89,8 @@ def test_rating_on_the_tablet_counts_for_officer_and_agency(tmp_path, start_tabl
         tablet.wait_for(lambda s: s["outbox"]["sent"] == 2, what="the walked-away rating sent")
         assert summary(base, "officer")["overall"]["counts"] == {"rat_hai_long": 1, "hai_long": 0, "chua_hai_long": 1}
 
-    DOCS.mkdir(parents=True, exist_ok=True)
     for name in ("tablet-welcome.png", "tablet-overall.png"):
-        shutil.copy(artifacts_dir / name, DOCS / name)
+        publish(artifacts_dir / name, name)
 
 
 def test_offline_ratings_are_kept_and_sent_once(tmp_path, start_tablet):

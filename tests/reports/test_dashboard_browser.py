@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,12 +15,12 @@ from queue_server.centres.models import Counter, Service
 from queue_server.db import Database
 from queue_server.timeutil import local_day
 from tests.reports.history import History
+from tests.screenshots import publish
 from tests.server_process import running_server
 
 pytestmark = pytest.mark.slow
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +71,7 @@ def _login(page, base: str, path: str):
 def _shot(page, artifacts_dir: Path, name: str) -> None:
     path = artifacts_dir / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    DOCS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, DOCS / f"{name}.png")
+    publish(path, f"{name}.png")
 
 
 def test_dashboard_updates_live(server, browser, artifacts_dir):
