@@ -63,9 +63,10 @@ class RequestGate:
     than pool threads rules that out; the rest wait cheaply on the event loop.
     """
 
-    def __init__(self, app, limit: int):
+    def __init__(self, app, limit: int, hub: Hub | None = None):
         self.app = app
         self.limit = limit
+        self.hub = hub  # told of requests in flight: its collector waits for a quiet moment
         self._sem: asyncio.Semaphore | None = None
 
     async def __call__(self, scope, receive, send):
@@ -73,8 +74,15 @@ class RequestGate:
             return await self.app(scope, receive, send)
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.limit)
-        async with self._sem:
-            return await self.app(scope, receive, send)
+        collector = self.hub.collector if self.hub is not None else None
+        if collector is not None:
+            collector.request_started()
+        try:
+            async with self._sem:
+                return await self.app(scope, receive, send)
+        finally:
+            if collector is not None:
+                collector.request_finished()
 
 
 def _include_optional(app: FastAPI, module_name: str) -> None:
@@ -138,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestGate, limit=settings.max_requests_in_flight)
+    app.add_middleware(RequestGate, limit=settings.max_requests_in_flight, hub=hub)
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(ws_router)
