@@ -4,6 +4,7 @@ The server and the load share this machine's two cores, so the client must cost 
 request is a few pre-built bytes and the reply is parsed only as far as its status line and
 length. httpx costs ~1 ms of CPU per request, which would be measured as server latency.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,8 +46,14 @@ class Connection:
             self.writer.close()
 
 
-async def run_clients(base_url: str, headers: dict[str, str], clients: int, total: int,
-                      make_request: Callable[[int], tuple[str, str, dict | None]], expect: tuple[int, ...]) -> dict:
+async def run_clients(
+    base_url: str,
+    headers: dict[str, str],
+    clients: int,
+    total: int,
+    make_request: Callable[[int], tuple[str, str, dict | None]],
+    expect: tuple[int, ...],
+) -> dict:
     """`clients` connections send `total` requests between them, one at a time each (closed loop)."""
     latencies: list[float] = []
     errors: list[str] = []

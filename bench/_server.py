@@ -1,4 +1,5 @@
 """Helpers for bench scripts: a real server (uvicorn subprocess) on SQLite or a private PostgreSQL schema."""
+
 from __future__ import annotations
 
 import sys

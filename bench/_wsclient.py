@@ -9,6 +9,7 @@ messages to JSON-decode (e.g. after a cheap bytes search). It checks the handsha
 Sec-WebSocket-Accept, answers pings, and handles fragmented messages; the server sends unmasked
 frames without extensions (uvicorn runs with --ws-per-message-deflate false).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,7 +57,7 @@ class LeanWebSocket(asyncio.Protocol):
             if end < 0:
                 return
             head = bytes(buf[:end]).decode("latin-1").split("\r\n")
-            del buf[:end + 4]
+            del buf[: end + 4]
             headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:])}
             if " 101 " not in head[0] + " " or headers.get("sec-websocket-accept", "").encode() != self.expected_accept:
                 self.opened.set_exception(ConnectionError(f"handshake refused: {head[0]}"))
@@ -80,7 +81,7 @@ class LeanWebSocket(asyncio.Protocol):
                 length, head = struct.unpack_from("!Q", buf, pos + 2)[0], 10
             if n - pos < head + length:
                 break
-            payload = bytes(buf[pos + head:pos + head + length])
+            payload = bytes(buf[pos + head : pos + head + length])
             pos += head + length
             opcode = b0 & 0x0F
             if opcode in (1, 2, 0):
@@ -114,8 +115,10 @@ async def connect(url: str, on_message: OnMessage) -> LeanWebSocket:
     parts = urlsplit(url)
     key = base64.b64encode(os.urandom(16))
     target = parts.path + ("?" + parts.query if parts.query else "")
-    request = (f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\nUpgrade: websocket\r\n"
-               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key.decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
+    request = (
+        f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key.decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
     loop = asyncio.get_running_loop()
     _, proto = await loop.create_connection(lambda: LeanWebSocket(on_message, request, key), parts.hostname, parts.port)
     await proto.opened

@@ -16,6 +16,7 @@ uses the `websockets` library instead. Every board must get every call exactly o
 Usage: .venv/bin/python bench/board_latency.py [--boards 200] [--actions 200] [--no-browser] [--client lean|websockets] [--database-url URL]
 Target: p99 < 100 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,15 @@ from _wsclient import connect as lean_connect  # noqa: E402
 from _wsclient import match_called  # noqa: E402
 
 HALL_TOKEN = "mdv_demo-hall-display"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -62,7 +70,9 @@ async def run(boards: int, actions: int, browser: bool, database_url: str | None
             server = stack.enter_context(running_server(data_dir, database_url))
         base = server.base_url
         async with httpx.AsyncClient(base_url=base + "/api/v1", timeout=30) as http:
-            token = (await http.post("/auth/token", data={"username": "admin", "password": "motcua-demo"})).json()["access_token"]
+            token = (await http.post("/auth/token", data={"username": "admin", "password": "motcua-demo"})).json()[
+                "access_token"
+            ]
             h = {"Authorization": f"Bearer {token}"}
             counters = {c["number"]: c for c in (await http.get("/counters", headers=h)).json()}
             services = {s["code"]: s for s in (await http.get("/services", headers=h)).json()}
@@ -92,6 +102,7 @@ async def run(boards: int, actions: int, browser: bool, database_url: str | None
                     elif b'"ticket.called"' in raw:
                         received[i].append((now, raw))
                         called[0] += 1
+
                 return on_message
 
             ws_url = f"ws://127.0.0.1:{server.port}/ws?centre={centre_id}&token={HALL_TOKEN}"
@@ -159,13 +170,20 @@ async def run(boards: int, actions: int, browser: bool, database_url: str | None
         "chromium_boards": 1 if browser else 0,
         "actions": actions,
         "measured": "ws = call-next request start → ticket.called message arrival at each Python WebSocket client; "
-                    "dom = call-next request start → hall board DOM shows the number (MutationObserver, real Chromium); "
-                    "http_call_next = the API call alone; ws_after_response = fan-out alone (response received → arrival)",
+        "dom = call-next request start → hall board DOM shows the number (MutationObserver, real Chromium); "
+        "http_call_next = the API call alone; ws_after_response = fan-out alone (response received → arrival)",
         "database": "postgresql" if database_url else "sqlite",
         "ws_per_message_deflate": False,  # tests/server_process.py serves as the CLI does: without it
         "client": client,
-        "ws_ms": {"p50": pct(ws_lat, 50), "p99": pct(ws_lat, 99), "max": pct(ws_lat, 100), "samples": len(ws_lat),
-                  "mean": round(statistics.fmean(ws_lat), 2) if ws_lat else None, "missing": missing, "stray": stray},
+        "ws_ms": {
+            "p50": pct(ws_lat, 50),
+            "p99": pct(ws_lat, 99),
+            "max": pct(ws_lat, 100),
+            "samples": len(ws_lat),
+            "mean": round(statistics.fmean(ws_lat), 2) if ws_lat else None,
+            "missing": missing,
+            "stray": stray,
+        },
         "http_call_next_ms": {"p50": pct(http_ms, 50), "p99": pct(http_ms, 99)},
         "ws_after_response_ms": {"p50": pct(fanout, 50), "p99": pct(fanout, 99)},
         "dom_ms": {"p50": pct(dom_lat, 50), "p99": pct(dom_lat, 99), "max": pct(dom_lat, 100), "samples": len(dom_lat)},
@@ -181,8 +199,12 @@ def main() -> None:
     parser.add_argument("--boards", type=int, default=200)
     parser.add_argument("--actions", type=int, default=200)
     parser.add_argument("--no-browser", action="store_true", help="all boards as Python WebSocket clients")
-    parser.add_argument("--client", choices=["lean", "websockets"], default="lean", help="how the Python boards connect")
-    parser.add_argument("--database-url", help="default: a fresh SQLite file; a PostgreSQL URL must name an empty schema")
+    parser.add_argument(
+        "--client", choices=["lean", "websockets"], default="lean", help="how the Python boards connect"
+    )
+    parser.add_argument(
+        "--database-url", help="default: a fresh SQLite file; a PostgreSQL URL must name an empty schema"
+    )
     args = parser.parse_args()
     result = asyncio.run(run(args.boards, args.actions, not args.no_browser, args.database_url, args.client))
     print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -8,6 +8,7 @@ not measured. The clients are lean by default
 (bench/_wsclient.py: the load generator shares the two cores with the server, so a client's CPU per
 message counts as latency); `--client websockets` uses the `websockets` library. Prints JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,6 +47,7 @@ async def bench(base: str, clients: int, calls: int, client: str = "lean", warmu
             elif b'"ticket.called"' in raw:
                 received[i].append((now, raw))
                 called[0] += 1
+
         return on_message
 
     async def listener(i: int):  # the `websockets` library, one coroutine per connection
@@ -66,7 +68,9 @@ async def bench(base: str, clients: int, calls: int, client: str = "lean", warmu
         kiosk = {"Authorization": "Bearer mdv_demo-kiosk-1"}
         for _ in range(calls + warmup):
             assert (await c.post("/api/v1/tickets", json={"service_id": 1}, headers=kiosk)).status_code == 201
-        tok = (await c.post("/api/v1/auth/token", data={"username": "canbo01", "password": "motcua-demo"})).json()["access_token"]
+        tok = (await c.post("/api/v1/auth/token", data={"username": "canbo01", "password": "motcua-demo"})).json()[
+            "access_token"
+        ]
         clerk = {"Authorization": f"Bearer {tok}"}
         await c.post("/api/v1/counters/1/open", headers=clerk)
         # Not measured: the first calls after start-up also fill the caches (compiled statements,
@@ -97,9 +101,17 @@ async def bench(base: str, clients: int, calls: int, client: str = "lean", warmu
     arrivals, stray = match_called(received, started)
     latencies = [(now - started[tid]) * 1000 for tid, times in arrivals.items() for now in times]
     assert stray == 0, f"{stray} unexpected or duplicate ticket.called messages"
-    return {"clients": clients, "calls": calls, "warmup_calls": warmup, "client": client, "deliveries": len(latencies), "expected": clients * calls,
-            "p50_ms": round(percentile(latencies, 50), 2), "p99_ms": round(percentile(latencies, 99), 2),
-            "max_ms": round(max(latencies), 2) if latencies else None}
+    return {
+        "clients": clients,
+        "calls": calls,
+        "warmup_calls": warmup,
+        "client": client,
+        "deliveries": len(latencies),
+        "expected": clients * calls,
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "max_ms": round(max(latencies), 2) if latencies else None,
+    }
 
 
 def main() -> None:
@@ -109,8 +121,12 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=5, help="calls made first and not measured")
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--client", choices=["lean", "websockets"], default="lean",
-                    help="lean: frames parsed in an asyncio Protocol (bench/_wsclient.py); websockets: the library, a coroutine per connection")
+    ap.add_argument(
+        "--client",
+        choices=["lean", "websockets"],
+        default="lean",
+        help="lean: frames parsed in an asyncio Protocol (bench/_wsclient.py); websockets: the library, a coroutine per connection",
+    )
     args = ap.parse_args()
     with redirect_stdout(sys.stderr), bench_server(args.backend, args.workers) as srv:  # seeding prints demo logins
         res = asyncio.run(bench(srv.base_url, args.clients, args.calls, args.client, args.warmup))

@@ -5,6 +5,7 @@ through the app (auth, JSON) on SQLite and PostgreSQL and prints JSON with p50/p
 
     .venv/bin/python bench/dashboard_api.py [--requests 200] [--history-days 0] [--no-postgres]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,14 @@ def measure(url: str, tmp: str, loader, per_day: int, history_days: int, request
         body = r.json()
     timings.sort()
     p99 = timings[max(0, (99 * len(timings) + 99) // 100 - 1)]
-    return {"today_issued": body["today"]["issued"], "waiting": sum(s["waiting"] for s in body["services"]),
-            "p50_ms": round(statistics.median(timings), 1), "p99_ms": round(p99, 1), "target_ms": 100, "ok": p99 < 100}
+    return {
+        "today_issued": body["today"]["issued"],
+        "waiting": sum(s["waiting"] for s in body["services"]),
+        "p50_ms": round(statistics.median(timings), 1),
+        "p99_ms": round(p99, 1),
+        "target_ms": 100,
+        "ok": p99 < 100,
+    }
 
 
 def main() -> None:
@@ -69,8 +76,14 @@ def main() -> None:
     out = {"bench": "dashboard_api", "tickets_today": args.per_day, "history_days": args.history_days}
     with tempfile.TemporaryDirectory() as tmp:
         path = f"{tmp}/bench.sqlite3"
-        out["sqlite"] = measure(f"sqlite:///{path}", tmp, lambda u, *a, **k: rm.load_sqlite(path, *a, **k),
-                                args.per_day, args.history_days, args.requests)
+        out["sqlite"] = measure(
+            f"sqlite:///{path}",
+            tmp,
+            lambda u, *a, **k: rm.load_sqlite(path, *a, **k),
+            args.per_day,
+            args.history_days,
+            args.requests,
+        )
         if not args.no_postgres:
             with rm.postgres_schema() as url:
                 out["postgresql"] = measure(url, tmp, rm.load_postgres, args.per_day, args.history_days, args.requests)

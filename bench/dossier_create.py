@@ -1,7 +1,8 @@
 """Dossier creation throughput and latency through the service layer (SQLite and PostgreSQL). Prints JSON.
 
-    .venv/bin/python bench/dossier_create.py [--n 300] [--threads 4] [--postgres URL]
+.venv/bin/python bench/dossier_create.py [--n 300] [--threads 4] [--postgres URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,9 +42,12 @@ def prepare(db: Database) -> int:
 
 
 def create_one(db: Database, agency_id: int) -> float:
-    data = DossierCreate(agency_id=agency_id, procedure_code="1.001193",
-                         applicant={"full_name": "Nguyễn Văn A", "phone": "0912345678"},
-                         documents=[{"name": "Tờ khai", "copies": 1}])
+    data = DossierCreate(
+        agency_id=agency_id,
+        procedure_code="1.001193",
+        applicant={"full_name": "Nguyễn Văn A", "phone": "0912345678"},
+        documents=[{"name": "Tờ khai", "copies": 1}],
+    )
     start = time.perf_counter()
     with db.unit_of_work() as s:
         actor = Principal(role="admin", user=s.execute(select(User).where(User.username == "bench-admin")).scalar_one())
@@ -54,8 +58,15 @@ def create_one(db: Database, agency_id: int) -> float:
 def summarise(latencies: list[float], wall: float) -> dict:
     ms = sorted(x * 1000 for x in latencies)
     q = statistics.quantiles(ms, n=100)
-    return {"n": len(ms), "per_s": round(len(ms) / wall, 1), "mean_ms": round(statistics.fmean(ms), 2),
-            "p50_ms": round(q[49], 2), "p90_ms": round(q[89], 2), "p99_ms": round(q[98], 2), "max_ms": round(ms[-1], 2)}
+    return {
+        "n": len(ms),
+        "per_s": round(len(ms) / wall, 1),
+        "mean_ms": round(statistics.fmean(ms), 2),
+        "p50_ms": round(q[49], 2),
+        "p90_ms": round(q[89], 2),
+        "p99_ms": round(q[98], 2),
+        "max_ms": round(ms[-1], 2),
+    }
 
 
 def run(url: str, n: int, threads: int) -> dict:
@@ -80,7 +91,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--postgres", default=os.environ.get("MOTCUA_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("MOTCUA_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    )
     args = parser.parse_args()
     out = {"bench": "dossier_create", "results": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,7 +108,9 @@ def main() -> int:
         out["results"]["postgresql"] = {"skipped": type(exc).__name__}
     else:
         try:
-            out["results"]["postgresql"] = run(f"{args.postgres}?options=-csearch_path%3D{schema}", args.n, args.threads)
+            out["results"]["postgresql"] = run(
+                f"{args.postgres}?options=-csearch_path%3D{schema}", args.n, args.threads
+            )
         finally:
             with admin.connect() as c:
                 c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

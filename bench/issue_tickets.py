@@ -5,6 +5,7 @@ SQLite and PostgreSQL. Each request carries a fresh client_request_id, as a kios
 Prints JSON.
 Usage: python bench/issue_tickets.py [--backends sqlite,postgresql] [--workers 1] [--per-level 2000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,13 +50,18 @@ def main() -> None:
     results = []
     for backend in args.backends.split(","):
         with bench_server(backend, args.workers) as srv:
-            tok = httpx.post(srv.base_url + "/api/v1/auth/token", data={"username": "admin", "password": "motcua-demo"}).json()["access_token"]
+            tok = httpx.post(
+                srv.base_url + "/api/v1/auth/token", data={"username": "admin", "password": "motcua-demo"}
+            ).json()["access_token"]
 
             def new_service(code: str) -> int:
                 # Each level issues for a service of its own, so its queue starts empty as a day's does
                 # (positions are counted over the waiting line; one line of 10,000 is no centre's day).
-                r = httpx.post(srv.base_url + "/api/v1/services", headers={"Authorization": f"Bearer {tok}"},
-                               json={"centre_id": 1, "code": code, "name": "Đo tải", "prefix": "Z", "number_end": 99999})
+                r = httpx.post(
+                    srv.base_url + "/api/v1/services",
+                    headers={"Authorization": f"Bearer {tok}"},
+                    json={"centre_id": 1, "code": code, "name": "Đo tải", "prefix": "Z", "number_end": 99999},
+                )
                 assert r.status_code == 201, r.text
                 return r.json()["id"]
 

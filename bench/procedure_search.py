@@ -8,6 +8,7 @@ typos, abbreviations, codes, fields and half-typed words.
 
     .venv/bin/python bench/procedure_search.py [--procedures 2000] [--queries 200] [--repeat 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,18 @@ from queue_server.procedures.search import INDEXES, fold  # noqa: E402
 from queue_server.procedures.service import import_rows, search_procedures  # noqa: E402
 
 VARIANTS = [
-    " (thực hiện tại cấp tỉnh)", " (thực hiện tại cấp xã)", " đối với người nước ngoài", " cho người dưới 14 tuổi",
-    " trong trường hợp bị mất", " có yếu tố nước ngoài", " theo hình thức trực tuyến", " tại khu kinh tế",
-    " đối với tổ chức", " đối với hộ gia đình, cá nhân", " (liên thông)", " cho cơ sở sản xuất",
+    " (thực hiện tại cấp tỉnh)",
+    " (thực hiện tại cấp xã)",
+    " đối với người nước ngoài",
+    " cho người dưới 14 tuổi",
+    " trong trường hợp bị mất",
+    " có yếu tố nước ngoài",
+    " theo hình thức trực tuyến",
+    " tại khu kinh tế",
+    " đối với tổ chức",
+    " đối với hộ gia đình, cá nhân",
+    " (liên thông)",
+    " cho cơ sở sản xuất",
 ]
 ABBREVIATIONS = ["GPLX", "CCCD", "LLTP", "BHXH", "HKD", "GCN QSDĐ", "sổ đỏ", "ĐKKD", "GPXD", "HTX"]
 
@@ -55,7 +65,7 @@ def typo(word: str, rng: random.Random) -> str:
     if len(word) < 4:
         return word
     i = rng.randrange(1, len(word) - 1)
-    return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # swap two neighbouring letters
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # swap two neighbouring letters
 
 
 def queries(records: list[dict], count: int, rng: random.Random) -> list[tuple[str, str]]:
@@ -66,11 +76,11 @@ def queries(records: list[dict], count: int, rng: random.Random) -> list[tuple[s
         words = fold(r["name"]).replace("thu tuc ", "").split()
         kind = kinds[len(out) % len(kinds)]
         if kind == "name":
-            q = " ".join(r["name"].split()[:rng.randint(2, 6)])
+            q = " ".join(r["name"].split()[: rng.randint(2, 6)])
         elif kind == "no_diacritics":
-            q = " ".join(words[:rng.randint(2, 5)])
+            q = " ".join(words[: rng.randint(2, 5)])
         elif kind == "typo":
-            part = words[:rng.randint(2, 4)]
+            part = words[: rng.randint(2, 4)]
             j = max(range(len(part)), key=lambda k: len(part[k]))
             part[j] = typo(part[j], rng)
             q = " ".join(part)
@@ -130,23 +140,31 @@ def main() -> int:
         db.dispose()
         INDEXES.clear()
     every = [v for values in timings.values() for v in values]
-    print(json.dumps({
-        "procedures": len(rows),
-        "queries": len(qs),
-        "searches": len(every),
-        "index_build_ms": round(build_ms, 1),
-        "p50_ms": round(statistics.median(every), 3),
-        "p99_ms": round(percentile(every, 99), 3),
-        "max_ms": round(max(every), 3),
-        "cpu_p50_ms": round(statistics.median(cpu), 3),
-        "cpu_p99_ms": round(percentile(cpu, 99), 3),
-        "load_average_1min": round(os.getloadavg()[0], 2),
-        "target_p99_ms": 10,
-        "queries_without_results": empty // args.repeat,
-        "by_kind": {k: {"p50_ms": round(statistics.median(v), 3), "p99_ms": round(percentile(v, 99), 3)}
-                    for k, v in sorted(timings.items())},
-        "examples": [q for _, q in qs[:14]],
-    }, ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {
+                "procedures": len(rows),
+                "queries": len(qs),
+                "searches": len(every),
+                "index_build_ms": round(build_ms, 1),
+                "p50_ms": round(statistics.median(every), 3),
+                "p99_ms": round(percentile(every, 99), 3),
+                "max_ms": round(max(every), 3),
+                "cpu_p50_ms": round(statistics.median(cpu), 3),
+                "cpu_p99_ms": round(percentile(cpu, 99), 3),
+                "load_average_1min": round(os.getloadavg()[0], 2),
+                "target_p99_ms": 10,
+                "queries_without_results": empty // args.repeat,
+                "by_kind": {
+                    k: {"p50_ms": round(statistics.median(v), 3), "p99_ms": round(percentile(v, 99), 3)}
+                    for k, v in sorted(timings.items())
+                },
+                "examples": [q for _, q in qs[:14]],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ prints JSON. Target: under 2 s.
 
     .venv/bin/python bench/report_month.py [--days 30] [--per-day 5000] [--no-postgres]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,22 +46,45 @@ def build_centre(db: Database) -> dict:
     with db.unit_of_work() as s:
         centre = create_centre(s, cs.CentreCreate(name="Trung tâm bận rộn"))
         agency = create_agency(s, cs.AgencyCreate(centre_id=centre.id, identifier="000.00.14.H12", name="Sở Tư pháp"))
-        services = [create_service(s, cs.ServiceCreate(centre_id=centre.id, code=code, name=code.title(), prefix=chr(65 + i),
-                                                       agency_id=agency.id, number_end=9999)).id
-                    for i, code in enumerate(SERVICES)]
-        counters = [create_counter(s, cs.CounterCreate(centre_id=centre.id, number=n, service_ids=[services[(n - 1) % len(services)]])).id
-                    for n in range(1, 11)]
+        services = [
+            create_service(
+                s,
+                cs.ServiceCreate(
+                    centre_id=centre.id,
+                    code=code,
+                    name=code.title(),
+                    prefix=chr(65 + i),
+                    agency_id=agency.id,
+                    number_end=9999,
+                ),
+            ).id
+            for i, code in enumerate(SERVICES)
+        ]
+        counters = [
+            create_counter(
+                s, cs.CounterCreate(centre_id=centre.id, number=n, service_ids=[services[(n - 1) % len(services)]])
+            ).id
+            for n in range(1, 11)
+        ]
         officers = []
         for n in range(1, 11):
-            u = User(username=f"canbo{n:02d}", full_name=f"Cán bộ {n}", role="clerk", centre_id=centre.id, password_hash="x")
+            u = User(
+                username=f"canbo{n:02d}", full_name=f"Cán bộ {n}", role="clerk", centre_id=centre.id, password_hash="x"
+            )
             s.add(u)
             s.flush()
             officers.append(u.id)
         admin = User(username="admin", full_name="Quản trị", role="admin", centre_id=centre.id, password_hash="x")
         s.add(admin)
         s.flush()
-        return {"centre": centre.id, "agency": agency.id, "services": services, "counters": counters, "officers": officers,
-                "admin": admin.id}
+        return {
+            "centre": centre.id,
+            "agency": agency.id,
+            "services": services,
+            "counters": counters,
+            "officers": officers,
+            "admin": admin.id,
+        }
 
 
 def history(ids: dict, days: int, per_day: int, seed: int = 7, today_open: bool = False):
@@ -82,8 +106,25 @@ def history(ids: dict, days: int, per_day: int, seed: int = 7, today_open: bool 
             issued = opening + timedelta(seconds=34200 * i / per_day)
             waiting = today_open and i > per_day * 0.9
             state = "waiting" if waiting else ("no_show" if rng.random() < 0.05 else "done")
-            tickets.append((tid, ids["centre"], sid, sid, day, numbers[sid], f"{chr(65 + k)}{numbers[sid]:04d}", 0, "kiosk",
-                            secrets.token_hex(10), state, issued, issued, 0, 0))
+            tickets.append(
+                (
+                    tid,
+                    ids["centre"],
+                    sid,
+                    sid,
+                    day,
+                    numbers[sid],
+                    f"{chr(65 + k)}{numbers[sid]:04d}",
+                    0,
+                    "kiosk",
+                    secrets.token_hex(10),
+                    state,
+                    issued,
+                    issued,
+                    0,
+                    0,
+                )
+            )
             rows = [("issued", issued, None, None)]
             if not waiting:
                 called = issued + timedelta(seconds=rng.randint(30, 2400))
@@ -92,8 +133,10 @@ def history(ids: dict, days: int, per_day: int, seed: int = 7, today_open: bool 
                     rows.append(("no_show", called + timedelta(seconds=90), counter, officer))
                 else:
                     started = called + timedelta(seconds=30)
-                    rows += [("started", started, counter, officer),
-                             ("completed", started + timedelta(seconds=rng.randint(180, 900)), counter, officer)]
+                    rows += [
+                        ("started", started, counter, officer),
+                        ("completed", started + timedelta(seconds=rng.randint(180, 900)), counter, officer),
+                    ]
             row = start_row(SimpleNamespace(), tid, ids["centre"], sid, ids["agency"], issued)
             for type_, at, c, o in rows:
                 eid += 1
@@ -104,8 +147,10 @@ def history(ids: dict, days: int, per_day: int, seed: int = 7, today_open: bool 
         yield tickets, events, stats
 
 
-TICKET_COLS = ("id, centre_id, service_id, original_service_id, service_day, number, display_number, priority_rank, source, "
-               "public_token, state, issued_at, queue_key, recall_count, transfer_count")
+TICKET_COLS = (
+    "id, centre_id, service_id, original_service_id, service_day, number, display_number, priority_rank, source, "
+    "public_token, state, issued_at, queue_key, recall_count, transfer_count"
+)
 EVENT_COLS = "id, ticket_id, centre_id, type, at, service_id, counter_id, officer_id, data"
 STATS_COLS = ", ".join(STATS_COLUMNS)
 
@@ -118,12 +163,18 @@ def load_sqlite(path: str, ids: dict, days: int, per_day: int, **kw) -> int:
     sql_value = lambda v: fmt(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v  # noqa: E731
     n = 0
     for tickets, events, stats in history(ids, days, per_day, **kw):
-        conn.executemany(f"INSERT INTO tickets ({TICKET_COLS}) VALUES ({','.join('?' * 15)})",
-                         [t[:4] + (t[4].isoformat(),) + t[5:11] + (fmt(t[11]), fmt(t[12])) + t[13:] for t in tickets])
-        conn.executemany(f"INSERT INTO ticket_events ({EVENT_COLS}) VALUES (?,?,?,?,?,?,?,?,'{{}}')",
-                         [e[:4] + (fmt(e[4]),) + e[5:] for e in events])
-        conn.executemany(f"INSERT INTO ticket_stats ({STATS_COLS}) VALUES ({','.join('?' * len(STATS_COLUMNS))})",
-                         [tuple(map(sql_value, r)) for r in stats])
+        conn.executemany(
+            f"INSERT INTO tickets ({TICKET_COLS}) VALUES ({','.join('?' * 15)})",
+            [t[:4] + (t[4].isoformat(),) + t[5:11] + (fmt(t[11]), fmt(t[12])) + t[13:] for t in tickets],
+        )
+        conn.executemany(
+            f"INSERT INTO ticket_events ({EVENT_COLS}) VALUES (?,?,?,?,?,?,?,?,'{{}}')",
+            [e[:4] + (fmt(e[4]),) + e[5:] for e in events],
+        )
+        conn.executemany(
+            f"INSERT INTO ticket_stats ({STATS_COLS}) VALUES ({','.join('?' * len(STATS_COLUMNS))})",
+            [tuple(map(sql_value, r)) for r in stats],
+        )
         n += len(events)
     conn.commit()
     conn.execute("ANALYZE")
@@ -191,9 +242,15 @@ def time_month_report(db: Database, ids: dict, days: int, runs: int = 3) -> dict
         with db.reading() as s:
             report = queue_report(s, resolve_scope(s, actor, ids["centre"]), period)
         timings.append(time.perf_counter() - t0)
-    return {"tickets": report["totals"]["issued"], "served": report["totals"]["served"],
-            "mean_wait_s": report["totals"]["mean_wait_s"], "runs_s": [round(t, 3) for t in timings],
-            "median_s": round(statistics.median(timings), 3), "target_s": 2.0, "ok": statistics.median(timings) < 2.0}
+    return {
+        "tickets": report["totals"]["issued"],
+        "served": report["totals"]["served"],
+        "mean_wait_s": report["totals"]["mean_wait_s"],
+        "runs_s": [round(t, 3) for t in timings],
+        "median_s": round(statistics.median(timings), 3),
+        "target_s": 2.0,
+        "ok": statistics.median(timings) < 2.0,
+    }
 
 
 def run(url: str, days: int, per_day: int, loader) -> dict:

@@ -4,6 +4,7 @@ Boards fetch the WAV of a called ticket; rendering (espeak-ng or recorded clips)
 callers run `wav_for_call` in a threadpool. Two boards asking for the same call at once render it
 once: the second waits on a per-call lock and then finds the file in the cache.
 """
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ A board is a static page plus scripts; everything it shows comes over the WebSoc
 device token (given once as ?token=) authenticates the stream, `GET /api/v1/devices/me` and the
 call audio.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,9 +59,12 @@ def _call_of(request: Request, actor: Principal, ticket_id: int) -> tuple[str, i
 @router.get(
     "/announcements/{ticket_id}.wav",
     response_class=FileResponse,
-    responses={200: {"content": {"audio/wav": {}}, "description": "chime and the spoken call"},
-               404: {"description": "unknown ticket"}, 409: {"description": "ticket not called"},
-               503: {"description": "no voice available; error.text carries the sentence for the browser's speech"}},
+    responses={
+        200: {"content": {"audio/wav": {}}, "description": "chime and the spoken call"},
+        404: {"description": "unknown ticket"},
+        409: {"description": "ticket not called"},
+        503: {"description": "no voice available; error.text carries the sentence for the browser's speech"},
+    },
     summary="The call of a ticket as audio: chime, then «Mời công dân có số thứ tự … đến quầy số …»",
 )
 async def announcement_audio(ticket_id: int, request: Request, actor: BoardCaller):
@@ -71,8 +75,12 @@ async def announcement_audio(ticket_id: int, request: Request, actor: BoardCalle
     try:
         path = await run_in_threadpool(announcer.wav_for_call, number, counter)
     except AnnouncementUnavailable:
-        raise DomainError("voice_unavailable", "Không tạo được âm thanh thông báo.", 503,
-                          text=request.app.state.settings.announcement_template.format(number=number, counter=counter)) from None
+        raise DomainError(
+            "voice_unavailable",
+            "Không tạo được âm thanh thông báo.",
+            503,
+            text=request.app.state.settings.announcement_template.format(number=number, counter=counter),
+        ) from None
     return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "private, max-age=86400"})
 
 

@@ -67,8 +67,12 @@ def _print_test(args: argparse.Namespace) -> int:
     except PrinterError as exc:
         print(f"Lỗi máy in [{exc.code}]: {exc}", file=sys.stderr)
         return 1 if exc.code != "printer_config" else 2
-    print(json.dumps({"printed": True, "status": status.as_dict(),
-                      "png": str(printer.last_png) if printer.last_png else None}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"printed": True, "status": status.as_dict(), "png": str(printer.last_png) if printer.last_png else None},
+            ensure_ascii=False,
+        )
+    )
     printer.close()
     return 0
 
@@ -107,8 +111,13 @@ def _decode(args: argparse.Namespace) -> int:
         for raw in texts:
             payload = parse_payload(raw)
             shown = raw if args.show_raw or payload.kind not in _PERSONAL_KINDS else "***"
-            print(json.dumps({"image": str(image), "raw": shown, "kind": payload.kind,
-                              "fields": payload.as_dict()}, ensure_ascii=False, default=str))
+            print(
+                json.dumps(
+                    {"image": str(image), "raw": shown, "kind": payload.kind, "fields": payload.as_dict()},
+                    ensure_ascii=False,
+                    default=str,
+                )
+            )
     return status
 
 
@@ -141,7 +150,9 @@ def _announce(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="motcua-hw", description="Công cụ thiết bị Motcua QMS (máy in, máy quét, loa).")
+    parser = argparse.ArgumentParser(
+        prog="motcua-hw", description="Công cụ thiết bị Motcua QMS (máy in, máy quét, loa)."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("printers", help="liệt kê máy in USB và cổng COM").set_defaults(handler=_list_printers)

@@ -1,4 +1,5 @@
 """The Kivy application: shared state as properties, screens, idle reset, the clock."""
+
 from __future__ import annotations
 
 import time
@@ -11,8 +12,7 @@ from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import sp
-from kivy.properties import (BooleanProperty, DictProperty, ListProperty, NumericProperty, ObjectProperty,
-                             StringProperty)
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
 from .config import KioskConfig

@@ -1,4 +1,5 @@
 """The kiosk's configuration file (JSON), read once at start-up."""
+
 from __future__ import annotations
 
 import json

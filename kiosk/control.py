@@ -10,6 +10,7 @@ Commands (one per line; each answers one JSON line {"ok": …, …}):
   state               → app state useful to tests (offline, busy, message, ticket number)
 Only started with --control-port; never on a production kiosk.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,13 @@ _MARKUP = re.compile(r"\[/?[a-z]+(=[^\]]*)?\]")
 
 class _Tap(MotionEvent):
     def __init__(self, x: float, y: float):
-        super().__init__("control", 4242, {"x": x / max(1, Window.width - 1), "y": y / max(1, Window.height - 1)},
-                         is_touch=True, type_id="touch")
+        super().__init__(
+            "control",
+            4242,
+            {"x": x / max(1, Window.width - 1), "y": y / max(1, Window.height - 1)},
+            is_touch=True,
+            type_id="touch",
+        )
         self.profile = ["pos"]
 
     def depack(self, args):
@@ -141,10 +147,18 @@ async def handle(app, line: str) -> dict:
         app.advance(float(arg))
         return {"ok": True}
     if command == "state":
-        return {"ok": True, "offline": app.offline, "busy": app.busy, "message": app.message,
-                "screen": app.screens.current, "ticket": app.ticket.get("display_number"),
-                "ticket_note": app.ticket_note, "camera": app.camera_available,
-                "services": len(app.services), "centre": app.centre_name}
+        return {
+            "ok": True,
+            "offline": app.offline,
+            "busy": app.busy,
+            "message": app.message,
+            "screen": app.screens.current,
+            "ticket": app.ticket.get("display_number"),
+            "ticket_note": app.ticket_note,
+            "camera": app.camera_available,
+            "services": len(app.services),
+            "centre": app.centre_name,
+        }
     return {"ok": False, "error": f"unknown command {command!r}"}
 
 

@@ -4,6 +4,7 @@ No widgets here. Everything runs on the asyncio loop that also runs Kivy (``asyn
 setting a property from a coroutine is safe; blocking device calls go to worker threads and
 their results come back to the coroutine that awaited them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,16 +15,25 @@ from zoneinfo import ZoneInfo
 from hardware.payloads import parse_payload
 from hardware.printers import PrinterError, TicketPrint, open_printer
 from hardware.scanners import ScannerError, open_scanner
-from queue_server.client import (AsyncQueueClient, EventStream, ServerError, Unreachable, new_request_id,
-                                 retry_unreachable)
+from queue_server.client import (
+    AsyncQueueClient,
+    EventStream,
+    ServerError,
+    Unreachable,
+    new_request_id,
+    retry_unreachable,
+)
 
 from .config import KioskConfig
 from .texts import priority_label, t
 
 log = logging.getLogger(__name__)
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-ALERT_CODES = {"paper_out": "printer.paper_out", "cover_open": "printer.cover_open",
-               "printer_offline": "printer.offline"}
+ALERT_CODES = {
+    "paper_out": "printer.paper_out",
+    "cover_open": "printer.cover_open",
+    "printer_offline": "printer.offline",
+}
 LIVE_FIELDS = ("waiting", "estimated_wait_s", "open_now", "closed_reason", "reopens_at")
 
 
@@ -114,8 +124,13 @@ class KioskController:
 
     async def _run_stream(self) -> None:
         await self._whoami()
-        self.stream = EventStream(self.config.server_url, self.centre_id, token=self.config.device_token,
-                                  silence_timeout_s=45, on_connection=self._on_connection)
+        self.stream = EventStream(
+            self.config.server_url,
+            self.centre_id,
+            token=self.config.device_token,
+            silence_timeout_s=45,
+            on_connection=self._on_connection,
+        )
         try:
             async for message in self.stream:
                 self.on_message(message.type, message.data)
@@ -152,10 +167,16 @@ class KioskController:
         app.cccd_masked = ""
         try:
             ticket = await retry_unreachable(
-                lambda: self.client.issue_ticket(service["id"], priority=priority or None,
-                                                 procedure_code=procedure_code or None, citizen_id=citizen_id,
-                                                 client_request_id=request_id),
-                deadline_s=self.config.issue_retry_s, on_retry=lambda *_: setattr(app, "offline", True))
+                lambda: self.client.issue_ticket(
+                    service["id"],
+                    priority=priority or None,
+                    procedure_code=procedure_code or None,
+                    citizen_id=citizen_id,
+                    client_request_id=request_id,
+                ),
+                deadline_s=self.config.issue_retry_s,
+                on_retry=lambda *_: setattr(app, "offline", True),
+            )
         except Unreachable:
             app.offline = True
             app.message = t("issue_failed_offline", app.lang)
@@ -179,10 +200,15 @@ class KioskController:
             return
         app.ticket_note = t("printing", app.lang)
         job = TicketPrint(
-            centre_name=app.centre_name, service_name=ticket.get("service_name") or service["name"],
-            display_number=ticket["display_number"], issued_at=_parse_time(ticket["issued_at"]),
-            people_ahead=int(ticket.get("people_ahead") or 0), estimated_wait_s=ticket.get("estimated_wait_s"),
-            qr_url=ticket["track_url"], priority_label=priority_label(priority, "vi"))
+            centre_name=app.centre_name,
+            service_name=ticket.get("service_name") or service["name"],
+            display_number=ticket["display_number"],
+            issued_at=_parse_time(ticket["issued_at"]),
+            people_ahead=int(ticket.get("people_ahead") or 0),
+            estimated_wait_s=ticket.get("estimated_wait_s"),
+            qr_url=ticket["track_url"],
+            priority_label=priority_label(priority, "vi"),
+        )
         try:
             await asyncio.to_thread(self.printer.print_ticket, job)
         except PrinterError as exc:

@@ -1,4 +1,5 @@
 """Pictures for the screen: a QR code and camera frames as Kivy textures."""
+
 from __future__ import annotations
 
 import qrcode
@@ -25,4 +26,3 @@ def frame_texture(frame, texture=None):
         texture = Texture.create(size=(width, height), colorfmt="bgr")
     texture.blit_buffer(frame[::-1].tobytes(), colorfmt="bgr", bufferfmt="ubyte")
     return texture
-

@@ -3,6 +3,7 @@
 Tone keys put the mark on the last vowel of the word being typed, so "viet" + "nặng" gives "việt"
 without hunting for precomposed letters. Search works without diacritics anyway.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -34,7 +35,7 @@ def apply_tone(text: str, mark: str) -> str:
         base = _base(ch)
         if base.lower() in _VOWELS:
             toned = unicodedata.normalize("NFC", base + mark)
-            return text[:i] + toned + text[i + 1:]
+            return text[:i] + toned + text[i + 1 :]
     return text
 
 
@@ -52,8 +53,9 @@ class OnScreenKeyboard(BoxLayout):
 
     def __init__(self, **kwargs):
         super().__init__(orientation="vertical", spacing=6, **kwargs)
-        self.bind(layout=lambda *_: self._build(), space_label=lambda *_: self._build(),
-                  clear_label=lambda *_: self._build())
+        self.bind(
+            layout=lambda *_: self._build(), space_label=lambda *_: self._build(), clear_label=lambda *_: self._build()
+        )
         self._build()
 
     def _row(self, keys: list[tuple[str, callable]]) -> BoxLayout:
@@ -71,11 +73,19 @@ class OnScreenKeyboard(BoxLayout):
             self.add_widget(self._row([(c, lambda c=c: self.type_text(c)) for c in chars]))
         if self.layout == "letters":
             self.add_widget(self._row([(label, lambda m=mark: self.tone(m)) for label, mark in TONES.items()]))
-            self.add_widget(self._row([(self.space_label, lambda: self.type_text(" ")),
-                                       ("⌫", self.backspace), (self.clear_label, self.clear)]))
+            self.add_widget(
+                self._row(
+                    [
+                        (self.space_label, lambda: self.type_text(" ")),
+                        ("⌫", self.backspace),
+                        (self.clear_label, self.clear),
+                    ]
+                )
+            )
         else:
-            self.add_widget(self._row([("0", lambda: self.type_text("0")), ("⌫", self.backspace),
-                                       (self.clear_label, self.clear)]))
+            self.add_widget(
+                self._row([("0", lambda: self.type_text("0")), ("⌫", self.backspace), (self.clear_label, self.clear)])
+            )
 
     def type_text(self, text: str) -> None:
         if self.target is not None:
@@ -85,7 +95,7 @@ class OnScreenKeyboard(BoxLayout):
         if self.target is None:
             return
         before = self.target.text[: self.target.cursor_index()]
-        after = self.target.text[len(before):]
+        after = self.target.text[len(before) :]
         toned = apply_tone(before, mark)
         if toned != before:
             self.target.text = toned + after

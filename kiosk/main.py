@@ -1,4 +1,5 @@
 """``motcua-kiosk [--config FILE] [--windowed]``: start the kiosk (full screen by default)."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Screen classes: what each screen does with its widgets. Layout lives in kv/<screen>.kv."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -150,8 +151,9 @@ class ProceduresScreen(Screen):
         for item in app.procedure_fields:
             name = (item.get("field") or item.get("name")) if isinstance(item, dict) else str(item)
             count = item.get("count") if isinstance(item, dict) else None
-            button = KioskButton(text=f"{name} ({count})" if count is not None else name, size_hint_y=None,
-                                 height=app.fs(70))
+            button = KioskButton(
+                text=f"{name} ({count})" if count is not None else name, size_hint_y=None, height=app.fs(70)
+            )
             button.bind(on_release=lambda _b, f=name: self.choose_field(f))
             box.add_widget(button)
 
@@ -160,13 +162,19 @@ class ProceduresScreen(Screen):
         box = self.ids.results
         box.clear_widgets()
         results = app.procedure_results
-        self.ids.count.text = t("results_count", app.lang, n=len(results)) if results else (
-            t("no_results", app.lang) if self.ids.query.text.strip() or self.field else "")
+        self.ids.count.text = (
+            t("results_count", app.lang, n=len(results))
+            if results
+            else (t("no_results", app.lang) if self.ids.query.text.strip() or self.field else "")
+        )
         for item in results[:30]:
-            button = KioskButton(text=item.get("name", ""), size_hint_y=None, height=app.fs(90),
-                                 halign="left", valign="middle")
+            button = KioskButton(
+                text=item.get("name", ""), size_hint_y=None, height=app.fs(90), halign="left", valign="middle"
+            )
             button.bind(width=lambda b, w: setattr(b, "text_size", (w - 40, None)))
-            button.bind(on_release=lambda _b, ref=item.get("ref") or item.get("code"): app.controller.open_procedure(ref))
+            button.bind(
+                on_release=lambda _b, ref=item.get("ref") or item.get("code"): app.controller.open_procedure(ref)
+            )
             box.add_widget(button)
 
     def reset(self):
@@ -293,5 +301,3 @@ class StatusScreen(Screen):
                 value = "\n".join(f"• {v}" for v in value)
             if value:
                 box.add_widget(InfoRow(label=en if app.lang == "en" else vi, value=str(value)))
-
-

@@ -1,4 +1,5 @@
 """Everything the kiosk says, in Vietnamese first and English second."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -40,27 +41,36 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Khi quét, chỉ số định danh 12 số trên căn cước được gửi kèm số thứ tự để cán bộ tiếp nhận "
         "hồ sơ nhanh hơn. Không lưu họ tên, địa chỉ. Bỏ qua nếu bạn không đồng ý.",
         "Only the 12-digit ID number is attached to your ticket so the officer can start faster. "
-        "Name and address are not kept. Skip if you do not agree."),
+        "Name and address are not kept. Skip if you do not agree.",
+    ),
     "cccd_hold": ("Đưa mã QR trên căn cước vào trước camera", "Hold the QR on your ID card to the camera"),
     "cccd_attached": ("Đã đính kèm căn cước số {masked}", "ID card {masked} attached"),
-    "cccd_wrong": ("Đây không phải mã QR trên căn cước. Vui lòng thử lại.", "That is not an ID card QR. Please try again."),
+    "cccd_wrong": (
+        "Đây không phải mã QR trên căn cước. Vui lòng thử lại.",
+        "That is not an ID card QR. Please try again.",
+    ),
     "your_number": ("Số thứ tự của bạn", "Your number"),
     "people_ahead": ("Trước bạn còn {n} người", "{n} people ahead of you"),
     "ticket_qr_hint": ("Quét mã để theo dõi lượt gọi trên điện thoại", "Scan to follow your turn on your phone"),
     "printed": ("Vui lòng nhận phiếu ở khe máy in.", "Please take your ticket from the printer."),
-    "no_printer": ("Kiosk này không in phiếu. Vui lòng chụp lại số thứ tự trên màn hình.",
-                   "This kiosk does not print. Please take a photo of your number."),
+    "no_printer": (
+        "Kiosk này không in phiếu. Vui lòng chụp lại số thứ tự trên màn hình.",
+        "This kiosk does not print. Please take a photo of your number.",
+    ),
     "printing": ("Đang in phiếu…", "Printing…"),
     "done": ("Xong", "Done"),
     "issue_failed_offline": (
         "Chưa lấy được số vì mất kết nối máy chủ. Vui lòng thử lại sau ít phút hoặc liên hệ cán bộ hướng dẫn.",
-        "Could not get a number: the server is unreachable. Please try again shortly or ask staff."),
+        "Could not get a number: the server is unreachable. Please try again shortly or ask staff.",
+    ),
     "search_hint": ("Gõ tên thủ tục, ví dụ: khai sinh", "Type a procedure name, e.g. birth"),
     "browse_fields": ("Hoặc chọn lĩnh vực:", "Or browse by field:"),
     "no_results": ("Không tìm thấy thủ tục phù hợp.", "No matching procedure."),
     "results_count": ("{n} thủ tục", "{n} procedures"),
-    "procedures_unavailable": ("Chức năng tra cứu thủ tục chưa sẵn sàng. Vui lòng hỏi cán bộ hướng dẫn.",
-                               "Procedure lookup is not available yet. Please ask staff."),
+    "procedures_unavailable": (
+        "Chức năng tra cứu thủ tục chưa sẵn sàng. Vui lòng hỏi cán bộ hướng dẫn.",
+        "Procedure lookup is not available yet. Please ask staff.",
+    ),
     "documents": ("Hồ sơ cần chuẩn bị", "Documents to bring"),
     "fees": ("Phí, lệ phí", "Fees"),
     "no_fee": ("Không thu phí", "Free of charge"),
@@ -69,25 +79,37 @@ TEXTS: dict[str, tuple[str, str]] = {
     "channels": ("Cách thức nộp", "How to submit"),
     "ticket_for_procedure": ("Lấy số cho thủ tục này", "Take a number for this procedure"),
     "dossier_title": ("Tra cứu tình trạng hồ sơ", "Check a dossier's status"),
-    "dossier_scan_hint": ("Đưa mã QR trên giấy hẹn trả kết quả vào trước camera",
-                          "Hold the QR code on your receipt to the camera"),
+    "dossier_scan_hint": (
+        "Đưa mã QR trên giấy hẹn trả kết quả vào trước camera",
+        "Hold the QR code on your receipt to the camera",
+    ),
     "no_camera": ("Kiosk không có camera. Vui lòng nhập mã hồ sơ.", "No camera here. Please type the dossier code."),
     "or_type": ("Hoặc nhập mã hồ sơ và 4 số cuối điện thoại:", "Or type the dossier code and the last 4 phone digits:"),
     "dossier_code": ("Mã hồ sơ", "Dossier code"),
     "phone_last4": ("4 số cuối điện thoại", "Last 4 phone digits"),
     "look_up": ("Tra cứu", "Look up"),
     "looking_up": ("Đang tra cứu…", "Looking up…"),
-    "dossier_not_found": ("Không tìm thấy hồ sơ. Vui lòng kiểm tra lại mã hồ sơ và 4 số cuối điện thoại.",
-                          "Dossier not found. Please check the code and the last 4 phone digits."),
-    "need_code_and_phone": ("Vui lòng nhập mã hồ sơ và đủ 4 số cuối điện thoại.",
-                            "Please type the dossier code and the last 4 phone digits."),
-    "scan_receipt_not_ticket": ("Đây là mã phiếu số thứ tự. Vui lòng quét mã trên giấy hẹn trả kết quả.",
-                                "That is a queue ticket. Please scan the QR on your receipt."),
-    "dossier_code_scanned": ("Đã đọc mã hồ sơ. Vui lòng nhập 4 số cuối điện thoại.",
-                             "Code read. Please type the last 4 phone digits."),
+    "dossier_not_found": (
+        "Không tìm thấy hồ sơ. Vui lòng kiểm tra lại mã hồ sơ và 4 số cuối điện thoại.",
+        "Dossier not found. Please check the code and the last 4 phone digits.",
+    ),
+    "need_code_and_phone": (
+        "Vui lòng nhập mã hồ sơ và đủ 4 số cuối điện thoại.",
+        "Please type the dossier code and the last 4 phone digits.",
+    ),
+    "scan_receipt_not_ticket": (
+        "Đây là mã phiếu số thứ tự. Vui lòng quét mã trên giấy hẹn trả kết quả.",
+        "That is a queue ticket. Please scan the QR on your receipt.",
+    ),
+    "dossier_code_scanned": (
+        "Đã đọc mã hồ sơ. Vui lòng nhập 4 số cuối điện thoại.",
+        "Code read. Please type the last 4 phone digits.",
+    ),
     "status_title": ("Kết quả tra cứu hồ sơ", "Dossier lookup result"),
-    "lookup_unavailable": ("Chức năng tra cứu hồ sơ chưa sẵn sàng. Vui lòng hỏi cán bộ hướng dẫn.",
-                           "Dossier lookup is not available yet. Please ask staff."),
+    "lookup_unavailable": (
+        "Chức năng tra cứu hồ sơ chưa sẵn sàng. Vui lòng hỏi cán bộ hướng dẫn.",
+        "Dossier lookup is not available yet. Please ask staff.",
+    ),
     "space": ("Dấu cách", "Space"),
     "clear": ("Xoá hết", "Clear"),
     "printer_alert": ("Máy in kiosk: {message}", "Kiosk printer: {message}"),

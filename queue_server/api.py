@@ -1,4 +1,5 @@
 """All v1 routers in one place: who may call what reads from each handler's `allow(...)`."""
+
 from fastapi import APIRouter
 
 from .auth.router import router as auth_router

@@ -1,4 +1,5 @@
 """The FastAPI application factory."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,7 +39,9 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            response = JSONResponse({"error": {"code": "body_too_large", "message": "Nội dung gửi lên quá lớn."}}, status_code=413)
+            response = JSONResponse(
+                {"error": {"code": "body_too_large", "message": "Nội dung gửi lên quá lớn."}}, status_code=413
+            )
             return await response(scope, receive, send)
         received = 0
 
@@ -133,7 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=(
             "API v1 of the Motcua queue server. Staff authenticate with `POST /api/v1/auth/token` "
             "(OAuth2 password flow); devices with their device token; both as `Authorization: Bearer <token>`. "
-            "Errors are `{\"error\": {\"code\", \"message\"}}` with Vietnamese messages. The live event "
+            'Errors are `{"error": {"code", "message"}}` with Vietnamese messages. The live event '
             "stream is `WS /ws?centre=ID&since=SEQ` (see docs/events.md). Each operation's description says who may call it."
         ),
         lifespan=lifespan,

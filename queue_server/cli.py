@@ -1,4 +1,5 @@
 """`motcua-server`: run, demo, db upgrade, admin … (areas add their own subcommands)."""
+
 from __future__ import annotations
 
 import argparse
@@ -60,12 +61,19 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         f"  Dossier lookup:     {base}/l\n",
         flush=True,
     )
-    uvicorn.run("queue_server.main:app", host=host, port=port, workers=workers, factory=False,
-                log_level="info", proxy_headers=True,
-                # One write per board and burst of events, frames built once per event (see the module).
-                ws="queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol",
-                # Per-connection compression costs more CPU than it saves on a LAN of boards.
-                ws_per_message_deflate=False)
+    uvicorn.run(
+        "queue_server.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=False,
+        log_level="info",
+        proxy_headers=True,
+        # One write per board and burst of events, frames built once per event (see the module).
+        ws="queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol",
+        # Per-connection compression costs more CPU than it saves on a LAN of boards.
+        ws_per_message_deflate=False,
+    )
     return 0
 
 
@@ -83,7 +91,9 @@ def cmd_demo(args) -> int:
 
     info = seed_demo(db)
     db.dispose()
-    print(f"Demo centre #{info['centre_id']} ready. Staff logins (password: {info['password']}): {', '.join(info['users'])}")
+    print(
+        f"Demo centre #{info['centre_id']} ready. Staff logins (password: {info['password']}): {', '.join(info['users'])}"
+    )
     print("Device tokens:")
     for name, token in info["tokens"].items():
         print(f"  {name:24s} {token}")
@@ -124,8 +134,17 @@ def cmd_create_user(args) -> int:
             if agency is None:
                 raise ValueError(f"no agency with identifier {ident}")
             agency_ids.append(agency.id)
-        user = create_user(s, UserCreate(username=args.name, full_name=args.full_name or args.name, role=args.role,
-                                         centre_id=args.centre, agency_ids=agency_ids, password=password))
+        user = create_user(
+            s,
+            UserCreate(
+                username=args.name,
+                full_name=args.full_name or args.name,
+                role=args.role,
+                centre_id=args.centre,
+                agency_ids=agency_ids,
+                password=password,
+            ),
+        )
         print(f"created user #{user.id} {user.username} ({user.role})")
 
     return _in_transaction(work)
@@ -136,7 +155,9 @@ def cmd_create_device(args) -> int:
     from .auth.service import create_device
 
     def work(s):
-        device, token = create_device(s, DeviceCreate(kind=args.kind, centre_id=args.centre, counter_id=args.counter, name=args.name))
+        device, token = create_device(
+            s, DeviceCreate(kind=args.kind, centre_id=args.centre, counter_id=args.counter, name=args.name)
+        )
         print(f"device #{device.id} ({device.kind}) token: {token}")
 
     return _in_transaction(work)

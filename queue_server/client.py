@@ -18,6 +18,7 @@ error (``message`` is the server's Vietnamese text, fit to show a visitor), and 
 when it could not be reached or did not answer (retry later; a retried `issue_ticket` with the
 same ``client_request_id`` never issues twice).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,16 @@ import httpx
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "AsyncQueueClient", "Call", "EventStream", "Message", "QueueClient", "ServerError", "Unreachable",
-    "backoff_delay", "new_request_id", "retry_unreachable",
+    "AsyncQueueClient",
+    "Call",
+    "EventStream",
+    "Message",
+    "QueueClient",
+    "ServerError",
+    "Unreachable",
+    "backoff_delay",
+    "new_request_id",
+    "retry_unreachable",
 ]
 
 UNREACHABLE_MESSAGE = "Mất kết nối máy chủ — đang thử lại…"
@@ -103,7 +112,9 @@ def _result(call: Call, response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise ServerError("bad_response", "Máy chủ trả lời không hợp lệ, vui lòng thử lại sau.", response.status_code) from None
+        raise ServerError(
+            "bad_response", "Máy chủ trả lời không hợp lệ, vui lòng thử lại sau.", response.status_code
+        ) from None
 
 
 def _clean(params: dict) -> dict:
@@ -118,12 +129,26 @@ class _Endpoints:
         raise NotImplementedError
 
     # -- tickets -------------------------------------------------------------------------
-    def issue_ticket(self, service_id: int, priority: str | None = None, procedure_code: str | None = None,
-                     citizen_id: str | None = None, client_request_id: str | None = None, source: str = "kiosk"):
+    def issue_ticket(
+        self,
+        service_id: int,
+        priority: str | None = None,
+        procedure_code: str | None = None,
+        citizen_id: str | None = None,
+        client_request_id: str | None = None,
+        source: str = "kiosk",
+    ):
         """Take a ticket. Pass the same ``client_request_id`` when retrying one visitor action."""
-        body = _clean({"service_id": service_id, "priority": priority, "procedure_code": procedure_code,
-                       "citizen_id": citizen_id, "client_request_id": client_request_id or new_request_id(),
-                       "source": source})
+        body = _clean(
+            {
+                "service_id": service_id,
+                "priority": priority,
+                "procedure_code": procedure_code,
+                "citizen_id": citizen_id,
+                "client_request_id": client_request_id or new_request_id(),
+                "source": source,
+            }
+        )
         return self._send(Call("POST", "/api/v1/tickets", json=body))
 
     def ticket(self, ticket_id: int):
@@ -142,8 +167,9 @@ class _Endpoints:
 
     # -- procedures ------------------------------------------------------------------------
     def procedures(self, q: str = "", field: str | None = None, level: str | None = None, limit: int | None = None):
-        return self._send(Call("GET", "/api/v1/procedures", params=_clean({"q": q, "field": field, "level": level,
-                                                                             "limit": limit})))
+        return self._send(
+            Call("GET", "/api/v1/procedures", params=_clean({"q": q, "field": field, "level": level, "limit": limit}))
+        )
 
     def procedure_fields(self):
         return self._send(Call("GET", "/api/v1/procedures/fields"))
@@ -167,8 +193,9 @@ class _Endpoints:
 
     def alert(self, code: str, message: str, cleared: bool = False):
         """Tell staff about a device fault (event ``device.alert``), or that it cleared."""
-        return self._send(Call("POST", "/api/v1/devices/me/alerts", json={"code": code, "message": message,
-                                                                           "cleared": cleared}))
+        return self._send(
+            Call("POST", "/api/v1/devices/me/alerts", json={"code": code, "message": message, "cleared": cleared})
+        )
 
 
 def _headers(token: str | None) -> dict:
@@ -178,8 +205,13 @@ def _headers(token: str | None) -> dict:
 class QueueClient(_Endpoints):
     """Blocking client (use from worker threads or scripts)."""
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0,
-                 transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, headers=_headers(token), timeout=timeout, transport=transport)
 
@@ -203,12 +235,18 @@ class QueueClient(_Endpoints):
 class AsyncQueueClient(_Endpoints):
     """Asyncio client: every API method returns an awaitable."""
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0,
-                 transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._http = httpx.AsyncClient(base_url=self.base_url, headers=_headers(token), timeout=timeout,
-                                       transport=transport)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, headers=_headers(token), timeout=timeout, transport=transport
+        )
 
     async def _send(self, call: Call) -> Any:
         try:
@@ -227,9 +265,14 @@ class AsyncQueueClient(_Endpoints):
         await self.aclose()
 
 
-async def retry_unreachable(action: Callable[[], Awaitable[Any]], *, deadline_s: float,
-                            on_retry: Callable[[Unreachable, int], None] | None = None,
-                            initial_s: float = 0.5, max_s: float = 5.0) -> Any:
+async def retry_unreachable(
+    action: Callable[[], Awaitable[Any]],
+    *,
+    deadline_s: float,
+    on_retry: Callable[[Unreachable, int], None] | None = None,
+    initial_s: float = 0.5,
+    max_s: float = 5.0,
+) -> Any:
     """Run ``action`` until it gets an answer or ``deadline_s`` passes (then the last `Unreachable`
     is raised). A `ServerError` is an answer and is raised at once. ``action`` must be idempotent."""
     start = time.monotonic()
@@ -254,6 +297,7 @@ def backoff_delay(attempt: int, initial_s: float, max_s: float) -> float:
 
 
 # -- the event stream --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Message:
@@ -295,9 +339,19 @@ class EventStream:
     "reconnecting" banner). ``connected`` and ``last_seq`` can be read at any time.
     """
 
-    def __init__(self, base_url: str, centre_id: int, token: str | None = None, since: int | None = None, *,
-                 silence_timeout_s: float = 45.0, backoff_initial_s: float = 0.5, backoff_max_s: float = 15.0,
-                 on_connection: Callable[[bool], None] | None = None, open_timeout_s: float = 5.0):
+    def __init__(
+        self,
+        base_url: str,
+        centre_id: int,
+        token: str | None = None,
+        since: int | None = None,
+        *,
+        silence_timeout_s: float = 45.0,
+        backoff_initial_s: float = 0.5,
+        backoff_max_s: float = 15.0,
+        on_connection: Callable[[bool], None] | None = None,
+        open_timeout_s: float = 5.0,
+    ):
         self.base_url = base_url
         self.centre_id = centre_id
         self.token = token
@@ -334,8 +388,9 @@ class EventStream:
         while not self._closed:
             url = ws_url(self.base_url, self.centre_id, self.last_seq, self.token)
             try:
-                async with connect(url, open_timeout=self.open_timeout_s, ping_interval=None,
-                                   max_size=8 * 1024 * 1024) as ws:
+                async with connect(
+                    url, open_timeout=self.open_timeout_s, ping_interval=None, max_size=8 * 1024 * 1024
+                ) as ws:
                     self._ws = ws
                     self._set_connected(True)
                     while True:

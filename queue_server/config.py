@@ -1,4 +1,5 @@
 """Settings, read once at start-up from MOTCUA_* environment variables and an optional file."""
+
 from __future__ import annotations
 
 import json
@@ -75,7 +76,9 @@ class Settings(BaseSettings):
     announcement_template: str = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         return (init_settings, env_settings, _FileSource(settings_cls), file_secret_settings)
 
     @field_validator("dossier_code_layout")

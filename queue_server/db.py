@@ -3,6 +3,7 @@
 SQLite is the embedded default (WAL, busy timeout, BEGIN IMMEDIATE so that writers queue
 instead of failing with "database is locked" halfway through a transaction); PostgreSQL by URL.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,19 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
 
-from sqlalchemy import JSON, BigInteger, bindparam, DateTime, Integer, MetaData, String, create_engine, event, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    bindparam,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    create_engine,
+    event,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -136,8 +149,11 @@ def insert_rows(session: Session, table, rows: list[dict], returning: tuple = ()
         missing = [c.name for c in table.columns if c.default is not None and c.name not in columns]
         if missing:  # the same rows must work on both databases; unnest knows no Python-side defaults
             raise ValueError(f"insert_rows into {table.name}: give {', '.join(missing)} explicitly")
-        stmt = _INSERTS[key] = _unnest_insert(dialect, table, columns, returning) if dialect.name == "postgresql" else (
-            table.insert().returning(*returning, sort_by_parameter_order=True) if returning else table.insert())
+        stmt = _INSERTS[key] = (
+            _unnest_insert(dialect, table, columns, returning)
+            if dialect.name == "postgresql"
+            else (table.insert().returning(*returning, sort_by_parameter_order=True) if returning else table.insert())
+        )
     if dialect.name != "postgresql":
         result = session.execute(stmt, rows)
         return result.all() if returning else []
@@ -200,7 +216,9 @@ class WriterLock:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     self._threads.release()
-                    raise sqlite3.OperationalError(f"database is locked (waited {self.timeout_s:.0f} s for another process)") from None
+                    raise sqlite3.OperationalError(
+                        f"database is locked (waited {self.timeout_s:.0f} s for another process)"
+                    ) from None
                 time.sleep(pause)
                 pause = min(pause * 1.5, 0.002)
 
@@ -219,8 +237,9 @@ def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Eng
     if url.startswith("sqlite"):
         # One pooled connection per server thread, so requests queue on the write lock below
         # instead of timing out on the pool.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=40, max_overflow=10)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=40, max_overflow=10
+        )
         write_lock = WriterLock(_sqlite_file(url)) if immediate else None
 
         @event.listens_for(engine, "connect")
@@ -256,7 +275,7 @@ def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Eng
 
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 
 

@@ -1,4 +1,5 @@
 """The demo centre: realistic names, idempotent seeding, fixed demo logins and device tokens."""
+
 from __future__ import annotations
 
 import importlib
@@ -35,12 +36,28 @@ SERVICES = [
 ]
 # counter number → service codes it serves
 COUNTERS = {
-    1: ["HOTICH"], 2: ["HOTICH", "CHUNGTHUC"], 3: ["CHUNGTHUC"], 4: ["DATDAI"], 5: ["DATDAI"],
-    6: ["DKKD"], 7: ["XAYDUNG"], 8: ["LYLICH", "HOTICH"], 9: ["LDTBXH"], 10: ["CUTRU", "CHUNGTHUC"],
+    1: ["HOTICH"],
+    2: ["HOTICH", "CHUNGTHUC"],
+    3: ["CHUNGTHUC"],
+    4: ["DATDAI"],
+    5: ["DATDAI"],
+    6: ["DKKD"],
+    7: ["XAYDUNG"],
+    8: ["LYLICH", "HOTICH"],
+    9: ["LDTBXH"],
+    10: ["CUTRU", "CHUNGTHUC"],
 }
 OFFICERS = [
-    "Nguyễn Thị Lan", "Trần Văn Hùng", "Lê Thị Hoa", "Phạm Minh Tuấn", "Hoàng Thị Mai",
-    "Vũ Đức Anh", "Đặng Thu Trang", "Bùi Quốc Việt", "Đỗ Thị Hằng", "Ngô Thanh Sơn",
+    "Nguyễn Thị Lan",
+    "Trần Văn Hùng",
+    "Lê Thị Hoa",
+    "Phạm Minh Tuấn",
+    "Hoàng Thị Mai",
+    "Vũ Đức Anh",
+    "Đặng Thu Trang",
+    "Bùi Quốc Việt",
+    "Đỗ Thị Hằng",
+    "Ngô Thanh Sơn",
 ]
 DEMO_PASSWORD = "motcua-demo"
 DEMO_TOKENS = {  # fixed, so the README can list them; demo only
@@ -63,8 +80,13 @@ def seed_demo(db: Database, *, with_hours: bool = False) -> dict:
     with db.unit_of_work() as s:
         centre = s.execute(select(Centre).where(Centre.name == CENTRE_NAME)).scalar_one_or_none()
         if centre is None:
-            centre = Centre(name=CENTRE_NAME, short_name="TTPVHCC", address="Số 1 Đường Hùng Vương", phone="0274 1234 567",
-                            notice="Trung tâm làm việc từ 07:30 đến 17:00, Thứ Hai đến Thứ Sáu. Vui lòng lấy số thứ tự và chờ gọi.")
+            centre = Centre(
+                name=CENTRE_NAME,
+                short_name="TTPVHCC",
+                address="Số 1 Đường Hùng Vương",
+                phone="0274 1234 567",
+                notice="Trung tâm làm việc từ 07:30 đến 17:00, Thứ Hai đến Thứ Sáu. Vui lòng lấy số thứ tự và chờ gọi.",
+            )
             s.add(centre)
             s.flush()
             next_value(s, sequence_name(centre.id), start=0)
@@ -74,35 +96,103 @@ def seed_demo(db: Database, *, with_hours: bool = False) -> dict:
             services = {}
             for order, (code, name, name_en, prefix, ai) in enumerate(SERVICES):
                 services[code] = Service(
-                    centre_id=centre.id, agency_id=agencies[ai].id, code=code, name=name, name_en=name_en,
-                    prefix=prefix, number_start=1, number_end=999, sort_order=order,
+                    centre_id=centre.id,
+                    agency_id=agencies[ai].id,
+                    code=code,
+                    name=name,
+                    name_en=name_en,
+                    prefix=prefix,
+                    number_start=1,
+                    number_end=999,
+                    sort_order=order,
                     hours=_weekday_hours() if with_hours else [],
                 )
             s.add_all(services.values())
             s.flush()
-            s.add(User(username="admin", full_name="Quản trị hệ thống", role="admin", centre_id=centre.id,
-                       password_hash=hash_password(DEMO_PASSWORD)))
-            s.add(User(username="lanhdao", full_name="Trần Quốc Bảo", title="Giám đốc Trung tâm", role="manager",
-                       centre_id=centre.id, password_hash=hash_password(DEMO_PASSWORD)))
-            manager_tp = User(username="truongphong.tuphap", full_name="Lý Thị Ngọc", title="Trưởng phòng, Sở Tư pháp",
-                              role="manager", centre_id=centre.id, password_hash=hash_password(DEMO_PASSWORD))
+            s.add(
+                User(
+                    username="admin",
+                    full_name="Quản trị hệ thống",
+                    role="admin",
+                    centre_id=centre.id,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                )
+            )
+            s.add(
+                User(
+                    username="lanhdao",
+                    full_name="Trần Quốc Bảo",
+                    title="Giám đốc Trung tâm",
+                    role="manager",
+                    centre_id=centre.id,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                )
+            )
+            manager_tp = User(
+                username="truongphong.tuphap",
+                full_name="Lý Thị Ngọc",
+                title="Trưởng phòng, Sở Tư pháp",
+                role="manager",
+                centre_id=centre.id,
+                password_hash=hash_password(DEMO_PASSWORD),
+            )
             manager_tp.agencies = [agencies[0]]
             s.add(manager_tp)
             for number, codes in COUNTERS.items():
-                counter = Counter(centre_id=centre.id, number=number, name=f"Quầy {number} - {services[codes[0]].name}", state="closed")
+                counter = Counter(
+                    centre_id=centre.id,
+                    number=number,
+                    name=f"Quầy {number} - {services[codes[0]].name}",
+                    state="closed",
+                )
                 counter.services = [CounterService(service_id=services[c].id, order=i) for i, c in enumerate(codes)]
                 s.add(counter)
                 s.flush()
-                officer = User(username=f"canbo{number:02d}", full_name=OFFICERS[number - 1], title="Chuyên viên",
-                               role="clerk", centre_id=centre.id, password_hash=hash_password(DEMO_PASSWORD))
+                officer = User(
+                    username=f"canbo{number:02d}",
+                    full_name=OFFICERS[number - 1],
+                    title="Chuyên viên",
+                    role="clerk",
+                    centre_id=centre.id,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                )
                 s.add(officer)
-                s.add(Device(kind="tablet", name=f"Máy đánh giá quầy {number}", centre_id=centre.id, counter_id=counter.id,
-                             token_hash=token_digest(f"mdv_demo-tablet-{number}")))
-                s.add(Device(kind="display", name=f"Bảng quầy {number}", centre_id=centre.id, counter_id=counter.id,
-                             token_hash=token_digest(f"mdv_demo-counter-display-{number}"), settings={"board": "counter"}))
-            s.add(Device(kind="kiosk", name="Kiosk sảnh chính", centre_id=centre.id, token_hash=token_digest(DEMO_TOKENS["kiosk"])))
-            s.add(Device(kind="display", name="Bảng sảnh chính", centre_id=centre.id,
-                         token_hash=token_digest(DEMO_TOKENS["display"]), settings={"board": "hall"}))
+                s.add(
+                    Device(
+                        kind="tablet",
+                        name=f"Máy đánh giá quầy {number}",
+                        centre_id=centre.id,
+                        counter_id=counter.id,
+                        token_hash=token_digest(f"mdv_demo-tablet-{number}"),
+                    )
+                )
+                s.add(
+                    Device(
+                        kind="display",
+                        name=f"Bảng quầy {number}",
+                        centre_id=centre.id,
+                        counter_id=counter.id,
+                        token_hash=token_digest(f"mdv_demo-counter-display-{number}"),
+                        settings={"board": "counter"},
+                    )
+                )
+            s.add(
+                Device(
+                    kind="kiosk",
+                    name="Kiosk sảnh chính",
+                    centre_id=centre.id,
+                    token_hash=token_digest(DEMO_TOKENS["kiosk"]),
+                )
+            )
+            s.add(
+                Device(
+                    kind="display",
+                    name="Bảng sảnh chính",
+                    centre_id=centre.id,
+                    token_hash=token_digest(DEMO_TOKENS["display"]),
+                    settings={"board": "hall"},
+                )
+            )
         centre_id = centre.id
     for module in ("queue_server.procedures.demo", "queue_server.dossiers.demo"):
         try:

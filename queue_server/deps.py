@@ -3,6 +3,7 @@
 Every endpoint declares who may call it with `allow(...)`; the access-matrix test reads the
 roles straight from these dependencies, so the declaration and the test cannot drift apart.
 """
+
 from __future__ import annotations
 
 import time
@@ -93,7 +94,9 @@ def allow(*roles: str):
     return Depends(checker)
 
 
-def authorize(session: Session, settings: Settings, token: str | None, roles: tuple[str, ...], *, touch: bool = True) -> Principal:
+def authorize(
+    session: Session, settings: Settings, token: str | None, roles: tuple[str, ...], *, touch: bool = True
+) -> Principal:
     """The caller behind `token` if its role is one of `roles`; 401 without a valid token, 403 otherwise.
 
     `touch`: note the device as seen (a write); a caller reading in a read-only session passes False

@@ -1,4 +1,5 @@
 """The one error type and its JSON rendering: {"error": {"code", "message"}}."""
+
 from __future__ import annotations
 
 import logging
@@ -35,7 +36,10 @@ def forbidden(message: str = "Bạn không có quyền thực hiện thao tác n
 # database's last line of defence still answers 409 with a clear message, never 500.
 CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
     "uq_tickets_service_day_number": ("ticket_number_taken", "Số thứ tự đã được cấp, vui lòng thử lại."),
-    "uq_tickets_original_service_id_service_day_number": ("ticket_number_taken", "Số thứ tự đã được cấp, vui lòng thử lại."),
+    "uq_tickets_original_service_id_service_day_number": (
+        "ticket_number_taken",
+        "Số thứ tự đã được cấp, vui lòng thử lại.",
+    ),
     "uq_tickets_client_request_id": ("duplicate_request", "Yêu cầu đã được xử lý."),
     "uq_procedures_ref": ("procedure_exists", "Thủ tục đang được cập nhật đồng thời, vui lòng nhập lại tệp."),
     "uq_procedures_code": ("procedure_exists", "Thủ tục đang được cập nhật đồng thời, vui lòng nhập lại tệp."),
@@ -88,8 +92,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _operational(request: Request, exc: OperationalError):
         if "locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
             # Overload, not a fault: the client may retry (kiosks do, with the same request id).
-            return JSONResponse(_body("busy", "Hệ thống đang bận, vui lòng thử lại."), status_code=503,
-                                headers={"Retry-After": "1"})
+            return JSONResponse(
+                _body("busy", "Hệ thống đang bận, vui lòng thử lại."), status_code=503, headers={"Retry-After": "1"}
+            )
         log.exception("database error on %s %s", request.method, request.url.path)
         return JSONResponse(_body("internal_error", "Lỗi hệ thống, vui lòng thử lại sau."), status_code=500)
 
@@ -102,9 +107,7 @@ def install_error_handlers(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": e.get("msg", "")}
             for e in errors
         ]
-        return JSONResponse(
-            _body("invalid_input", "Dữ liệu gửi lên không hợp lệ.", fields=fields), status_code=422
-        )
+        return JSONResponse(_body("invalid_input", "Dữ liệu gửi lên không hợp lệ.", fields=fields), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

@@ -1,4 +1,5 @@
 """Running Alembic migrations from code (the CLI, the demo and the tests use the same path)."""
+
 from __future__ import annotations
 
 from pathlib import Path

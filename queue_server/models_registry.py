@@ -1,4 +1,5 @@
 """Imports every area's models so Alembic and tests see the whole schema."""
+
 import importlib
 import importlib.util
 

@@ -1,4 +1,5 @@
 """Centre-local time. Every stored timestamp is timezone-aware UTC; days are centre-local."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

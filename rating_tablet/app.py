@@ -1,4 +1,5 @@
 """The rating tablet app: state in App properties, one screen per step of a rating."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,8 +22,13 @@ from .texts import TEXTS
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
-SCREENS = {"welcome": WelcomeScreen, "overall": OverallScreen, "criteria": CriteriaScreen,
-           "comment": CommentScreen, "thanks": ThanksScreen}
+SCREENS = {
+    "welcome": WelcomeScreen,
+    "overall": OverallScreen,
+    "criteria": CriteriaScreen,
+    "comment": CommentScreen,
+    "thanks": ThanksScreen,
+}
 
 
 class RatingTabletApp(App):
@@ -107,8 +113,11 @@ class RatingTabletApp(App):
         """A ticket was completed at this counter: ask its visitor (a newer request replaces an unanswered one)."""
         self._save_draft()
         officer = request.get("officer") or {}
-        self.request = {"ticket_id": request["ticket_id"], "display_number": request.get("display_number", ""),
-                        "officer": officer.get("full_name") or self.officer_name}
+        self.request = {
+            "ticket_id": request["ticket_id"],
+            "display_number": request.get("display_number", ""),
+            "officer": officer.get("full_name") or self.officer_name,
+        }
         self.draft = {"ticket_id": request["ticket_id"], "criteria": {}}
         self.go("overall")
 
@@ -143,8 +152,12 @@ class RatingTabletApp(App):
         draft, self.draft = self.draft, None
         if draft is None or "overall" not in draft:
             return
-        body = {"ticket_id": draft["ticket_id"], "overall": draft["overall"], "rated_at": draft["rated_at"],
-                "criteria": draft["criteria"]}
+        body = {
+            "ticket_id": draft["ticket_id"],
+            "overall": draft["overall"],
+            "rated_at": draft["rated_at"],
+            "criteria": draft["criteria"],
+        }
         if draft["criteria"] and self.criteria_version:
             body["criteria_version"] = self.criteria_version
         if draft.get("comment"):

@@ -1,4 +1,5 @@
 """The tablet's configuration: a JSON file named by --config or MOTCUA_TABLET_CONFIG."""
+
 from __future__ import annotations
 
 import json

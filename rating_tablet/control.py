@@ -7,6 +7,7 @@ One JSON object per line in, one per line out:
   {"cmd": "screenshot", "path": "x.png"}  → the window as PNG
   {"cmd": "prompt", "data": {...}}         → as if `rating.requested` had arrived
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,11 @@ def _visible(widget):
 
 def visible_texts(app) -> list[str]:
     screen = app.root.current_screen
-    return [w.text for w in _visible(screen) if isinstance(getattr(w, "text", None), str) and w.text
-            and not isinstance(w, TextInput)]
+    return [
+        w.text
+        for w in _visible(screen)
+        if isinstance(getattr(w, "text", None), str) and w.text and not isinstance(w, TextInput)
+    ]
 
 
 def tap(app, text: str, nth: int = 0) -> bool:
@@ -43,8 +47,14 @@ def tap(app, text: str, nth: int = 0) -> bool:
 
 
 def state(app) -> dict:
-    return {"screen": app.root.current, "texts": visible_texts(app), "officer": app.officer_name,
-            "counter_number": app.counter_number, "connected": app.connected, "outbox": app.outbox.counts()}
+    return {
+        "screen": app.root.current,
+        "texts": visible_texts(app),
+        "officer": app.officer_name,
+        "counter_number": app.counter_number,
+        "connected": app.connected,
+        "outbox": app.outbox.counts(),
+    }
 
 
 async def _handle(app, request: dict) -> dict:

@@ -1,4 +1,5 @@
 """The three rating faces, drawn with the Kivy canvas (no image files to ship or fetch)."""
+
 from __future__ import annotations
 
 from kivy.graphics import Color, Ellipse, Line
@@ -34,4 +35,6 @@ class Face(Widget):
                 Ellipse(pos=(x0 + d * ex - eye / 2, y0 + d * 0.6), size=(eye, eye * 1.3))
             # mouth: a quadratic curve whose middle dips for a smile and rises for a frown
             mx, my, half = self.center_x, y0 + d * 0.32, d * 0.22
-            Line(bezier=[mx - half, my, mx, my - curve * d * 0.16, mx + half, my], width=max(2.0, d * 0.035), cap="round")
+            Line(
+                bezier=[mx - half, my, mx, my - curve * d * 0.16, mx + half, my], width=max(2.0, d * 0.035), cap="round"
+            )

@@ -3,6 +3,7 @@
 Runs as sibling asyncio tasks next to Kivy's own loop (App.async_run). It never touches widgets:
 it calls the app's small methods (`show_counter`, `start_rating`, …), which only set properties.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -67,8 +68,14 @@ class Link:
         while True:
             try:
                 await self.refresh()
-                self.stream = EventStream(self.config.server_url, self.device["centre_id"], self.config.device_token,
-                                          on_connection=self._connection, silence_timeout_s=20.0, backoff_max_s=5.0)
+                self.stream = EventStream(
+                    self.config.server_url,
+                    self.device["centre_id"],
+                    self.config.device_token,
+                    on_connection=self._connection,
+                    silence_timeout_s=20.0,
+                    backoff_max_s=5.0,
+                )
                 async for message in self.stream:
                     self.handle(message)
             except ServerError as exc:  # revoked token or wrong centre: say so, try again later

@@ -1,4 +1,5 @@
 """`motcua-tablet [--config FILE] [--windowed]`: the counter rating tablet, full screen by default."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,9 @@ import sys
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="motcua-tablet", description="Máy đánh giá mức độ hài lòng tại quầy")
     parser.add_argument("--config", help="JSON configuration file (default: $MOTCUA_TABLET_CONFIG)")
-    parser.add_argument("--windowed", action="store_true", help="a 1280×800 window instead of full screen (development)")
+    parser.add_argument(
+        "--windowed", action="store_true", help="a 1280×800 window instead of full screen (development)"
+    )
     return parser.parse_args(argv)
 
 

@@ -1,4 +1,5 @@
 """The tablet's calls to the server, on top of the shared client (queue_server/client.py)."""
+
 from __future__ import annotations
 
 from queue_server.client import AsyncQueueClient, Call, EventStream, ServerError, Unreachable

@@ -4,6 +4,7 @@ Each row carries its idempotency key from the moment the visitor taps, so a rati
 (lost answer, restart mid-send) is stored once by the server; nothing is deleted, rows only
 move from `pending` to `sent` or `rejected`.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,25 +51,33 @@ class Outbox:
         key = str(uuid.uuid4())
         body = {**body, "idempotency_key": key}
         with self._lock:
-            self._conn.execute("INSERT INTO outbox (idempotency_key, ticket_id, body) VALUES (?, ?, ?)",
-                               (key, int(body["ticket_id"]), json.dumps(body, ensure_ascii=False)))
+            self._conn.execute(
+                "INSERT INTO outbox (idempotency_key, ticket_id, body) VALUES (?, ?, ?)",
+                (key, int(body["ticket_id"]), json.dumps(body, ensure_ascii=False)),
+            )
         return key
 
     def pending(self, limit: int = 50) -> list[Entry]:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT idempotency_key, ticket_id, body, state, attempts FROM outbox WHERE state = 'pending' "
-                "ORDER BY created_at, rowid LIMIT ?", (limit,)).fetchall()
+                "ORDER BY created_at, rowid LIMIT ?",
+                (limit,),
+            ).fetchall()
         return [Entry(k, t, json.loads(b), s, a) for k, t, b, s, a in rows]
 
     def mark(self, key: str, state: str, error: str | None = None) -> None:
         with self._lock:
-            self._conn.execute("UPDATE outbox SET state = ?, error = ?, attempts = attempts + 1 WHERE idempotency_key = ?",
-                               (state, error, key))
+            self._conn.execute(
+                "UPDATE outbox SET state = ?, error = ?, attempts = attempts + 1 WHERE idempotency_key = ?",
+                (state, error, key),
+            )
 
     def attempted(self, key: str, error: str) -> None:
         with self._lock:
-            self._conn.execute("UPDATE outbox SET attempts = attempts + 1, error = ? WHERE idempotency_key = ?", (error, key))
+            self._conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, error = ? WHERE idempotency_key = ?", (error, key)
+            )
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -78,7 +87,10 @@ class Outbox:
     # The last known counter, officer and criteria, so a tablet restarted offline still works.
     def remember(self, name: str, value) -> None:
         with self._lock:
-            self._conn.execute("INSERT OR REPLACE INTO cache (name, value) VALUES (?, ?)", (name, json.dumps(value, ensure_ascii=False)))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO cache (name, value) VALUES (?, ?)",
+                (name, json.dumps(value, ensure_ascii=False)),
+            )
 
     def recall(self, name: str, default=None):
         with self._lock:

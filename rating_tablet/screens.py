@@ -1,4 +1,5 @@
 """The five screens. Each reads the app's properties and calls its methods; none talks to the server."""
+
 from __future__ import annotations
 
 from kivy.app import App

@@ -1,4 +1,5 @@
 """What the tablet says, per language (Vietnamese first; English for foreign visitors' centres)."""
+
 from __future__ import annotations
 
 TEXTS = {

@@ -5,6 +5,7 @@ and on PostgreSQL (127.0.0.1:5432, database `test`, a private schema per test se
 reachable PostgreSQL the PostgreSQL half is skipped — unless MOTCUA_REQUIRE_POSTGRES=1 (CI), where
 it fails instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -81,8 +82,14 @@ def _wipe(url: str) -> None:
 def settings(db_url, tmp_path):
     from queue_server.config import Settings
 
-    return Settings(database_url=db_url, data_dir=tmp_path / "data", demo=True, secret_key="test-secret-key-0123456789-abcdefghijkl",
-                    public_base_url="http://testserver", ws_heartbeat_s=1.0)
+    return Settings(
+        database_url=db_url,
+        data_dir=tmp_path / "data",
+        demo=True,
+        secret_key="test-secret-key-0123456789-abcdefghijkl",
+        public_base_url="http://testserver",
+        ws_heartbeat_s=1.0,
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Plain factory functions for tests: build data through the real services, log in through the API."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,19 +45,39 @@ def build_centre(db, client=None, name: str = "Trung tâm thử nghiệm") -> Ce
     with db.unit_of_work() as s:
         centre = create_centre(s, cs.CentreCreate(name=name, notice="Thông báo thử"))
         a1 = create_agency(s, cs.AgencyCreate(centre_id=centre.id, identifier="000.00.14.H12", name="Sở Tư pháp"))
-        a2 = create_agency(s, cs.AgencyCreate(centre_id=centre.id, identifier="000.00.17.H12", name="Sở Tài nguyên và Môi trường"))
-        hotich = create_service(s, cs.ServiceCreate(centre_id=centre.id, code="HOTICH", name="Hộ tịch", prefix="A", agency_id=a1.id))
-        chungthuc = create_service(s, cs.ServiceCreate(centre_id=centre.id, code="CHUNGTHUC", name="Chứng thực", prefix="B", agency_id=a1.id))
-        datdai = create_service(s, cs.ServiceCreate(centre_id=centre.id, code="DATDAI", name="Đất đai", prefix="C", agency_id=a2.id))
+        a2 = create_agency(
+            s, cs.AgencyCreate(centre_id=centre.id, identifier="000.00.17.H12", name="Sở Tài nguyên và Môi trường")
+        )
+        hotich = create_service(
+            s, cs.ServiceCreate(centre_id=centre.id, code="HOTICH", name="Hộ tịch", prefix="A", agency_id=a1.id)
+        )
+        chungthuc = create_service(
+            s, cs.ServiceCreate(centre_id=centre.id, code="CHUNGTHUC", name="Chứng thực", prefix="B", agency_id=a1.id)
+        )
+        datdai = create_service(
+            s, cs.ServiceCreate(centre_id=centre.id, code="DATDAI", name="Đất đai", prefix="C", agency_id=a2.id)
+        )
         c1 = create_counter(s, cs.CounterCreate(centre_id=centre.id, number=1, name="Quầy 1", service_ids=[hotich.id]))
-        c2 = create_counter(s, cs.CounterCreate(centre_id=centre.id, number=2, name="Quầy 2", service_ids=[hotich.id, chungthuc.id]))
+        c2 = create_counter(
+            s, cs.CounterCreate(centre_id=centre.id, number=2, name="Quầy 2", service_ids=[hotich.id, chungthuc.id])
+        )
         c3 = create_counter(s, cs.CounterCreate(centre_id=centre.id, number=3, name="Quầy 3", service_ids=[datdai.id]))
         users = {}
         for username, role, agencies in [
-            ("admin", "admin", []), ("manager", "manager", [a1.id]), ("clerk1", "clerk", []), ("clerk2", "clerk", []), ("clerk3", "clerk", []),
+            ("admin", "admin", []),
+            ("manager", "manager", [a1.id]),
+            ("clerk1", "clerk", []),
+            ("clerk2", "clerk", []),
+            ("clerk3", "clerk", []),
         ]:
-            u = User(username=username, full_name=f"Cán bộ {username}", role=role, centre_id=centre.id,
-                     password_hash=password_hash(), title="Chuyên viên")
+            u = User(
+                username=username,
+                full_name=f"Cán bộ {username}",
+                role=role,
+                centre_id=centre.id,
+                password_hash=password_hash(),
+                title="Chuyên viên",
+            )
             u.agencies = [a for a in (a1, a2) if a.id in agencies]
             s.add(u)
             s.flush()
@@ -67,9 +88,12 @@ def build_centre(db, client=None, name: str = "Trung tâm thử nghiệm") -> Ce
             tokens[kind] = token
         _, tokens["tablet2"] = create_device(s, DeviceCreate(kind="tablet", centre_id=centre.id, counter_id=c2.id))
         fx = CentreFixture(
-            id=centre.id, agency_ids=[a1.id, a2.id],
+            id=centre.id,
+            agency_ids=[a1.id, a2.id],
             service_ids={"HOTICH": hotich.id, "CHUNGTHUC": chungthuc.id, "DATDAI": datdai.id},
-            counter_ids={1: c1.id, 2: c2.id, 3: c3.id}, user_ids=users, tokens=tokens,
+            counter_ids={1: c1.id, 2: c2.id, 3: c3.id},
+            user_ids=users,
+            tokens=tokens,
         )
     if client is not None:
         settings = client.app.state.settings

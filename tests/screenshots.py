@@ -4,6 +4,7 @@ Every run keeps its screenshots under tests/artifacts; they are copied into docs
 when asked (`MOTCUA_UPDATE_SCREENSHOTS=1 make test`), so that running the suite leaves the
 working tree as it found it.
 """
+
 from __future__ import annotations
 
 import os

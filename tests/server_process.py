@@ -1,4 +1,5 @@
 """A real server in a subprocess (uvicorn), for browser, Kivy and multi-process tests."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,14 @@ def prepare_demo_database(url: str) -> dict:
 class ServerProcess:
     """Start, stop and restart a uvicorn server on a fixed port and database."""
 
-    def __init__(self, data_dir: Path, database_url: str | None = None, port: int | None = None, workers: int = 1,
-                 extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str | None = None,
+        port: int | None = None,
+        workers: int = 1,
+        extra_env: dict[str, str] | None = None,
+    ):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url or f"sqlite:///{self.data_dir / 'motcua.sqlite3'}"
@@ -55,23 +62,41 @@ class ServerProcess:
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({
-            "MOTCUA_DATABASE_URL": self.database_url,
-            "MOTCUA_DATA_DIR": str(self.data_dir),
-            "MOTCUA_DEMO": "true",
-            "MOTCUA_PUBLIC_BASE_URL": self.base_url,
-            "MOTCUA_WS_HEARTBEAT_S": "2",
-        })
+        env.update(
+            {
+                "MOTCUA_DATABASE_URL": self.database_url,
+                "MOTCUA_DATA_DIR": str(self.data_dir),
+                "MOTCUA_DEMO": "true",
+                "MOTCUA_PUBLIC_BASE_URL": self.base_url,
+                "MOTCUA_WS_HEARTBEAT_S": "2",
+            }
+        )
         env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 90) -> "ServerProcess":
         log = open(self.log_path, "ab")
-        cmd = [sys.executable, "-m", "uvicorn", "queue_server.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", str(self.workers), "--log-level", "warning", "--ws-per-message-deflate", "false",
-               "--ws", WS_PROTOCOL]
-        self.proc = subprocess.Popen(cmd, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                     cwd=Path(__file__).resolve().parents[1])
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "queue_server.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--log-level",
+            "warning",
+            "--ws-per-message-deflate",
+            "false",
+            "--ws",
+            WS_PROTOCOL,
+        ]
+        self.proc = subprocess.Popen(
+            cmd, env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1]
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,4 +1,5 @@
 """Checks on the shape of the codebase: import direction and migrations matching the models."""
+
 import subprocess
 import sys
 from pathlib import Path

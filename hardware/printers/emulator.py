@@ -23,8 +23,12 @@ EOT = 0x04
 DEFAULT_LINE_SPACING = 30  # dots; ESC 2
 # Font A is 12x24 dots, font B 9x17, as on Epson printers.
 FONT_CELLS = {0: (CHAR_WIDTH_DOTS, CHAR_HEIGHT_DOTS), 1: (9, 17)}
-QR_EC = {48: qrcode.constants.ERROR_CORRECT_L, 49: qrcode.constants.ERROR_CORRECT_M,
-         50: qrcode.constants.ERROR_CORRECT_Q, 51: qrcode.constants.ERROR_CORRECT_H}
+QR_EC = {
+    48: qrcode.constants.ERROR_CORRECT_L,
+    49: qrcode.constants.ERROR_CORRECT_M,
+    50: qrcode.constants.ERROR_CORRECT_Q,
+    51: qrcode.constants.ERROR_CORRECT_H,
+}
 # Status bits that are always set in a DLE EOT answer (bits 1 and 4).
 _STATUS_FIXED = 0x12
 
@@ -194,13 +198,13 @@ class EscposInterpreter:
     def _take(self, n: int) -> bytes:
         if self._pos + n > len(self._data):
             raise EscposDecodeError(detail=f"command cut short at byte {self._pos} (needs {n} more)")
-        chunk = self._data[self._pos:self._pos + n]
+        chunk = self._data[self._pos : self._pos + n]
         self._pos += n
         return chunk
 
     def _unknown(self, start: int) -> None:
         raise EscposDecodeError(
-            detail=f"unknown ESC/POS command {self._data[start:start + 3].hex(' ')} at byte {start}"
+            detail=f"unknown ESC/POS command {self._data[start : start + 3].hex(' ')} at byte {start}"
         )
 
     def _esc(self, start: int) -> None:

@@ -27,9 +27,7 @@ class CoverOpen(PrinterError):
 
 class PrinterOffline(PrinterError):
     code = "printer_offline"
-    default_message = (
-        "Máy in không phản hồi. Vui lòng chụp lại số thứ tự trên màn hình và báo cán bộ hỗ trợ."
-    )
+    default_message = "Máy in không phản hồi. Vui lòng chụp lại số thứ tự trên màn hình và báo cán bộ hỗ trợ."
 
 
 class PrinterConfigError(PrinterError):

@@ -55,12 +55,11 @@ class FakeNetworkPrinter:
         self.connections = 0
 
     # Faults, as attributes so tests read naturally: fp.paper_out = True
-    paper_out = property(lambda self: self.state.paper_out,
-                         lambda self, v: setattr(self.state, "paper_out", v))
-    paper_near_end = property(lambda self: self.state.paper_near_end,
-                              lambda self, v: setattr(self.state, "paper_near_end", v))
-    cover_open = property(lambda self: self.state.cover_open,
-                          lambda self, v: setattr(self.state, "cover_open", v))
+    paper_out = property(lambda self: self.state.paper_out, lambda self, v: setattr(self.state, "paper_out", v))
+    paper_near_end = property(
+        lambda self: self.state.paper_near_end, lambda self, v: setattr(self.state, "paper_near_end", v)
+    )
+    cover_open = property(lambda self: self.state.cover_open, lambda self, v: setattr(self.state, "cover_open", v))
 
     @property
     def url(self) -> str:

@@ -18,8 +18,15 @@ from .errors import CoverOpen, PaperOut, PrinterConfigError, PrinterError, Print
 from .layouts import receipt_job, ticket_job
 from .models import PrinterStatus, ReceiptPrint, TicketPrint
 from .profiles import PrinterProfile, get_profile
-from .transports import (DEFAULT_TIMEOUT_S, EmulatorTransport, FileTransport, SerialTransport, TcpTransport,
-                         Transport, UsbTransport)
+from .transports import (
+    DEFAULT_TIMEOUT_S,
+    EmulatorTransport,
+    FileTransport,
+    SerialTransport,
+    TcpTransport,
+    Transport,
+    UsbTransport,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +137,7 @@ def _emulator(url: PrinterUrl, profile: PrinterProfile, timeout: float) -> Trans
     # Faults can be set from configuration, so a kiosk can be tried against a "paper out" printer.
     paper, cover = url.options.pop("paper", "ok"), url.options.pop("cover", "closed")
     if paper not in ("ok", "near_end", "out") or cover not in ("closed", "open"):
-        raise PrinterConfigError("Máy in giả lập chỉ nhận paper=ok|near_end|out và cover=closed|open.",
-                                 detail=url.url)
+        raise PrinterConfigError("Máy in giả lập chỉ nhận paper=ok|near_end|out và cover=closed|open.", detail=url.url)
     state = PaperState(paper_out=paper == "out", paper_near_end=paper == "near_end", cover_open=cover == "open")
     code_pages = default_code_pages() | {n: name for name, n in profile.code_pages.items()}
     return EmulatorTransport(url.target, profile.width_dots, code_pages, state)
@@ -196,8 +202,12 @@ class Printer:
         self.last_status = status
         available = status.online and not status.paper_out and not status.cover_open
         if available != self._available:  # report once per change, not on every poll
-            log.info("printer %s %s: %s", self.transport.description,
-                     "available" if available else "unavailable", status.as_dict())
+            log.info(
+                "printer %s %s: %s",
+                self.transport.description,
+                "available" if available else "unavailable",
+                status.as_dict(),
+            )
             self._available = available
 
     def _failed(self, exc: PrinterError) -> None:
@@ -241,8 +251,13 @@ class Printer:
             "transport": self.transport.description,
             "profile": self.profile.as_dict(),
             "last_status": self.last_status.as_dict() if self.last_status else None,
-            "last_error": {"code": self.last_error.code, "message": self.last_error.message,
-                           "detail": self.last_error.detail} if self.last_error else None,
+            "last_error": {
+                "code": self.last_error.code,
+                "message": self.last_error.message,
+                "detail": self.last_error.detail,
+            }
+            if self.last_error
+            else None,
             "counts": dict(self.counts),
         }
 
@@ -257,8 +272,9 @@ class Printer:
         self.close()
 
 
-def _raise_for(status: PrinterStatus, on_error: Callable[[PrinterError], None] | None = None,
-               cause: PrinterError | None = None) -> None:
+def _raise_for(
+    status: PrinterStatus, on_error: Callable[[PrinterError], None] | None = None, cause: PrinterError | None = None
+) -> None:
     error: PrinterError | None = None
     if status.cover_open:
         error = CoverOpen()
@@ -286,12 +302,13 @@ def open_printer(url: str, *, timeout: float | None = None) -> Printer:
             f"Không hỗ trợ loại máy in '{parsed.scheme}'. Dùng một trong: {', '.join(sorted(BACKENDS))}.",
             detail=url,
         )
-    profile = get_profile(parsed.options.pop("profile", None), width=parsed.pop_int("width"),
-                          codepage=parsed.options.pop("codepage", None))
+    profile = get_profile(
+        parsed.options.pop("profile", None),
+        width=parsed.pop_int("width"),
+        codepage=parsed.options.pop("codepage", None),
+    )
     timeout = parsed.pop_float("timeout", timeout or DEFAULT_TIMEOUT_S)
     transport = factory(parsed, profile, timeout)
     if parsed.options:
-        raise PrinterConfigError(
-            f"Tham số máy in không được hỗ trợ: {', '.join(sorted(parsed.options))}.", detail=url
-        )
+        raise PrinterConfigError(f"Tham số máy in không được hỗ trợ: {', '.join(sorted(parsed.options))}.", detail=url)
     return Printer(url, transport, profile)

@@ -102,8 +102,13 @@ def _build_profiles() -> dict[str, PrinterProfile]:
         # Unbranded 58 mm printers: often no cutter and no native QR.
         "generic-58": PrinterProfile("generic-58", WIDTH_58MM, code_pages={"cp437": 0}),
     }
-    for name, width in (("TM-T20II", WIDTH_80MM), ("TM-L90", WIDTH_80MM),
-                        ("POS-5890", WIDTH_58MM), ("ZJ-5870", WIDTH_58MM), ("NT-5890K", WIDTH_58MM)):
+    for name, width in (
+        ("TM-T20II", WIDTH_80MM),
+        ("TM-L90", WIDTH_80MM),
+        ("POS-5890", WIDTH_58MM),
+        ("ZJ-5870", WIDTH_58MM),
+        ("NT-5890K", WIDTH_58MM),
+    ):
         profiles[name] = _from_escpos(name, width)
     return profiles
 

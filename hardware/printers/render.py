@@ -79,8 +79,11 @@ def encode_cp1258(text: str) -> bytes:
     return bytes(out)
 
 
-CODECS = {"cp1258": encode_cp1258, "cp437": lambda s: nfc(s).encode("cp437", "replace"),
-          "cp1252": lambda s: nfc(s).encode("cp1252", "replace")}
+CODECS = {
+    "cp1258": encode_cp1258,
+    "cp437": lambda s: nfc(s).encode("cp437", "replace"),
+    "cp1252": lambda s: nfc(s).encode("cp1252", "replace"),
+}
 
 
 @lru_cache(maxsize=64)
@@ -156,8 +159,12 @@ def escpos_profile(profile: PrinterProfile) -> EscposProfile:
     data = {
         "name": profile.name,
         "vendor": "Motcua",
-        "features": {"qrCode": profile.native_qr, "paperFullCut": profile.cutter,
-                     "paperPartCut": profile.cutter, "bitImageRaster": True},
+        "features": {
+            "qrCode": profile.native_qr,
+            "paperFullCut": profile.cutter,
+            "paperPartCut": profile.cutter,
+            "bitImageRaster": True,
+        },
         "codePages": {str(n): name.upper() for name, n in profile.code_pages.items()},
         "fonts": {"0": {"name": "Font A", "columns": profile.width_dots // CHAR_WIDTH_DOTS}},
         "media": {"dpi": profile.dpi, "width": {"pixels": profile.width_dots}},
@@ -213,8 +220,9 @@ class RasterQr:
 
     def write(self, data: str) -> None:
         self.p.set(align="left")
-        self.p.image(qr_image(data, qr_module_dots(self.profile.width_dots), self.profile.width_dots),
-                     impl="bitImageRaster")
+        self.p.image(
+            qr_image(data, qr_module_dots(self.profile.width_dots), self.profile.width_dots), impl="bitImageRaster"
+        )
 
 
 TEXT_WRITERS = {"raster": RasterText, "codepage": CodepageText}

@@ -125,8 +125,9 @@ class SerialTransport(Transport):
                 "Thiếu thư viện pyserial để dùng máy in cổng COM.", detail="pip install pyserial"
             ) from exc
         try:
-            self._port = serial.serial_for_url(self.device, baudrate=self.baud, timeout=self.timeout,
-                                               write_timeout=self.timeout)
+            self._port = serial.serial_for_url(
+                self.device, baudrate=self.baud, timeout=self.timeout, write_timeout=self.timeout
+            )
         except (serial.SerialException, OSError, ValueError) as exc:
             raise PrinterOffline(detail=f"{self.description}: {exc}") from exc
 
@@ -192,8 +193,7 @@ class UsbTransport(Transport):
             ) from exc
         if dev is None:
             raise PrinterOffline(
-                f"Không tìm thấy máy in USB {self.vendor_id:04x}:{self.product_id:04x}. "
-                "Kiểm tra cáp và nguồn máy in.",
+                f"Không tìm thấy máy in USB {self.vendor_id:04x}:{self.product_id:04x}. Kiểm tra cáp và nguồn máy in.",
                 detail=self.description,
             )
         try:
@@ -212,9 +212,11 @@ class UsbTransport(Transport):
         interface = dev.get_active_configuration()[(0, 0)]
         direction = usb.util.endpoint_direction
         self._out = usb.util.find_descriptor(
-            interface, custom_match=lambda e: direction(e.bEndpointAddress) == usb.util.ENDPOINT_OUT)
+            interface, custom_match=lambda e: direction(e.bEndpointAddress) == usb.util.ENDPOINT_OUT
+        )
         self._in = usb.util.find_descriptor(
-            interface, custom_match=lambda e: direction(e.bEndpointAddress) == usb.util.ENDPOINT_IN)
+            interface, custom_match=lambda e: direction(e.bEndpointAddress) == usb.util.ENDPOINT_IN
+        )
         if self._out is None:
             raise PrinterOffline(detail=f"{self.description}: no OUT endpoint")
         self.can_read = self._in is not None
@@ -272,8 +274,9 @@ class EmulatorTransport(Transport):
 
     can_read = True
 
-    def __init__(self, directory: str, width_dots: int, code_pages: dict[int, str],
-                 state: PaperState | None = None) -> None:
+    def __init__(
+        self, directory: str, width_dots: int, code_pages: dict[int, str], state: PaperState | None = None
+    ) -> None:
         self.directory = Path(directory)
         self.width_dots, self.code_pages = width_dots, code_pages
         self.state = state or PaperState()

@@ -1,8 +1,8 @@
 """Scanners: QR/barcode sources behind one interface, chosen by URL.
 
-    scanner = open_scanner("camera://0?width=1280&height=720")  # or hid://, image://x.png
-    for scan in scanner.read(timeout=0.1):   # blocking: call from a worker thread
-        payload = scan.payload               # hardware.payloads.Payload, masked when printed
+scanner = open_scanner("camera://0?width=1280&height=720")  # or hid://, image://x.png
+for scan in scanner.read(timeout=0.1):   # blocking: call from a worker thread
+    payload = scan.payload               # hardware.payloads.Payload, masked when printed
 """
 
 from .base import DEFAULT_REPEAT_WINDOW_S, RepeatFilter, Scan, Scanner

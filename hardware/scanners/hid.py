@@ -83,9 +83,25 @@ class EvdevKeymap:
         30: "asdfghjkl;'`",
         43: "\\zxcvbnm,./",
     }
-    _SHIFTED = dict(zip("1234567890-=[];'`\\,./", "!@#$%^&*()_+{}:\"~|<>?"))
-    _KEYPAD = {71: "7", 72: "8", 73: "9", 74: "-", 75: "4", 76: "5", 77: "6", 78: "+",
-               79: "1", 80: "2", 81: "3", 82: "0", 83: ".", 98: "/", 55: "*", 57: " "}
+    _SHIFTED = dict(zip("1234567890-=[];'`\\,./", '!@#$%^&*()_+{}:"~|<>?'))
+    _KEYPAD = {
+        71: "7",
+        72: "8",
+        73: "9",
+        74: "-",
+        75: "4",
+        76: "5",
+        77: "6",
+        78: "+",
+        79: "1",
+        80: "2",
+        81: "3",
+        82: "0",
+        83: ".",
+        98: "/",
+        55: "*",
+        57: " ",
+    }
 
     def __init__(self) -> None:
         self.plain: dict[int, str] = dict(self._KEYPAD)
@@ -115,8 +131,14 @@ class DeviceLineScanner(KeyboardWedgeScanner):
     or ``"evdev"`` (key events), by default ``"evdev"`` under ``/dev/input/``.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, stream: BinaryIO | io.TextIOBase | None = None,
-                 format: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        stream: BinaryIO | io.TextIOBase | None = None,
+        format: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         if (path is None) == (stream is None):
             raise ValueError("give a path or a stream")

@@ -31,15 +31,20 @@ def _int_or_none(value: str | None, name: str) -> int | None:
 
 
 def _bad_url(detail: str) -> ScannerError:
-    return ScannerError("scanner_url_invalid", "Cấu hình máy quét không hợp lệ, vui lòng báo cán bộ kỹ thuật.",
-                        detail=detail)
+    return ScannerError(
+        "scanner_url_invalid", "Cấu hình máy quét không hợp lệ, vui lòng báo cán bộ kỹ thuật.", detail=detail
+    )
 
 
 def _camera(location: str, query: dict[str, str]) -> Scanner:
     location = location or "0"
     device: int | str = int(location) if location.isdigit() else location
-    return CameraScanner(device, width=_int_or_none(query.get("width"), "width"),
-                         height=_int_or_none(query.get("height"), "height"), **_common(query))
+    return CameraScanner(
+        device,
+        width=_int_or_none(query.get("width"), "width"),
+        height=_int_or_none(query.get("height"), "height"),
+        **_common(query),
+    )
 
 
 def _hid(location: str, query: dict[str, str]) -> Scanner:

@@ -50,8 +50,14 @@ def main(argv: list[str] | None = None) -> int:
             print(write_wav_atomically(args.out, make_chime()))
             return 0
         template = getattr(args, "template", DEFAULT_TEMPLATE)
-        announcer = Announcer(args.cache_dir, template=template, style=style, clips_dir=args.clips_dir,
-                              chime=not args.no_chime, speed=args.speed)
+        announcer = Announcer(
+            args.cache_dir,
+            template=template,
+            style=style,
+            clips_dir=args.clips_dir,
+            chime=not args.no_chime,
+            speed=args.speed,
+        )
         if args.command == "call":
             print(announcement_text(args.ticket, args.counter, template, style))
             wav = announcer.wav_for_call(args.ticket, args.counter)

@@ -154,11 +154,11 @@ class Announcer:
             )
         with tempfile.TemporaryDirectory(prefix="motcua-voice-") as scratch:
             output = Path(scratch) / "speech.wav"
-            command = [self.espeak, "-v", self.voice, "-s", str(self.speed), "-b", "1",
-                       "-w", str(output), "--stdin"]
+            command = [self.espeak, "-v", self.voice, "-s", str(self.speed), "-b", "1", "-w", str(output), "--stdin"]
             try:
-                result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
-                                        timeout=ESPEAK_TIMEOUT_S, check=False)
+                result = subprocess.run(
+                    command, input=text.encode("utf-8"), capture_output=True, timeout=ESPEAK_TIMEOUT_S, check=False
+                )
             except (OSError, subprocess.TimeoutExpired) as error:
                 raise VoiceUnavailable(f"espeak-ng could not be run: {error}") from None
             if result.returncode != 0 or not output.is_file():
@@ -194,8 +194,14 @@ class Announcer:
     def _cache_key(self, spoken: str, clips_version: str) -> str:
         chime = hashlib.sha256(self._chime_samples.tobytes()).hexdigest() if self.chime else ""
         settings = {
-            "format": FORMAT_VERSION, "rate": SAMPLE_RATE, "text": spoken, "voice": self.voice,
-            "speed": self.speed, "espeak": self.espeak, "chime": chime, "clips": clips_version,
+            "format": FORMAT_VERSION,
+            "rate": SAMPLE_RATE,
+            "text": spoken,
+            "voice": self.voice,
+            "speed": self.speed,
+            "espeak": self.espeak,
+            "chime": chime,
+            "clips": clips_version,
         }
         return hashlib.sha256(json.dumps(settings, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:40]
 

@@ -71,14 +71,15 @@ def silence(seconds: float, rate: int = SAMPLE_RATE) -> np.ndarray:
     return np.zeros(round(seconds * rate), np.float32)
 
 
-def trim_silence(samples: np.ndarray, threshold: float = 0.02, margin_s: float = 0.01,
-                 rate: int = SAMPLE_RATE) -> np.ndarray:
+def trim_silence(
+    samples: np.ndarray, threshold: float = 0.02, margin_s: float = 0.01, rate: int = SAMPLE_RATE
+) -> np.ndarray:
     """Cut quiet lead-in and tail of a recorded clip, keeping a short margin."""
     loud = np.flatnonzero(np.abs(samples) > threshold)
     if len(loud) == 0:
         return samples[:0]
     margin = round(margin_s * rate)
-    return samples[max(0, loud[0] - margin): loud[-1] + margin + 1]
+    return samples[max(0, loud[0] - margin) : loud[-1] + margin + 1]
 
 
 def normalise(samples: np.ndarray, peak: float = PEAK) -> np.ndarray:
@@ -121,12 +122,14 @@ def make_chime(rate: int = SAMPLE_RATE) -> np.ndarray:
     total = np.zeros(second + ring, np.float32)
     for start, frequency in ((0, 659.25), (second, 523.25)):
         t = np.arange(ring) / rate
-        tone = (np.sin(2 * np.pi * frequency * t)
-                + 0.35 * np.sin(2 * np.pi * 2 * frequency * t) * np.exp(-t * 6)
-                + 0.12 * np.sin(2 * np.pi * 3 * frequency * t) * np.exp(-t * 9))
+        tone = (
+            np.sin(2 * np.pi * frequency * t)
+            + 0.35 * np.sin(2 * np.pi * 2 * frequency * t) * np.exp(-t * 6)
+            + 0.12 * np.sin(2 * np.pi * 3 * frequency * t) * np.exp(-t * 9)
+        )
         attack = np.minimum(1.0, t / 0.008)  # no click at the onset
         envelope = attack * np.exp(-t * 4.0)
-        total[start:start + ring] += (tone * envelope).astype(np.float32)
+        total[start : start + ring] += (tone * envelope).astype(np.float32)
     fade = round(0.05 * rate)
     total[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
     return normalise(total, 0.6)

@@ -18,11 +18,38 @@ MAX_NUMBER = 999_999_999_999
 # Traditional letter names; several letters take two syllables, kept as
 # separate words so recorded clips can stay one syllable each.
 LETTER_NAMES: Mapping[str, str] = {
-    "A": "A", "Ă": "Á", "Â": "Ớ", "B": "Bê", "C": "Xê", "D": "Dê", "Đ": "Đê",
-    "E": "E", "Ê": "Ê", "F": "Ép", "G": "Giê", "H": "Hát", "I": "I", "J": "Gi",
-    "K": "Ca", "L": "E lờ", "M": "Em mờ", "N": "En nờ", "O": "O", "Ô": "Ô",
-    "Ơ": "Ơ", "P": "Pê", "Q": "Quy", "R": "E rờ", "S": "Ét xì", "T": "Tê",
-    "U": "U", "Ư": "Ư", "V": "Vê", "W": "Vê kép", "X": "Ích xì", "Y": "I dài",
+    "A": "A",
+    "Ă": "Á",
+    "Â": "Ớ",
+    "B": "Bê",
+    "C": "Xê",
+    "D": "Dê",
+    "Đ": "Đê",
+    "E": "E",
+    "Ê": "Ê",
+    "F": "Ép",
+    "G": "Giê",
+    "H": "Hát",
+    "I": "I",
+    "J": "Gi",
+    "K": "Ca",
+    "L": "E lờ",
+    "M": "Em mờ",
+    "N": "En nờ",
+    "O": "O",
+    "Ô": "Ô",
+    "Ơ": "Ơ",
+    "P": "Pê",
+    "Q": "Quy",
+    "R": "E rờ",
+    "S": "Ét xì",
+    "T": "Tê",
+    "U": "U",
+    "Ư": "Ư",
+    "V": "Vê",
+    "W": "Vê kép",
+    "X": "Ích xì",
+    "Y": "I dài",
     "Z": "Dét",
 }
 
@@ -47,9 +74,7 @@ class NumberStyle:
             ("four_after_tens", self.four_after_tens, ("tư", "bốn")),
         ):
             if unicodedata.normalize("NFC", str(value)) not in allowed:
-                raise ValueError(
-                    f"NumberStyle.{field} must be one of {', '.join(allowed)}; got {value!r}"
-                )
+                raise ValueError(f"NumberStyle.{field} must be one of {', '.join(allowed)}; got {value!r}")
             object.__setattr__(self, field, unicodedata.normalize("NFC", value))
 
 
@@ -125,9 +150,7 @@ def read_ticket_number(
 ) -> str:
     """Read a ticket's display number: "A012" → "A mười hai", "0012" → "mười hai"."""
     if not isinstance(display_number, str):
-        raise ValueError(
-            f"a ticket number is text such as 'A012'; got {type(display_number).__name__}"
-        )
+        raise ValueError(f"a ticket number is text such as 'A012'; got {type(display_number).__name__}")
     compact = _TICKET_SEPARATORS.sub("", unicodedata.normalize("NFC", display_number)).upper()
     if not compact:
         raise ValueError("a ticket number cannot be empty")
@@ -140,9 +163,7 @@ def read_ticket_number(
         elif part in letter_names:
             words.append(letter_names[part])
         else:
-            raise ValueError(
-                f"ticket number {display_number!r} has a character that cannot be read aloud: {part!r}"
-            )
+            raise ValueError(f"ticket number {display_number!r} has a character that cannot be read aloud: {part!r}")
     return unicodedata.normalize("NFC", " ".join(words))
 
 

@@ -1,4 +1,5 @@
 """Staff accounts and device registrations."""
+
 from __future__ import annotations
 
 from datetime import datetime

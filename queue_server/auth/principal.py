@@ -1,4 +1,5 @@
 """Who is calling: a staff user or a registered device."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Sign-in, staff accounts and devices."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -14,13 +15,22 @@ from .models import Device, User
 from .security import make_access_token
 
 router = APIRouter()
-ERRORS = {401: {"description": "no valid token"}, 403: {"description": "not allowed"}, 404: {"description": "not found"},
-          422: {"description": "invalid input"}}
+ERRORS = {
+    401: {"description": "no valid token"},
+    403: {"description": "not allowed"},
+    404: {"description": "not found"},
+    422: {"description": "invalid input"},
+}
 AnyDevice = Annotated[Principal, allow(*DEVICES)]
 
 
-@router.post("/auth/token", response_model=schemas.TokenResponse, tags=["auth"], responses=ERRORS,
-             summary="OAuth2 password flow for staff (public)")
+@router.post(
+    "/auth/token",
+    response_model=schemas.TokenResponse,
+    tags=["auth"],
+    responses=ERRORS,
+    summary="OAuth2 password flow for staff (public)",
+)
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession, settings: AppSettings, _: Public):
     user = service.authenticate(session, form.username, form.password)
     token = make_access_token(settings.secret_key, user.id, user.token_version, settings.access_token_minutes)
@@ -32,7 +42,9 @@ def me(actor: Staff):
     return service.user_read(actor.user)
 
 
-@router.post("/users", response_model=schemas.UserRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS)
+@router.post(
+    "/users", response_model=schemas.UserRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS
+)
 def create_user(data: schemas.UserCreate, session: DbSession, _: Admin):
     return service.user_read(service.create_user(session, data))
 
@@ -47,8 +59,14 @@ def update_user(user_id: int, data: schemas.UserUpdate, session: DbSession, _: A
     return service.user_read(service.update_user(session, user_id, data))
 
 
-@router.post("/devices", response_model=schemas.DeviceCreated, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS,
-             summary="Register a device; the token is shown once")
+@router.post(
+    "/devices",
+    response_model=schemas.DeviceCreated,
+    status_code=status.HTTP_201_CREATED,
+    tags=["admin"],
+    responses=ERRORS,
+    summary="Register a device; the token is shown once",
+)
 def create_device(data: schemas.DeviceCreate, session: DbSession, _: Admin):
     device, token = service.create_device(session, data)
     return {**service.device_read(device), "token": token}
@@ -59,14 +77,24 @@ def list_devices(session: DbSession, _: Admin):
     return [service.device_read(d) for d in session.execute(select(Device).order_by(Device.id)).scalars()]
 
 
-@router.get("/devices/me", response_model=schemas.DeviceRead, tags=["devices"], responses=ERRORS,
-            summary="The calling device's own registration and settings")
+@router.get(
+    "/devices/me",
+    response_model=schemas.DeviceRead,
+    tags=["devices"],
+    responses=ERRORS,
+    summary="The calling device's own registration and settings",
+)
 def device_me(actor: AnyDevice):
     return service.device_read(actor.device)
 
 
-@router.post("/devices/me/alerts", status_code=status.HTTP_202_ACCEPTED, tags=["devices"], responses=ERRORS,
-             summary="Report a device fault (printer out of paper …) to staff")
+@router.post(
+    "/devices/me/alerts",
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["devices"],
+    responses=ERRORS,
+    summary="Report a device fault (printer out of paper …) to staff",
+)
 def device_alert(alert: schemas.DeviceAlert, session: DbSession, actor: AnyDevice):
     service.raise_alert(session, actor, alert)
     return {"accepted": True}

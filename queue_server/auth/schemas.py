@@ -47,7 +47,9 @@ class DeviceCreate(BaseModel):
     centre_id: int
     counter_id: int | None = None
     name: str | None = Field(None, max_length=120)
-    settings: dict = Field(default_factory=dict, description="what the device shows (board layout, services, language …)")
+    settings: dict = Field(
+        default_factory=dict, description="what the device shows (board layout, services, language …)"
+    )
 
 
 class DeviceUpdate(BaseModel):

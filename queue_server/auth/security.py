@@ -1,4 +1,5 @@
 """Password hashing (argon2), staff access tokens (JWT) and device tokens (random, stored hashed)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,13 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def make_access_token(secret: str, user_id: int, token_version: int, minutes: int) -> str:
     now = utcnow()
-    claims = {"sub": str(user_id), "tv": token_version, "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "staff"}
+    claims = {
+        "sub": str(user_id),
+        "tv": token_version,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+        "typ": "staff",
+    }
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

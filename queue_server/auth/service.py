@@ -1,4 +1,5 @@
 """Staff accounts, sign-in and device registration."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -45,8 +46,13 @@ def create_user(session: Session, data: schemas.UserCreate) -> User:
     if data.role == "clerk" and data.centre_id is None:
         raise DomainError("centre_required", "Cán bộ một cửa phải thuộc một trung tâm.", 422)
     user = User(
-        username=data.username, full_name=data.full_name, title=data.title, role=data.role,
-        centre_id=data.centre_id, password_hash=hash_password(data.password), photo_url=data.photo_url,
+        username=data.username,
+        full_name=data.full_name,
+        title=data.title,
+        role=data.role,
+        centre_id=data.centre_id,
+        password_hash=hash_password(data.password),
+        photo_url=data.photo_url,
     )
     user.agencies = _agencies(session, data.agency_ids)
     session.add(user)
@@ -74,8 +80,14 @@ def update_user(session: Session, user_id: int, data: schemas.UserUpdate) -> Use
 
 def user_read(user: User) -> dict:
     return {
-        "id": user.id, "username": user.username, "full_name": user.full_name, "title": user.title,
-        "role": user.role, "centre_id": user.centre_id, "active": user.active, "agency_ids": user.agency_ids,
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "title": user.title,
+        "role": user.role,
+        "centre_id": user.centre_id,
+        "active": user.active,
+        "agency_ids": user.agency_ids,
         "photo_url": user.photo_url,
     }
 
@@ -90,8 +102,14 @@ def create_device(session: Session, data: schemas.DeviceCreate) -> tuple[Device,
     if data.kind in ("tablet", "console") and data.counter_id is None:
         raise DomainError("counter_required", "Máy tính bảng đánh giá và bàn phím quầy phải gắn với một quầy.", 422)
     token = new_device_token()
-    device = Device(kind=data.kind, name=data.name, centre_id=data.centre_id, counter_id=data.counter_id,
-                    settings=data.settings, token_hash=token_digest(token))
+    device = Device(
+        kind=data.kind,
+        name=data.name,
+        centre_id=data.centre_id,
+        counter_id=data.counter_id,
+        settings=data.settings,
+        token_hash=token_digest(token),
+    )
     session.add(device)
     session.flush()
     return device, token
@@ -113,8 +131,13 @@ def revoke_device(session: Session, device_id: int) -> Device:
 
 def device_read(device: Device) -> dict:
     return {
-        "id": device.id, "kind": device.kind, "name": device.name, "centre_id": device.centre_id,
-        "counter_id": device.counter_id, "settings": device.settings or {}, "revoked": device.revoked_at is not None,
+        "id": device.id,
+        "kind": device.kind,
+        "name": device.name,
+        "centre_id": device.centre_id,
+        "counter_id": device.counter_id,
+        "settings": device.settings or {},
+        "revoked": device.revoked_at is not None,
         "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
     }
 
@@ -122,7 +145,17 @@ def device_read(device: Device) -> dict:
 def raise_alert(session: Session, actor: Principal, alert: schemas.DeviceAlert) -> None:
     """A device reports a fault staff must see (printer out of paper …) on the event stream."""
     device = actor.device
-    record_event(session, device.centre_id, "device.alert", {
-        "device_id": device.id, "kind": device.kind, "name": device.name, "counter_id": device.counter_id,
-        "code": alert.code, "message": alert.message, "cleared": alert.cleared,
-    })
+    record_event(
+        session,
+        device.centre_id,
+        "device.alert",
+        {
+            "device_id": device.id,
+            "kind": device.kind,
+            "name": device.name,
+            "counter_id": device.counter_id,
+            "code": alert.code,
+            "message": alert.message,
+            "cleared": alert.cleared,
+        },
+    )

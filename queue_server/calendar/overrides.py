@@ -118,9 +118,7 @@ def load_overrides(path: str | Path) -> OverrideFile:
             entry = _entry(raw, kind, year, where)
             if entry.day in entries:
                 first = entries[entry.day]
-                raise CalendarError(
-                    f"{where}: {entry.day} is listed twice (already as {first.kind} '{first.name}')"
-                )
+                raise CalendarError(f"{where}: {entry.day} is listed twice (already as {first.kind} '{first.name}')")
             entries[entry.day] = entry
     note = data.get("note")
     if note is not None and not isinstance(note, str):

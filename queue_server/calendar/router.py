@@ -5,6 +5,7 @@ clerk reads off the receipt. Agencies have no hours of their own in the database
 `agency` is checked (it must exist and be visible to the caller) and the centre's default
 hours apply; once per-agency hours are stored, this is where they plug in (`with_hours`).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -20,8 +21,12 @@ from . import CalendarError, default_calendar
 from .working_calendar import VN_TZ
 
 router = APIRouter(tags=["calendar"])
-ERRORS = {401: {"description": "no valid token"}, 403: {"description": "not allowed"}, 404: {"description": "agency not found"},
-          422: {"description": "invalid input"}}
+ERRORS = {
+    401: {"description": "no valid token"},
+    403: {"description": "not allowed"},
+    404: {"description": "agency not found"},
+    422: {"description": "invalid input"},
+}
 MAX_DAYS_SPAN = 400
 
 
@@ -51,21 +56,29 @@ def _parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise DomainError("invalid_received_at",
-                          f"Thời điểm tiếp nhận «{text[:40]}» không đúng định dạng ISO 8601 (ví dụ 2025-03-07T10:30:00+07:00).",
-                          422) from None
+        raise DomainError(
+            "invalid_received_at",
+            f"Thời điểm tiếp nhận «{text[:40]}» không đúng định dạng ISO 8601 (ví dụ 2025-03-07T10:30:00+07:00).",
+            422,
+        ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=VN_TZ)
 
 
-@router.get("/calendar/due-date", response_model=DueDateRead, responses=ERRORS,
-            summary="Effective receipt time and due date after N working days (naive times are Vietnam time)")
+@router.get(
+    "/calendar/due-date",
+    response_model=DueDateRead,
+    responses=ERRORS,
+    summary="Effective receipt time and due date after N working days (naive times are Vietnam time)",
+)
 def due_date(
     session: DbSession,
     caller: AnyCaller,
     settings: AppSettings,
     received_at: str = Query(..., max_length=40, description="ISO 8601, e.g. 2025-03-07T10:30 or 2025-03-07T03:30Z"),
     working_days: int = Query(..., ge=0, le=3650),
-    agency: int | None = Query(None, description="agency id; checked, the centre's hours apply until agencies have their own"),
+    agency: int | None = Query(
+        None, description="agency id; checked, the centre's hours apply until agencies have their own"
+    ),
 ):
     moment = _parse_moment(received_at)
     if agency is not None:
@@ -76,17 +89,29 @@ def due_date(
         due = default_calendar(settings.holiday_override_files).due_date(moment, working_days)
     except CalendarError as exc:
         raise DomainError("calendar_error", f"Không tính được ngày hẹn trả: {exc}", 422) from None
-    return DueDateRead(received_at=moment, working_days=working_days, effective_received_at=due.effective_received_at,
-                       due_at=due.due_at, agency_id=agency)
+    return DueDateRead(
+        received_at=moment,
+        working_days=working_days,
+        effective_received_at=due.effective_received_at,
+        due_at=due.due_at,
+        agency_id=agency,
+    )
 
 
-@router.get("/calendar/days", response_model=CalendarDays, response_model_by_alias=True, responses=ERRORS,
-            summary="Days off (holidays, weekends) and make-up working days between two dates, with reasons")
+@router.get(
+    "/calendar/days",
+    response_model=CalendarDays,
+    response_model_by_alias=True,
+    responses=ERRORS,
+    summary="Days off (holidays, weekends) and make-up working days between two dates, with reasons",
+)
 def days(
     caller: AnyCaller,
     settings: AppSettings,
     date_from: date | None = Query(None, alias="from", description="first day; default today (Vietnam)"),
-    date_to: date | None = Query(None, alias="to", description=f"last day, inclusive; default from + 60 days; at most {MAX_DAYS_SPAN} days"),
+    date_to: date | None = Query(
+        None, alias="to", description=f"last day, inclusive; default from + 60 days; at most {MAX_DAYS_SPAN} days"
+    ),
 ):
     start = date_from or local_day()
     end = date_to or start + timedelta(days=60)
@@ -99,6 +124,13 @@ def days(
     for n in range((end - start).days + 1):
         info = calendar.describe_day(start + timedelta(days=n))
         if not info.is_working_day or info.day.weekday() >= 5:
-            items.append(CalendarDay(date=info.day, weekday=WEEKDAYS_VI[info.day.weekday()], is_working_day=info.is_working_day,
-                                     reason=info.reason, source=info.source))
+            items.append(
+                CalendarDay(
+                    date=info.day,
+                    weekday=WEEKDAYS_VI[info.day.weekday()],
+                    is_working_day=info.is_working_day,
+                    reason=info.reason,
+                    source=info.source,
+                )
+            )
     return CalendarDays(date_from=start, date_to=end, items=items)

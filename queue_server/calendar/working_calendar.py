@@ -183,7 +183,9 @@ class WorkingCalendar:
             day += timedelta(days=1)
             if self.is_working_day(day):
                 return day
-        raise CalendarError(f"No working day within {_MAX_DAYS_WITHOUT_WORK} days after {day}; check the override files")
+        raise CalendarError(
+            f"No working day within {_MAX_DAYS_WITHOUT_WORK} days after {day}; check the override files"
+        )
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days d with a < d <= b (so due_date's N for a due day); negative when b < a."""

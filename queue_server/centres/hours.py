@@ -1,4 +1,5 @@
 """Whether a service issues tickets right now, and when it reopens."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The organisation of a centre: agencies, services (the queues visitors choose) and counters."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time

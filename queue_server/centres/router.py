@@ -1,4 +1,5 @@
 """Administration of centres, agencies, services and counters; counter state changes."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
@@ -9,12 +10,19 @@ from ..tickets.service import centre_snapshot, ticket_view, waiting_list
 from . import schemas, service
 
 router = APIRouter()
-ERRORS = {401: {"description": "no valid token"}, 403: {"description": "not allowed"}, 404: {"description": "not found"},
-          409: {"description": "conflict"}, 422: {"description": "invalid input"}}
+ERRORS = {
+    401: {"description": "no valid token"},
+    403: {"description": "not allowed"},
+    404: {"description": "not found"},
+    409: {"description": "conflict"},
+    422: {"description": "invalid input"},
+}
 
 
 # centres
-@router.post("/centres", response_model=schemas.CentreRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS)
+@router.post(
+    "/centres", response_model=schemas.CentreRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS
+)
 def create_centre(data: schemas.CentreCreate, session: DbSession, _: Admin):
     return service.create_centre(session, data)
 
@@ -35,8 +43,12 @@ def update_centre(centre_id: int, data: schemas.CentreUpdate, session: DbSession
     return service.update_centre(session, centre_id, data)
 
 
-@router.get("/centres/{centre_id}/snapshot", tags=["realtime"], responses=ERRORS,
-            summary="The state the WebSocket snapshot carries: services, counters, recent calls")
+@router.get(
+    "/centres/{centre_id}/snapshot",
+    tags=["realtime"],
+    responses=ERRORS,
+    summary="The state the WebSocket snapshot carries: services, counters, recent calls",
+)
 def snapshot(centre_id: int, session: DbSession, actor: AnyCaller):
     service.ensure_centre_visible(actor, centre_id)
     service.get_centre(session, centre_id)
@@ -44,7 +56,13 @@ def snapshot(centre_id: int, session: DbSession, actor: AnyCaller):
 
 
 # agencies
-@router.post("/agencies", response_model=schemas.AgencyRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS)
+@router.post(
+    "/agencies",
+    response_model=schemas.AgencyRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["admin"],
+    responses=ERRORS,
+)
 def create_agency(data: schemas.AgencyCreate, session: DbSession, _: Admin):
     return service.create_agency(session, data)
 
@@ -60,20 +78,37 @@ def update_agency(agency_id: int, data: schemas.AgencyUpdate, session: DbSession
 
 
 # services (queues)
-@router.post("/services", response_model=schemas.ServiceRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS)
+@router.post(
+    "/services",
+    response_model=schemas.ServiceRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["admin"],
+    responses=ERRORS,
+)
 def create_service(data: schemas.ServiceCreate, session: DbSession, _: Admin):
     created = service.create_service(session, data)
     return service.service_views(session, [created], settings_of(session).default_service_s)[0]
 
 
-@router.get("/services", response_model=list[schemas.ServiceRead], tags=["queues"], responses=ERRORS,
-            summary="Services with their waiting count, estimated wait and whether they issue now")
-def list_services(session: DbSession, actor: AnyCaller, centre_id: int | None = Query(None, description="default: the caller's centre")):
+@router.get(
+    "/services",
+    response_model=list[schemas.ServiceRead],
+    tags=["queues"],
+    responses=ERRORS,
+    summary="Services with their waiting count, estimated wait and whether they issue now",
+)
+def list_services(
+    session: DbSession,
+    actor: AnyCaller,
+    centre_id: int | None = Query(None, description="default: the caller's centre"),
+):
     centre_id = centre_id or actor.centre_id
     if centre_id is None:
         return []
     service.ensure_centre_visible(actor, centre_id)
-    return service.service_views(session, service.list_services(session, centre_id), settings_of(session).default_service_s)
+    return service.service_views(
+        session, service.list_services(session, centre_id), settings_of(session).default_service_s
+    )
 
 
 @router.get("/services/{service_id}", response_model=schemas.ServiceRead, tags=["queues"], responses=ERRORS)
@@ -90,7 +125,13 @@ def update_service(service_id: int, data: schemas.ServiceUpdate, session: DbSess
 
 
 # counters
-@router.post("/counters", response_model=schemas.CounterRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS)
+@router.post(
+    "/counters",
+    response_model=schemas.CounterRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["admin"],
+    responses=ERRORS,
+)
 def create_counter(data: schemas.CounterCreate, session: DbSession, _: Admin):
     return service.counter_view(session, service.create_counter(session, data))
 
@@ -116,7 +157,12 @@ def update_counter(counter_id: int, data: schemas.CounterUpdate, session: DbSess
     return service.counter_view(session, service.update_counter(session, counter_id, data))
 
 
-@router.get("/counters/{counter_id}/queue", tags=["queues"], responses=ERRORS, summary="Waiting tickets for the services this counter serves")
+@router.get(
+    "/counters/{counter_id}/queue",
+    tags=["queues"],
+    responses=ERRORS,
+    summary="Waiting tickets for the services this counter serves",
+)
 def counter_queue(counter_id: int, session: DbSession, actor: Staff):
     counter = service.get_counter(session, counter_id)
     service.ensure_centre_visible(actor, counter.centre_id)
@@ -131,7 +177,12 @@ def _state_route(state: str, summary: str):
     handler.__name__ = f"{state}_counter"
     router.add_api_route(
         f"/counters/{{counter_id}}/{'open' if state == 'open' else 'pause' if state == 'paused' else 'close'}",
-        handler, methods=["POST"], response_model=schemas.CounterRead, tags=["queues"], responses=ERRORS, summary=summary,
+        handler,
+        methods=["POST"],
+        response_model=schemas.CounterRead,
+        tags=["queues"],
+        responses=ERRORS,
+        summary=summary,
     )
 
 

@@ -39,7 +39,9 @@ class CentreRead(BaseModel):
 
 class AgencyCreate(BaseModel):
     centre_id: int
-    identifier: str = Field(examples=["000.00.14.H12"], description="13-character agency identifier V1V2V3.Z1Z2.Y1Y2.MX1X2")
+    identifier: str = Field(
+        examples=["000.00.14.H12"], description="13-character agency identifier V1V2V3.Z1Z2.Y1Y2.MX1X2"
+    )
     name: str = Field(min_length=1, max_length=200, examples=["Sở Tư pháp"])
     phone: str | None = Field(None, max_length=40)
     email: str | None = Field(None, max_length=120)

@@ -1,4 +1,5 @@
 """Centres, agencies, services and counters: administration and the views devices show."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -97,7 +98,11 @@ def list_agencies(session: Session, actor: Principal, centre_id: int | None = No
     if centre_id is not None:
         stmt = stmt.where(Agency.centre_id == centre_id)
     scope = actor.agency_scope()
-    return [a for a in session.execute(stmt).scalars() if actor.can_see_centre(a.centre_id) and (scope is None or a.id in scope)]
+    return [
+        a
+        for a in session.execute(stmt).scalars()
+        if actor.can_see_centre(a.centre_id) and (scope is None or a.id in scope)
+    ]
 
 
 def update_agency(session: Session, agency_id: int, data: schemas.AgencyUpdate) -> Agency:
@@ -143,11 +148,15 @@ def update_service(session: Session, service_id: int, data: schemas.ServiceUpdat
 
 def list_services(session: Session, centre_id: int) -> list[Service]:
     return list(
-        session.execute(select(Service).where(Service.centre_id == centre_id).order_by(Service.sort_order, Service.id)).scalars()
+        session.execute(
+            select(Service).where(Service.centre_id == centre_id).order_by(Service.sort_order, Service.id)
+        ).scalars()
     )
 
 
-def service_views(session: Session, services: list[Service], default_s: int, counts: dict[int, int] | None = None) -> list[dict]:
+def service_views(
+    session: Session, services: list[Service], default_s: int, counts: dict[int, int] | None = None
+) -> list[dict]:
     """`counts`: the services' waiting counts, when the caller has just counted them."""
     now = utcnow()
     counts = counts if counts is not None else waiting_counts(session, [s.id for s in services])
@@ -171,7 +180,8 @@ def service_views(session: Session, services: list[Service], default_s: int, cou
                 "accepting": s.accepting,
                 "sort_order": s.sort_order,
                 "hours": [
-                    {"weekday": h.weekday, "start": h.start, "end": h.end, "effective_from": h.effective_from} for h in s.hours
+                    {"weekday": h.weekday, "start": h.start, "end": h.end, "effective_from": h.effective_from}
+                    for h in s.hours
                 ],
                 "waiting": waiting,
                 "estimated_wait_s": estimate_wait_s(session, s, waiting + 1, local_day(now), default_s),
@@ -190,17 +200,25 @@ def publish_queue(session: Session, centre_id: int, service_ids: list[int], defa
     record_event(session, centre_id, "queue.updated", queue_update(session, services, default_s))
 
 
-def queue_update(session: Session, services: list[Service], default_s: int = 300, counts: dict[int, int] | None = None) -> dict:
+def queue_update(
+    session: Session, services: list[Service], default_s: int = 300, counts: dict[int, int] | None = None
+) -> dict:
     """The data of a queue.updated event: the services' waiting figures as they stand in this transaction."""
     session.flush()
     views = service_views(session, services, default_s, counts)
-    return {"services": [{k: v[k] for k in ("id", "waiting", "estimated_wait_s", "open_now", "closed_reason")} for v in views]}
+    return {
+        "services": [
+            {k: v[k] for k in ("id", "waiting", "estimated_wait_s", "open_now", "closed_reason")} for v in views
+        ]
+    }
 
 
 # -- counters -------------------------------------------------------------------------------
 
 
-def _set_counter_services(session: Session, counter: Counter, service_ids: list[int], weights: dict[int, float] | None) -> None:
+def _set_counter_services(
+    session: Session, counter: Counter, service_ids: list[int], weights: dict[int, float] | None
+) -> None:
     links = []
     for order, sid in enumerate(dict.fromkeys(service_ids)):
         if get_service(session, sid).centre_id != counter.centre_id:
@@ -230,13 +248,20 @@ def update_counter(session: Session, counter_id: int, data: schemas.CounterUpdat
 
 
 def list_counters(session: Session, centre_id: int) -> list[Counter]:
-    return list(session.execute(select(Counter).where(Counter.centre_id == centre_id).order_by(Counter.number)).scalars())
+    return list(
+        session.execute(select(Counter).where(Counter.centre_id == centre_id).order_by(Counter.number)).scalars()
+    )
 
 
 def current_ticket(session: Session, counter: Counter, lock: bool = False) -> Ticket | None:
     """The ticket called or served at the counter. `lock`: lock its row and read it afresh, for a
     caller about to change it (PostgreSQL re-checks the state once the lock is granted)."""
-    stmt = select(Ticket).where(Ticket.counter_id == counter.id, Ticket.state.in_(ACTIVE_STATES)).order_by(Ticket.called_at.desc()).limit(1)
+    stmt = (
+        select(Ticket)
+        .where(Ticket.counter_id == counter.id, Ticket.state.in_(ACTIVE_STATES))
+        .order_by(Ticket.called_at.desc())
+        .limit(1)
+    )
     if lock:
         return lock_rows(session, stmt.execution_options(populate_existing=True)).scalars().first()
     return session.execute(stmt).scalars().first()

@@ -1,4 +1,5 @@
 """`motcua-server dossiers …`: apply a folder of external updates, lapse expired supplement requests."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,12 @@ def cmd_sweep(args) -> int:
 
 
 def register(sub) -> None:
-    dossiers = sub.add_parser("dossiers", help="one-stop dossiers").add_subparsers(dest="dossiers_command", required=True)
-    p = dossiers.add_parser("sync-folder", help="apply the JSON/CSV status updates in DIR (moved to done/ or rejected/)")
+    dossiers = sub.add_parser("dossiers", help="one-stop dossiers").add_subparsers(
+        dest="dossiers_command", required=True
+    )
+    p = dossiers.add_parser(
+        "sync-folder", help="apply the JSON/CSV status updates in DIR (moved to done/ or rejected/)"
+    )
     p.add_argument("directory")
     p.add_argument("--strict", action="store_true", help="exit 1 if any file was rejected")
     p.set_defaults(func=cmd_sync_folder)

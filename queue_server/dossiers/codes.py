@@ -3,6 +3,7 @@
 - "bp" (TT 01/2018 Đ.19 k.1; BP Đ.15), 25 characters: ``V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX``
 - "ag" (AG Đ.7 k.3), 22 characters: agency identifier + ``DDMMYY`` + 3-digit day sequence
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Read from the same MOTCUA_* environment (and MOTCUA_SETTINGS_FILE) as the core Settings, once, in
 `setup(app)`; tests and programs may put their own `DossierSettings` on `app.state.dossier_settings`.
 """
+
 from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,7 +28,9 @@ class DossierSettings(BaseSettings):
     sweep_interval_s: float = 300.0
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         return (init_settings, env_settings, _FileSource(settings_cls), file_secret_settings)
 
 

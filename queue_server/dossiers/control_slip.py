@@ -1,4 +1,5 @@
 """The control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, mẫu 05) exported from the history."""
+
 from __future__ import annotations
 
 from reportlab.lib.units import mm
@@ -46,18 +47,29 @@ def control_slip_pdf(session: Session, dossier: Dossier, events: list[DossierEve
     st = _styles()
     agency = session.get(Agency, dossier.agency_id)
     centre = session.get(Centre, dossier.centre_id)
-    rows = [[_p(h, st["centre_bold"]) for h in (
-        "Tên cơ quan", "Thời gian giao, nhận hồ sơ", "Nội dung xử lý, người thực hiện",
-        "Kết quả giải quyết hồ sơ (trước hạn/đúng hạn/quá hạn)", "Ghi chú")]]
+    rows = [
+        [
+            _p(h, st["centre_bold"])
+            for h in (
+                "Tên cơ quan",
+                "Thời gian giao, nhận hồ sơ",
+                "Nội dung xử lý, người thực hiện",
+                "Kết quả giải quyết hồ sơ (trước hạn/đúng hạn/quá hạn)",
+                "Ghi chú",
+            )
+        ]
+    ]
     for e in events:
         who = e.actor_label or ""
-        rows.append([
-            _p(e.agency_name or (agency.name if agency else ""), st["small"]),
-            _p(vn_datetime(e.at), st["small"]),
-            Paragraph(f"{escape(_step(e))}<br/>{escape(who)}", st["small"]),
-            _p(timeliness(dossier, e), st["small"]),
-            _p(e.reason or "", st["small"]),
-        ])
+        rows.append(
+            [
+                _p(e.agency_name or (agency.name if agency else ""), st["small"]),
+                _p(vn_datetime(e.at), st["small"]),
+                Paragraph(f"{escape(_step(e))}<br/>{escape(who)}", st["small"]),
+                _p(timeliness(dossier, e), st["small"]),
+                _p(e.reason or "", st["small"]),
+            ]
+        )
     table = Table(rows, colWidths=[35 * mm, 33 * mm, 52 * mm, 30 * mm, 30 * mm], repeatRows=1)
     table.setStyle(GRID)
     story = [

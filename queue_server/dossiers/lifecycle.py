@@ -3,6 +3,7 @@
 Overdue, completed early and uncollected are not states: they are read from the due date and
 the result date, so a late dossier keeps moving through the same steps.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -29,12 +30,19 @@ STATUS_LABELS: dict[str, str] = {
 TRANSITIONS: dict[str, frozenset[str]] = {
     "pending_acceptance": frozenset({"received", "supplement_requested", "refused", "withdrawn", "wrong_agency"}),
     # received → result_ready directly: procedures with an immediate result.
-    "received": frozenset({"transferred", "in_processing", "supplement_requested", "result_ready",
-                           "wrong_agency", "refused", "withdrawn"}),
+    "received": frozenset(
+        {"transferred", "in_processing", "supplement_requested", "result_ready", "wrong_agency", "refused", "withdrawn"}
+    ),
     "transferred": frozenset({"in_processing", "supplement_requested", "wrong_agency", "refused", "withdrawn"}),
-    "in_processing": frozenset({"verifying", "consulting", "supplement_requested", "result_ready", "refused", "withdrawn"}),
-    "verifying": frozenset({"in_processing", "consulting", "supplement_requested", "result_ready", "refused", "withdrawn"}),
-    "consulting": frozenset({"in_processing", "verifying", "supplement_requested", "result_ready", "refused", "withdrawn"}),
+    "in_processing": frozenset(
+        {"verifying", "consulting", "supplement_requested", "result_ready", "refused", "withdrawn"}
+    ),
+    "verifying": frozenset(
+        {"in_processing", "consulting", "supplement_requested", "result_ready", "refused", "withdrawn"}
+    ),
+    "consulting": frozenset(
+        {"in_processing", "verifying", "supplement_requested", "result_ready", "refused", "withdrawn"}
+    ),
     # Supplemented: back to where the dossier is processed (or accepted, for online ones).
     "supplement_requested": frozenset({"received", "in_processing", "lapsed", "refused", "withdrawn"}),
     "result_ready": frozenset({"returned"}),
@@ -74,9 +82,13 @@ def check_transition(current: str, target: str, reason: str | None, data: dict) 
                 422,
             )
     if target == "wrong_agency" and not str(data.get("redirect_to") or "").strip():
-        raise DomainError("redirect_required", "Cần ghi rõ cơ quan có thẩm quyền để hướng dẫn công dân (data.redirect_to).", 422)
+        raise DomainError(
+            "redirect_required", "Cần ghi rõ cơ quan có thẩm quyền để hướng dẫn công dân (data.redirect_to).", 422
+        )
     if target == "returned" and data.get("method", "desk") not in RETURN_METHODS:
-        raise DomainError("return_method_invalid", "Hình thức trả kết quả phải là tại quầy (desk) hoặc qua bưu chính (post).", 422)
+        raise DomainError(
+            "return_method_invalid", "Hình thức trả kết quả phải là tại quầy (desk) hoặc qua bưu chính (post).", 422
+        )
 
 
 def reachable(current: str, target: str) -> bool:

@@ -4,6 +4,7 @@ Two ways in: the receipt QR's unforgeable token, or the typed code plus the last
 the applicant's phone. A wrong code and wrong digits answer identically, so the (predictable)
 code cannot be used to find out which dossiers exist.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -47,7 +48,9 @@ def find_by_code(session: Session, code: str, phone_last4: str) -> Dossier | Non
     """The dossier only if the code exists AND the digits match; the same work is done either way."""
     dossier = None
     if codes.parse_code(code or "") is not None:
-        dossier = session.execute(select(Dossier).where(Dossier.code == codes.normalise_code(code))).scalar_one_or_none()
+        dossier = session.execute(
+            select(Dossier).where(Dossier.code == codes.normalise_code(code))
+        ).scalar_one_or_none()
     expected = (_last4(dossier.applicant_phone) if dossier is not None else None) or _DUMMY_DIGITS
     given = (phone_last4 or "").strip()
     matches = hmac.compare_digest(expected.encode(), given.encode()) and expected != _DUMMY_DIGITS
@@ -61,8 +64,10 @@ def lookup_view(session: Session, dossier: Dossier) -> dict:
     corrections: list[str] = []
     if dossier.status == "supplement_requested":
         event = session.execute(
-            select(DossierEvent).where(DossierEvent.dossier_id == dossier.id, DossierEvent.to_status == "supplement_requested")
-            .order_by(DossierEvent.id.desc()).limit(1)
+            select(DossierEvent)
+            .where(DossierEvent.dossier_id == dossier.id, DossierEvent.to_status == "supplement_requested")
+            .order_by(DossierEvent.id.desc())
+            .limit(1)
         ).scalar_one_or_none()
         if event is not None:
             corrections = [str(i) for i in (event.data or {}).get("items", [])]
@@ -84,13 +89,19 @@ def lookup_view(session: Session, dossier: Dossier) -> dict:
     return view
 
 
-def lookup(session: Session, *, token: str | None = None, code: str | None = None, phone_last4: str | None = None) -> dict:
+def lookup(
+    session: Session, *, token: str | None = None, code: str | None = None, phone_last4: str | None = None
+) -> dict:
     if token:
         dossier = find_by_token(session, token)
     elif code:
         dossier = find_by_code(session, code, phone_last4 or "")
     else:
-        raise DomainError("lookup_input_required", "Vui lòng nhập mã hồ sơ và 4 số cuối số điện thoại, hoặc quét mã QR trên giấy hẹn.", 422)
+        raise DomainError(
+            "lookup_input_required",
+            "Vui lòng nhập mã hồ sơ và 4 số cuối số điện thoại, hoặc quét mã QR trên giấy hẹn.",
+            422,
+        )
     if dossier is None:
         raise lookup_not_found()
     return lookup_view(session, dossier)
@@ -159,7 +170,9 @@ class RedisLimiter:
             return True
         except Exception as exc:  # redis.RedisError and socket errors alike
             if not self._warned:
-                log.warning("lookup rate limit: Redis unavailable (%s); using the per-process window", type(exc).__name__)
+                log.warning(
+                    "lookup rate limit: Redis unavailable (%s); using the per-process window", type(exc).__name__
+                )
                 self._warned = True
             return self.fallback.hit(key)
 

@@ -1,4 +1,5 @@
 """Dossiers, their append-only history and the external updates already applied."""
+
 from __future__ import annotations
 
 from datetime import datetime

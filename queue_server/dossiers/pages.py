@@ -3,6 +3,7 @@
 Plain HTML with inline CSS, nothing fetched from elsewhere. The form posts, so the phone digits
 never appear in a URL (or an access log).
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -36,7 +37,9 @@ def _page(body: str, status_code: int = 200) -> HTMLResponse:
         f"<title>Tra cứu tình trạng hồ sơ</title><style>{_CSS}</style></head>"
         f"<body><header>Tra cứu tình trạng hồ sơ thủ tục hành chính</header><main>{body}</main></body></html>"
     )
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    return HTMLResponse(
+        html, status_code=status_code, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    )
 
 
 def _when(dt) -> str:
@@ -53,7 +56,13 @@ def _result(view: dict) -> str:
     if view.get("valid"):
         rows.append(("Ngày hẹn trả kết quả", _when(view.get("appointment_at"))))
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows)
-    cls = "status" if view["status"] in ("returned", "result_ready") else "status warn" if view["corrections"] else "status"
+    cls = (
+        "status"
+        if view["status"] in ("returned", "result_ready")
+        else "status warn"
+        if view["corrections"]
+        else "status"
+    )
     status = f'<dt>Tình trạng hồ sơ</dt><dd><span class="{cls}">{escape(view["status_label"])}</span></dd>'
     corrections = ""
     if view["corrections"]:
@@ -87,8 +96,13 @@ def lookup_form(_: Public):
 
 
 @pages.post("/l", response_class=HTMLResponse)
-def lookup_submit(request: Request, session: DbSession, _: Public,
-                  code: str = Form(default="", max_length=40), phone_last4: str = Form(default="", max_length=10)):
+def lookup_submit(
+    request: Request,
+    session: DbSession,
+    _: Public,
+    code: str = Form(default="", max_length=40),
+    phone_last4: str = Form(default="", max_length=10),
+):
     from .router import do_lookup
 
     try:

@@ -3,6 +3,7 @@
 Every field of domain.md §6, front and back, in one place (`receipt_data`) so the A4 PDF and the
 80 mm thermal slip cannot drift apart. Fonts are the shipped DejaVu (Vietnamese), embedded.
 """
+
 from __future__ import annotations
 
 import io
@@ -90,25 +91,49 @@ def receipt_data(session: Session, dossier: Dossier) -> ReceiptData:
     received = local(dossier.received_at)
     place = f"{cfg.receipt_place}, " if cfg.receipt_place else ""
     created = next((e for e in history_of(session, dossier) if e.type == "created"), None)
-    collect = ("Qua dịch vụ bưu chính công ích, theo địa chỉ người nộp đã đăng ký" if dossier.return_method == "post"
-               else f"Bộ phận Một cửa – {agency.name}, {centre.name}" + (f", {centre.address}" if centre.address else ""))
-    head = cfg.receipt_agency_head_contact or ", ".join(
-        x for x in (f"điện thoại {agency.phone}" if agency.phone else "", f"email {agency.email}" if agency.email else "") if x
-    ) or BLANK
+    collect = (
+        "Qua dịch vụ bưu chính công ích, theo địa chỉ người nộp đã đăng ký"
+        if dossier.return_method == "post"
+        else f"Bộ phận Một cửa – {agency.name}, {centre.name}" + (f", {centre.address}" if centre.address else "")
+    )
+    head = (
+        cfg.receipt_agency_head_contact
+        or ", ".join(
+            x
+            for x in (
+                f"điện thoại {agency.phone}" if agency.phone else "",
+                f"email {agency.email}" if agency.email else "",
+            )
+            if x
+        )
+        or BLANK
+    )
     public_base = settings_of(session).public_base_url.rstrip("/")
     websites = f"{public_base}/l" + (f"; {cfg.receipt_lookup_websites}" if cfg.receipt_lookup_websites else "")
     return ReceiptData(
-        authority=cfg.receipt_authority, centre_name=centre.name, desk_name=f"Bộ phận Một cửa – {agency.name}",
+        authority=cfg.receipt_authority,
+        centre_name=centre.name,
+        desk_name=f"Bộ phận Một cửa – {agency.name}",
         place_date=f"{place}ngày {received:%d} tháng {received:%m} năm {received:%Y}",
-        number=f"{dossier.ledger_seq or ''}/{dossier.ledger_book or ''}", code=dossier.code, lookup_url=url,
-        applicant_name=dossier.applicant_name, organisation_name=dossier.organisation_name,
-        address=dossier.applicant_address, phone=dossier.applicant_phone, email=dossier.applicant_email,
-        content=dossier.content or dossier.procedure_name, procedure=f"{dossier.procedure_code} – {dossier.procedure_name}",
+        number=f"{dossier.ledger_seq or ''}/{dossier.ledger_book or ''}",
+        code=dossier.code,
+        lookup_url=url,
+        applicant_name=dossier.applicant_name,
+        organisation_name=dossier.organisation_name,
+        address=dossier.applicant_address,
+        phone=dossier.applicant_phone,
+        email=dossier.applicant_email,
+        content=dossier.content or dossier.procedure_name,
+        procedure=f"{dossier.procedure_code} – {dossier.procedure_name}",
         documents=[(str(d.get("name", "")), int(d.get("copies", 1) or 1)) for d in dossier.documents or []],
-        sets=dossier.sets, processing_days=dossier.processing_days, received_at=dossier.received_at,
-        due_at=dossier.due_at, collect_at=collect,
+        sets=dossier.sets,
+        processing_days=dossier.processing_days,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        collect_at=collect,
         ledger=f"Quyển số {dossier.ledger_book or BLANK}, số thứ tự {dossier.ledger_seq or BLANK}",
-        fees=dossier.fee_text or NOT_CHARGED, desk_phone=agency.phone or centre.phone,
+        fees=dossier.fee_text or NOT_CHARGED,
+        desk_phone=agency.phone or centre.phone,
         receiving_officer=created.actor_label if created else None,
         back_lines=[
             f"a) Thủ trưởng cơ quan giải quyết thủ tục hành chính ({agency.name}): {head}",
@@ -135,7 +160,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11),
         "centre": ParagraphStyle("centre", parent=base, alignment=TA_CENTER),
         "centre_bold": ParagraphStyle("centre_bold", parent=base, alignment=TA_CENTER, fontName="DejaVuSans-Bold"),
-        "title": ParagraphStyle("title", parent=base, alignment=TA_CENTER, fontName="DejaVuSans-Bold", fontSize=13, leading=17),
+        "title": ParagraphStyle(
+            "title", parent=base, alignment=TA_CENTER, fontName="DejaVuSans-Bold", fontSize=13, leading=17
+        ),
     }
 
 
@@ -149,30 +176,50 @@ def _kv(label: str, value: str | None, st) -> Paragraph:
 
 def _front(r: ReceiptData, copy: str, st) -> list:
     header = Table(
-        [[_p(r.authority, st["centre"]), _p("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", st["centre_bold"])],
-         [_p(r.centre_name, st["centre_bold"]), _p("Độc lập - Tự do - Hạnh phúc", st["centre_bold"])],
-         [_p(f"Số: {r.number}", st["centre"]), _p(r.place_date, st["centre"])]],
+        [
+            [_p(r.authority, st["centre"]), _p("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", st["centre_bold"])],
+            [_p(r.centre_name, st["centre_bold"]), _p("Độc lập - Tự do - Hạnh phúc", st["centre_bold"])],
+            [_p(f"Số: {r.number}", st["centre"]), _p(r.place_date, st["centre"])],
+        ],
         colWidths=[85 * mm, 95 * mm],
     )
     qr = Image(io.BytesIO(qr_png(r.lookup_url)), width=30 * mm, height=30 * mm)
     code_block = Table(
-        [[[_p("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", st["title"]), Spacer(1, 2 * mm),
-           _p(f"Mã hồ sơ: {r.code}", st["centre_bold"]), _p(copy, st["centre"])], qr]],
+        [
+            [
+                [
+                    _p("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", st["title"]),
+                    Spacer(1, 2 * mm),
+                    _p(f"Mã hồ sơ: {r.code}", st["centre_bold"]),
+                    _p(copy, st["centre"]),
+                ],
+                qr,
+            ]
+        ],
         colWidths=[145 * mm, 35 * mm],
     )
     code_block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    docs = [_p(f"{i}. {name} — {copies} bản", st["base"]) for i, (name, copies) in enumerate(r.documents, 1)] or [_p(BLANK, st["base"])]
+    docs = [_p(f"{i}. {name} — {copies} bản", st["base"]) for i, (name, copies) in enumerate(r.documents, 1)] or [
+        _p(BLANK, st["base"])
+    ]
     body = [
-        header, Spacer(1, 4 * mm), code_block, Spacer(1, 3 * mm),
+        header,
+        Spacer(1, 4 * mm),
+        code_block,
+        Spacer(1, 3 * mm),
         _p(f"{r.desk_name} ({r.centre_name}) tiếp nhận hồ sơ của:", st["base"]),
         _kv("Ông/Bà", r.applicant_name, st),
     ]
     if r.organisation_name:
         body.append(_kv("Tổ chức", r.organisation_name, st))
     body += [
-        _kv("Địa chỉ", r.address, st), _kv("Số điện thoại", r.phone, st), _kv("Email", r.email, st),
-        _kv("Nội dung yêu cầu giải quyết", r.content, st), _kv("Thủ tục hành chính", r.procedure, st),
-        Paragraph("<b>Thành phần hồ sơ nộp gồm:</b>", st["base"]), *docs,
+        _kv("Địa chỉ", r.address, st),
+        _kv("Số điện thoại", r.phone, st),
+        _kv("Email", r.email, st),
+        _kv("Nội dung yêu cầu giải quyết", r.content, st),
+        _kv("Thủ tục hành chính", r.procedure, st),
+        Paragraph("<b>Thành phần hồ sơ nộp gồm:</b>", st["base"]),
+        *docs,
         _kv("Số lượng hồ sơ", f"{r.sets} bộ", st),
         _kv("Thời gian giải quyết hồ sơ theo quy định", f"{r.processing_days} ngày làm việc", st),
         _kv("Thời gian nhận hồ sơ", vn_datetime(r.received_at), st),
@@ -184,10 +231,12 @@ def _front(r: ReceiptData, copy: str, st) -> list:
         _kv("Tra cứu tình trạng hồ sơ", r.lookup_url, st),
         Spacer(1, 6 * mm),
         Table(
-            [[_p("NGƯỜI NỘP HỒ SƠ", st["centre_bold"]), _p("NGƯỜI TIẾP NHẬN HỒ SƠ", st["centre_bold"])],
-             [_p("(Ký và ghi rõ họ tên)", st["centre"]), _p("(Ký và ghi rõ họ tên)", st["centre"])],
-             [Spacer(1, 14 * mm), Spacer(1, 14 * mm)],
-             [_p(r.applicant_name, st["centre"]), _p(r.receiving_officer or "", st["centre"])]],
+            [
+                [_p("NGƯỜI NỘP HỒ SƠ", st["centre_bold"]), _p("NGƯỜI TIẾP NHẬN HỒ SƠ", st["centre_bold"])],
+                [_p("(Ký và ghi rõ họ tên)", st["centre"]), _p("(Ký và ghi rõ họ tên)", st["centre"])],
+                [Spacer(1, 14 * mm), Spacer(1, 14 * mm)],
+                [_p(r.applicant_name, st["centre"]), _p(r.receiving_officer or "", st["centre"])],
+            ],
             colWidths=[90 * mm, 90 * mm],
         ),
     ]
@@ -196,7 +245,10 @@ def _front(r: ReceiptData, copy: str, st) -> list:
 
 def _back(r: ReceiptData, st) -> list:
     return [
-        _p("THÔNG TIN LIÊN HỆ", st["title"]), Spacer(1, 4 * mm), _p(BACK_INTRO, st["base"]), Spacer(1, 2 * mm),
+        _p("THÔNG TIN LIÊN HỆ", st["title"]),
+        Spacer(1, 4 * mm),
+        _p(BACK_INTRO, st["base"]),
+        Spacer(1, 2 * mm),
         *[_p(line, st["base"]) for line in r.back_lines],
     ]
 
@@ -215,8 +267,16 @@ def receipt_pdf(session: Session, dossier: Dossier) -> bytes:
 
 def _build(story: list, title: str) -> bytes:
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
-                            bottomMargin=12 * mm, title=title, author="Motcua QMS")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=title,
+        author="Motcua QMS",
+    )
     doc.build(story)
     return buf.getvalue()
 
@@ -227,18 +287,26 @@ def receipt_print(session: Session, dossier: Dossier):
 
     r = receipt_data(session, dossier)
     return ReceiptPrint(
-        centre_name=r.centre_name, dossier_code=r.code, qr_url=r.lookup_url, applicant_name=r.applicant_name,
-        procedure_name=dossier.procedure_name, received_at=local(r.received_at),
+        centre_name=r.centre_name,
+        dossier_code=r.code,
+        qr_url=r.lookup_url,
+        applicant_name=r.applicant_name,
+        procedure_name=dossier.procedure_name,
+        received_at=local(r.received_at),
         appointment_at=local(r.due_at) if r.due_at else None,
         documents=tuple(f"{name} ({copies} bản)" for name, copies in r.documents),
-        fee_vnd=None, collect_at=r.collect_at, desk_phone=r.desk_phone,
+        fee_vnd=None,
+        collect_at=r.collect_at,
+        desk_phone=r.desk_phone,
         contact_lines=(f"Phí, lệ phí: {r.fees}", *r.back_lines),
     )
 
 
 # A plain grid for tabular exports (the control slip).
-GRID = TableStyle([
-    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("FONTNAME", (0, 0), (-1, -1), "DejaVuSans"),
-])
+GRID = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), "DejaVuSans"),
+    ]
+)

@@ -4,6 +4,7 @@
 `POST /sync/dossiers` is declared public: the HMAC signature over the raw body (see `sync.py`) is
 its authentication, checked before anything is parsed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,18 @@ from . import service, sync
 from .config import DossierSettings
 from .control_slip import control_slip_pdf
 from .receipt import receipt_pdf, receipt_print
-from .schemas import (ApologyRequest, DossierCreate, DossierPage, DossierRead, DossierUpdate, LookupRequest,
-                      LookupResult, PrintRequest, SyncResponse, TransitionRequest)
+from .schemas import (
+    ApologyRequest,
+    DossierCreate,
+    DossierPage,
+    DossierRead,
+    DossierUpdate,
+    LookupRequest,
+    LookupResult,
+    PrintRequest,
+    SyncResponse,
+    TransitionRequest,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["dossiers"])
@@ -42,45 +53,88 @@ def _read(session, dossier, **kw) -> dict:
     return service.dossier_view(session, dossier, **kw)
 
 
-@router.post("/dossiers", response_model=DossierRead, status_code=status.HTTP_201_CREATED, responses=ERRORS,
-             summary="Receive a dossier at the desk (from the current ticket or directly)")
+@router.post(
+    "/dossiers",
+    response_model=DossierRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=ERRORS,
+    summary="Receive a dossier at the desk (from the current ticket or directly)",
+)
 def create_dossier(data: DossierCreate, session: DbSession, actor: Receiver):
     return _read(session, service.create_dossier(session, actor, data), history=True)
 
 
-@router.get("/dossiers", response_model=DossierPage, responses=ERRORS, summary="List and filter dossiers (staff, scoped)")
+@router.get(
+    "/dossiers", response_model=DossierPage, responses=ERRORS, summary="List and filter dossiers (staff, scoped)"
+)
 def list_dossiers(
-    session: DbSession, actor: Staff,
-    centre_id: int | None = None, agency_id: int | None = None, status_: Annotated[str | None, Query(alias="status")] = None,
-    procedure_code: str | None = None, channel: str | None = None, received_from: datetime | None = None,
-    received_to: datetime | None = None, code: str | None = Query(default=None, max_length=40),
-    limit: int = Query(default=50, ge=1, le=500), offset: int = Query(default=0, ge=0),
+    session: DbSession,
+    actor: Staff,
+    centre_id: int | None = None,
+    agency_id: int | None = None,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    procedure_code: str | None = None,
+    channel: str | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    code: str | None = Query(default=None, max_length=40),
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
 ):
-    items, total = service.list_dossiers(session, actor, service.DossierFilter(
-        centre_id=centre_id, agency_id=agency_id, status=status_, procedure_code=procedure_code, channel=channel,
-        received_from=received_from, received_to=received_to, code_prefix=code, limit=limit, offset=offset))
+    items, total = service.list_dossiers(
+        session,
+        actor,
+        service.DossierFilter(
+            centre_id=centre_id,
+            agency_id=agency_id,
+            status=status_,
+            procedure_code=procedure_code,
+            channel=channel,
+            received_from=received_from,
+            received_to=received_to,
+            code_prefix=code,
+            limit=limit,
+            offset=offset,
+        ),
+    )
     return {"items": [_read(session, d) for d in items], "total": total}
 
 
-@router.get("/dossiers/overdue", response_model=list[DossierRead], responses=ERRORS,
-            summary="Open dossiers past their appointment (an apology is due)")
+@router.get(
+    "/dossiers/overdue",
+    response_model=list[DossierRead],
+    responses=ERRORS,
+    summary="Open dossiers past their appointment (an apology is due)",
+)
 def overdue(session: DbSession, actor: Staff):
     return [_read(session, d) for d in service.overdue(session, actor)]
 
 
-@router.get("/dossiers/uncollected", response_model=list[DossierRead], responses=ERRORS,
-            summary="Results waiting at the desk longer than 60 days")
+@router.get(
+    "/dossiers/uncollected",
+    response_model=list[DossierRead],
+    responses=ERRORS,
+    summary="Results waiting at the desk longer than 60 days",
+)
 def uncollected(session: DbSession, actor: Staff):
     return [_read(session, d) for d in service.uncollected(session, actor)]
 
 
-@router.get("/dossiers/acceptance-overdue", response_model=list[DossierRead], responses=ERRORS,
-            summary="Online dossiers not accepted or sent back within 8 working hours")
+@router.get(
+    "/dossiers/acceptance-overdue",
+    response_model=list[DossierRead],
+    responses=ERRORS,
+    summary="Online dossiers not accepted or sent back within 8 working hours",
+)
 def acceptance_overdue(session: DbSession, actor: Staff):
     return [_read(session, d) for d in service.acceptance_overdue(session, actor)]
 
 
-@router.post("/dossiers/sweep", responses=ERRORS, summary="Lapse supplement requests whose period ran out (admin; also runs in the background)")
+@router.post(
+    "/dossiers/sweep",
+    responses=ERRORS,
+    summary="Lapse supplement requests whose period ran out (admin; also runs in the background)",
+)
 def sweep(session: DbSession, _: Annotated[Principal, allow("admin")]):
     return {"lapsed": service.sweep(session)}
 
@@ -92,52 +146,83 @@ def get_dossier(code: str, session: DbSession, actor: Staff):
     return _read(session, dossier, history=True)
 
 
-@router.patch("/dossiers/{code}", response_model=DossierRead, responses=ERRORS,
-              summary="Amend a dossier's details (the code never changes; the diff is kept in the history)")
+@router.patch(
+    "/dossiers/{code}",
+    response_model=DossierRead,
+    responses=ERRORS,
+    summary="Amend a dossier's details (the code never changes; the diff is kept in the history)",
+)
 def amend(code: str, data: DossierUpdate, session: DbSession, actor: Staff):
     return _read(session, service.amend(session, actor, code, data), history=True)
 
 
-@router.post("/dossiers/{code}/transitions", response_model=DossierRead, responses=ERRORS,
-             summary="Move a dossier through its lifecycle: {to, reason?, data?}")
+@router.post(
+    "/dossiers/{code}/transitions",
+    response_model=DossierRead,
+    responses=ERRORS,
+    summary="Move a dossier through its lifecycle: {to, reason?, data?}",
+)
 def transition(code: str, data: TransitionRequest, session: DbSession, actor: Staff):
     return _read(session, service.transition_by_code(session, actor, code, data), history=True)
 
 
-@router.post("/dossiers/{code}/apologies", response_model=DossierRead, responses=ERRORS,
-             summary="Apology and new appointment from the late agency")
+@router.post(
+    "/dossiers/{code}/apologies",
+    response_model=DossierRead,
+    responses=ERRORS,
+    summary="Apology and new appointment from the late agency",
+)
 def apologise(code: str, data: ApologyRequest, session: DbSession, actor: Staff):
     return _read(session, service.apologise(session, actor, code, data), history=True)
 
 
-@router.post("/dossiers/{code}/lookup-token/revoke", response_model=DossierRead, responses=ERRORS,
-             summary="Invalidate the receipt's QR and issue a new lookup link")
+@router.post(
+    "/dossiers/{code}/lookup-token/revoke",
+    response_model=DossierRead,
+    responses=ERRORS,
+    summary="Invalidate the receipt's QR and issue a new lookup link",
+)
 def revoke_token(code: str, session: DbSession, actor: Receiver):
     return _read(session, service.revoke_lookup_token(session, actor, code), history=True)
 
 
 def _pdf(content: bytes, filename: str) -> Response:
-    return Response(content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
 
 
-@router.get("/dossiers/{code}/receipt.pdf", responses={200: {"content": {"application/pdf": {}}}, **ERRORS},
-            response_class=Response, summary="The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả) as PDF")
+@router.get(
+    "/dossiers/{code}/receipt.pdf",
+    responses={200: {"content": {"application/pdf": {}}}, **ERRORS},
+    response_class=Response,
+    summary="The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả) as PDF",
+)
 def get_receipt(code: str, session: DbSession, actor: Staff):
     dossier = service.get_dossier(session, code)
     service.ensure_can_see(actor, dossier)
     return _pdf(receipt_pdf(session, dossier), f"giay-tiep-nhan-{dossier.code}.pdf")
 
 
-@router.get("/dossiers/{code}/control-slip.pdf", responses={200: {"content": {"application/pdf": {}}}, **ERRORS},
-            response_class=Response, summary="The control slip (phiếu kiểm soát, mẫu 05) as PDF")
+@router.get(
+    "/dossiers/{code}/control-slip.pdf",
+    responses={200: {"content": {"application/pdf": {}}}, **ERRORS},
+    response_class=Response,
+    summary="The control slip (phiếu kiểm soát, mẫu 05) as PDF",
+)
 def get_control_slip(code: str, session: DbSession, actor: Staff):
     dossier = service.get_dossier(session, code)
     service.ensure_can_see(actor, dossier)
-    return _pdf(control_slip_pdf(session, dossier, service.history_of(session, dossier)), f"phieu-kiem-soat-{dossier.code}.pdf")
+    return _pdf(
+        control_slip_pdf(session, dossier, service.history_of(session, dossier)), f"phieu-kiem-soat-{dossier.code}.pdf"
+    )
 
 
-@router.post("/dossiers/{code}/print-receipt", responses={503: {"description": "printer error (Vietnamese message)"}, **ERRORS},
-             summary="Print the receipt on the desk's thermal printer (after the transaction ends)")
+@router.post(
+    "/dossiers/{code}/print-receipt",
+    responses={503: {"description": "printer error (Vietnamese message)"}, **ERRORS},
+    summary="Print the receipt on the desk's thermal printer (after the transaction ends)",
+)
 def print_receipt(code: str, session: DbSession, actor: Receiver, request: Request, data: PrintRequest | None = None):
     from hardware.printers import PrinterError, open_printer
 
@@ -178,19 +263,36 @@ def do_lookup(request: Request, session, *, token=None, code=None, phone_last4=N
     return lookup_mod.lookup(session, token=token, code=code, phone_last4=phone_last4)
 
 
-LOOKUP_ERRORS = {404: {"description": "no such dossier — the same answer for a wrong code and wrong digits"},
-                 422: {"description": "neither token nor code given"}, 429: {"description": "too many lookups from this address"}}
+LOOKUP_ERRORS = {
+    404: {"description": "no such dossier — the same answer for a wrong code and wrong digits"},
+    422: {"description": "neither token nor code given"},
+    429: {"description": "too many lookups from this address"},
+}
 
 
-@router.get("/lookup", response_model=LookupResult, responses=LOOKUP_ERRORS,
-            summary="Public status lookup: ?token= (receipt QR) or ?code=&phone_last4=")
-def lookup_get(request: Request, session: DbSession, _: Public, token: str | None = Query(default=None, max_length=200),
-               code: str | None = Query(default=None, max_length=40), phone_last4: str | None = Query(default=None, max_length=10)):
+@router.get(
+    "/lookup",
+    response_model=LookupResult,
+    responses=LOOKUP_ERRORS,
+    summary="Public status lookup: ?token= (receipt QR) or ?code=&phone_last4=",
+)
+def lookup_get(
+    request: Request,
+    session: DbSession,
+    _: Public,
+    token: str | None = Query(default=None, max_length=200),
+    code: str | None = Query(default=None, max_length=40),
+    phone_last4: str | None = Query(default=None, max_length=10),
+):
     return do_lookup(request, session, token=token, code=code, phone_last4=phone_last4)
 
 
-@router.post("/lookup", response_model=LookupResult, responses=LOOKUP_ERRORS,
-             summary="The same lookup with the digits in the body (kept out of access logs)")
+@router.post(
+    "/lookup",
+    response_model=LookupResult,
+    responses=LOOKUP_ERRORS,
+    summary="The same lookup with the digits in the body (kept out of access logs)",
+)
 def lookup_post(data: LookupRequest, request: Request, session: DbSession, _: Public):
     return do_lookup(request, session, token=data.token, code=data.code, phone_last4=data.phone_last4)
 
@@ -198,15 +300,25 @@ def lookup_post(data: LookupRequest, request: Request, session: DbSession, _: Pu
 # -- external sync ------------------------------------------------------------------------------
 
 
-@router.post("/sync/dossiers", response_model=SyncResponse,
-             responses={403: {"description": "bad or missing signature, stale timestamp"}, 503: {"description": "sync not configured"},
-                        **ERRORS},
-             summary="Status updates from the one-stop system, signed with HMAC-SHA256 (X-Motcua-Signature, X-Motcua-Timestamp)")
+@router.post(
+    "/sync/dossiers",
+    response_model=SyncResponse,
+    responses={
+        403: {"description": "bad or missing signature, stale timestamp"},
+        503: {"description": "sync not configured"},
+        **ERRORS,
+    },
+    summary="Status updates from the one-stop system, signed with HMAC-SHA256 (X-Motcua-Signature, X-Motcua-Timestamp)",
+)
 async def sync_dossiers(request: Request, _: Public):
     body = await request.body()
     settings = request.app.state.settings
-    sync.verify(settings.sync_hmac_secret, request.headers.get(sync.TIMESTAMP_HEADER),
-                request.headers.get(sync.SIGNATURE_HEADER), body)
+    sync.verify(
+        settings.sync_hmac_secret,
+        request.headers.get(sync.TIMESTAMP_HEADER),
+        request.headers.get(sync.SIGNATURE_HEADER),
+        body,
+    )
     updates = sync.parse_json_updates(body)
     db = request.app.state.db
 

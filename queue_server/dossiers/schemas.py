@@ -1,4 +1,5 @@
 """Request and response models of the dossier API."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -77,7 +78,9 @@ class TransitionRequest(_Strict):
 class ApologyRequest(_Strict):
     reason: str = Field(min_length=1, max_length=2000)
     new_due_at: datetime
-    agency_name: str | None = Field(default=None, max_length=200)  # liên thông: the late agency, if not the receiving one
+    agency_name: str | None = Field(
+        default=None, max_length=200
+    )  # liên thông: the late agency, if not the receiving one
 
 
 class PrintRequest(_Strict):

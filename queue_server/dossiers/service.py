@@ -3,6 +3,7 @@
 Services take the session first, never commit, and append every change to the history in the
 same transaction as the change itself.
 """
+
 from __future__ import annotations
 
 import base64
@@ -127,14 +128,33 @@ def _actor_label(actor: Principal | None) -> str | None:
     return None
 
 
-def record(session: Session, dossier: Dossier, type_: str, actor: Principal | None, *, at: datetime,
-           from_status: str | None = None, to_status: str | None = None, reason: str | None = None,
-           data: dict | None = None, actor_label: str | None = None, agency_name: str | None = None) -> DossierEvent:
+def record(
+    session: Session,
+    dossier: Dossier,
+    type_: str,
+    actor: Principal | None,
+    *,
+    at: datetime,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    data: dict | None = None,
+    actor_label: str | None = None,
+    agency_name: str | None = None,
+) -> DossierEvent:
     """Append one history row (never updated)."""
     event = DossierEvent(
-        dossier_id=dossier.id, type=type_, from_status=from_status, to_status=to_status, at=at,
-        actor_user_id=actor.user_id if actor else None, actor_device_id=actor.device_id if actor else None,
-        actor_label=actor_label or _actor_label(actor), agency_name=agency_name, reason=reason, data=data or {},
+        dossier_id=dossier.id,
+        type=type_,
+        from_status=from_status,
+        to_status=to_status,
+        at=at,
+        actor_user_id=actor.user_id if actor else None,
+        actor_device_id=actor.device_id if actor else None,
+        actor_label=actor_label or _actor_label(actor),
+        agency_name=agency_name,
+        reason=reason,
+        data=data or {},
     )
     session.add(event)
     return event
@@ -173,25 +193,58 @@ def create_dossier(session: Session, actor: Principal, data: DossierCreate, *, n
         raise DomainError("applicant_required", "Cần nhập thông tin người nộp hồ sơ (họ tên).", 422)
     procedure = procedure_snapshot(session, procedure_code)
     dossier = new_dossier(
-        session, agency, procedure, applicant, now=now, channel=data.channel, return_method=data.return_method,
-        content=data.content, documents=[d.model_dump() for d in data.documents], sets=data.sets,
-        fee_text=data.fee_text, department=data.department, ledger_book=data.ledger_book,
+        session,
+        agency,
+        procedure,
+        applicant,
+        now=now,
+        channel=data.channel,
+        return_method=data.return_method,
+        content=data.content,
+        documents=[d.model_dump() for d in data.documents],
+        sets=data.sets,
+        fee_text=data.fee_text,
+        department=data.department,
+        ledger_book=data.ledger_book,
     )
     if ticket is not None:
         dossier.ticket_id = ticket.id
         if not ticket.dossier_code:
             ticket.dossier_code = dossier.code
     session.flush()
-    record(session, dossier, "created", actor, at=now, to_status=dossier.status, agency_name=agency.name,
-           data={"channel": dossier.channel, "ticket_id": dossier.ticket_id})
+    record(
+        session,
+        dossier,
+        "created",
+        actor,
+        at=now,
+        to_status=dossier.status,
+        agency_name=agency.name,
+        data={"channel": dossier.channel, "ticket_id": dossier.ticket_id},
+    )
     return dossier
 
 
-def new_dossier(session: Session, agency: Agency, procedure: ProcedureSnapshot, applicant: ApplicantIn, *,
-                now: datetime, channel: str = "direct", return_method: str = "desk", content: str | None = None,
-                documents: list[dict] | None = None, sets: int = 1, fee_text: str | None = None,
-                department: str | None = None, ledger_book: str | None = None, code: str | None = None,
-                source: str = "local", status: str | None = None, due_at: datetime | None = None) -> Dossier:
+def new_dossier(
+    session: Session,
+    agency: Agency,
+    procedure: ProcedureSnapshot,
+    applicant: ApplicantIn,
+    *,
+    now: datetime,
+    channel: str = "direct",
+    return_method: str = "desk",
+    content: str | None = None,
+    documents: list[dict] | None = None,
+    sets: int = 1,
+    fee_text: str | None = None,
+    department: str | None = None,
+    ledger_book: str | None = None,
+    code: str | None = None,
+    source: str = "local",
+    status: str | None = None,
+    due_at: datetime | None = None,
+) -> Dossier:
     """Build and add a dossier; a code is taken from the agency's day sequence unless given (sync)."""
     settings = settings_of(session)
     cal = calendar_of(session)
@@ -206,18 +259,40 @@ def new_dossier(session: Session, agency: Agency, procedure: ProcedureSnapshot, 
         computed_due = None  # the appointment is set when the online dossier is accepted
     book = ledger_book or f"{local_day(now).year}"
     dossier = Dossier(
-        code=code, centre_id=agency.centre_id, agency_id=agency.id, source=source,
-        procedure_code=procedure.code, procedure_name=procedure.name, procedure_field=procedure.field,
+        code=code,
+        centre_id=agency.centre_id,
+        agency_id=agency.id,
+        source=source,
+        procedure_code=procedure.code,
+        procedure_name=procedure.name,
+        procedure_field=procedure.field,
         processing_days=procedure.processing_days,
-        applicant_kind=applicant.kind, applicant_name=applicant.full_name,
-        organisation_name=applicant.organisation_name, applicant_id_number=applicant.id_number,
-        applicant_address=applicant.address, applicant_phone=applicant.phone, applicant_email=applicant.email,
-        content=content, documents=documents or [], sets=sets, channel=channel, return_method=return_method,
-        fee_text=fee_text if fee_text is not None else procedure.fee_text, department=department,
-        ledger_book=book, ledger_seq=next_value(session, f"dossier-ledger:{agency.id}:{book}"),
-        status=status, received_at=now, effective_received_at=effective,
-        due_at=due_at or computed_due, original_due_at=due_at or computed_due, status_changed_at=now, created_at=now,
-        acceptance_deadline_at=cal.add_working_hours(now, dossier_settings_of(session).online_acceptance_hours) if online else None,
+        applicant_kind=applicant.kind,
+        applicant_name=applicant.full_name,
+        organisation_name=applicant.organisation_name,
+        applicant_id_number=applicant.id_number,
+        applicant_address=applicant.address,
+        applicant_phone=applicant.phone,
+        applicant_email=applicant.email,
+        content=content,
+        documents=documents or [],
+        sets=sets,
+        channel=channel,
+        return_method=return_method,
+        fee_text=fee_text if fee_text is not None else procedure.fee_text,
+        department=department,
+        ledger_book=book,
+        ledger_seq=next_value(session, f"dossier-ledger:{agency.id}:{book}"),
+        status=status,
+        received_at=now,
+        effective_received_at=effective,
+        due_at=due_at or computed_due,
+        original_due_at=due_at or computed_due,
+        status_changed_at=now,
+        created_at=now,
+        acceptance_deadline_at=cal.add_working_hours(now, dossier_settings_of(session).online_acceptance_hours)
+        if online
+        else None,
     )
     _new_nonce(dossier, settings.secret_key)
     session.add(dossier)
@@ -236,13 +311,19 @@ def _due(cal, received_at: datetime, days: int) -> tuple[datetime, datetime]:
 # -- amendments ---------------------------------------------------------------------------------
 
 _APPLICANT_FIELDS = {
-    "kind": "applicant_kind", "full_name": "applicant_name", "organisation_name": "organisation_name",
-    "id_number": "applicant_id_number", "address": "applicant_address", "phone": "applicant_phone",
+    "kind": "applicant_kind",
+    "full_name": "applicant_name",
+    "organisation_name": "organisation_name",
+    "id_number": "applicant_id_number",
+    "address": "applicant_address",
+    "phone": "applicant_phone",
     "email": "applicant_email",
 }
 
 
-def amend(session: Session, actor: Principal, code: str, data: DossierUpdate, *, now: datetime | None = None) -> Dossier:
+def amend(
+    session: Session, actor: Principal, code: str, data: DossierUpdate, *, now: datetime | None = None
+) -> Dossier:
     """Correct a dossier's details; the code stays, the diff is appended to the history (AG Đ.15 k.5)."""
     now = now or utcnow()
     dossier = get_dossier(session, code)
@@ -273,8 +354,16 @@ def amend(session: Session, actor: Principal, code: str, data: DossierUpdate, *,
 # -- lifecycle ----------------------------------------------------------------------------------
 
 
-def transition(session: Session, actor: Principal | None, dossier: Dossier, req: TransitionRequest, *,
-               now: datetime | None = None, actor_label: str | None = None, external: bool = False) -> Dossier:
+def transition(
+    session: Session,
+    actor: Principal | None,
+    dossier: Dossier,
+    req: TransitionRequest,
+    *,
+    now: datetime | None = None,
+    actor_label: str | None = None,
+    external: bool = False,
+) -> Dossier:
     """Move a dossier one step; refused (409/422) with nothing written if the step is not allowed.
 
     `external`: a status reported by the provincial one-stop system, which may skip steps we did
@@ -302,7 +391,12 @@ def transition(session: Session, actor: Principal | None, dossier: Dossier, req:
         dossier.effective_received_at, dossier.due_at = _due(calendar_of(session), now, dossier.processing_days)
         dossier.original_due_at = dossier.due_at
         data["due_at"] = dossier.due_at.isoformat()
-    if current == "supplement_requested" and target != "lapsed" and dossier.channel == "online" and dossier.due_at is None:
+    if (
+        current == "supplement_requested"
+        and target != "lapsed"
+        and dossier.channel == "online"
+        and dossier.due_at is None
+    ):
         dossier.effective_received_at, dossier.due_at = _due(calendar_of(session), now, dossier.processing_days)
         dossier.original_due_at = dossier.due_at
     if target == "result_ready":
@@ -314,8 +408,19 @@ def transition(session: Session, actor: Principal | None, dossier: Dossier, req:
     dossier.status = target
     dossier.status_changed_at = now
     agency = session.get(Agency, dossier.agency_id)
-    record(session, dossier, "synced" if external else "transition", actor, at=now, from_status=current, to_status=target, reason=req.reason,
-           data=data, actor_label=actor_label, agency_name=agency.name if agency else None)
+    record(
+        session,
+        dossier,
+        "synced" if external else "transition",
+        actor,
+        at=now,
+        from_status=current,
+        to_status=target,
+        reason=req.reason,
+        data=data,
+        actor_label=actor_label,
+        agency_name=agency.name if agency else None,
+    )
     return dossier
 
 
@@ -325,7 +430,9 @@ def transition_by_code(session: Session, actor: Principal, code: str, req: Trans
     return transition(session, actor, dossier, req)
 
 
-def apologise(session: Session, actor: Principal, code: str, req: ApologyRequest, *, now: datetime | None = None) -> Dossier:
+def apologise(
+    session: Session, actor: Principal, code: str, req: ApologyRequest, *, now: datetime | None = None
+) -> Dossier:
     """The late agency's apology with reason and new appointment (văn bản xin lỗi và hẹn lại)."""
     now = now or utcnow()
     dossier = get_dossier(session, code)
@@ -342,9 +449,16 @@ def apologise(session: Session, actor: Principal, code: str, req: ApologyRequest
     agency = session.get(Agency, dossier.agency_id)
     previous = dossier.due_at
     dossier.due_at = new_due
-    record(session, dossier, "apology", actor, at=now, reason=req.reason,
-           agency_name=req.agency_name or (agency.name if agency else None),
-           data={"previous_due_at": previous.isoformat(), "new_due_at": new_due.isoformat()})
+    record(
+        session,
+        dossier,
+        "apology",
+        actor,
+        at=now,
+        reason=req.reason,
+        agency_name=req.agency_name or (agency.name if agency else None),
+        data={"previous_due_at": previous.isoformat(), "new_due_at": new_due.isoformat()},
+    )
     return dossier
 
 
@@ -360,12 +474,22 @@ def revoke_lookup_token(session: Session, actor: Principal, code: str, *, now: d
 def sweep(session: Session, *, now: datetime | None = None) -> list[str]:
     """Lapse supplement requests whose period has run out; returns the codes that lapsed."""
     now = now or utcnow()
-    due = session.execute(
-        select(Dossier).where(Dossier.status == "supplement_requested", Dossier.supplement_deadline_at < now)
-    ).scalars().all()
+    due = (
+        session.execute(
+            select(Dossier).where(Dossier.status == "supplement_requested", Dossier.supplement_deadline_at < now)
+        )
+        .scalars()
+        .all()
+    )
     for dossier in due:
-        transition(session, None, dossier, TransitionRequest(to="lapsed", reason="Quá thời hạn bổ sung hồ sơ"),
-                   now=now, actor_label="Hệ thống")
+        transition(
+            session,
+            None,
+            dossier,
+            TransitionRequest(to="lapsed", reason="Quá thời hạn bổ sung hồ sơ"),
+            now=now,
+            actor_label="Hệ thống",
+        )
     return [d.code for d in due]
 
 
@@ -376,51 +500,87 @@ def flags(dossier: Dossier, now: datetime, uncollected_after_days: int = 60) -> 
     out = []
     if dossier.status in lifecycle.OPEN_STATES and dossier.due_at is not None and now > dossier.due_at:
         out.append("overdue")
-    if dossier.status == "pending_acceptance" and dossier.acceptance_deadline_at and now > dossier.acceptance_deadline_at:
+    if (
+        dossier.status == "pending_acceptance"
+        and dossier.acceptance_deadline_at
+        and now > dossier.acceptance_deadline_at
+    ):
         out.append("acceptance_overdue")
-    if dossier.status == "supplement_requested" and dossier.supplement_deadline_at and now > dossier.supplement_deadline_at:
+    if (
+        dossier.status == "supplement_requested"
+        and dossier.supplement_deadline_at
+        and now > dossier.supplement_deadline_at
+    ):
         out.append("supplement_lapsed")
     if dossier.result_ready_at is not None and dossier.original_due_at is not None:
         if local_day(dossier.result_ready_at) < local_day(dossier.original_due_at):
             out.append("completed_early")
         elif dossier.result_ready_at > dossier.original_due_at:
             out.append("completed_late")
-    if (dossier.status == "result_ready" and dossier.result_ready_at is not None
-            and now - dossier.result_ready_at > timedelta(days=uncollected_after_days)):
+    if (
+        dossier.status == "result_ready"
+        and dossier.result_ready_at is not None
+        and now - dossier.result_ready_at > timedelta(days=uncollected_after_days)
+    ):
         out.append("uncollected")
     return out
 
 
-def dossier_view(session: Session, dossier: Dossier, *, history: bool = False, with_lookup_url: bool = True,
-                 now: datetime | None = None) -> dict:
+def dossier_view(
+    session: Session,
+    dossier: Dossier,
+    *,
+    history: bool = False,
+    with_lookup_url: bool = True,
+    now: datetime | None = None,
+) -> dict:
     agency = session.get(Agency, dossier.agency_id)
     view = {
         "code": dossier.code,
         "lookup_url": lookup_url(session, dossier) if with_lookup_url else None,
-        "centre_id": dossier.centre_id, "agency_id": dossier.agency_id, "agency_name": agency.name if agency else "",
-        "ticket_id": dossier.ticket_id, "source": dossier.source,
-        "procedure_code": dossier.procedure_code, "procedure_name": dossier.procedure_name,
+        "centre_id": dossier.centre_id,
+        "agency_id": dossier.agency_id,
+        "agency_name": agency.name if agency else "",
+        "ticket_id": dossier.ticket_id,
+        "source": dossier.source,
+        "procedure_code": dossier.procedure_code,
+        "procedure_name": dossier.procedure_name,
         "processing_days": dossier.processing_days,
-        "applicant": {
-            key: getattr(dossier, attr) for key, attr in _APPLICANT_FIELDS.items()
-        },
-        "content": dossier.content, "documents": dossier.documents or [], "sets": dossier.sets,
-        "channel": dossier.channel, "return_method": dossier.return_method, "fee_text": dossier.fee_text,
-        "department": dossier.department, "ledger_book": dossier.ledger_book, "ledger_seq": dossier.ledger_seq,
-        "status": dossier.status, "status_label": lifecycle.STATUS_LABELS[dossier.status],
-        "received_at": dossier.received_at, "effective_received_at": dossier.effective_received_at,
-        "due_at": dossier.due_at, "original_due_at": dossier.original_due_at,
+        "applicant": {key: getattr(dossier, attr) for key, attr in _APPLICANT_FIELDS.items()},
+        "content": dossier.content,
+        "documents": dossier.documents or [],
+        "sets": dossier.sets,
+        "channel": dossier.channel,
+        "return_method": dossier.return_method,
+        "fee_text": dossier.fee_text,
+        "department": dossier.department,
+        "ledger_book": dossier.ledger_book,
+        "ledger_seq": dossier.ledger_seq,
+        "status": dossier.status,
+        "status_label": lifecycle.STATUS_LABELS[dossier.status],
+        "received_at": dossier.received_at,
+        "effective_received_at": dossier.effective_received_at,
+        "due_at": dossier.due_at,
+        "original_due_at": dossier.original_due_at,
         "acceptance_deadline_at": dossier.acceptance_deadline_at,
         "supplement_deadline_at": dossier.supplement_deadline_at,
-        "result_ready_at": dossier.result_ready_at, "finished_at": dossier.finished_at,
+        "result_ready_at": dossier.result_ready_at,
+        "finished_at": dossier.finished_at,
         "flags": flags(dossier, now or utcnow(), dossier_settings_of(session).uncollected_after_days),
     }
     if history:
         view["history"] = [
             {
-                "type": e.type, "from_status": e.from_status, "to_status": e.to_status, "at": e.at,
-                "actor_user_id": e.actor_user_id, "actor_device_id": e.actor_device_id, "actor_label": e.actor_label,
-                "agency_name": e.agency_name, "reason": e.reason, "data": e.data or {},
+                "type": e.type,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "at": e.at,
+                "actor_user_id": e.actor_user_id,
+                "actor_device_id": e.actor_device_id,
+                "actor_label": e.actor_label,
+                "agency_name": e.agency_name,
+                "reason": e.reason,
+                "data": e.data or {},
             }
             for e in history_of(session, dossier)
         ]
@@ -428,9 +588,11 @@ def dossier_view(session: Session, dossier: Dossier, *, history: bool = False, w
 
 
 def history_of(session: Session, dossier: Dossier) -> list[DossierEvent]:
-    return list(session.execute(
-        select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.at, DossierEvent.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.at, DossierEvent.id)
+        ).scalars()
+    )
 
 
 @dataclass
@@ -460,8 +622,13 @@ def list_dossiers(session: Session, actor: Principal, f: DossierFilter) -> tuple
     stmt = _scoped(actor, select(Dossier))
     if f.status is not None and f.status not in lifecycle.STATUS_LABELS:
         raise DomainError("unknown_status", f"Trạng thái hồ sơ «{f.status}» không tồn tại.", 422)
-    for column, value in ((Dossier.centre_id, f.centre_id), (Dossier.agency_id, f.agency_id), (Dossier.status, f.status),
-                          (Dossier.procedure_code, f.procedure_code), (Dossier.channel, f.channel)):
+    for column, value in (
+        (Dossier.centre_id, f.centre_id),
+        (Dossier.agency_id, f.agency_id),
+        (Dossier.status, f.status),
+        (Dossier.procedure_code, f.procedure_code),
+        (Dossier.channel, f.channel),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if f.received_from is not None:
@@ -471,7 +638,11 @@ def list_dossiers(session: Session, actor: Principal, f: DossierFilter) -> tuple
     if f.code_prefix:
         stmt = stmt.where(Dossier.code.startswith(codes.normalise_code(f.code_prefix), autoescape=True))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    items = session.execute(stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(f.limit).offset(f.offset)).scalars().all()
+    items = (
+        session.execute(stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(f.limit).offset(f.offset))
+        .scalars()
+        .all()
+    )
     return list(items), int(total)
 
 

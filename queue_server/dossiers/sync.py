@@ -7,6 +7,7 @@ Two adapters deliver the same `DossierUpdate` records to `apply_updates`:
 
 Every update carries an `update_id`; applied ids are stored, so a replay changes nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -102,41 +103,88 @@ def apply_update(session: Session, update: DossierUpdate, *, source: str, now: d
         outcome = "unchanged"
         if due_at is not None and due_at != dossier.due_at:
             dossier.due_at = due_at
-            service.record(session, dossier, "synced", None, at=now, actor_label=label, reason=update.reason,
-                           data={"update_id": update.update_id, "due_at": due_at.isoformat()})
+            service.record(
+                session,
+                dossier,
+                "synced",
+                None,
+                at=now,
+                actor_label=label,
+                reason=update.reason,
+                data={"update_id": update.update_id, "due_at": due_at.isoformat()},
+            )
             outcome = "updated"
     if update.status and update.status != dossier.status:
-        service.transition(session, None, dossier, TransitionRequest(to=update.status, reason=update.reason,
-                                                                     data={**update.data, "update_id": update.update_id}),
-                           now=now, actor_label=label, external=True)
+        service.transition(
+            session,
+            None,
+            dossier,
+            TransitionRequest(
+                to=update.status, reason=update.reason, data={**update.data, "update_id": update.update_id}
+            ),
+            now=now,
+            actor_label=label,
+            external=True,
+        )
         outcome = "updated" if outcome == "unchanged" else outcome
-    session.add(SyncUpdate(update_id=update.update_id, source=source, dossier_code=code, applied_at=now, outcome=outcome))
+    session.add(
+        SyncUpdate(update_id=update.update_id, source=source, dossier_code=code, applied_at=now, outcome=outcome)
+    )
     session.flush()
     return Outcome(update.update_id, code, outcome)
 
 
-def _create(session: Session, update: DossierUpdate, code: str, parsed: codes.ParsedCode, received_at: datetime,
-            due_at: datetime | None, source: str, label: str) -> Dossier:
+def _create(
+    session: Session,
+    update: DossierUpdate,
+    code: str,
+    parsed: codes.ParsedCode,
+    received_at: datetime,
+    due_at: datetime | None,
+    source: str,
+    label: str,
+) -> Dossier:
     identifier = update.agency_identifier or parsed.agency_identifier
     if identifier != parsed.agency_identifier:
         raise DomainError("agency_mismatch", "Mã định danh cơ quan không khớp với mã hồ sơ.", 422)
-    agency = session.execute(select(Agency).where(Agency.identifier == identifier).order_by(Agency.id).limit(1)).scalar_one_or_none()
+    agency = session.execute(
+        select(Agency).where(Agency.identifier == identifier).order_by(Agency.id).limit(1)
+    ).scalar_one_or_none()
     if agency is None:
         raise DomainError("agency_not_found", f"Không tìm thấy cơ quan có mã định danh «{identifier}».", 422)
     if update.applicant is None:
         raise DomainError("applicant_required", "Hồ sơ mới từ hệ thống ngoài cần thông tin người nộp (applicant).", 422)
     if update.procedure_name and update.procedure_code:
-        procedure = service.ProcedureSnapshot(code=update.procedure_code, name=update.procedure_name,
-                                              processing_days=update.processing_days or 0)
+        procedure = service.ProcedureSnapshot(
+            code=update.procedure_code, name=update.procedure_name, processing_days=update.processing_days or 0
+        )
     elif update.procedure_code:
         procedure = service.procedure_snapshot(session, update.procedure_code)
     else:
         raise DomainError("procedure_required", "Hồ sơ mới từ hệ thống ngoài cần mã và tên thủ tục.", 422)
-    dossier = service.new_dossier(session, agency, procedure, update.applicant, now=received_at, channel=update.channel,
-                                  code=code, source=source, status="received" if update.channel != "online" else None,
-                                  due_at=due_at)
-    service.record(session, dossier, "created", None, at=received_at, to_status=dossier.status, actor_label=label,
-                   agency_name=agency.name, data={"update_id": update.update_id, "source": source})
+    dossier = service.new_dossier(
+        session,
+        agency,
+        procedure,
+        update.applicant,
+        now=received_at,
+        channel=update.channel,
+        code=code,
+        source=source,
+        status="received" if update.channel != "online" else None,
+        due_at=due_at,
+    )
+    service.record(
+        session,
+        dossier,
+        "created",
+        None,
+        at=received_at,
+        to_status=dossier.status,
+        actor_label=label,
+        agency_name=agency.name,
+        data={"update_id": update.update_id, "source": source},
+    )
     return dossier
 
 
@@ -154,7 +202,9 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={mac}"
 
 
-def verify(secret: str | None, timestamp: str | None, signature: str | None, body: bytes, *, now: float | None = None) -> None:
+def verify(
+    secret: str | None, timestamp: str | None, signature: str | None, body: bytes, *, now: float | None = None
+) -> None:
     if not secret:
         raise DomainError("sync_disabled", "Chưa cấu hình khóa đồng bộ (sync_hmac_secret).", 503)
     if not timestamp or not signature:
@@ -191,11 +241,31 @@ def _validated(item: Any, index: int) -> DossierUpdate:
         raise DomainError("update_invalid", f"Cập nhật thứ {index + 1} không hợp lệ: {problems}", 422) from None
 
 
-CSV_COLUMNS = ("update_id", "code", "status", "reason", "agency_identifier", "procedure_code", "procedure_name",
-               "processing_days", "full_name", "organisation_name", "phone", "address", "email", "channel",
-               "received_at", "due_at")
-_APPLICANT_COLUMNS = {"full_name": "full_name", "organisation_name": "organisation_name", "phone": "phone",
-                      "address": "address", "email": "email"}
+CSV_COLUMNS = (
+    "update_id",
+    "code",
+    "status",
+    "reason",
+    "agency_identifier",
+    "procedure_code",
+    "procedure_name",
+    "processing_days",
+    "full_name",
+    "organisation_name",
+    "phone",
+    "address",
+    "email",
+    "channel",
+    "received_at",
+    "due_at",
+)
+_APPLICANT_COLUMNS = {
+    "full_name": "full_name",
+    "organisation_name": "organisation_name",
+    "phone": "phone",
+    "address": "address",
+    "email": "email",
+}
 
 
 def parse_csv_updates(text: str) -> list[DossierUpdate]:
@@ -236,8 +306,11 @@ class FolderAdapter:
     def pending_files(self) -> list[Path]:
         if not self.directory.is_dir():
             return []
-        return sorted(p for p in self.directory.iterdir()
-                      if p.is_file() and not p.name.startswith(".") and not p.name.endswith((".tmp", ".part")))
+        return sorted(
+            p
+            for p in self.directory.iterdir()
+            if p.is_file() and not p.name.startswith(".") and not p.name.endswith((".tmp", ".part"))
+        )
 
     def read(self, path: Path) -> list[DossierUpdate]:
         if path.suffix.lower() not in self.SUFFIXES:
@@ -269,17 +342,26 @@ class FolderAdapter:
                     outcomes = apply_updates(session, updates, source=self.name)
             except DomainError as exc:
                 target = self._move(path, self.rejected)
-                target.with_name(target.name + ".reason.txt").write_text(f"{exc.code}: {exc.message}\n", encoding="utf-8")
+                target.with_name(target.name + ".reason.txt").write_text(
+                    f"{exc.code}: {exc.message}\n", encoding="utf-8"
+                )
                 log.warning("sync file rejected: %s (%s)", path.name, exc.code)
                 report.append({"file": path.name, "result": "rejected", "code": exc.code, "message": exc.message})
                 continue
             except Exception as exc:  # a database integrity race, a bug: keep the file out of the loop
                 target = self._move(path, self.rejected)
-                target.with_name(target.name + ".reason.txt").write_text(f"error: {type(exc).__name__}\n", encoding="utf-8")
+                target.with_name(target.name + ".reason.txt").write_text(
+                    f"error: {type(exc).__name__}\n", encoding="utf-8"
+                )
                 log.exception("sync file failed: %s", path.name)
                 report.append({"file": path.name, "result": "rejected", "code": "error", "message": type(exc).__name__})
                 continue
             self._move(path, self.done)
-            report.append({"file": path.name, "result": "done",
-                           "updates": [{"update_id": o.update_id, "code": o.code, "outcome": o.outcome} for o in outcomes]})
+            report.append(
+                {
+                    "file": path.name,
+                    "result": "done",
+                    "updates": [{"update_id": o.update_id, "code": o.code, "outcome": o.outcome} for o in outcomes],
+                }
+            )
         return report

@@ -1,4 +1,5 @@
 """Alembic environment: the URL comes from the caller (Settings), never from alembic.ini."""
+
 from alembic import context
 
 from queue_server.models_registry import metadata

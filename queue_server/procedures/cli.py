@@ -3,6 +3,7 @@
 Exit status: 0 all rows imported; 1 the file was imported but some rows were rejected
 (listed); 2 nothing was written (unreadable or malformed file, database error).
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,8 +14,11 @@ from .importer import FORMATS
 
 def register(subparsers) -> None:
     procedures = subparsers.add_parser("procedures", help="the procedure catalogue").add_subparsers(
-        dest="procedures_command", required=True)
-    p = procedures.add_parser("import", help="import a catalogue file (idempotent: re-import updates, never duplicates)")
+        dest="procedures_command", required=True
+    )
+    p = procedures.add_parser(
+        "import", help="import a catalogue file (idempotent: re-import updates, never duplicates)"
+    )
     p.add_argument("file", type=Path)
     p.add_argument("--format", choices=FORMATS, help="default: from the file name, else sniffed")
     p.set_defaults(func=cmd_import)

@@ -1,4 +1,5 @@
 """Demo catalogue: the shipped sample of 134 procedures (idempotent)."""
+
 from __future__ import annotations
 
 from pathlib import Path

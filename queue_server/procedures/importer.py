@@ -6,6 +6,7 @@ row inside a good file becomes a `Rejection` with its row number and reason; the
 still import. Row numbers are what a person opening the file sees: the item's position in a
 JSON list (1-based), and the row a spreadsheet shows for CSV and XLSX (header = 1).
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,14 +23,33 @@ from .models import LEVELS
 from .search import DATA_DIR, fold
 
 FORMATS = ("json", "csv", "xlsx")
-COLUMNS = ("code", "name", "field", "level", "agency", "processing_time_text", "processing_days", "fee_text",
-           "documents", "online_level_text", "source_url", "service_code")
+COLUMNS = (
+    "code",
+    "name",
+    "field",
+    "level",
+    "agency",
+    "processing_time_text",
+    "processing_days",
+    "fee_text",
+    "documents",
+    "online_level_text",
+    "source_url",
+    "service_code",
+)
 _CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_]{0,39}$")
 _SERVICE_CODE = re.compile(r"^[A-Z0-9_]{1,20}$")
 _DOC_SPLIT = re.compile(r"\r?\n| \| ")
 _LEVEL_WORDS = {
-    "xa": "xa", "cap xa": "xa", "huyen": "huyen", "cap huyen": "huyen", "tinh": "tinh", "cap tinh": "tinh",
-    "trung uong": "trung_uong", "cap trung uong": "trung_uong", "cap bo": "trung_uong",
+    "xa": "xa",
+    "cap xa": "xa",
+    "huyen": "huyen",
+    "cap huyen": "huyen",
+    "tinh": "tinh",
+    "cap tinh": "tinh",
+    "trung uong": "trung_uong",
+    "cap trung uong": "trung_uong",
+    "cap bo": "trung_uong",
 }
 MAX_TEXT = 20_000
 
@@ -129,23 +149,20 @@ def _json_rows(content: bytes) -> list[tuple[int, Any]]:
     except json.JSONDecodeError as exc:
         raise MalformedFile(f"Tệp không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno}: {exc.msg}).") from None
     if not isinstance(data, list):
-        raise MalformedFile(
-            f"Tệp JSON phải là một danh sách (mảng) các thủ tục, nhưng lại là {_json_kind(data)}."
-        )
+        raise MalformedFile(f"Tệp JSON phải là một danh sách (mảng) các thủ tục, nhưng lại là {_json_kind(data)}.")
     return list(enumerate(data, start=1))
 
 
 def _json_kind(value: Any) -> str:
     return {dict: "một đối tượng", str: "một chuỗi", int: "một số", float: "một số", bool: "giá trị đúng/sai"}.get(
-        type(value), "giá trị rỗng")
+        type(value), "giá trị rỗng"
+    )
 
 
 def _check_header(header: list[str]) -> list[str]:
     cleaned = [str(h).strip().lower() if h is not None else "" for h in header]
     if "name" not in cleaned:
-        raise MalformedFile(
-            "Dòng tiêu đề phải có cột «name» (các cột: " + ", ".join(COLUMNS) + ")."
-        )
+        raise MalformedFile("Dòng tiêu đề phải có cột «name» (các cột: " + ", ".join(COLUMNS) + ").")
     return cleaned
 
 
@@ -223,8 +240,11 @@ def check_rows(raw_rows: list[tuple[int, Any]]) -> tuple[list[ProcedureRow], lis
             rejected.append(Rejection(number, str(exc), _short(name), _short(code)))
             continue
         if row.ref in seen:
-            rejected.append(Rejection(number, f"Trùng với thủ tục ở dòng {seen[row.ref]} (cùng mã «{row.ref}»).",
-                                      row.name[:120], row.code))
+            rejected.append(
+                Rejection(
+                    number, f"Trùng với thủ tục ở dòng {seen[row.ref]} (cùng mã «{row.ref}»).", row.name[:120], row.code
+                )
+            )
             continue
         seen[row.ref] = number
         good.append(row)
@@ -285,7 +305,9 @@ def _code(value: Any) -> str | None:
     if code is None:
         return None
     if not _CODE.match(code):
-        raise RowError(f"Mã thủ tục «{code[:60]}» không hợp lệ (chỉ gồm chữ số, chữ cái, dấu chấm, gạch; tối đa 40 ký tự).")
+        raise RowError(
+            f"Mã thủ tục «{code[:60]}» không hợp lệ (chỉ gồm chữ số, chữ cái, dấu chấm, gạch; tối đa 40 ký tự)."
+        )
     return code
 
 
@@ -311,7 +333,9 @@ def _days(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or value < 0 or value > 3650:
-        raise RowError(f"Số ngày giải quyết (processing_days) phải là số nguyên từ 0 đến 3650, không phải «{str(value)[:40]}».")
+        raise RowError(
+            f"Số ngày giải quyết (processing_days) phải là số nguyên từ 0 đến 3650, không phải «{str(value)[:40]}»."
+        )
     return value
 
 
@@ -340,5 +364,7 @@ def _service_code(value: Any) -> str | None:
         return None
     text = text.upper()
     if not _SERVICE_CODE.match(text):
-        raise RowError(f"Mã dịch vụ (service_code) «{text[:40]}» không hợp lệ (chữ in hoa, số, gạch dưới; tối đa 20 ký tự).")
+        raise RowError(
+            f"Mã dịch vụ (service_code) «{text[:40]}» không hợp lệ (chữ in hoa, số, gạch dưới; tối đa 20 ký tự)."
+        )
     return text

@@ -10,6 +10,7 @@ file with its own `service_code` column; no per-centre mapping table is needed f
 `ref` identifies a procedure everywhere (API paths, tickets, dossiers): its national code
 when it has one, else a stable key derived from name, field and level ("tt-…").
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """GET /procedures (search, browse), /procedures/fields, /procedures/{ref}; POST /procedures/import."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, UploadFile
@@ -8,32 +9,50 @@ from ..errors import DomainError
 from . import schemas, service
 
 router = APIRouter(tags=["procedures"])
-ERRORS = {401: {"description": "no valid token"}, 403: {"description": "not allowed"}, 404: {"description": "not found"},
-          422: {"description": "invalid input"}}
+ERRORS = {
+    401: {"description": "no valid token"},
+    403: {"description": "not allowed"},
+    404: {"description": "not found"},
+    422: {"description": "invalid input"},
+}
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
-@router.get("/procedures", response_model=schemas.SearchResult, responses=ERRORS,
-            summary="Search the catalogue (no diacritics, typos, abbreviations, codes); empty q browses")
+@router.get(
+    "/procedures",
+    response_model=schemas.SearchResult,
+    responses=ERRORS,
+    summary="Search the catalogue (no diacritics, typos, abbreviations, codes); empty q browses",
+)
 def search(
     session: DbSession,
     caller: AnyCaller,
     q: str = Query("", max_length=200, description="words of the name, a code (1.001193) or an abbreviation (GPLX)"),
-    field: str | None = Query(None, max_length=300, description="only this field (lĩnh vực), as listed by /procedures/fields"),
+    field: str | None = Query(
+        None, max_length=300, description="only this field (lĩnh vực), as listed by /procedures/fields"
+    ),
     level: schemas.Level | None = Query(None),
     limit: int = Query(20, ge=1, le=service.MAX_LIMIT),
 ):
     return service.search_procedures(session, q, field=field, level=level, limit=limit, centre_id=caller.centre_id)
 
 
-@router.get("/procedures/fields", response_model=schemas.FieldList, responses=ERRORS,
-            summary="Fields (lĩnh vực) and levels with how many procedures each has")
+@router.get(
+    "/procedures/fields",
+    response_model=schemas.FieldList,
+    responses=ERRORS,
+    summary="Fields (lĩnh vực) and levels with how many procedures each has",
+)
 def fields(session: DbSession, _: AnyCaller):
     return service.list_fields(session)
 
 
-@router.post("/procedures/import", response_model=schemas.ImportResult, responses=ERRORS,
-             summary="Import a catalogue file (JSON, CSV or XLSX; multipart field 'file'); idempotent")
+@router.post(
+    "/procedures/import",
+    response_model=schemas.ImportResult,
+    responses=ERRORS,
+    summary="Import a catalogue file (JSON, CSV or XLSX; multipart field 'file'); idempotent",
+)
 def import_catalogue(session: DbSession, _: Admin, file: UploadFile):
     content = file.file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
@@ -41,7 +60,11 @@ def import_catalogue(session: DbSession, _: Admin, file: UploadFile):
     return service.import_file(session, content, filename=file.filename).as_dict()
 
 
-@router.get("/procedures/{ref}", response_model=schemas.ProcedureDetail, responses=ERRORS,
-            summary="One procedure with documents, fees, time, agency, channels and the receiving service")
+@router.get(
+    "/procedures/{ref}",
+    response_model=schemas.ProcedureDetail,
+    responses=ERRORS,
+    summary="One procedure with documents, fees, time, agency, channels and the receiving service",
+)
 def get_procedure(ref: str, session: DbSession, caller: AnyCaller):
     return service.procedure_detail(session, ref, caller.centre_id)

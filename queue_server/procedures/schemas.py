@@ -1,4 +1,5 @@
 """Answers of the procedure API (read models only; imports arrive as files)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -58,7 +59,9 @@ class FieldList(BaseModel):
 
 
 class RejectedRow(BaseModel):
-    row: int = Field(description="JSON: position in the list (1-based); CSV and XLSX: the row a spreadsheet shows (header = 1)")
+    row: int = Field(
+        description="JSON: position in the list (1-based); CSV and XLSX: the row a spreadsheet shows (header = 1)"
+    )
     reason: str
     name: str | None
     code: str | None

@@ -10,6 +10,7 @@ the name (and, weaker, the field) covers — each word weighted by its rarity, t
 and one- or two-letter typos counting a little less; shorter names break ties. The leading
 "Thủ tục" most names carry is ignored for all of this.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -54,7 +55,7 @@ def fold(text: str | None) -> str:
 def strip_noise(folded: str) -> str:
     for noise in _LEADING_NOISE:
         if folded.startswith(noise):
-            return folded[len(noise):]
+            return folded[len(noise) :]
     return folded
 
 
@@ -184,8 +185,9 @@ class SearchIndex:
                 at += 1
         if len(word) >= 4 and word not in found:
             max_edits = 1 if len(word) < 8 else 2
-            for w, dist, _ in process.extract(word, self.vocabulary, scorer=OSA.distance,
-                                               score_cutoff=max_edits, limit=None):
+            for w, dist, _ in process.extract(
+                word, self.vocabulary, scorer=OSA.distance, score_cutoff=max_edits, limit=None
+            ):
                 if w not in found:
                     found[w] = ONE_TYPO if dist <= 1 else TWO_TYPOS
         return found
@@ -205,8 +207,10 @@ class SearchIndex:
             best = np.zeros(len(self.entries))
             for w, weight in matches.items():
                 score = weight * self.idf[w]
-                for postings, value in ((self.name_postings.get(w), score),
-                                        (self.field_postings.get(w), score * FIELD_WEIGHT)):
+                for postings, value in (
+                    (self.name_postings.get(w), score),
+                    (self.field_postings.get(w), score * FIELD_WEIGHT),
+                ):
                     if postings is not None:
                         best[postings] = np.maximum(best[postings], value)
             possible += max(self.idf[w] for w in matches)
@@ -214,8 +218,9 @@ class SearchIndex:
             matched += best > 0
         return (totals / possible if possible > 0 else totals), matched
 
-    def search(self, query: str, *, field: str | None = None, level: str | None = None,
-               limit: int | None = None) -> tuple[list[Hit], int]:
+    def search(
+        self, query: str, *, field: str | None = None, level: str | None = None, limit: int | None = None
+    ) -> tuple[list[Hit], int]:
         """The best `limit` procedures matching `query` (and the filters), and how many match."""
         allowed = self._mask(field, level)
         raw = query.strip()
@@ -254,7 +259,9 @@ class SearchIndex:
         order = np.lexsort((self.name_lengths[candidates], -closeness, -coverage, -tiers))
         if limit is not None:
             order = order[:limit]
-        hits = [Hit(self.entries[candidates[k]], int(tiers[k]), float(relevance[candidates[k]])) for k in order.tolist()]
+        hits = [
+            Hit(self.entries[candidates[k]], int(tiers[k]), float(relevance[candidates[k]])) for k in order.tolist()
+        ]
         return hits, len(candidates)
 
     def _phrase_tiers(self, phrase: str) -> np.ndarray:

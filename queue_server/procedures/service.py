@@ -4,6 +4,7 @@ Write procedures through `import_rows`/`import_file`: they bump the `procedures:
 counter that tells every process to rebuild its search index. A row written any other way
 is found by `get_procedure_by_code` at once but by search only after the next import.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,10 +24,27 @@ from .search import INDEXES, Entry, SearchIndex, fold, strip_noise
 VERSION = "procedures:version"
 MAX_LIMIT = 100
 # Row attributes an import writes; comparing them tells "updated" from "unchanged".
-IMPORTED = ("code", "ref", "name", "field", "level", "agency_name", "processing_time_text", "processing_days",
-            "fee_text", "documents", "online_level_text", "source_url", "service_code")
-_CHANNELS = (("truc tiep", "Trực tiếp"), ("truc tuyen", "Trực tuyến"), ("muc do 4", "Trực tuyến"),
-             ("buu chinh", "Dịch vụ bưu chính"))
+IMPORTED = (
+    "code",
+    "ref",
+    "name",
+    "field",
+    "level",
+    "agency_name",
+    "processing_time_text",
+    "processing_days",
+    "fee_text",
+    "documents",
+    "online_level_text",
+    "source_url",
+    "service_code",
+)
+_CHANNELS = (
+    ("truc tiep", "Trực tiếp"),
+    ("truc tuyen", "Trực tuyến"),
+    ("muc do 4", "Trực tuyến"),
+    ("buu chinh", "Dịch vụ bưu chính"),
+)
 
 
 # -- lookup ---------------------------------------------------------------------------------------
@@ -37,9 +55,11 @@ def get_procedure_by_code(session: Session, code: str) -> Procedure:
     wanted = (code or "").strip()
     procedure = None
     if wanted:
-        procedure = session.execute(
-            select(Procedure).where(or_(Procedure.ref == wanted, Procedure.code == wanted))
-        ).scalars().first()
+        procedure = (
+            session.execute(select(Procedure).where(or_(Procedure.ref == wanted, Procedure.code == wanted)))
+            .scalars()
+            .first()
+        )
     if procedure is None:
         raise DomainError("procedure_not_found", f"Không tìm thấy thủ tục hành chính mã «{wanted[:60]}».", 404)
     return procedure
@@ -47,10 +67,17 @@ def get_procedure_by_code(session: Session, code: str) -> Procedure:
 
 def summary(p: Procedure) -> dict:
     return {
-        "ref": p.ref, "code": p.code, "name": p.name, "field": p.field, "level": p.level,
-        "level_label": p.level_label, "agency_name": p.agency_name,
-        "processing_time_text": p.processing_time_text, "processing_days": p.processing_days,
-        "fee_text": p.fee_text, "service_code": p.service_code,
+        "ref": p.ref,
+        "code": p.code,
+        "name": p.name,
+        "field": p.field,
+        "level": p.level,
+        "level_label": p.level_label,
+        "agency_name": p.agency_name,
+        "processing_time_text": p.processing_time_text,
+        "processing_days": p.processing_days,
+        "fee_text": p.fee_text,
+        "service_code": p.service_code,
     }
 
 
@@ -68,8 +95,11 @@ def procedure_detail(session: Session, code: str, centre_id: int | None) -> dict
     """Everything the kiosk's procedure page shows, with the queue that receives it at this centre."""
     p = get_procedure_by_code(session, code)
     detail = summary(p) | {
-        "documents": list(p.documents or []), "online_level_text": p.online_level_text,
-        "channels": channels(p.online_level_text), "source_url": p.source_url, "updated_at": p.updated_at,
+        "documents": list(p.documents or []),
+        "online_level_text": p.online_level_text,
+        "channels": channels(p.online_level_text),
+        "source_url": p.source_url,
+        "updated_at": p.updated_at,
     }
     return with_service_ids(session, centre_id, [detail])[0]
 
@@ -105,13 +135,22 @@ def search_index(session: Session) -> SearchIndex:
 
 def _check_filters(field: str | None, level: str | None, limit: int) -> None:
     if level is not None and level not in LEVELS:
-        raise DomainError("invalid_level", f"Cấp thực hiện «{level[:40]}» không hợp lệ (chỉ nhận: {', '.join(LEVELS)}).", 422)
+        raise DomainError(
+            "invalid_level", f"Cấp thực hiện «{level[:40]}» không hợp lệ (chỉ nhận: {', '.join(LEVELS)}).", 422
+        )
     if not 1 <= limit <= MAX_LIMIT:
         raise DomainError("invalid_limit", f"Số kết quả (limit) phải từ 1 đến {MAX_LIMIT}.", 422)
 
 
-def search_procedures(session: Session, q: str | None, field: str | None = None, level: str | None = None,
-                      limit: int = 20, *, centre_id: int | None = None) -> dict:
+def search_procedures(
+    session: Session,
+    q: str | None,
+    field: str | None = None,
+    level: str | None = None,
+    limit: int = 20,
+    *,
+    centre_id: int | None = None,
+) -> dict:
     """Best matches for `q`; an empty `q` browses (alphabetically by field, then name).
 
     Returns {"query", "items", "total"}; items are summaries with `service_id` for `centre_id`.
@@ -168,19 +207,28 @@ class ImportSummary:
         return self.added + self.updated + self.unchanged
 
     def as_dict(self) -> dict:
-        return {"format": self.format, "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": [r.as_dict() for r in self.rejected], "rejected_count": len(self.rejected),
-                "message": self.message()}
+        return {
+            "format": self.format,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": [r.as_dict() for r in self.rejected],
+            "rejected_count": len(self.rejected),
+            "message": self.message(),
+        }
 
     def message(self) -> str:
         text = f"Đã nhập {self.imported} thủ tục: thêm mới {self.added}, cập nhật {self.updated}, không đổi {self.unchanged}."
         if self.rejected:
-            text += (f" Từ chối {len(self.rejected)} dòng (các dòng này không được ghi; các dòng hợp lệ khác"
-                     " vẫn được nhập).")
+            text += (
+                f" Từ chối {len(self.rejected)} dòng (các dòng này không được ghi; các dòng hợp lệ khác vẫn được nhập)."
+            )
         return text
 
 
-def import_file(session: Session, content: bytes, *, filename: str | None = None, fmt: str | None = None) -> ImportSummary:
+def import_file(
+    session: Session, content: bytes, *, filename: str | None = None, fmt: str | None = None
+) -> ImportSummary:
     """Read, check and write a catalogue file in the caller's transaction.
 
     A malformed file raises before anything is written; bad rows are reported and skipped.

@@ -1,4 +1,5 @@
 """Rating levels and the criteria lists a rating can be given under (domain.md §7)."""
+
 from __future__ import annotations
 
 # The three levels of ĐN 2019 Đ.14 k.2, best first.

@@ -1,4 +1,5 @@
 """Ratings and the versioned criteria lists they are given under."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """POST /ratings (counter tablets), the criteria list, and the satisfaction summary."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,13 +12,23 @@ from ..deps import Admin, AnyCaller, DbSession, Staff, allow
 from . import schemas, service
 
 router = APIRouter(tags=["ratings"])
-ERRORS = {401: {"description": "no valid token"}, 403: {"description": "not allowed"}, 404: {"description": "not found"},
-          409: {"description": "conflict"}, 422: {"description": "invalid input"}}
+ERRORS = {
+    401: {"description": "no valid token"},
+    403: {"description": "not allowed"},
+    404: {"description": "not found"},
+    409: {"description": "conflict"},
+    422: {"description": "invalid input"},
+}
 Tablet = Annotated[Principal, allow("tablet")]
 
 
-@router.post("/ratings", response_model=schemas.RatingRead, status_code=status.HTTP_201_CREATED, responses=ERRORS,
-             summary="Record a visitor's rating of a served ticket (201; a replay of the same idempotency_key → 200)")
+@router.post(
+    "/ratings",
+    response_model=schemas.RatingRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=ERRORS,
+    summary="Record a visitor's rating of a served ticket (201; a replay of the same idempotency_key → 200)",
+)
 def create_rating(data: schemas.RatingCreate, session: DbSession, actor: Tablet, response: Response):
     rating, created = service.record_rating(session, actor, data)
     if not created:
@@ -25,20 +36,33 @@ def create_rating(data: schemas.RatingCreate, session: DbSession, actor: Tablet,
     return rating
 
 
-@router.get("/ratings/criteria", response_model=schemas.CriteriaRead, responses=ERRORS,
-            summary="The current list of detailed criteria and the three levels")
+@router.get(
+    "/ratings/criteria",
+    response_model=schemas.CriteriaRead,
+    responses=ERRORS,
+    summary="The current list of detailed criteria and the three levels",
+)
 def get_criteria(session: DbSession, _: AnyCaller):
     return service.criteria_read(service.current_criteria(session))
 
 
-@router.post("/ratings/criteria", response_model=schemas.CriteriaRead, status_code=status.HTTP_201_CREATED, responses=ERRORS,
-             summary="Publish a new criteria list (items, or preset 'detailed' / 'provincial'); old ratings keep theirs")
+@router.post(
+    "/ratings/criteria",
+    response_model=schemas.CriteriaRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=ERRORS,
+    summary="Publish a new criteria list (items, or preset 'detailed' / 'provincial'); old ratings keep theirs",
+)
 def publish_criteria(data: schemas.CriteriaCreate, session: DbSession, actor: Admin):
     return service.criteria_read(service.publish_criteria(session, actor, data))
 
 
-@router.get("/ratings/summary", response_model=schemas.Summary, responses=ERRORS,
-            summary="Satisfaction per officer, counter, agency or service over centre-local days (inclusive)")
+@router.get(
+    "/ratings/summary",
+    response_model=schemas.Summary,
+    responses=ERRORS,
+    summary="Satisfaction per officer, counter, agency or service over centre-local days (inclusive)",
+)
 def rating_summary(
     session: DbSession,
     actor: Staff,

@@ -6,6 +6,7 @@ tablet's own `rated_at` lies within the window and the rating arrives within
 OFFLINE_GRACE_S (24 h) of completion. `rated_at` is clamped to [finished_at, now] so a tablet
 clock that runs slow or fast cannot push a rating out of its day.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -89,7 +90,9 @@ def record_rating(session: Session, actor: Principal, data: schemas.RatingCreate
     if ticket.counter_id is not None and (device is None or ticket.counter_id != device.counter_id):
         raise forbidden("Máy đánh giá chỉ nhận đánh giá cho số thứ tự được phục vụ tại quầy của mình.")
     if ticket.state != "done" or ticket.finished_at is None:
-        raise DomainError("ticket_not_served", f"Số {ticket.display_number} chưa được phục vụ xong; chưa thể đánh giá.", 409)
+        raise DomainError(
+            "ticket_not_served", f"Số {ticket.display_number} chưa được phục vụ xong; chưa thể đánh giá.", 409
+        )
     if session.execute(select(Rating.id).where(Rating.ticket_id == ticket.id)).first() is not None:
         raise DomainError("already_rated", f"Số {ticket.display_number} đã được đánh giá.", 409)
 
@@ -104,7 +107,9 @@ def record_rating(session: Session, actor: Principal, data: schemas.RatingCreate
     codes = {c["code"] for c in version.items}
     unknown = sorted(set(data.criteria) - codes)
     if unknown:
-        raise DomainError("unknown_criterion", f"Tiêu chí đánh giá không có trong bộ tiêu chí: {', '.join(unknown)}.", 422)
+        raise DomainError(
+            "unknown_criterion", f"Tiêu chí đánh giá không có trong bộ tiêu chí: {', '.join(unknown)}.", 422
+        )
 
     service = session.get(Service, ticket.service_id)
     rating = Rating(
@@ -151,7 +156,12 @@ def _counts(levels: list[str]) -> dict:
     return {"total": total, "counts": counts, "satisfaction": round(satisfied / total, 4) if total else None}
 
 
-GROUP_COLUMN = {"officer": Rating.officer_id, "counter": Rating.counter_id, "agency": Rating.agency_id, "service": Rating.service_id}
+GROUP_COLUMN = {
+    "officer": Rating.officer_id,
+    "counter": Rating.counter_id,
+    "agency": Rating.agency_id,
+    "service": Rating.service_id,
+}
 
 
 def _labels(session: Session, group_by: str, keys: set) -> dict:
@@ -162,7 +172,12 @@ def _labels(session: Session, group_by: str, keys: set) -> dict:
     if group_by == "officer":
         labels.update({u.id: u.full_name for u in session.execute(select(User).where(User.id.in_(ids))).scalars()})
     elif group_by == "counter":
-        labels.update({c.id: c.name or f"Quầy {c.number}" for c in session.execute(select(Counter).where(Counter.id.in_(ids))).scalars()})
+        labels.update(
+            {
+                c.id: c.name or f"Quầy {c.number}"
+                for c in session.execute(select(Counter).where(Counter.id.in_(ids))).scalars()
+            }
+        )
     elif group_by == "agency":
         labels.update({a.id: a.name for a in session.execute(select(Agency).where(Agency.id.in_(ids))).scalars()})
     else:
@@ -171,7 +186,13 @@ def _labels(session: Session, group_by: str, keys: set) -> dict:
 
 
 def summary(
-    session: Session, actor: Principal, *, date_from: date | None, date_to: date | None, group_by: str, centre_id: int | None
+    session: Session,
+    actor: Principal,
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    group_by: str,
+    centre_id: int | None,
 ) -> dict:
     """Counts per level and satisfaction share, per group, over centre-local days [from, to].
 

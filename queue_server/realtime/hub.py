@@ -4,6 +4,7 @@ The event table is the truth. A commit wakes the hub with (centre, seq); the hub
 has not yet delivered from the database and hands it to every subscriber in order. With several
 workers, commits elsewhere arrive through Redis pub/sub; without Redis the hub tails the table.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The outbound event log: the truth every WebSocket client is fed from."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,6 +5,7 @@ after it exactly once and in order, or — when the gap is older than the replay
 server's log is behind it — a `snapshot` carrying the current state and its seq.
 Heartbeats carry the latest seq so a client can tell it is current.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -115,7 +116,11 @@ async def stream(websocket: WebSocket):
                     end = item
                     break
                 if item is HEARTBEAT:
-                    texts.append(json.dumps({"v": 1, "seq": sub.last_sent, "type": "heartbeat", "data": {}}, separators=(",", ":")))
+                    texts.append(
+                        json.dumps(
+                            {"v": 1, "seq": sub.last_sent, "type": "heartbeat", "data": {}}, separators=(",", ":")
+                        )
+                    )
                     if loop.time() - touched > 60:
                         touched = loop.time()
                         # Not awaited: a database write must not hold up this client's events.

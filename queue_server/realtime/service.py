@@ -1,4 +1,5 @@
 """Recording outbound events: in the same transaction as the change they describe."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -81,12 +82,22 @@ def _write_pending_events(session: Session) -> None:
     for centre_id in sorted({p[0] for p in pending}):  # one lock order across centres
         mine = [{"type": t, "data": d, "at": at} for c, t, d, at in pending if c == centre_id]
         if dialect.name == "postgresql":
-            last = max(session.execute(_NUMBERED_EVENTS, {
-                "name": sequence_name(centre_id), "count": len(mine), "centre_id": centre_id,
-                **column_arrays(dialect, Event.__table__, mine)}).scalars())
+            last = max(
+                session.execute(
+                    _NUMBERED_EVENTS,
+                    {
+                        "name": sequence_name(centre_id),
+                        "count": len(mine),
+                        "centre_id": centre_id,
+                        **column_arrays(dialect, Event.__table__, mine),
+                    },
+                ).scalars()
+            )
         else:
             last = next_value(session, sequence_name(centre_id), count=len(mine))
-            rows += [{"centre_id": centre_id, "seq": last - len(mine) + i, **row} for i, row in enumerate(mine, start=1)]
+            rows += [
+                {"centre_id": centre_id, "seq": last - len(mine) + i, **row} for i, row in enumerate(mine, start=1)
+            ]
         if notify is not None:
             after_commit(session, lambda c=centre_id, s=last: notify(c, s))
     insert_rows(session, Event.__table__, rows)

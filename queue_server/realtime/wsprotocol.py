@@ -25,6 +25,7 @@ tests/server_process.py do). Flow control is the transport's own: the pending by
 are written as soon as that turn ends, and pause_writing/resume_writing still come from the
 real transport.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -106,9 +107,16 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
     def _plain_open(self) -> bool:
         """Open, not closing, no fragment or extension in play: text frames can be written as built."""
         conn = self.conn
-        return (self.handshake_complete and not self.close_sent and self.initial_response is None
-                and not self.disconnected and conn.state is OPEN and not conn.expect_continuation_frame
-                and not conn.extensions and not conn.writes)
+        return (
+            self.handshake_complete
+            and not self.close_sent
+            and self.initial_response is None
+            and not self.disconnected
+            and conn.state is OPEN
+            and not conn.expect_continuation_frame
+            and not conn.extensions
+            and not conn.writes
+        )
 
     def write_now(self, texts) -> bool:
         """Write text messages without awaiting; False (nothing written) when paused or not plainly open."""

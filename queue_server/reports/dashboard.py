@@ -6,6 +6,7 @@ whose last `device.alert` with code `printer.paper_out` is not `cleared`; a kios
 tablet whose `last_seen_at` is older than `device_offline_s` (else 10 min). Devices never seen
 are not flagged (a fresh installation would be all red).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -39,7 +40,11 @@ def live(session: Session, actor: Principal, centre_id: int | None, now: datetim
 
     rows = session.execute(
         select(Ticket.service_id, func.count(), func.min(Ticket.issued_at))
-        .where(Ticket.centre_id == scope.centre_id, Ticket.state.in_(WAITING_STATES), Ticket.service_id.in_(list(scope.services)))
+        .where(
+            Ticket.centre_id == scope.centre_id,
+            Ticket.state.in_(WAITING_STATES),
+            Ticket.service_id.in_(list(scope.services)),
+        )
         .group_by(Ticket.service_id)
     ).all()
     queue = {sid: (n, oldest) for sid, n, oldest in rows}
@@ -49,21 +54,42 @@ def live(session: Session, actor: Principal, centre_id: int | None, now: datetim
         waiting, oldest = queue.get(sid, (0, None))
         longest = int((now - oldest).total_seconds()) if oldest is not None else 0
         threshold = s.max_wait_alert_s or scope.centre.target_wait_s
-        services.append({"id": sid, "code": s.code, "name": s.name, "agency_id": s.agency_id, "waiting": waiting,
-                         "longest_wait_s": longest, "alert_wait_s": threshold, "over": longest > threshold})
+        services.append(
+            {
+                "id": sid,
+                "code": s.code,
+                "name": s.name,
+                "agency_id": s.agency_id,
+                "waiting": waiting,
+                "longest_wait_s": longest,
+                "alert_wait_s": threshold,
+                "over": longest > threshold,
+            }
+        )
         if longest > threshold:
-            alerts.append({"kind": "long_wait", "service_id": sid, "seconds": longest,
-                           "message": f"Dịch vụ {s.name}: có người đã chờ {_minutes(longest)}, vượt ngưỡng {_minutes(threshold)}."})
+            alerts.append(
+                {
+                    "kind": "long_wait",
+                    "service_id": sid,
+                    "seconds": longest,
+                    "message": f"Dịch vụ {s.name}: có người đã chờ {_minutes(longest)}, vượt ngưỡng {_minutes(threshold)}.",
+                }
+            )
 
     counters = _counters(session, scope, now, alerts, getattr(settings, "pause_alert_s", PAUSE_ALERT_S))
-    alerts.extend(_device_alerts(session, scope.centre_id, now, getattr(settings, "device_offline_s", DEVICE_OFFLINE_S)))
+    alerts.extend(
+        _device_alerts(session, scope.centre_id, now, getattr(settings, "device_offline_s", DEVICE_OFFLINE_S))
+    )
     longest = max(services, key=lambda s: s["longest_wait_s"], default=None)
     return {
         "at": now.isoformat(),
         "centre": report["centre"],
         "services": services,
-        "longest_wait": ({"service_id": longest["id"], "name": longest["name"], "seconds": longest["longest_wait_s"]}
-                         if longest and longest["longest_wait_s"] else None),
+        "longest_wait": (
+            {"service_id": longest["id"], "name": longest["name"], "seconds": longest["longest_wait_s"]}
+            if longest and longest["longest_wait_s"]
+            else None
+        ),
         "counters": counters,
         "counter_states": {state: sum(c["state"] == state for c in counters) for state in ("open", "paused", "closed")},
         "today": report["totals"],
@@ -77,15 +103,25 @@ def _minutes(seconds: int) -> str:
 
 
 def _counters(session: Session, scope, now: datetime, alerts: list, pause_alert_s: int) -> list[dict]:
-    counters = list(session.execute(
-        select(Counter).where(Counter.centre_id == scope.centre_id).order_by(Counter.number).options(selectinload(Counter.services))
-    ).scalars())
+    counters = list(
+        session.execute(
+            select(Counter)
+            .where(Counter.centre_id == scope.centre_id)
+            .order_by(Counter.number)
+            .options(selectinload(Counter.services))
+        ).scalars()
+    )
     officer_ids = {c.officer_id for c in counters if c.officer_id}
-    officers = {u.id: u for u in session.execute(select(User).where(User.id.in_(officer_ids))).scalars()} if officer_ids else {}
+    officers = (
+        {u.id: u for u in session.execute(select(User).where(User.id.in_(officer_ids))).scalars()}
+        if officer_ids
+        else {}
+    )
     # each counter's current ticket (the latest called of its active ones), in one query
     current: dict[int, Ticket] = {}
     for t in session.execute(
-        select(Ticket).where(Ticket.centre_id == scope.centre_id, Ticket.state.in_(ACTIVE_STATES), Ticket.counter_id.is_not(None))
+        select(Ticket)
+        .where(Ticket.centre_id == scope.centre_id, Ticket.state.in_(ACTIVE_STATES), Ticket.counter_id.is_not(None))
         .order_by(Ticket.called_at.desc())
     ).scalars():
         current.setdefault(t.counter_id, t)
@@ -97,15 +133,25 @@ def _counters(session: Session, scope, now: datetime, alerts: list, pause_alert_
         officer = officers.get(c.officer_id)
         since = int((now - c.state_changed_at).total_seconds())
         view = {
-            "id": c.id, "number": c.number, "name": c.name, "state": c.state, "state_seconds": since,
+            "id": c.id,
+            "number": c.number,
+            "name": c.name,
+            "state": c.state,
+            "state_seconds": since,
             "officer": {"id": officer.id, "full_name": officer.full_name} if officer else None,
             "services": [{"id": sid, "name": scope.services[sid].name} for sid in served if sid in scope.services],
             "current_ticket": ticket_brief(current.get(c.id), c.number) if c.state != "closed" else None,
             "paused_too_long": c.state == "paused" and since > pause_alert_s,
         }
         if view["paused_too_long"]:
-            alerts.append({"kind": "counter_paused", "counter_id": c.id, "seconds": since,
-                           "message": f"Quầy số {c.number} tạm dừng đã {_minutes(since)}."})
+            alerts.append(
+                {
+                    "kind": "counter_paused",
+                    "counter_id": c.id,
+                    "seconds": since,
+                    "message": f"Quầy số {c.number} tạm dừng đã {_minutes(since)}.",
+                }
+            )
         views.append(view)
     return views
 
@@ -114,24 +160,43 @@ def _device_alerts(session: Session, centre_id: int, now: datetime, offline_s: i
     alerts = []
     latest: dict[int, dict] = {}
     events = session.execute(
-        select(Event.data).where(Event.centre_id == centre_id, Event.type == "device.alert")
-        .order_by(Event.seq.desc()).limit(DEVICE_ALERT_LOOKBACK)
+        select(Event.data)
+        .where(Event.centre_id == centre_id, Event.type == "device.alert")
+        .order_by(Event.seq.desc())
+        .limit(DEVICE_ALERT_LOOKBACK)
     ).scalars()
     for data in events:
         if data.get("code") == PAPER_OUT and data.get("device_id") not in latest:
             latest[data.get("device_id")] = data
     for device_id, data in sorted(latest.items(), key=lambda kv: kv[0] or 0):
         if not data.get("cleared"):
-            alerts.append({"kind": "paper_out", "device_id": device_id,
-                           "message": f"{data.get('name') or 'Kiosk'}: máy in hết giấy."})
+            alerts.append(
+                {
+                    "kind": "paper_out",
+                    "device_id": device_id,
+                    "message": f"{data.get('name') or 'Kiosk'}: máy in hết giấy.",
+                }
+            )
     stale = now - timedelta(seconds=offline_s)
     for d in session.execute(
-        select(Device).where(Device.centre_id == centre_id, Device.kind.in_(WATCHED_DEVICES), Device.revoked_at.is_(None),
-                             Device.last_seen_at.is_not(None), Device.last_seen_at < stale).order_by(Device.id)
+        select(Device)
+        .where(
+            Device.centre_id == centre_id,
+            Device.kind.in_(WATCHED_DEVICES),
+            Device.revoked_at.is_(None),
+            Device.last_seen_at.is_not(None),
+            Device.last_seen_at < stale,
+        )
+        .order_by(Device.id)
     ).scalars():
         minutes = int((now - d.last_seen_at).total_seconds())
-        alerts.append({"kind": "device_offline", "device_id": d.id,
-                       "message": f"{d.name or KIND_VI.get(d.kind, d.kind)} mất kết nối {_minutes(minutes)}."})
+        alerts.append(
+            {
+                "kind": "device_offline",
+                "device_id": d.id,
+                "message": f"{d.name or KIND_VI.get(d.kind, d.kind)} mất kết nối {_minutes(minutes)}.",
+            }
+        )
     return alerts
 
 

@@ -20,6 +20,7 @@ of the period, so a past period's figures never change:
 Rows: totals, per agency, per procedure field, per channel (and per procedure level when the
 dossier model records one). The due date is the dossier's current `due_at`.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -66,16 +67,25 @@ class Row:
         resolved = self.early + self.on_time + self.late
         pending = self.pending_in_time + self.pending_overdue
         return {
-            "received_total": self.carried_over + self.received_new, "carried_over": self.carried_over,
-            "received_new": self.received_new, "received_online": self.channels["online"],
-            "received_direct": self.channels["direct"], "received_post": self.channels["post"],
+            "received_total": self.carried_over + self.received_new,
+            "carried_over": self.carried_over,
+            "received_new": self.received_new,
+            "received_online": self.channels["online"],
+            "received_direct": self.channels["direct"],
+            "received_post": self.channels["post"],
             "online_pct": share(self.channels["online"], self.received_new),
-            "resolved": resolved, "early": self.early, "on_time": self.on_time, "late": self.late,
-            "early_pct": share(self.early, resolved), "on_time_pct": share(self.on_time, resolved),
+            "resolved": resolved,
+            "early": self.early,
+            "on_time": self.on_time,
+            "late": self.late,
+            "early_pct": share(self.early, resolved),
+            "on_time_pct": share(self.on_time, resolved),
             "late_pct": share(self.late, resolved),
             "in_time_pct": share(self.early + self.on_time, resolved),
             "closed_otherwise": self.closed_otherwise,
-            "pending": pending, "pending_in_time": self.pending_in_time, "pending_overdue": self.pending_overdue,
+            "pending": pending,
+            "pending_in_time": self.pending_in_time,
+            "pending_overdue": self.pending_overdue,
         }
 
 
@@ -94,8 +104,15 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
         .subquery()
     )
     level_col = getattr(Dossier, "procedure_level", None)
-    cols = [Dossier.agency_id, Dossier.channel, Dossier.procedure_field, Dossier.due_at,
-            moments.c.received_at, moments.c.resolved_at, moments.c.closed_at]
+    cols = [
+        Dossier.agency_id,
+        Dossier.channel,
+        Dossier.procedure_field,
+        Dossier.due_at,
+        moments.c.received_at,
+        moments.c.resolved_at,
+        moments.c.closed_at,
+    ]
     if level_col is not None:
         cols.append(level_col)
     stmt = select(*cols).join(moments, moments.c.dossier_id == Dossier.id).where(Dossier.centre_id == scope.centre_id)
@@ -107,14 +124,24 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
         stmt = stmt.where(Dossier.procedure_code == scope.procedure)
 
     total = Row()
-    groups = {"agency": defaultdict(Row), "field": defaultdict(Row), "channel": defaultdict(Row), "level": defaultdict(Row)}
+    groups = {
+        "agency": defaultdict(Row),
+        "field": defaultdict(Row),
+        "channel": defaultdict(Row),
+        "level": defaultdict(Row),
+    }
     start, end = period.start, period.end
     for r in session.execute(stmt):
         agency_id, channel, fld, due_at, received_at, resolved_at, closed_at = r[:7]
         received_at, resolved_at, closed_at, due_at = (aware(x) for x in (received_at, resolved_at, closed_at, due_at))
         if received_at is None:
             continue
-        keys = {"agency": agency_id, "field": fld or "", "channel": channel, "level": r[7] if level_col is not None else None}
+        keys = {
+            "agency": agency_id,
+            "field": fld or "",
+            "channel": channel,
+            "level": r[7] if level_col is not None else None,
+        }
         rows = [total] + [groups[g][k] for g, k in keys.items() if not (g == "level" and level_col is None)]
         done_before_start = min((t for t in (resolved_at, closed_at) if t is not None), default=None)
         for row in rows:
@@ -125,7 +152,11 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
                 row.channels[channel if channel in CHANNELS else "direct"] += 1
             else:
                 continue
-            if resolved_at is not None and start <= resolved_at < end and (closed_at is None or resolved_at <= closed_at):
+            if (
+                resolved_at is not None
+                and start <= resolved_at < end
+                and (closed_at is None or resolved_at <= closed_at)
+            ):
                 if due_at is not None and resolved_at > due_at:
                     row.late += 1
                 elif due_at is not None and local(resolved_at).date() < local(due_at).date():
@@ -145,11 +176,20 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
         "totals": total.figures(),
         "by_agency": [
             {"agency_id": k, "name": scope.agencies[k].name if k in scope.agencies else str(k), **v.figures()}
-            for k, v in sorted(groups["agency"].items(), key=lambda kv: scope.agencies[kv[0]].name if kv[0] in scope.agencies else "")
+            for k, v in sorted(
+                groups["agency"].items(), key=lambda kv: scope.agencies[kv[0]].name if kv[0] in scope.agencies else ""
+            )
         ],
         "by_field": [{"field": k or "(chưa phân lĩnh vực)", **v.figures()} for k, v in sorted(groups["field"].items())],
-        "by_channel": [{"channel": k, "name": CHANNELS.get(k, k), **v.figures()}
-                       for k, v in sorted(groups["channel"].items(), key=lambda kv: list(CHANNELS).index(kv[0]) if kv[0] in CHANNELS else 9)],
-        "by_level": ([{"level": k, **v.figures()} for k, v in sorted(groups["level"].items(), key=lambda kv: str(kv[0]))]
-                     if level_col is not None else None),
+        "by_channel": [
+            {"channel": k, "name": CHANNELS.get(k, k), **v.figures()}
+            for k, v in sorted(
+                groups["channel"].items(), key=lambda kv: list(CHANNELS).index(kv[0]) if kv[0] in CHANNELS else 9
+            )
+        ],
+        "by_level": (
+            [{"level": k, **v.figures()} for k, v in sorted(groups["level"].items(), key=lambda kv: str(kv[0]))]
+            if level_col is not None
+            else None
+        ),
     }

@@ -1,5 +1,6 @@
 """Reports as files: XLSX (one sheet per table), CSV (UTF-8 with BOM, tables one after another) and
 PDF (bar charts and tables, DejaVu fonts embedded so Vietnamese prints correctly)."""
+
 from __future__ import annotations
 
 import csv
@@ -21,13 +22,30 @@ MEDIA = {
 # (table, label column, [(series key, legend)], chart title) drawn in the PDF
 CHARTS = {
     "queue": [
-        ("by_hour", "hour", [("arrivals", "Số người đến"), ("served", "Đã phục vụ")], "Người đến và đã phục vụ theo giờ"),
+        (
+            "by_hour",
+            "hour",
+            [("arrivals", "Số người đến"), ("served", "Đã phục vụ")],
+            "Người đến và đã phục vụ theo giờ",
+        ),
         ("by_service", "name", [("served", "Đã phục vụ"), ("no_show", "Vắng mặt")], "Theo dịch vụ"),
     ],
-    "dossiers": [("by_agency", "name", [("early", "Trước hạn"), ("on_time", "Đúng hạn"), ("late", "Quá hạn")],
-                  "Hồ sơ đã giải quyết theo cơ quan")],
-    "ratings": [("by_agency", "name", [("rat_hai_long", "Rất hài lòng"), ("hai_long", "Hài lòng"), ("chua_hai_long", "Chưa hài lòng")],
-                 "Mức độ hài lòng theo cơ quan")],
+    "dossiers": [
+        (
+            "by_agency",
+            "name",
+            [("early", "Trước hạn"), ("on_time", "Đúng hạn"), ("late", "Quá hạn")],
+            "Hồ sơ đã giải quyết theo cơ quan",
+        )
+    ],
+    "ratings": [
+        (
+            "by_agency",
+            "name",
+            [("rat_hai_long", "Rất hài lòng"), ("hai_long", "Hài lòng"), ("chua_hai_long", "Chưa hài lòng")],
+            "Mức độ hài lòng theo cơ quan",
+        )
+    ],
 }
 
 
@@ -74,7 +92,9 @@ def to_xlsx(kind: str, report: dict) -> bytes:
         for row in rows:
             ws.append([cell(row.get(k), u) for k, _, u in table.columns])
         for i, (_, header, unit) in enumerate(table.columns, start=1):
-            ws.column_dimensions[ws.cell(row=4, column=i).column_letter].width = max(10, min(40, len(header) + 2)) if unit != "t" else 30
+            ws.column_dimensions[ws.cell(row=4, column=i).column_letter].width = (
+                max(10, min(40, len(header) + 2)) if unit != "t" else 30
+            )
         ws.freeze_panes = "A5"
     out = io.BytesIO()
     wb.save(out)
@@ -140,7 +160,9 @@ def _chart(rows: list[dict], label: str, series: list, title: str, width: float)
     legend.x, legend.y = width - 110, 150
     legend.fontName = "DejaVuSans"
     legend.fontSize = 8
-    legend.colorNamePairs = [(colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)]), name) for i, (_, name) in enumerate(series)]
+    legend.colorNamePairs = [
+        (colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)]), name) for i, (_, name) in enumerate(series)
+    ]
     d.add(legend)
     return d
 
@@ -155,14 +177,25 @@ def to_pdf(kind: str, report: dict) -> bytes:
     _fonts()
     out = io.BytesIO()
     page = landscape(A4)
-    doc = SimpleDocTemplate(out, pagesize=page, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
-                            title=TITLES[kind])
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=page,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=TITLES[kind],
+    )
     h1 = ParagraphStyle("h1", fontName="DejaVuSans-Bold", fontSize=15, leading=19)
     h2 = ParagraphStyle("h2", fontName="DejaVuSans-Bold", fontSize=11, leading=15, spaceBefore=8)
     body = ParagraphStyle("body", fontName="DejaVuSans", fontSize=9, leading=12)
     small = ParagraphStyle("small", fontName="DejaVuSans", fontSize=7, leading=8.5)
-    story = [Paragraph(TITLES[kind], h1), Paragraph(_heading(kind, report)[1], body),
-             Paragraph(f"Lập lúc {datetime.now(VN_TZ):%H:%M %d/%m/%Y}", body), Spacer(1, 4 * mm)]
+    story = [
+        Paragraph(TITLES[kind], h1),
+        Paragraph(_heading(kind, report)[1], body),
+        Paragraph(f"Lập lúc {datetime.now(VN_TZ):%H:%M %d/%m/%Y}", body),
+        Spacer(1, 4 * mm),
+    ]
     for table_key, label, series, title in CHARTS.get(kind, []):
         rows = report.get(table_key) or []
         if rows:
@@ -176,11 +209,17 @@ def to_pdf(kind: str, report: dict) -> bytes:
             story.append(Paragraph("Không có số liệu.", body))
             continue
         t = PdfTable(data, repeatRows=1, colWidths=_widths(table, page[0] - 24 * mm))
-        t.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), "DejaVuSans"), ("FONTSIZE", (0, 0), (-1, -1), 7),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e7edf5")),
-            ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#b0b8c4")), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]))
+        t.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), "DejaVuSans"),
+                    ("FONTSIZE", (0, 0), (-1, -1), 7),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e7edf5")),
+                    ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#b0b8c4")),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ]
+            )
+        )
         story.append(t)
     doc.build(story)
     return out.getvalue()

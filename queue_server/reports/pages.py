@@ -3,6 +3,7 @@
 The pages are static shells (public); every figure they show comes from the API with the
 manager's token. The shared stream client and look come from /web/static (queue_server.web).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

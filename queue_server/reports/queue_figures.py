@@ -35,6 +35,7 @@ sorted in Python — except for the dashboard (totals and hours only), whose p90
 (ORDER BY … OFFSET, a window per hour), so a request builds no value lists. The few tickets with events after the end are fetched whole and cut at the end here
 (`_unsettled`); one still open at the end after a call has its state there read from its events.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -54,13 +55,20 @@ E = TicketEvent
 
 
 def _filters(scope: Scope, period: Period) -> list:
-    conds = [S.centre_id == scope.centre_id, S.service_day >= period.first_day, S.service_day <= period.last_day,
-             S.service_id.in_(list(scope.field_services))]
+    conds = [
+        S.centre_id == scope.centre_id,
+        S.service_day >= period.first_day,
+        S.service_day <= period.last_day,
+        S.service_id.in_(list(scope.field_services)),
+    ]
     if scope.agency_ids is not None:
         conds.append(S.agency_id.in_(sorted(scope.agency_ids)))
     if scope.procedure:
-        conds.append(S.ticket_id.in_(select(Ticket.id).where(Ticket.centre_id == scope.centre_id,
-                                                             Ticket.procedure_code == scope.procedure)))
+        conds.append(
+            S.ticket_id.in_(
+                select(Ticket.id).where(Ticket.centre_id == scope.centre_id, Ticket.procedure_code == scope.procedure)
+            )
+        )
     return conds
 
 
@@ -82,7 +90,9 @@ class Tally:
     service_sum: float = 0.0
     waits: list = field(default_factory=list)
     service_times: list = field(default_factory=list)
-    p90: dict = field(default_factory=dict)  # "wait"/"service" → a p90 the database computed (then the lists stay empty)
+    p90: dict = field(
+        default_factory=dict
+    )  # "wait"/"service" → a p90 the database computed (then the lists stay empty)
 
     def add(self, state: str, g: tuple) -> None:
         """Add one GROUP BY row of tickets in the same state at the end (see `_grouped`)."""
@@ -114,11 +124,17 @@ class Tally:
 
     def figures(self) -> dict:
         return {
-            "issued": self.issued, "served": self.served, "no_show": self.no_show, "cancelled": self.cancelled,
-            "waiting": self.waiting, "in_service": self.in_service,
-            "mean_wait_s": self.mean_wait(), "p90_wait_s": self.p90_of("wait", self.waits),
+            "issued": self.issued,
+            "served": self.served,
+            "no_show": self.no_show,
+            "cancelled": self.cancelled,
+            "waiting": self.waiting,
+            "in_service": self.in_service,
+            "mean_wait_s": self.mean_wait(),
+            "p90_wait_s": self.p90_of("wait", self.waits),
             "max_wait_s": self.wait_max,
-            "mean_service_s": self.mean_service(), "p90_service_s": self.p90_of("service", self.service_times),
+            "mean_service_s": self.mean_service(),
+            "p90_service_s": self.p90_of("service", self.service_times),
             "within_target_pct": share(self.within_target, self.wait_n),
         }
 
@@ -126,8 +142,12 @@ class Tally:
         return self.p90[kind] if kind in self.p90 else nearest_rank(sorted(values), 90)
 
     def served_figures(self) -> dict:
-        return {"served": self.served, "no_show": self.no_show, "mean_service_s": self.mean_service(),
-                "p90_service_s": nearest_rank(sorted(self.service_times), 90)}
+        return {
+            "served": self.served,
+            "no_show": self.no_show,
+            "mean_service_s": self.mean_service(),
+            "p90_service_s": nearest_rank(sorted(self.service_times), 90),
+        }
 
 
 SECTIONS = ("by_service", "by_counter", "by_officer", "by_hour", "by_day")
@@ -151,7 +171,12 @@ def queue_report(session: Session, scope: Scope, period: Period, sections=SECTIO
     per_counter = "by_counter" in sections or "by_officer" in sections
 
     def rows_of(sid, day, hour) -> tuple:
-        return (total, by_hour[hour], *((by_service[sid],) if services else ()), *((by_day[_iso(day)],) if days else ()))
+        return (
+            total,
+            by_hour[hour],
+            *((by_service[sid],) if services else ()),
+            *((by_day[_iso(day)],) if days else ()),
+        )
 
     # one GROUP BY over the period's tickets; the unsettled ones are only counted here, to know if any
     settled_flag = (S.last_event_at < end).label("settled")
@@ -167,8 +192,12 @@ def queue_report(session: Session, scope: Scope, period: Period, sections=SECTIO
         if final == "done":
             served_in_hour[done_hour] += g[0]
     if per_counter:
-        for cid, uid, final, *g in _grouped(session, [*settled, S.final_state.in_(("done", "no_show"))],
-                                            (S.counter_id, S.officer_id, S.final_state), target):
+        for cid, uid, final, *g in _grouped(
+            session,
+            [*settled, S.final_state.in_(("done", "no_show"))],
+            (S.counter_id, S.officer_id, S.final_state),
+            target,
+        ):
             if cid is not None:
                 by_counter[cid].add(final, g)
                 if uid is not None:
@@ -186,10 +215,15 @@ def queue_report(session: Session, scope: Scope, period: Period, sections=SECTIO
         waits: dict[tuple, list] = defaultdict(list)
         times: dict[tuple, list] = defaultdict(list)
         counter_times: dict[tuple, list] = defaultdict(list)
-        for sid, day, hour, cid, uid, wait, service in session.connection().execute(
-            select(S.service_id, _raw_day(days), S.issued_hour, S.counter_id, S.officer_id, S.wait_s, S.service_s)
-            .where(*settled, or_(S.wait_s.is_not(None), S.service_s.is_not(None)))
-        ).all():
+        for sid, day, hour, cid, uid, wait, service in (
+            session.connection()
+            .execute(
+                select(
+                    S.service_id, _raw_day(days), S.issued_hour, S.counter_id, S.officer_id, S.wait_s, S.service_s
+                ).where(*settled, or_(S.wait_s.is_not(None), S.service_s.is_not(None)))
+            )
+            .all()
+        ):
             if wait is not None:
                 waits[sid, day, hour].append(wait)
             if service is not None:
@@ -219,10 +253,16 @@ def queue_report(session: Session, scope: Scope, period: Period, sections=SECTIO
         "centre": {"id": scope.centre.id, "name": scope.centre.name, "target_wait_s": target},
         "totals": total.figures(),
         "by_service": [
-            {"service_id": sid, "code": s.code, "name": s.name, "agency_id": s.agency_id,
-             "agency_name": scope.agencies[s.agency_id].name if s.agency_id in scope.agencies else None,
-             **by_service[sid].figures()}
-            for sid, s in scope.field_services.items() if sid in by_service
+            {
+                "service_id": sid,
+                "code": s.code,
+                "name": s.name,
+                "agency_id": s.agency_id,
+                "agency_name": scope.agencies[s.agency_id].name if s.agency_id in scope.agencies else None,
+                **by_service[sid].figures(),
+            }
+            for sid, s in scope.field_services.items()
+            if sid in by_service
         ],
         "by_counter": [
             {"counter_id": cid, "number": c.number, "name": c.name, **by_counter[cid].served_figures()}
@@ -233,8 +273,13 @@ def queue_report(session: Session, scope: Scope, period: Period, sections=SECTIO
             for uid, u in sorted(officers.items(), key=lambda kv: kv[1].full_name)
         ],
         "by_hour": [
-            {"hour": h, "arrivals": by_hour[h].issued, "served": served_in_hour.get(h, 0),
-             "mean_wait_s": by_hour[h].mean_wait(), "p90_wait_s": by_hour[h].p90_of("wait", by_hour[h].waits)}
+            {
+                "hour": h,
+                "arrivals": by_hour[h].issued,
+                "served": served_in_hour.get(h, 0),
+                "mean_wait_s": by_hour[h].mean_wait(),
+                "p90_wait_s": by_hour[h].p90_of("wait", by_hour[h].waits),
+            }
             for h in hours
         ],
         "by_day": [{"day": day, **tally.figures()} for day, tally in sorted(by_day.items())],
@@ -249,11 +294,23 @@ def _p90s(session: Session, conds: list, value, key=None) -> list[tuple]:
     """Nearest-rank p90 of `value` per `key` (or overall) by the database: rows (key, p90) or (p90,)."""
     keys = [key] if key is not None else []
     part = {"partition_by": keys} if keys else {}
-    ranked = select(*keys, value.label("v"), func.row_number().over(order_by=value, **part).label("rn"),
-                    func.count().over(**part).label("n")).where(*conds, value.is_not(None)).subquery()
-    return session.connection().execute(
-        select(*(ranked.c[k.key] for k in keys), ranked.c.v).where(ranked.c.rn == (ranked.c.n * 90 + 99) // 100)
-    ).all()
+    ranked = (
+        select(
+            *keys,
+            value.label("v"),
+            func.row_number().over(order_by=value, **part).label("rn"),
+            func.count().over(**part).label("n"),
+        )
+        .where(*conds, value.is_not(None))
+        .subquery()
+    )
+    return (
+        session.connection()
+        .execute(
+            select(*(ranked.c[k.key] for k in keys), ranked.c.v).where(ranked.c.rn == (ranked.c.n * 90 + 99) // 100)
+        )
+        .all()
+    )
 
 
 def _nth(session: Session, conds: list, value, n: int):
@@ -261,9 +318,11 @@ def _nth(session: Session, conds: list, value, n: int):
     if not n:
         return None
     rank = (90 * n + 99) // 100
-    return session.connection().execute(
-        select(value).where(*conds, value.is_not(None)).order_by(value).offset(rank - 1).limit(1)
-    ).scalar()
+    return (
+        session.connection()
+        .execute(select(value).where(*conds, value.is_not(None)).order_by(value).offset(rank - 1).limit(1))
+        .scalar()
+    )
 
 
 def _raw_day(wanted: bool):
@@ -278,12 +337,24 @@ def _iso(day) -> str:
 def _grouped(session: Session, conds: list, keys: tuple, target_s: int):
     """Per group: the keys, then count, wait count, sum and max, within target, service-time count and
     sum (the order `Tally.add` reads)."""
-    return session.connection().execute(
-        select(
-            *keys, func.count(), func.count(S.wait_s), func.sum(S.wait_s), func.max(S.wait_s),
-            func.sum(case((S.wait_s <= target_s, 1), else_=0)), func.count(S.service_s), func.sum(S.service_s),
-        ).where(*conds).group_by(*keys)
-    ).all()
+    return (
+        session.connection()
+        .execute(
+            select(
+                *keys,
+                func.count(),
+                func.count(S.wait_s),
+                func.sum(S.wait_s),
+                func.max(S.wait_s),
+                func.sum(case((S.wait_s <= target_s, 1), else_=0)),
+                func.count(S.service_s),
+                func.sum(S.service_s),
+            )
+            .where(*conds)
+            .group_by(*keys)
+        )
+        .all()
+    )
 
 
 def _unsettled(session: Session, conds: list, period: Period, target_s: int, rows_of) -> None:
@@ -292,20 +363,30 @@ def _unsettled(session: Session, conds: list, period: Period, target_s: int, row
     but called before, from its last events before the end."""
     end = period.end
     tickets = session.execute(
-        select(S.ticket_id, S.service_id, S.service_day, S.issued_hour, S.first_called_at, S.wait_s)
-        .where(*conds, S.last_event_at >= end)
+        select(S.ticket_id, S.service_id, S.service_day, S.issued_hour, S.first_called_at, S.wait_s).where(
+            *conds, S.last_event_at >= end
+        )
     ).all()
     if not tickets:
         return
     # a final event is a ticket's last, so every one of these was open at the end
     called = [t.ticket_id for t in tickets if t.first_called_at is not None and t.first_called_at < end]
-    last = {
-        tid: (queued, at_counter)
-        for tid, queued, at_counter in session.execute(
-            select(E.ticket_id, func.max(case((E.type.in_(QUEUEING), E.at))), func.max(case((E.type.in_(AT_COUNTER), E.at))))
-            .where(E.ticket_id.in_(called), E.at < end).group_by(E.ticket_id)
-        )
-    } if called else {}
+    last = (
+        {
+            tid: (queued, at_counter)
+            for tid, queued, at_counter in session.execute(
+                select(
+                    E.ticket_id,
+                    func.max(case((E.type.in_(QUEUEING), E.at))),
+                    func.max(case((E.type.in_(AT_COUNTER), E.at))),
+                )
+                .where(E.ticket_id.in_(called), E.at < end)
+                .group_by(E.ticket_id)
+            )
+        }
+        if called
+        else {}
+    )
     for t in tickets:
         wait = t.wait_s if t.first_called_at is not None and t.first_called_at < end else None
         queued, at_counter = last.get(t.ticket_id, (None, None))

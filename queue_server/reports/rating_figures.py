@@ -7,6 +7,7 @@ Rất hài lòng + Hài lòng. Criteria are labelled from the newest criteria li
 Flagged: officers and criteria whose satisfied share is the lowest of the table and below the
 national target (`TARGET_PCT`), among rows with at least `MIN_RATINGS_TO_FLAG` ratings.
 """
+
 from __future__ import annotations
 
 from collections import Counter as Tally, defaultdict
@@ -65,15 +66,27 @@ def ratings_report(session: Session, scope: Scope, period: Period) -> dict:
         for code, clevel in (criteria or {}).items():
             by_criterion[code][clevel] += 1
 
-    officers = {u.id: u.full_name for u in session.execute(select(User).where(User.id.in_([k for k in by_officer if k]))).scalars()}
-    officer_rows = [{"officer_id": k, "full_name": officers.get(k, "(không rõ cán bộ)"), **level_counts(t)} for k, t in by_officer.items()]
+    officers = {
+        u.id: u.full_name
+        for u in session.execute(select(User).where(User.id.in_([k for k in by_officer if k]))).scalars()
+    }
+    officer_rows = [
+        {"officer_id": k, "full_name": officers.get(k, "(không rõ cán bộ)"), **level_counts(t)}
+        for k, t in by_officer.items()
+    ]
     officer_rows.sort(key=lambda r: r["full_name"])
     labels = criteria_labels(session)
-    criterion_rows = [{"code": code, "label": labels.get(code, code), **level_counts(t)} for code, t in by_criterion.items()]
+    criterion_rows = [
+        {"code": code, "label": labels.get(code, code), **level_counts(t)} for code, t in by_criterion.items()
+    ]
     order = list(labels)
     criterion_rows.sort(key=lambda r: order.index(r["code"]) if r["code"] in order else len(order))
     agency_rows = [
-        {"agency_id": k, "name": scope.agencies[k].name if k in scope.agencies else "(không rõ cơ quan)", **level_counts(t)}
+        {
+            "agency_id": k,
+            "name": scope.agencies[k].name if k in scope.agencies else "(không rõ cơ quan)",
+            **level_counts(t),
+        }
         for k, t in by_agency.items()
     ]
     agency_rows.sort(key=lambda r: r["name"])
@@ -97,7 +110,7 @@ def _flag(rows: list[dict]) -> None:
     eligible = [r for r in rows if r["total"] >= MIN_RATINGS_TO_FLAG]
     lowest = min((r["satisfied_pct"] for r in eligible), default=None)
     for r in rows:
-        r["flagged"] = (r in eligible and lowest is not None and r["satisfied_pct"] == lowest and lowest < TARGET_PCT)
+        r["flagged"] = r in eligible and lowest is not None and r["satisfied_pct"] == lowest and lowest < TARGET_PCT
 
 
 def criteria_labels(session: Session) -> dict[str, str]:

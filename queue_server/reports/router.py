@@ -3,6 +3,7 @@
 Reports are computed on a read-only session: the request's own session is closed first, because
 on SQLite it holds the write lock (BEGIN IMMEDIATE) and a month report would stall every kiosk.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,9 +23,13 @@ from .queue_figures import queue_report
 from .service import PRESETS, preset_period, resolve_period, resolve_scope
 
 router = APIRouter(tags=["reports"])
-ERRORS = {401: {"description": "no valid token"}, 403: {"description": "not allowed (clerks; another agency)"},
-          404: {"description": "unknown centre or agency"}, 422: {"description": "invalid period or filter"},
-          501: {"description": "the dossiers or ratings area is not installed"}}
+ERRORS = {
+    401: {"description": "no valid token"},
+    403: {"description": "not allowed (clerks; another agency)"},
+    404: {"description": "unknown centre or agency"},
+    422: {"description": "invalid period or filter"},
+    501: {"description": "the dossiers or ratings area is not installed"},
+}
 
 
 @dataclass
@@ -43,11 +48,15 @@ class ReportParams:
 def report_params(
     date_from: date | None = Query(None, alias="from", description="first day (centre-local), YYYY-MM-DD"),
     date_to: date | None = Query(None, alias="to", description="last day, inclusive"),
-    period: Literal[PRESETS] | None = Query(None, description="or a preset: day, week, month, quarter, half (6 months), year"),
+    period: Literal[PRESETS] | None = Query(
+        None, description="or a preset: day, week, month, quarter, half (6 months), year"
+    ),
     on: date | None = Query(None, description="the day the preset period contains (default today)"),
     centre: int | None = Query(None, description="default: the caller's centre"),
     agency: int | None = None,
-    field: str | None = Query(None, max_length=200, description="procedure field (dossiers); service code or name (queue)"),
+    field: str | None = Query(
+        None, max_length=200, description="procedure field (dossiers); service code or name (queue)"
+    ),
     procedure: str | None = Query(None, max_length=40, description="procedure code"),
     format: Literal["json", "xlsx", "csv", "pdf"] = "json",
 ) -> ReportParams:
@@ -74,7 +83,9 @@ def _run(kind: str, request: Request, session: Session, actor, p: ReportParams):
             report = dossier_figures.dossiers_report(rs, scope, period)
         else:
             if not rating_figures.available():
-                raise DomainError("not_available", "Chức năng đánh giá hài lòng chưa được cài đặt trên máy chủ này.", 501)
+                raise DomainError(
+                    "not_available", "Chức năng đánh giá hài lòng chưa được cài đặt trên máy chủ này.", 501
+                )
             report = rating_figures.ratings_report(rs, scope, period)
     return respond(kind, report, p.format)
 
@@ -86,7 +97,9 @@ def queue(request: Request, session: DbSession, actor: AdminOrManager, p: Params
     return _run("queue", request, session, actor, p)
 
 
-@router.get("/reports/dossiers", responses=ERRORS, summary="Dossiers received, resolved (early / on time / late) and pending")
+@router.get(
+    "/reports/dossiers", responses=ERRORS, summary="Dossiers received, resolved (early / on time / late) and pending"
+)
 def dossiers(request: Request, session: DbSession, actor: AdminOrManager, p: Params):
     return _run("dossiers", request, session, actor, p)
 
@@ -109,8 +122,10 @@ def dashboard_satisfaction(request: Request, session: DbSession, actor: AdminOrM
         if not rating_figures.available():
             raise DomainError("not_available", "Chức năng đánh giá hài lòng chưa được cài đặt trên máy chủ này.", 501)
         today = local_day()
-        return {"today": rating_figures.ratings_report(rs, scope, preset_period("day", today)),
-                "month": rating_figures.ratings_report(rs, scope, preset_period("month", today))}
+        return {
+            "today": rating_figures.ratings_report(rs, scope, preset_period("day", today)),
+            "month": rating_figures.ratings_report(rs, scope, preset_period("month", today)),
+        }
 
 
 from .pages import pages, setup  # noqa: E402,F401 - the app mounts a router module's pages and setup

@@ -9,6 +9,7 @@ in past reports but never moves figures between rows. A queue ticket counts for 
 belonged to when it was issued (`ticket_stats.agency_id`), so moving a service to another agency later
 does not move past figures.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,11 +66,15 @@ def preset_period(kind: str, on: date) -> Period:
     return Period(first, after - timedelta(days=1))
 
 
-def resolve_period(date_from: date | None, date_to: date | None, preset: str | None = None, on: date | None = None) -> Period:
+def resolve_period(
+    date_from: date | None, date_to: date | None, preset: str | None = None, on: date | None = None
+) -> Period:
     """A range (from/to), or a preset around `on` (default today); nothing at all means today."""
     if preset:
         if date_from or date_to:
-            raise DomainError("invalid_period", "Chọn hoặc kỳ báo cáo, hoặc khoảng ngày (từ ngày – đến ngày), không chọn cả hai.", 422)
+            raise DomainError(
+                "invalid_period", "Chọn hoặc kỳ báo cáo, hoặc khoảng ngày (từ ngày – đến ngày), không chọn cả hai.", 422
+            )
         return preset_period(preset, on or local_day())
     last = date_to or date_from or local_day()
     first = date_from or last
@@ -97,12 +102,22 @@ class Scope:
         return self.centre.id
 
     def filters(self) -> dict:
-        return {"centre": self.centre.id, "agency": sorted(self.agency_ids) if self.agency_ids is not None else None,
-                "field": self.field, "procedure": self.procedure}
+        return {
+            "centre": self.centre.id,
+            "agency": sorted(self.agency_ids) if self.agency_ids is not None else None,
+            "field": self.field,
+            "procedure": self.procedure,
+        }
 
 
-def resolve_scope(session: Session, actor: Principal, centre_id: int | None, agency_id: int | None = None,
-                  field: str | None = None, procedure: str | None = None) -> Scope:
+def resolve_scope(
+    session: Session,
+    actor: Principal,
+    centre_id: int | None,
+    agency_id: int | None = None,
+    field: str | None = None,
+    procedure: str | None = None,
+) -> Scope:
     """Managers see only their agencies (403 for another one); admins everything; clerks nothing."""
     if actor.role not in ("admin", "manager"):
         raise forbidden("Chỉ lãnh đạo và quản trị viên được xem báo cáo.")
@@ -124,7 +139,9 @@ def resolve_scope(session: Session, actor: Principal, centre_id: int | None, age
     field = (field or "").strip() or None
     procedure = (procedure or "").strip() or None
     field_services = {}
-    for s in session.execute(select(Service).where(Service.centre_id == centre.id).order_by(Service.sort_order, Service.id)).scalars():
+    for s in session.execute(
+        select(Service).where(Service.centre_id == centre.id).order_by(Service.sort_order, Service.id)
+    ).scalars():
         if field is None or field.casefold() in (s.code.casefold(), s.name.casefold()):
             field_services[s.id] = s
     services = {sid: s for sid, s in field_services.items() if agency_ids is None or s.agency_id in agency_ids}

@@ -11,6 +11,7 @@ everywhere), and hands anything unusual (a replayed request, a closed or unknown
 daily cap reached inside the batch, a lost race on a unique key) to the one-at-a-time path,
 which gives exactly the answers it always gave.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -128,7 +129,9 @@ class IssueBatcher:
             for i, request in enumerate(batch):
                 if request.token not in principals:
                     try:
-                        principals[request.token] = authorize(reader, self.settings, request.token, self.roles, touch=not separate_reader)
+                        principals[request.token] = authorize(
+                            reader, self.settings, request.token, self.roles, touch=not separate_reader
+                        )
                     except DomainError as exc:
                         principals[request.token] = exc
                 if isinstance(principals[request.token], DomainError):

@@ -1,4 +1,5 @@
 """Queue tickets and their append-only history."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -46,7 +47,9 @@ class Ticket(Base):
     target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))  # transferred to a counter
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
-    queue_key: Mapped[datetime] = mapped_column(default=utcnow)  # order in the queue (issue time, or later after a re-queue)
+    queue_key: Mapped[datetime] = mapped_column(
+        default=utcnow
+    )  # order in the queue (issue time, or later after a re-queue)
     called_at: Mapped[datetime | None] = mapped_column()
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
@@ -61,7 +64,9 @@ class TicketEvent(Base):
     __tablename__ = "ticket_events"
     __table_args__ = (
         # covering index for the reports, which read the history by centre and time (0005)
-        Index("ix_ticket_events_report", "centre_id", "at", "ticket_id", "type", "service_id", "counter_id", "officer_id"),
+        Index(
+            "ix_ticket_events_report", "centre_id", "at", "ticket_id", "type", "service_id", "counter_id", "officer_id"
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -105,6 +110,8 @@ class TicketStats(Base):
     final_state: Mapped[str | None] = mapped_column(String(12))  # done | no_show | cancelled; None while open
     at_counter: Mapped[bool] = mapped_column(Boolean, default=False)  # open and called/being served (else queued)
     last_event_at: Mapped[datetime] = mapped_column()  # a report ending before it must replay the history
-    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))  # of the latest event (the serving counter)
+    counter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counters.id")
+    )  # of the latest event (the serving counter)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     transfer_count: Mapped[int] = mapped_column(Integer, default=0)

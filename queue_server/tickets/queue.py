@@ -4,6 +4,7 @@ Estimated wait = ceil(position / open counters serving the service) × mean serv
 the mean is taken over the service's last 20 finished tickets of the day (the service's default,
 else the centre default, when there are fewer than 3).
 """
+
 from __future__ import annotations
 
 import math
@@ -46,7 +47,10 @@ def position_of(session: Session, ticket: Ticket) -> int:
                 Ticket.priority_rank > ticket.priority_rank,
                 and_(
                     Ticket.priority_rank == ticket.priority_rank,
-                    or_(Ticket.queue_key < ticket.queue_key, and_(Ticket.queue_key == ticket.queue_key, Ticket.id < ticket.id)),
+                    or_(
+                        Ticket.queue_key < ticket.queue_key,
+                        and_(Ticket.queue_key == ticket.queue_key, Ticket.id < ticket.id),
+                    ),
                 ),
             ),
         )

@@ -1,4 +1,5 @@
 """Ticket endpoints: issue, look up, and the counter actions."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
@@ -23,7 +24,10 @@ ERRORS = {
     "/tickets",
     response_model=TicketRead,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "replayed client_request_id: the ticket issued the first time", "model": TicketRead}, **ERRORS},
+    responses={
+        200: {"description": "replayed client_request_id: the ticket issued the first time", "model": TicketRead},
+        **ERRORS,
+    },
     summary="Issue a queue ticket (kiosk, clerk, console, admin)",
 )
 async def issue_ticket(data: TicketCreate, token: TicketIssuerToken, request: Request, response: Response):
@@ -34,12 +38,22 @@ async def issue_ticket(data: TicketCreate, token: TicketIssuerToken, request: Re
     return issued.view
 
 
-@router.get("/tickets/track/{token}", response_model=TicketRead, responses=ERRORS, summary="A ticket by the token on its printed QR (public)")
+@router.get(
+    "/tickets/track/{token}",
+    response_model=TicketRead,
+    responses=ERRORS,
+    summary="A ticket by the token on its printed QR (public)",
+)
 def track_ticket(token: str, session: DbSession, _: Public):
     return service.ticket_view(session, service.find_by_public_token(session, token))
 
 
-@router.get("/tickets/{ticket_id}", response_model=TicketRead, responses=ERRORS, summary="A ticket with its state and position (staff, devices)")
+@router.get(
+    "/tickets/{ticket_id}",
+    response_model=TicketRead,
+    responses=ERRORS,
+    summary="A ticket with its state and position (staff, devices)",
+)
 def get_ticket(ticket_id: int, session: DbSession, actor: AnyCaller):
     ticket = service.get_ticket(session, ticket_id)
     ensure_centre_visible(actor, ticket.centre_id)
@@ -59,32 +73,59 @@ def call_next(counter_id: int, session: DbSession, actor: CounterActor):
     return service.ticket_view(session, ticket)
 
 
-@router.post("/counters/{counter_id}/call", response_model=TicketRead, responses=ERRORS, summary="Call a specific waiting number")
+@router.post(
+    "/counters/{counter_id}/call", response_model=TicketRead, responses=ERRORS, summary="Call a specific waiting number"
+)
 def call_number(counter_id: int, data: CallNumberRequest, session: DbSession, actor: CounterActor):
     return service.ticket_view(session, service.call_number(session, actor, counter_id, data.display_number))
 
 
-@router.post("/tickets/{ticket_id}/recall", response_model=TicketRead, responses=ERRORS, summary="Announce a called ticket again (capped)")
+@router.post(
+    "/tickets/{ticket_id}/recall",
+    response_model=TicketRead,
+    responses=ERRORS,
+    summary="Announce a called ticket again (capped)",
+)
 def recall(ticket_id: int, session: DbSession, actor: CounterActor):
     return service.ticket_view(session, service.recall(session, actor, ticket_id))
 
 
-@router.post("/tickets/{ticket_id}/start", response_model=TicketRead, responses=ERRORS, summary="The visitor arrived: start serving")
+@router.post(
+    "/tickets/{ticket_id}/start",
+    response_model=TicketRead,
+    responses=ERRORS,
+    summary="The visitor arrived: start serving",
+)
 def start(ticket_id: int, session: DbSession, actor: CounterActor):
     return service.ticket_view(session, service.start(session, actor, ticket_id))
 
 
-@router.post("/tickets/{ticket_id}/complete", response_model=TicketRead, responses=ERRORS, summary="Finish serving; asks the counter's tablet for a rating")
+@router.post(
+    "/tickets/{ticket_id}/complete",
+    response_model=TicketRead,
+    responses=ERRORS,
+    summary="Finish serving; asks the counter's tablet for a rating",
+)
 def complete(ticket_id: int, session: DbSession, actor: CounterActor):
     return service.ticket_view(session, service.complete(session, actor, ticket_id))
 
 
-@router.post("/tickets/{ticket_id}/skip", response_model=TicketRead, responses=ERRORS, summary="No-show, or re-queue a few places back")
+@router.post(
+    "/tickets/{ticket_id}/skip",
+    response_model=TicketRead,
+    responses=ERRORS,
+    summary="No-show, or re-queue a few places back",
+)
 def skip(ticket_id: int, session: DbSession, actor: CounterActor, data: SkipRequest | None = None):
     return service.ticket_view(session, service.skip(session, actor, ticket_id, data or SkipRequest()))
 
 
-@router.post("/tickets/{ticket_id}/transfer", response_model=TicketRead, responses=ERRORS, summary="Transfer to another service or counter")
+@router.post(
+    "/tickets/{ticket_id}/transfer",
+    response_model=TicketRead,
+    responses=ERRORS,
+    summary="Transfer to another service or counter",
+)
 def transfer(ticket_id: int, data: TransferRequest, session: DbSession, actor: CounterActor):
     return service.ticket_view(session, service.transfer(session, actor, ticket_id, data))
 

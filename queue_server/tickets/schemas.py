@@ -12,7 +12,10 @@ class TicketCreate(BaseModel):
     procedure_code: str | None = Field(None, max_length=40, examples=["1.001193"])
     citizen_id: str | None = Field(None, pattern=r"^\d{12}$", description="CCCD number, with the visitor's consent")
     client_request_id: str | None = Field(
-        None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+        None,
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
         description="idempotency key: a retried request returns the same ticket",
         examples=["kiosk1-6f1c2a9e-0001"],
     )

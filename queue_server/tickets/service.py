@@ -4,6 +4,7 @@ Every change is one transaction: lock what decides the outcome, change the ticke
 history event, record the outbound events. Lock order (never reversed, so no deadlocks):
 service rows by id → the day's number sequence → the centre's event sequence.
 """
+
 from __future__ import annotations
 
 import collections
@@ -117,7 +118,9 @@ def ticket_view(session: Session, ticket: Ticket, service: Service | None = None
 def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate) -> IssueResult:
     settings = settings_of(session)
     if data.client_request_id:
-        existing = session.execute(select(Ticket).where(Ticket.client_request_id == data.client_request_id)).scalar_one_or_none()
+        existing = session.execute(
+            select(Ticket).where(Ticket.client_request_id == data.client_request_id)
+        ).scalar_one_or_none()
         if existing is not None:
             return IssueResult(existing, False)
     service = session.get(Service, data.service_id)
@@ -137,7 +140,12 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
         now = utcnow()
         state = issuing_state(service, now)
         if not state.open:
-            raise DomainError("service_closed", state.reason, 409, reopens_at=state.reopens_at.isoformat() if state.reopens_at else None)
+            raise DomainError(
+                "service_closed",
+                state.reason,
+                409,
+                reopens_at=state.reopens_at.isoformat() if state.reopens_at else None,
+            )
         day = local_day(now)
         taken = next_value(session, f"ticket:{service.id}:{day.isoformat()}")
         number = service.number_start + taken - 1
@@ -174,7 +182,9 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
             raise
         savepoint.rollback()
         if data.client_request_id:
-            existing = session.execute(select(Ticket).where(Ticket.client_request_id == data.client_request_id)).scalar_one_or_none()
+            existing = session.execute(
+                select(Ticket).where(Ticket.client_request_id == data.client_request_id)
+            ).scalar_one_or_none()
             if existing is not None:
                 return IssueResult(existing, False)
         raise
@@ -192,7 +202,11 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
 _SERVICES = select(Service).options(joinedload(Service.hours)).where(Service.id.in_(bindparam("ids", expanding=True)))
 _T = Ticket.__table__.c  # Core columns for the statements every batch runs: no ORM result machinery
 _WAITING_BY_RANK = (  # per priority rank: tickets waiting, and those queued no later than `now`
-    select(_T.priority_rank, func.count(), func.sum(case((_T.queue_key <= bindparam("now", type_=_T.queue_key.type), 1), else_=0)))
+    select(
+        _T.priority_rank,
+        func.count(),
+        func.sum(case((_T.queue_key <= bindparam("now", type_=_T.queue_key.type), 1), else_=0)),
+    )
     .where(_T.state.in_(WAITING_STATES), _T.service_id == bindparam("service_id"))
     .group_by(_T.priority_rank)
 )
@@ -220,14 +234,23 @@ def plan_issue_batch(session: Session, requests: list[tuple[Principal, schemas.T
     """
     settings = settings_of(session)
     seen: set[str] = set()
-    services = {s.id: s for s in session.execute(_SERVICES, {"ids": sorted({d.service_id for _, d in requests})}).unique().scalars()}
+    services = {
+        s.id: s
+        for s in session.execute(_SERVICES, {"ids": sorted({d.service_id for _, d in requests})}).unique().scalars()
+    }
     now = utcnow()
     open_now = {sid: issuing_state(s, now).open for sid, s in services.items()}  # loads the hours, too
     plain: dict[int, list[int]] = {}
     for i, (actor, data) in enumerate(requests):
         service = services.get(data.service_id)
         key = data.client_request_id
-        if key and key in seen or service is None or not open_now[service.id] or not actor.can_see_centre(service.centre_id):
+        if (
+            key
+            and key in seen
+            or service is None
+            or not open_now[service.id]
+            or not actor.can_see_centre(service.centre_id)
+        ):
             continue
         if data.priority is not None and (data.priority not in settings.priority_classes or not service.allow_priority):
             continue
@@ -239,8 +262,9 @@ def plan_issue_batch(session: Session, requests: list[tuple[Principal, schemas.T
     return IssuePlan(now, services, plain, dict(session.info.get("queue_memo", {})))
 
 
-def issue_batch(session: Session, requests: list[tuple[Principal, schemas.TicketCreate]],
-                plan: IssuePlan | None = None) -> list[IssueResult | None]:
+def issue_batch(
+    session: Session, requests: list[tuple[Principal, schemas.TicketCreate]], plan: IssuePlan | None = None
+) -> list[IssueResult | None]:
     """Issue several tickets in one transaction: the same rules as `issue_ticket`, fewer statements.
 
     `plan`: from `plan_issue_batch` (made here when not given). Requests left out of the plan get
@@ -268,39 +292,85 @@ def issue_batch(session: Session, requests: list[tuple[Principal, schemas.Ticket
         for taken, i in enumerate(indexes, start=first):
             actor, data = requests[i]
             number = service.number_start + taken - 1
-            rows.append({
-                "centre_id": service.centre_id, "service_id": sid, "original_service_id": sid, "service_day": day,
-                "number": number, "display_number": display_number(service, number),
-                "priority": data.priority, "priority_rank": 1 if data.priority else 0,
-                "source": data.source if actor.role != "kiosk" else "kiosk",
-                "procedure_code": data.procedure_code, "citizen_id": data.citizen_id,
-                "client_request_id": data.client_request_id, "public_token": new_public_token(),
-                "state": "waiting", "issued_at": now, "queue_key": now,
-                "counter_id": None, "target_counter_id": None, "officer_id": None, "called_at": None,
-                "started_at": None, "finished_at": None, "recall_count": 0, "transfer_count": 0, "dossier_code": None,
-                "_index": i,
-            })
+            rows.append(
+                {
+                    "centre_id": service.centre_id,
+                    "service_id": sid,
+                    "original_service_id": sid,
+                    "service_day": day,
+                    "number": number,
+                    "display_number": display_number(service, number),
+                    "priority": data.priority,
+                    "priority_rank": 1 if data.priority else 0,
+                    "source": data.source if actor.role != "kiosk" else "kiosk",
+                    "procedure_code": data.procedure_code,
+                    "citizen_id": data.citizen_id,
+                    "client_request_id": data.client_request_id,
+                    "public_token": new_public_token(),
+                    "state": "waiting",
+                    "issued_at": now,
+                    "queue_key": now,
+                    "counter_id": None,
+                    "target_counter_id": None,
+                    "officer_id": None,
+                    "called_at": None,
+                    "started_at": None,
+                    "finished_at": None,
+                    "recall_count": 0,
+                    "transfer_count": 0,
+                    "dossier_code": None,
+                    "_index": i,
+                }
+            )
     table = Ticket.__table__
-    new_ids = {(sid, number): tid for tid, sid, number in insert_rows(
-        session, table, [{k: v for k, v in r.items() if k != "_index"} for r in rows],
-        returning=(table.c.id, table.c.service_id, table.c.number))}
+    new_ids = {
+        (sid, number): tid
+        for tid, sid, number in insert_rows(
+            session,
+            table,
+            [{k: v for k, v in r.items() if k != "_index"} for r in rows],
+            returning=(table.c.id, table.c.service_id, table.c.number),
+        )
+    }
     tickets = []
     for row in rows:
-        ticket = SimpleNamespace(id=new_ids[row["service_id"], row["number"]], **{k: v for k, v in row.items() if k != "_index"})  # a plain record: nothing to track
+        ticket = SimpleNamespace(
+            id=new_ids[row["service_id"], row["number"]], **{k: v for k, v in row.items() if k != "_index"}
+        )  # a plain record: nothing to track
         tickets.append(ticket)
         results[row["_index"]] = IssueResult(ticket, True)
-    insert_rows(session, TicketEvent.__table__, [
-        {"ticket_id": t.id, "centre_id": t.centre_id, "type": "issued", "at": now, "service_id": t.service_id,
-         "counter_id": None, "officer_id": None, "actor_user_id": requests[r["_index"]][0].user_id,
-         "actor_device_id": requests[r["_index"]][0].device_id, "data": {"priority": t.priority, "source": t.source}}
-        for t, r in zip(tickets, rows)
-    ])
+    insert_rows(
+        session,
+        TicketEvent.__table__,
+        [
+            {
+                "ticket_id": t.id,
+                "centre_id": t.centre_id,
+                "type": "issued",
+                "at": now,
+                "service_id": t.service_id,
+                "counter_id": None,
+                "officer_id": None,
+                "actor_user_id": requests[r["_index"]][0].user_id,
+                "actor_device_id": requests[r["_index"]][0].device_id,
+                "data": {"priority": t.priority, "source": t.source},
+            }
+            for t, r in zip(tickets, rows)
+        ],
+    )
     stats.record_issued(session, [(t, services[t.service_id].agency_id) for t in tickets], now)
     positions, waiting = _new_positions(session, tickets, now)
     for centre_id in sorted({t.centre_id for t in tickets}):
         mine = [t for t in tickets if t.centre_id == centre_id]
-        update = queue_update(session, [services[sid] for sid in sorted({t.service_id for t in mine})], settings.default_service_s, waiting)
-        record_events(session, centre_id, [("ticket.issued", ticket_brief(t)) for t in mine] + [("queue.updated", update)])
+        update = queue_update(
+            session,
+            [services[sid] for sid in sorted({t.service_id for t in mine})],
+            settings.default_service_s,
+            waiting,
+        )
+        record_events(
+            session, centre_id, [("ticket.issued", ticket_brief(t)) for t in mine] + [("queue.updated", update)]
+        )
     for result in results:
         if result is not None:
             t = result.ticket
@@ -321,12 +391,18 @@ def _new_positions(session: Session, tickets: list[Ticket], now) -> tuple[dict[i
         new = collections.Counter(t.priority_rank for t in mine)
         # The count includes the tickets just inserted (queued at `now`, so also "due"); they are
         # taken off here rather than by id in the query, which can then be read from the index alone.
-        older = [(rank, n - new[rank], int(due or 0) - new[rank])
-                 for rank, n, due in session.execute(_WAITING_BY_RANK, {"service_id": sid, "now": now})]
+        older = [
+            (rank, n - new[rank], int(due or 0) - new[rank])
+            for rank, n, due in session.execute(_WAITING_BY_RANK, {"service_id": sid, "now": now})
+        ]
         for k, t in enumerate(mine):
             ahead = sum(n for rank, n, _ in older if rank > t.priority_rank)
             ahead += sum(due for rank, _, due in older if rank == t.priority_rank)
-            ahead += sum(1 for j, o in enumerate(mine) if o.priority_rank > t.priority_rank or (o.priority_rank == t.priority_rank and j < k))
+            ahead += sum(
+                1
+                for j, o in enumerate(mine)
+                if o.priority_rank > t.priority_rank or (o.priority_rank == t.priority_rank and j < k)
+            )
             positions[t.id] = ahead + 1
         waiting[sid] = sum(n for _, n, _ in older) + len(mine)
     return positions, waiting
@@ -364,9 +440,16 @@ def choose_next(session: Session, counter: Counter, now) -> Ticket | None:
     3. then the longest effective wait: (now − queue time) × the service's weight at this counter;
        ties go to the service listed first at the counter, then the earlier ticket.
     """
-    direct = session.execute(
-        select(Ticket).where(Ticket.target_counter_id == counter.id, Ticket.state.in_(WAITING_STATES)).order_by(*QUEUE_ORDER).limit(1)
-    ).scalars().first()
+    direct = (
+        session.execute(
+            select(Ticket)
+            .where(Ticket.target_counter_id == counter.id, Ticket.state.in_(WAITING_STATES))
+            .order_by(*QUEUE_ORDER)
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
     if direct is not None:
         return direct
     links = {link.service_id: link for link in counter.services}
@@ -374,12 +457,16 @@ def choose_next(session: Session, counter: Counter, now) -> Ticket | None:
         return None
     heads = []
     for sid, link in links.items():
-        head = session.execute(
-            select(Ticket)
-            .where(Ticket.service_id == sid, Ticket.state.in_(WAITING_STATES), Ticket.target_counter_id.is_(None))
-            .order_by(*QUEUE_ORDER)
-            .limit(1)
-        ).scalars().first()
+        head = (
+            session.execute(
+                select(Ticket)
+                .where(Ticket.service_id == sid, Ticket.state.in_(WAITING_STATES), Ticket.target_counter_id.is_(None))
+                .order_by(*QUEUE_ORDER)
+                .limit(1)
+            )
+            .scalars()
+            .first()
+        )
         if head is not None:
             waited = max(0.0, (now - head.queue_key).total_seconds())
             heads.append((-head.priority_rank, -waited * link.weight, link.order, head.queue_key, head.id, head))
@@ -424,17 +511,21 @@ def call_number(session: Session, actor: Principal, counter_id: int, display: st
     service_ids = [link.service_id for link in counter.services]
     _lock_services(session, service_ids)
     display = display.strip().upper()
-    ticket = session.execute(
-        select(Ticket)
-        .where(
-            Ticket.centre_id == counter.centre_id,
-            Ticket.display_number == display,
-            Ticket.service_day == local_day(),
-            Ticket.state.in_(WAITING_STATES),
-            or_(Ticket.service_id.in_(service_ids), Ticket.target_counter_id == counter.id),
+    ticket = (
+        session.execute(
+            select(Ticket)
+            .where(
+                Ticket.centre_id == counter.centre_id,
+                Ticket.display_number == display,
+                Ticket.service_day == local_day(),
+                Ticket.state.in_(WAITING_STATES),
+                or_(Ticket.service_id.in_(service_ids), Ticket.target_counter_id == counter.id),
+            )
+            .order_by(Ticket.issued_at.desc())
         )
-        .order_by(Ticket.issued_at.desc())
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     if ticket is None:
         raise DomainError("ticket_not_waiting", f"Số {display} không có trong hàng chờ của quầy này.", 404)
     _finish_current(session, actor, counter)
@@ -444,10 +535,14 @@ def call_number(session: Session, actor: Principal, counter_id: int, display: st
 # -- actions on a called ticket ---------------------------------------------------------------
 
 
-def _ticket_at_counter(session: Session, actor: Principal, ticket_id: int, allowed: tuple[str, ...], action_vi: str) -> tuple[Ticket, Counter]:
+def _ticket_at_counter(
+    session: Session, actor: Principal, ticket_id: int, allowed: tuple[str, ...], action_vi: str
+) -> tuple[Ticket, Counter]:
     ticket = get_ticket(session, ticket_id)
     if ticket.counter_id is None:
-        raise DomainError("illegal_transition", f"Không thể {action_vi}: số {ticket.display_number} chưa được gọi tới quầy nào.", 409)
+        raise DomainError(
+            "illegal_transition", f"Không thể {action_vi}: số {ticket.display_number} chưa được gọi tới quầy nào.", 409
+        )
     counter = _counter_for_action(session, actor, ticket.counter_id)
     # Re-read under lock: another request may have just moved it.
     lock_rows(session, select(Ticket.id).where(Ticket.id == ticket.id))
@@ -535,8 +630,12 @@ def skip(session: Session, actor: Principal, ticket_id: int, data: schemas.SkipR
         places = data.places_back if data.places_back is not None else settings_of(session).requeue_places_back
         behind = session.execute(
             select(Ticket.queue_key)
-            .where(Ticket.service_id == ticket.service_id, Ticket.state.in_(WAITING_STATES), Ticket.target_counter_id.is_(None),
-                   Ticket.priority_rank <= ticket.priority_rank)
+            .where(
+                Ticket.service_id == ticket.service_id,
+                Ticket.state.in_(WAITING_STATES),
+                Ticket.target_counter_id.is_(None),
+                Ticket.priority_rank <= ticket.priority_rank,
+            )
             .order_by(*QUEUE_ORDER)
             .offset(max(0, places - 1))
             .limit(1)
@@ -552,7 +651,9 @@ def skip(session: Session, actor: Principal, ticket_id: int, data: schemas.SkipR
         ticket.finished_at = now
         session.flush()
         _append(session, ticket, "no_show", actor)
-    record_event(session, ticket.centre_id, "ticket.skipped", {**ticket_brief(ticket, counter.number), "requeued": data.requeue})
+    record_event(
+        session, ticket.centre_id, "ticket.skipped", {**ticket_brief(ticket, counter.number), "requeued": data.requeue}
+    )
     publish_counter(session, counter)
     publish_queue(session, ticket.centre_id, [ticket.service_id], settings_of(session).default_service_s)
     return ticket
@@ -579,7 +680,9 @@ def transfer(session: Session, actor: Principal, ticket_id: int, data: schemas.T
         if target_counter.id == counter.id:
             raise DomainError("invalid_transfer", "Không thể chuyển đến chính quầy đang phục vụ.", 422)
         if target_counter.state == "closed":
-            raise DomainError("counter_closed", f"Quầy số {target_counter.number} đang đóng; không thể chuyển đến.", 409)
+            raise DomainError(
+                "counter_closed", f"Quầy số {target_counter.number} đang đóng; không thể chuyển đến.", 409
+            )
         to_service = ticket.service_id
     _lock_services(session, [from_service, to_service])
     ticket.state = "transferred"
@@ -591,14 +694,25 @@ def transfer(session: Session, actor: Principal, ticket_id: int, data: schemas.T
     ticket.queue_key = ticket.issued_at  # keeps its place by the original issue time
     session.flush()
     _append(
-        session, ticket, "transferred", actor,
-        from_counter_id=counter.id, from_service_id=from_service, to_service_id=to_service,
-        to_counter_id=target_counter.id if target_counter else None, note=data.note,
+        session,
+        ticket,
+        "transferred",
+        actor,
+        from_counter_id=counter.id,
+        from_service_id=from_service,
+        to_service_id=to_service,
+        to_counter_id=target_counter.id if target_counter else None,
+        note=data.note,
     )
     record_event(
-        session, ticket.centre_id, "ticket.transferred",
-        {**ticket_brief(ticket), "from_counter_number": counter.number,
-         "to_counter_number": target_counter.number if target_counter else None},
+        session,
+        ticket.centre_id,
+        "ticket.transferred",
+        {
+            **ticket_brief(ticket),
+            "from_counter_number": counter.number,
+            "to_counter_number": target_counter.number if target_counter else None,
+        },
     )
     publish_counter(session, counter)
     publish_queue(session, ticket.centre_id, [from_service, to_service], settings_of(session).default_service_s)
@@ -626,7 +740,10 @@ def cancel(session: Session, actor: Principal, ticket_id: int) -> Ticket:
 def waiting_list(session: Session, service_ids: list[int], limit: int = 200) -> list[Ticket]:
     return list(
         session.execute(
-            select(Ticket).where(Ticket.service_id.in_(service_ids), Ticket.state.in_(WAITING_STATES)).order_by(*QUEUE_ORDER).limit(limit)
+            select(Ticket)
+            .where(Ticket.service_id.in_(service_ids), Ticket.state.in_(WAITING_STATES))
+            .order_by(*QUEUE_ORDER)
+            .limit(limit)
         ).scalars()
     )
 

@@ -14,6 +14,7 @@ The rules are the report's definitions (queue_server/reports/README.md), applied
 The live path is `record(session, ticket, event)`, called by `tickets.service._append` in the same
 transaction as the event; `rebuild_ticket_stats` replays the history (migration 0006, tests, repair).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -81,20 +82,33 @@ def record(session: Session, ticket, event: TicketEvent) -> None:
     """Project one just-appended event of `ticket` (same transaction)."""
     if event.type == "issued":
         service = session.get(Service, ticket.original_service_id)
-        session.add(start_row(TicketStats(), ticket.id, ticket.centre_id, ticket.original_service_id,
-                              service.agency_id if service else None, event.at))
+        session.add(
+            start_row(
+                TicketStats(),
+                ticket.id,
+                ticket.centre_id,
+                ticket.original_service_id,
+                service.agency_id if service else None,
+                event.at,
+            )
+        )
         return
     row = session.get(TicketStats, ticket.id)
     if row is None:  # a ticket from before the projection existed: replay its whole history once
         session.flush()
-        _rebuild(session, TicketEvent.ticket_id == ticket.id, delete(TicketStats).where(TicketStats.ticket_id == ticket.id))
+        _rebuild(
+            session, TicketEvent.ticket_id == ticket.id, delete(TicketStats).where(TicketStats.ticket_id == ticket.id)
+        )
         return
     apply_event(row, event.type, event.at, event.counter_id, event.officer_id)
 
 
 def record_issued(session: Session, tickets: list[tuple[object, int | None]], at: datetime) -> None:
     """Start the rows of tickets just issued together: (ticket, its service's agency) pairs."""
-    rows = [start_row(SimpleNamespace(), t.id, t.centre_id, t.original_service_id, agency_id, at) for t, agency_id in tickets]
+    rows = [
+        start_row(SimpleNamespace(), t.id, t.centre_id, t.original_service_id, agency_id, at)
+        for t, agency_id in tickets
+    ]
     insert_rows(session, TicketStats.__table__, [{c: getattr(r, c) for c in COLUMNS} for r in rows])
 
 
@@ -105,13 +119,17 @@ def rebuild_ticket_stats(session: Session, centre_id: int | None = None, columns
     `columns`: those written (a migration passes the ones its revision's table has).
     """
     scope = TicketEvent.centre_id == centre_id if centre_id is not None else True
-    wipe = delete(TicketStats).where(TicketStats.centre_id == centre_id) if centre_id is not None else delete(TicketStats)
+    wipe = (
+        delete(TicketStats).where(TicketStats.centre_id == centre_id) if centre_id is not None else delete(TicketStats)
+    )
     return _rebuild(session, scope, wipe, columns)
 
 
 def _rebuild(session: Session, scope, wipe, columns: tuple[str, ...] = COLUMNS) -> int:
     session.execute(wipe)
-    bounds = session.execute(select(func.min(TicketEvent.ticket_id), func.max(TicketEvent.ticket_id)).where(scope)).one()
+    bounds = session.execute(
+        select(func.min(TicketEvent.ticket_id), func.max(TicketEvent.ticket_id)).where(scope)
+    ).one()
     if bounds[0] is None:
         return 0
     agencies = dict(session.execute(select(Service.id, Service.agency_id)).all())

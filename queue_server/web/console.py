@@ -1,4 +1,5 @@
 """Figures for the clerk console: what this officer has done today."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -24,7 +25,11 @@ def officer_today(session: Session, actor: Principal, counter_id: int) -> dict:
         Ticket.service_day == local_day(),
         Ticket.state.in_(("done", "no_show")),
     )
-    stmt = stmt.where(Ticket.officer_id == officer_id) if officer_id is not None else stmt.where(Ticket.counter_id == counter.id)
+    stmt = (
+        stmt.where(Ticket.officer_id == officer_id)
+        if officer_id is not None
+        else stmt.where(Ticket.counter_id == counter.id)
+    )
     served, no_show, durations = 0, 0, []
     for state, called_at, started_at, finished_at in session.execute(stmt):
         if state == "no_show":

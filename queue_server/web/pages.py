@@ -4,6 +4,7 @@ Dashboards and reports live in sibling modules (`queue_server.web.dashboard`, `.
 exposes `pages` (and optionally `router`) and is included here when present, so the app mounts
 one module for all staff pages.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -62,8 +63,12 @@ class OfficerToday(BaseModel):
     average_service_s: int | None
 
 
-@router.get("/console/stats", response_model=OfficerToday, summary="Today's figures of the officer at a counter",
-            responses={403: {"description": "not allowed"}, 404: {"description": "unknown counter"}})
+@router.get(
+    "/console/stats",
+    response_model=OfficerToday,
+    summary="Today's figures of the officer at a counter",
+    responses={403: {"description": "not allowed"}, 404: {"description": "unknown counter"}},
+)
 def console_stats(session: DbSession, actor: CounterActor, counter_id: int = Query(..., description="the counter")):
     return officer_today(session, actor, counter_id)
 

@@ -46,7 +46,9 @@ def test_bad_input_is_422_json(client, centre):
 
 
 def test_days_lists_holidays_weekends_and_make_up_days(client, centre):
-    r = client.get("/api/v1/calendar/days", params={"from": "2025-01-24", "to": "2025-02-03"}, headers=centre.auth("display"))
+    r = client.get(
+        "/api/v1/calendar/days", params={"from": "2025-01-24", "to": "2025-02-03"}, headers=centre.auth("display")
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["from"], body["to"]) == ("2025-01-24", "2025-02-03")
@@ -58,7 +60,11 @@ def test_days_lists_holidays_weekends_and_make_up_days(client, centre):
 
 
 def test_days_bad_range_is_422(client, centre):
-    for params in ({"from": "2025-02-01", "to": "2025-01-01"}, {"from": "2025-01-01", "to": "2027-01-01"}, {"from": "mai"}):
+    for params in (
+        {"from": "2025-02-01", "to": "2025-01-01"},
+        {"from": "2025-01-01", "to": "2027-01-01"},
+        {"from": "mai"},
+    ):
         r = client.get("/api/v1/calendar/days", params=params, headers=centre.auth("kiosk"))
         assert r.status_code == 422, params
 

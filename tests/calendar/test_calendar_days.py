@@ -85,9 +85,18 @@ def test_default_calendar_is_cached(tmp_path):
         ([], "JSON object"),
         ({"year": "2025"}, "'year'"),
         ({"year": 2025, "day_off": []}, "unknown field"),
-        ({"year": 2025, "days_off": [{"date": "2025-02-30", "name": "X", "source": "Y"}]}, r"days_off\[0\].*not a calendar date"),
-        ({"year": 2025, "days_off": [{"date": "27/01/2025", "name": "X", "source": "Y"}]}, r"days_off\[0\].*YYYY-MM-DD"),
-        ({"year": 2025, "working_days": [{"date": "2026-01-10", "name": "X", "source": "Y"}]}, r"working_days\[0\].*year 2025"),
+        (
+            {"year": 2025, "days_off": [{"date": "2025-02-30", "name": "X", "source": "Y"}]},
+            r"days_off\[0\].*not a calendar date",
+        ),
+        (
+            {"year": 2025, "days_off": [{"date": "27/01/2025", "name": "X", "source": "Y"}]},
+            r"days_off\[0\].*YYYY-MM-DD",
+        ),
+        (
+            {"year": 2025, "working_days": [{"date": "2026-01-10", "name": "X", "source": "Y"}]},
+            r"working_days\[0\].*year 2025",
+        ),
         ({"year": 2025, "days_off": [{"date": "2025-03-12", "name": "X"}]}, r"days_off\[0\].*'source'"),
         ({"year": 2025, "days_off": [{"date": "2025-03-12", "name": "X", "source": "Y", "ngay": 1}]}, "unknown field"),
         (

@@ -117,7 +117,10 @@ def test_quoc_khanh_2026_swap(cal):
     # Mon 31/08/2026 off in exchange for Sat 22/08/2026 worked; 1/9 and 2/9 off.
     assert cal.is_working_day(date(2026, 8, 22))
     assert [cal.is_working_day(date(2026, 8, 31) + timedelta(days=n)) for n in range(4)] == [
-        False, False, False, True,
+        False,
+        False,
+        False,
+        True,
     ]
 
 

@@ -1,4 +1,5 @@
 """queue_server.client against the real server in a subprocess."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +8,15 @@ import socket
 import httpx
 import pytest
 
-from queue_server.client import (AsyncQueueClient, EventStream, QueueClient, ServerError, Unreachable,
-                                 new_request_id, retry_unreachable)
+from queue_server.client import (
+    AsyncQueueClient,
+    EventStream,
+    QueueClient,
+    ServerError,
+    Unreachable,
+    new_request_id,
+    retry_unreachable,
+)
 from tests.server_process import running_server
 
 KIOSK = "mdv_demo-kiosk-1"
@@ -126,8 +134,15 @@ def test_event_stream_resumes_after_a_server_restart_exactly_once(tmp_path):
         states: list[bool] = []
 
         async def run():
-            stream = EventStream(srv.base_url, centre, token=KIOSK, silence_timeout_s=10,
-                                 backoff_initial_s=1.5, backoff_max_s=3, on_connection=states.append)
+            stream = EventStream(
+                srv.base_url,
+                centre,
+                token=KIOSK,
+                silence_timeout_s=10,
+                backoff_initial_s=1.5,
+                backoff_max_s=3,
+                on_connection=states.append,
+            )
             it = stream.__aiter__()
             first = await asyncio.wait_for(it.__anext__(), 10)
             assert first.type == "snapshot"

@@ -1,4 +1,5 @@
 """The clerk console in a real Chromium: keyboard actions, clear Vietnamese errors, two clerks at one instant."""
+
 import pytest
 
 from tests.displays.browser import DemoApi, chromium, demo_server, open_console, screenshot, wait_text  # noqa: F401
@@ -53,7 +54,10 @@ def test_two_clerks_calling_at_the_same_instant_never_get_the_same_ticket(demo_s
             page.evaluate("document.getElementById('message').textContent = ''")
         at = one.evaluate("Date.now() + 300")
         for page in (one, two):  # the same wall-clock instant in both consoles
-            page.evaluate("at => setTimeout(() => document.dispatchEvent(new KeyboardEvent('keydown', {key: ' '})), at - Date.now())", at)
+            page.evaluate(
+                "at => setTimeout(() => document.dispatchEvent(new KeyboardEvent('keydown', {key: ' '})), at - Date.now())",
+                at,
+            )
         for page in (one, two):
             page.wait_for_function("document.getElementById('message').textContent !== ''", timeout=10000)
         messages = [one.inner_text("#message"), two.inner_text("#message")]

@@ -1,4 +1,5 @@
 """Today's figures the console shows: served count and mean service time of the officer on duty."""
+
 from tests.factories import issue, open_counter
 
 
@@ -30,7 +31,9 @@ def test_served_count_and_average_for_the_officer(client, centre):
     # The counter's console device sees the officer on duty there; clerk2 served elsewhere.
     by_console = client.get(url, headers=centre.auth("console")).json()
     assert by_console["served"] == 2
-    other = client.get(f"/api/v1/console/stats?counter_id={centre.counter_ids[2]}", headers=centre.auth("clerk2")).json()
+    other = client.get(
+        f"/api/v1/console/stats?counter_id={centre.counter_ids[2]}", headers=centre.auth("clerk2")
+    ).json()
     assert other["served"] == 1
 
 

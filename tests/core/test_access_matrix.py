@@ -1,5 +1,6 @@
 """Walks every HTTP endpoint × every kind of caller: who may call what is declared once, on the
 handler (`allow(...)`), and this test proves the server enforces exactly that declaration."""
+
 import re
 
 import pytest
@@ -37,7 +38,11 @@ def test_role_matrix(client, app, centre, caller):
         roles = allowed_roles(route)
         path = re.sub(r"\{[^}]+\}", "1", full_path)
         r = client.request(method, path, headers=headers, json={} if method in ("POST", "PATCH", "PUT") else None)
-        code = r.json().get("error", {}).get("code") if r.headers.get("content-type", "").startswith("application/json") and isinstance(r.json(), dict) else None
+        code = (
+            r.json().get("error", {}).get("code")
+            if r.headers.get("content-type", "").startswith("application/json") and isinstance(r.json(), dict)
+            else None
+        )
         label = f"{caller}: {method} {full_path} → {r.status_code} {code}"
         if roles == ("public",):
             assert r.status_code != 401 and code != "role_not_allowed", label

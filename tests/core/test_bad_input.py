@@ -1,4 +1,5 @@
 """Bad input gets a clear 4xx JSON error and changes nothing."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -29,7 +30,9 @@ def test_unknown_service(client, centre, db):
 
 
 def test_closed_service(client, centre, db):
-    client.patch(f"/api/v1/services/{centre.service_ids['HOTICH']}", json={"accepting": False}, headers=centre.auth("admin"))
+    client.patch(
+        f"/api/v1/services/{centre.service_ids['HOTICH']}", json={"accepting": False}, headers=centre.auth("admin")
+    )
     before = snapshot_counts(db)
     r = client.post("/api/v1/tickets", json={"service_id": centre.service_ids["HOTICH"]}, headers=centre.auth("kiosk"))
     assert_error(r, 409, "service_closed")
@@ -37,10 +40,12 @@ def test_closed_service(client, centre, db):
     assert snapshot_counts(db) == before
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"", b"[1,2", "{\"service_id\": \"một\"}".encode()])
+@pytest.mark.parametrize("body", [b"{not json", b"", b"[1,2", '{"service_id": "một"}'.encode()])
 def test_malformed_bodies(client, centre, db, body):
     before = snapshot_counts(db)
-    r = client.post("/api/v1/tickets", content=body, headers={**centre.auth("kiosk"), "content-type": "application/json"})
+    r = client.post(
+        "/api/v1/tickets", content=body, headers={**centre.auth("kiosk"), "content-type": "application/json"}
+    )
     assert r.status_code in (400, 422), r.text
     assert r.json()["error"]["code"] in ("malformed_json", "invalid_input")
     assert snapshot_counts(db) == before
@@ -49,7 +54,9 @@ def test_malformed_bodies(client, centre, db, body):
 def test_oversized_body(client, centre, db):
     before = snapshot_counts(db)
     huge = b'{"service_id": 1, "pad": "' + b"x" * 2_000_000 + b'"}'
-    r = client.post("/api/v1/tickets", content=huge, headers={**centre.auth("kiosk"), "content-type": "application/json"})
+    r = client.post(
+        "/api/v1/tickets", content=huge, headers={**centre.auth("kiosk"), "content-type": "application/json"}
+    )
     assert_error(r, 413, "body_too_large")
     assert snapshot_counts(db) == before
 
@@ -61,14 +68,20 @@ def test_oversized_chunked_body(client, centre, db):
             yield b"x" * 100_000
         yield b'"}'
 
-    r = client.post("/api/v1/tickets", content=chunks(), headers={**centre.auth("kiosk"), "content-type": "application/json"})
+    r = client.post(
+        "/api/v1/tickets", content=chunks(), headers={**centre.auth("kiosk"), "content-type": "application/json"}
+    )
     assert_error(r, 413, "body_too_large")
 
 
 def test_missing_and_garbage_tokens(client, centre):
     assert_error(client.post("/api/v1/tickets", json={"service_id": 1}), 401, "unauthorized")
-    assert_error(client.post("/api/v1/tickets", json={"service_id": 1}, headers={"Authorization": "Bearer mdv_forged"}), 401)
-    assert_error(client.post("/api/v1/tickets", json={"service_id": 1}, headers={"Authorization": "Bearer eyJhbGciOi.x.y"}), 401)
+    assert_error(
+        client.post("/api/v1/tickets", json={"service_id": 1}, headers={"Authorization": "Bearer mdv_forged"}), 401
+    )
+    assert_error(
+        client.post("/api/v1/tickets", json={"service_id": 1}, headers={"Authorization": "Bearer eyJhbGciOi.x.y"}), 401
+    )
 
 
 def test_clerk_cannot_act_on_another_counters_ticket(client, centre, db):
@@ -78,7 +91,9 @@ def test_clerk_cannot_act_on_another_counters_ticket(client, centre, db):
     client.post(f"/api/v1/counters/{centre.counter_ids[1]}/call-next", headers=centre.auth("clerk1"))
     before = snapshot_counts(db)
     for action in ("recall", "start", "complete", "skip"):
-        assert_error(client.post(f"/api/v1/tickets/{t['id']}/{action}", headers=centre.auth("clerk2")), 403, "forbidden")
+        assert_error(
+            client.post(f"/api/v1/tickets/{t['id']}/{action}", headers=centre.auth("clerk2")), 403, "forbidden"
+        )
     assert_error(client.post(f"/api/v1/counters/{centre.counter_ids[1]}/call-next", headers=centre.auth("clerk2")), 403)
     assert snapshot_counts(db) == before
 
@@ -86,19 +101,29 @@ def test_clerk_cannot_act_on_another_counters_ticket(client, centre, db):
 def test_console_acts_only_for_its_counter(client, centre):
     issue(client, centre, "DATDAI")
     open_counter(client, centre, 3, "clerk3")
-    assert_error(client.post(f"/api/v1/counters/{centre.counter_ids[3]}/call-next", headers=centre.auth("console")), 403)
+    assert_error(
+        client.post(f"/api/v1/counters/{centre.counter_ids[3]}/call-next", headers=centre.auth("console")), 403
+    )
 
 
 def test_counter_taken_by_another_clerk(client, centre):
     open_counter(client, centre, 1, "clerk1")
-    assert_error(client.post(f"/api/v1/counters/{centre.counter_ids[1]}/open", headers=centre.auth("clerk2")), 409, "counter_taken")
+    assert_error(
+        client.post(f"/api/v1/counters/{centre.counter_ids[1]}/open", headers=centre.auth("clerk2")),
+        409,
+        "counter_taken",
+    )
 
 
 @pytest.mark.parametrize("action", ["recall", "start", "complete", "skip", "transfer"])
 def test_illegal_transitions_on_a_waiting_ticket(client, centre, db, action):
     t = issue(client, centre)
     before = snapshot_counts(db)
-    r = client.post(f"/api/v1/tickets/{t['id']}/{action}", json={"service_id": centre.service_ids["DATDAI"]}, headers=centre.auth("admin"))
+    r = client.post(
+        f"/api/v1/tickets/{t['id']}/{action}",
+        json={"service_id": centre.service_ids["DATDAI"]},
+        headers=centre.auth("admin"),
+    )
     assert_error(r, 409, "illegal_transition")
     assert snapshot_counts(db) == before
 
@@ -113,9 +138,19 @@ def test_paused_counter_cannot_call(client, centre):
 
 
 def test_invalid_admin_input(client, centre, db):
-    r = client.post("/api/v1/agencies", json={"centre_id": centre.id, "identifier": "123", "name": "X"}, headers=centre.auth("admin"))
+    r = client.post(
+        "/api/v1/agencies",
+        json={"centre_id": centre.id, "identifier": "123", "name": "X"},
+        headers=centre.auth("admin"),
+    )
     assert_error(r, 422, "invalid_input")
-    r = client.post("/api/v1/counters", json={"centre_id": centre.id, "number": 1, "service_ids": []}, headers=centre.auth("admin"))
+    r = client.post(
+        "/api/v1/counters", json={"centre_id": centre.id, "number": 1, "service_ids": []}, headers=centre.auth("admin")
+    )
     assert_error(r, 409, "counter_exists")
-    r = client.post("/api/v1/services", json={"centre_id": centre.id, "code": "HOTICH", "name": "Trùng"}, headers=centre.auth("admin"))
+    r = client.post(
+        "/api/v1/services",
+        json={"centre_id": centre.id, "code": "HOTICH", "name": "Trùng"},
+        headers=centre.auth("admin"),
+    )
     assert_error(r, 409, "service_exists")

@@ -1,4 +1,5 @@
 """The installer's command line, run as a real process against a real SQLite file."""
+
 import os
 import subprocess
 import sys
@@ -20,8 +21,11 @@ def run(args, env, stdin=None):
 @pytest.fixture
 def env(tmp_path):
     e = dict(os.environ)
-    e.update(MOTCUA_DATA_DIR=str(tmp_path), MOTCUA_DATABASE_URL=f"sqlite:///{tmp_path / 'm.sqlite3'}",
-             MOTCUA_SECRET_KEY="a-real-secret-for-this-test-0123456789")
+    e.update(
+        MOTCUA_DATA_DIR=str(tmp_path),
+        MOTCUA_DATABASE_URL=f"sqlite:///{tmp_path / 'm.sqlite3'}",
+        MOTCUA_SECRET_KEY="a-real-secret-for-this-test-0123456789",
+    )
     e.pop("MOTCUA_DEMO", None)
     return e
 
@@ -33,10 +37,28 @@ def test_admin_commands_and_the_tokens_they_print(env, tmp_path):
     again = run(["demo", "--seed-only"], env)  # idempotent: still one centre
     assert again.returncode == 0 and "Demo centre #1" in again.stdout
 
-    r = run(["admin", "create-user", "truong.mot.cua", "--role", "manager", "--agency", "000.00.14.H12", "--centre", "1",
-             "--password-stdin"], env, stdin="mat-khau-rat-dai\n")
+    r = run(
+        [
+            "admin",
+            "create-user",
+            "truong.mot.cua",
+            "--role",
+            "manager",
+            "--agency",
+            "000.00.14.H12",
+            "--centre",
+            "1",
+            "--password-stdin",
+        ],
+        env,
+        stdin="mat-khau-rat-dai\n",
+    )
     assert r.returncode == 0, r.stderr
-    r = run(["admin", "create-user", "x", "--role", "manager", "--agency", "999.99.99.X99", "--password-stdin"], env, stdin="mat-khau-rat-dai\n")
+    r = run(
+        ["admin", "create-user", "x", "--role", "manager", "--agency", "999.99.99.X99", "--password-stdin"],
+        env,
+        stdin="mat-khau-rat-dai\n",
+    )
     assert r.returncode == 2 and "999.99.99.X99" in r.stderr
     r = run(["admin", "create-device", "--kind", "tablet", "--centre", "1"], env)
     assert r.returncode == 2 and "phải gắn với một quầy" in r.stderr
@@ -45,15 +67,20 @@ def test_admin_commands_and_the_tokens_they_print(env, tmp_path):
     device_id = int(r.stdout.split("#")[1].split()[0])
     token = r.stdout.strip().rsplit(" ", 1)[1]
 
-    server = ServerProcess(tmp_path, env["MOTCUA_DATABASE_URL"], extra_env={"MOTCUA_DEMO": "false",
-                                                                          "MOTCUA_SECRET_KEY": env["MOTCUA_SECRET_KEY"]})
+    server = ServerProcess(
+        tmp_path,
+        env["MOTCUA_DATABASE_URL"],
+        extra_env={"MOTCUA_DEMO": "false", "MOTCUA_SECRET_KEY": env["MOTCUA_SECRET_KEY"]},
+    )
     server.start()
     try:
         h = {"Authorization": f"Bearer {token}"}
         assert httpx.get(server.base_url + "/api/v1/services", headers=h).status_code == 200
         demo = {"Authorization": "Bearer mdv_demo-kiosk-1"}  # published in the README: refused outside demo mode
         assert httpx.get(server.base_url + "/api/v1/services", headers=demo).status_code == 401
-        login = httpx.post(server.base_url + "/api/v1/auth/token", data={"username": "truong.mot.cua", "password": "mat-khau-rat-dai"})
+        login = httpx.post(
+            server.base_url + "/api/v1/auth/token", data={"username": "truong.mot.cua", "password": "mat-khau-rat-dai"}
+        )
         assert login.status_code == 200 and login.json()["user"]["role"] == "manager"
         assert run(["admin", "revoke-device", str(device_id)], env).returncode == 0
         assert httpx.get(server.base_url + "/api/v1/services", headers=h).status_code == 401

@@ -1,5 +1,6 @@
 """The hub's idle-time collector: garbage is still collected, never in the middle of a burst unless
 memory demands it, and the automatic collector is back once the hub stops."""
+
 import asyncio
 import gc
 import time

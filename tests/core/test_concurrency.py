@@ -1,4 +1,5 @@
 """Never repeats, never loses: several real uvicorn worker processes, many clients at once."""
+
 import asyncio
 import json
 import os
@@ -60,8 +61,11 @@ def test_four_workers_sixteen_clients_issue_distinct_consecutive_numbers(tmp_pat
     with running_server(tmp_path / "srv", server_db_url, workers=4) as srv:
         base = srv.base_url
         admin = {"Authorization": f"Bearer {staff_token(base, 'admin')}"}
-        svc = httpx.post(base + "/api/v1/services", headers=admin,
-                         json={"centre_id": 1, "code": "TAI", "name": "Thử tải", "prefix": "T", "number_end": 9999}).json()
+        svc = httpx.post(
+            base + "/api/v1/services",
+            headers=admin,
+            json={"centre_id": 1, "code": "TAI", "name": "Thử tải", "prefix": "T", "number_end": 9999},
+        ).json()
         recorder = StreamRecorder(base, 1, "mdv_demo-hall-display")
         recorder.start()
         assert recorder.ready.wait(10)
@@ -73,7 +77,9 @@ def test_four_workers_sixteen_clients_issue_distinct_consecutive_numbers(tmp_pat
             async def worker(n):
                 async with httpx.AsyncClient(base_url=base, headers=kiosk, timeout=60) as c:
                     for i in range(TICKETS // CLIENTS):
-                        r = await c.post("/api/v1/tickets", json={"service_id": svc["id"], "client_request_id": f"load-{n}-{i:05d}"})
+                        r = await c.post(
+                            "/api/v1/tickets", json={"service_id": svc["id"], "client_request_id": f"load-{n}-{i:05d}"}
+                        )
                         assert r.status_code == 201, r.text
                         results.append(r.json()["number"])
 

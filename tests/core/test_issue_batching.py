@@ -1,4 +1,5 @@
 """Tickets issued together (one batch, one transaction) get the answers they would get one by one."""
+
 import asyncio
 
 from sqlalchemy import func, select, update
@@ -45,9 +46,13 @@ def test_tickets_issued_together_get_consecutive_numbers_true_positions_and_one_
     before = last_seq(db)
     kiosk = centre.tokens["kiosk"]
     bodies = [
-        {"service_id": hotich}, {"service_id": chungthuc}, {"service_id": hotich, "priority": "disabled"},
-        {"service_id": hotich}, {"service_id": chungthuc, "client_request_id": "kiosk1-batch-0001"},
-        {"service_id": hotich, "priority": "elderly"}, {"service_id": hotich},
+        {"service_id": hotich},
+        {"service_id": chungthuc},
+        {"service_id": hotich, "priority": "disabled"},
+        {"service_id": hotich},
+        {"service_id": chungthuc, "client_request_id": "kiosk1-batch-0001"},
+        {"service_id": hotich, "priority": "elderly"},
+        {"service_id": hotich},
     ]
     outcomes = issue_together(app=client.app, requests=[(kiosk, b) for b in bodies])
     views = [view for view, created in outcomes]
@@ -58,7 +63,11 @@ def test_tickets_issued_together_get_consecutive_numbers_true_positions_and_one_
     # Each answer's place in the queue is the one the ticket page shows afterwards (counted one by one).
     for v in views:
         again = client.get(f"/api/v1/tickets/{v['id']}", headers=centre.auth("kiosk")).json()
-        assert (v["position"], v["people_ahead"], v["estimated_wait_s"]) == (again["position"], again["people_ahead"], again["estimated_wait_s"])
+        assert (v["position"], v["people_ahead"], v["estimated_wait_s"]) == (
+            again["position"],
+            again["people_ahead"],
+            again["estimated_wait_s"],
+        )
     # priority tickets go ahead of the plain ones, in issue order among themselves
     by_number = {v["display_number"]: v["position"] for v in views}
     assert by_number["A004"] == 2 and by_number["A006"] == 3 and by_number["A007"] == 7
@@ -79,17 +88,20 @@ def test_unusual_requests_in_a_batch_get_their_own_answers(client, centre, db):
     hotich = centre.service_ids["HOTICH"]
     first = issue(client, centre, "HOTICH", client_request_id="kiosk1-retry-0001")
     kiosk, display = centre.tokens["kiosk"], centre.tokens["display"]
-    outcomes = issue_together(client.app, [
-        (kiosk, {"service_id": hotich}),
-        (kiosk, {"service_id": hotich, "client_request_id": "kiosk1-retry-0001"}),  # a retry of an earlier ticket
-        (kiosk, {"service_id": hotich, "client_request_id": "kiosk1-twice-0001"}),  # sent twice at once
-        (kiosk, {"service_id": hotich, "client_request_id": "kiosk1-twice-0001"}),
-        (kiosk, {"service_id": 999_999}),
-        (kiosk, {"service_id": hotich, "priority": "vip"}),
-        (display, {"service_id": hotich}),
-        ("mdv_not-a-real-token", {"service_id": hotich}),
-        (kiosk, {"service_id": hotich}),
-    ])
+    outcomes = issue_together(
+        client.app,
+        [
+            (kiosk, {"service_id": hotich}),
+            (kiosk, {"service_id": hotich, "client_request_id": "kiosk1-retry-0001"}),  # a retry of an earlier ticket
+            (kiosk, {"service_id": hotich, "client_request_id": "kiosk1-twice-0001"}),  # sent twice at once
+            (kiosk, {"service_id": hotich, "client_request_id": "kiosk1-twice-0001"}),
+            (kiosk, {"service_id": 999_999}),
+            (kiosk, {"service_id": hotich, "priority": "vip"}),
+            (display, {"service_id": hotich}),
+            ("mdv_not-a-real-token", {"service_id": hotich}),
+            (kiosk, {"service_id": hotich}),
+        ],
+    )
     plain, retry, twice_a, twice_b, unknown, vip, wrong_role, bad_token, plain2 = outcomes
     assert plain[1] and plain2[1]
     assert retry == (retry[0], False) and retry[0]["id"] == first["id"]
@@ -167,7 +179,11 @@ def _wave(app, gather_ms: float) -> None:
     asks again at once (a busy kiosk, a closed-loop client)."""
     from queue_server.tickets.batching import IssueBatcher
 
-    issuer = IssueBatcher(app.state.db, app.state.settings.model_copy(update={"issue_gather_ms": gather_ms}), app.state.ticket_issuer.roles)
+    issuer = IssueBatcher(
+        app.state.db,
+        app.state.settings.model_copy(update={"issue_gather_ms": gather_ms}),
+        app.state.ticket_issuer.roles,
+    )
 
     async def main(token, body):
         loop = asyncio.get_running_loop()

@@ -1,4 +1,5 @@
 """The event stream: snapshot, live events, and resume without loss or duplicates."""
+
 from tests.factories import issue, open_counter
 
 

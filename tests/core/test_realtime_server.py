@@ -4,6 +4,7 @@ A call-next commits five events at once: each client's queue then holds several,
 through the `motcua.websocket.send_many` extension and one write per loop turn. Every client must
 still see every event once, in seq order, one JSON object per WebSocket message.
 """
+
 import asyncio
 import json
 
@@ -19,14 +20,18 @@ def test_bursts_reach_every_client_once_in_order_then_heartbeat(tmp_path):
     with running_server(tmp_path / "srv") as srv:
         base = srv.base_url
         url = base.replace("http", "ws") + f"/ws?centre=1&token={HALL}"
-        tok = httpx.post(base + "/api/v1/auth/token", data={"username": "canbo01", "password": "motcua-demo"}).json()["access_token"]
+        tok = httpx.post(base + "/api/v1/auth/token", data={"username": "canbo01", "password": "motcua-demo"}).json()[
+            "access_token"
+        ]
         clerk = {"Authorization": f"Bearer {tok}"}
         kiosk = {"Authorization": "Bearer mdv_demo-kiosk-1"}
 
         async def main():
             async with httpx.AsyncClient(base_url=base, timeout=30) as http:
                 for _ in range(3):
-                    assert (await http.post("/api/v1/tickets", json={"service_id": 1}, headers=kiosk)).status_code == 201
+                    assert (
+                        await http.post("/api/v1/tickets", json={"service_id": 1}, headers=kiosk)
+                    ).status_code == 201
                 assert (await http.post("/api/v1/counters/1/open", headers=clerk)).status_code == 200
                 clients = [await websockets.connect(url) for _ in range(5)]
                 snaps = [json.loads(await ws.recv()) for ws in clients]

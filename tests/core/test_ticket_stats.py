@@ -1,4 +1,5 @@
 """`ticket_stats` under the real flows: every row says what the report definitions say about its history."""
+
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -52,8 +53,13 @@ def stats_rows(db) -> dict[int, dict]:
 def run_day(client, centre, clock) -> dict[str, dict]:
     """Seven visitors through issue, call, recall, start, complete, requeue, transfer, no-show, cancel."""
     tickets = {}
-    for name, service, hhmm in [("A", "HOTICH", "08:00"), ("B", "HOTICH", "08:01"), ("C", "HOTICH", "08:02"),
-                                ("D", "DATDAI", "08:03"), ("E", "CHUNGTHUC", "08:04")]:
+    for name, service, hhmm in [
+        ("A", "HOTICH", "08:00"),
+        ("B", "HOTICH", "08:01"),
+        ("C", "HOTICH", "08:02"),
+        ("D", "DATDAI", "08:03"),
+        ("E", "CHUNGTHUC", "08:04"),
+    ]:
         clock.set(hhmm)
         tickets[name] = issue(client, centre, service)
     for n in (1, 2, 3):
@@ -86,8 +92,18 @@ def run_day(client, centre, clock) -> dict[str, dict]:
     for name, hhmm in [("F", "09:00"), ("G", "09:01")]:
         clock.set(hhmm)
         tickets[name] = issue(client, centre)
-    assert act(client, centre, clock, "09:05", f"/counters/{centre.counter_ids[1]}/call", "clerk1",
-               {"display_number": "A005"})["id"] == tickets["G"]["id"]
+    assert (
+        act(
+            client,
+            centre,
+            clock,
+            "09:05",
+            f"/counters/{centre.counter_ids[1]}/call",
+            "clerk1",
+            {"display_number": "A005"},
+        )["id"]
+        == tickets["G"]["id"]
+    )
     return tickets
 
 
@@ -107,8 +123,15 @@ def test_projection_follows_the_report_definitions(client, centre, db, clock, mo
     }
     for name, (wait, service, final, counter, officer, transfers, at_counter) in expected.items():
         row = rows[tickets[name]["id"]]
-        got = (row["wait_s"], row["service_s"], row["final_state"], row["counter_id"], row["officer_id"],
-               row["transfer_count"], row["at_counter"])
+        got = (
+            row["wait_s"],
+            row["service_s"],
+            row["final_state"],
+            row["counter_id"],
+            row["officer_id"],
+            row["transfer_count"],
+            row["at_counter"],
+        )
         assert got == (wait, service, final, counter, officer, transfers, at_counter), name
         assert row["service_day"] == DAY
     # C is counted for the service it was issued for, at its agency then
@@ -116,7 +139,9 @@ def test_projection_follows_the_report_definitions(client, centre, db, clock, mo
     assert rows[tickets["C"]["id"]]["agency_id"] == centre.agency_ids[0]
     assert [rows[tickets[n]["id"]]["issued_hour"] for n in "AFG"] == [8, 9, 9]
     assert rows[tickets["G"]["id"]]["issued_at"] == Clock.at("09:01")
-    assert rows[tickets["A"]["id"]]["completed_hour"] == 8 and rows[tickets["A"]["id"]]["completed_at"] == Clock.at("08:20")
+    assert rows[tickets["A"]["id"]]["completed_hour"] == 8 and rows[tickets["A"]["id"]]["completed_at"] == Clock.at(
+        "08:20"
+    )
     assert rows[tickets["B"]["id"]]["first_called_at"] == Clock.at("08:21")
 
     # replaying the history gives the very same rows
@@ -133,12 +158,18 @@ def test_projection_follows_the_report_definitions(client, centre, db, clock, mo
 
 def test_agency_is_the_one_at_issue(client, centre, db, clock):
     first = issue(client, centre, "HOTICH")
-    r = client.patch(f"/api/v1/services/{centre.service_ids['HOTICH']}", json={"agency_id": centre.agency_ids[1]},
-                     headers=centre.auth("admin"))
+    r = client.patch(
+        f"/api/v1/services/{centre.service_ids['HOTICH']}",
+        json={"agency_id": centre.agency_ids[1]},
+        headers=centre.auth("admin"),
+    )
     assert r.status_code == 200, r.text
     second = issue(client, centre, "HOTICH")
     rows = stats_rows(db)
-    assert rows[first["id"]]["agency_id"] == centre.agency_ids[0] and rows[second["id"]]["agency_id"] == centre.agency_ids[1]
+    assert (
+        rows[first["id"]]["agency_id"] == centre.agency_ids[0]
+        and rows[second["id"]]["agency_id"] == centre.agency_ids[1]
+    )
     # the manager of agency 1 still sees the ticket issued while HOTICH was theirs, not the later one
     r = client.get("/api/v1/reports/queue", params={"from": DAY.isoformat()}, headers=centre.auth("manager"))
     assert r.status_code == 200 and r.json()["totals"]["issued"] == 1
@@ -163,24 +194,49 @@ def test_migration_backfills_existing_history(tmp_path):
     db = Database(url)
     fx = build_centre(db)
     with db.unit_of_work() as s:  # a served ticket and a waiting one, written as the old server did: events only
-        for n, steps in [(1, [("issued", "08:00"), ("called", "08:10"), ("started", "08:12"), ("completed", "08:20")]),
-                         (2, [("issued", "08:30")])]:
-            t = Ticket(centre_id=fx.id, service_id=fx.service_ids["HOTICH"], original_service_id=fx.service_ids["HOTICH"],
-                       service_day=DAY, number=n, display_number=f"A00{n}", public_token=f"tok{n}", state="waiting",
-                       issued_at=Clock.at(steps[0][1]), queue_key=Clock.at(steps[0][1]))
+        for n, steps in [
+            (1, [("issued", "08:00"), ("called", "08:10"), ("started", "08:12"), ("completed", "08:20")]),
+            (2, [("issued", "08:30")]),
+        ]:
+            t = Ticket(
+                centre_id=fx.id,
+                service_id=fx.service_ids["HOTICH"],
+                original_service_id=fx.service_ids["HOTICH"],
+                service_day=DAY,
+                number=n,
+                display_number=f"A00{n}",
+                public_token=f"tok{n}",
+                state="waiting",
+                issued_at=Clock.at(steps[0][1]),
+                queue_key=Clock.at(steps[0][1]),
+            )
             s.add(t)
             s.flush()
             for type_, hhmm in steps:
                 at_counter = type_ != "issued"
-                s.add(TicketEvent(ticket_id=t.id, centre_id=fx.id, type=type_, at=Clock.at(hhmm), service_id=t.service_id,
-                                  counter_id=fx.counter_ids[1] if at_counter else None,
-                                  officer_id=fx.user_ids["clerk1"] if at_counter else None, data={}))
+                s.add(
+                    TicketEvent(
+                        ticket_id=t.id,
+                        centre_id=fx.id,
+                        type=type_,
+                        at=Clock.at(hhmm),
+                        service_id=t.service_id,
+                        counter_id=fx.counter_ids[1] if at_counter else None,
+                        officer_id=fx.user_ids["clerk1"] if at_counter else None,
+                        data={},
+                    )
+                )
     command.downgrade(alembic_config(url), "0006_ticket_stats-1")  # back to before the projection; history stays
     upgrade(url)
     with db.reading() as s:
         rows = {r.ticket_id: r for r in s.execute(select(TicketStats)).scalars()}
         served, waiting = sorted(rows.values(), key=lambda r: r.ticket_id)
-        assert (served.wait_s, served.service_s, served.final_state, served.counter_id) == (600.0, 480.0, "done", fx.counter_ids[1])
+        assert (served.wait_s, served.service_s, served.final_state, served.counter_id) == (
+            600.0,
+            480.0,
+            "done",
+            fx.counter_ids[1],
+        )
         assert (waiting.wait_s, waiting.final_state, waiting.at_counter, waiting.issued_hour) == (None, None, False, 8)
         assert served.agency_id == fx.agency_ids[0]
     db.dispose()

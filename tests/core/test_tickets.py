@@ -1,4 +1,5 @@
 """Ticket behaviour a visitor or clerk would notice, on both databases."""
+
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
@@ -50,7 +51,11 @@ def test_counter_serving_two_services_takes_longest_wait(client, centre, db):
 
 
 def test_unknown_priority_class_is_refused(client, centre, db):
-    r = client.post("/api/v1/tickets", json={"service_id": centre.service_ids["HOTICH"], "priority": "vip"}, headers=centre.auth("kiosk"))
+    r = client.post(
+        "/api/v1/tickets",
+        json={"service_id": centre.service_ids["HOTICH"], "priority": "vip"},
+        headers=centre.auth("kiosk"),
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_priority"
     assert ticket_count(db) == 0
 
@@ -71,7 +76,9 @@ def test_skip_requeues_a_few_places_back(client, centre):
     open_counter(client, centre, 1, "clerk1")
     called = call_next(client, centre, 1, "clerk1").json()
     assert called["id"] == tickets[0]["id"]
-    r = client.post(f"/api/v1/tickets/{called['id']}/skip", json={"requeue": True, "places_back": 2}, headers=centre.auth("clerk1"))
+    r = client.post(
+        f"/api/v1/tickets/{called['id']}/skip", json={"requeue": True, "places_back": 2}, headers=centre.auth("clerk1")
+    )
     assert r.status_code == 200 and r.json()["state"] == "waiting"
     assert r.json()["position"] == 3  # behind the two who were next
     order = [call_next(client, centre, 1, "clerk1").json()["id"] for _ in range(3)]
@@ -93,7 +100,11 @@ def test_transfer_keeps_original_issue_time(client, centre):
     open_counter(client, centre, 1, "clerk1")
     open_counter(client, centre, 3, "clerk3")
     call_next(client, centre, 1, "clerk1")
-    r = client.post(f"/api/v1/tickets/{early['id']}/transfer", json={"service_id": centre.service_ids["DATDAI"]}, headers=centre.auth("clerk1"))
+    r = client.post(
+        f"/api/v1/tickets/{early['id']}/transfer",
+        json={"service_id": centre.service_ids["DATDAI"]},
+        headers=centre.auth("clerk1"),
+    )
     assert r.status_code == 200 and r.json()["state"] == "transferred" and r.json()["display_number"] == "A001"
     assert r.json()["position"] == 1  # issued before C001, so ahead of it
     assert call_next(client, centre, 3, "clerk3").json()["id"] == early["id"]
@@ -105,7 +116,9 @@ def test_transfer_to_a_counter(client, centre):
     open_counter(client, centre, 1, "clerk1")
     open_counter(client, centre, 3, "clerk3")
     call_next(client, centre, 1, "clerk1")
-    r = client.post(f"/api/v1/tickets/{t['id']}/transfer", json={"counter_id": centre.counter_ids[3]}, headers=centre.auth("clerk1"))
+    r = client.post(
+        f"/api/v1/tickets/{t['id']}/transfer", json={"counter_id": centre.counter_ids[3]}, headers=centre.auth("clerk1")
+    )
     assert r.status_code == 200
     assert call_next(client, centre, 3, "clerk3").json()["id"] == t["id"]  # counter 3 does not serve HOTICH
 
@@ -114,8 +127,14 @@ def test_transfer_to_closed_service_is_refused_and_changes_nothing(client, centr
     t = issue(client, centre)
     open_counter(client, centre, 1, "clerk1")
     call_next(client, centre, 1, "clerk1")
-    client.patch(f"/api/v1/services/{centre.service_ids['DATDAI']}", json={"accepting": False}, headers=centre.auth("admin"))
-    r = client.post(f"/api/v1/tickets/{t['id']}/transfer", json={"service_id": centre.service_ids["DATDAI"]}, headers=centre.auth("clerk1"))
+    client.patch(
+        f"/api/v1/services/{centre.service_ids['DATDAI']}", json={"accepting": False}, headers=centre.auth("admin")
+    )
+    r = client.post(
+        f"/api/v1/tickets/{t['id']}/transfer",
+        json={"service_id": centre.service_ids["DATDAI"]},
+        headers=centre.auth("clerk1"),
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "service_closed"
     assert client.get(f"/api/v1/tickets/{t['id']}", headers=centre.auth("clerk1")).json()["state"] == "called"
 
@@ -124,9 +143,13 @@ def test_call_specific_number(client, centre):
     issue(client, centre)
     second = issue(client, centre)
     open_counter(client, centre, 1, "clerk1")
-    r = client.post(f"/api/v1/counters/{centre.counter_ids[1]}/call", json={"display_number": "a002"}, headers=centre.auth("clerk1"))
+    r = client.post(
+        f"/api/v1/counters/{centre.counter_ids[1]}/call", json={"display_number": "a002"}, headers=centre.auth("clerk1")
+    )
     assert r.status_code == 200 and r.json()["id"] == second["id"]
-    r = client.post(f"/api/v1/counters/{centre.counter_ids[1]}/call", json={"display_number": "A999"}, headers=centre.auth("clerk1"))
+    r = client.post(
+        f"/api/v1/counters/{centre.counter_ids[1]}/call", json={"display_number": "A999"}, headers=centre.auth("clerk1")
+    )
     assert r.status_code == 404 and "A999" in r.json()["error"]["message"]
 
 
@@ -147,14 +170,20 @@ def test_history_is_appended_for_every_change(client, centre, db):
     client.post(f"/api/v1/tickets/{t['id']}/start", headers=centre.auth("clerk1"))
     client.post(f"/api/v1/tickets/{t['id']}/complete", headers=centre.auth("clerk1"))
     with db.reading() as s:
-        events = s.execute(select(TicketEvent).where(TicketEvent.ticket_id == t["id"]).order_by(TicketEvent.id)).scalars().all()
+        events = (
+            s.execute(select(TicketEvent).where(TicketEvent.ticket_id == t["id"]).order_by(TicketEvent.id))
+            .scalars()
+            .all()
+        )
         assert [e.type for e in events] == ["issued", "called", "recalled", "started", "completed"]
         assert events[1].actor_user_id == centre.user_ids["clerk1"] and events[0].actor_device_id is not None
         assert events[4].officer_id == centre.user_ids["clerk1"]
 
 
 def test_daily_cap_refuses_with_clear_message(client, centre, db):
-    client.patch(f"/api/v1/services/{centre.service_ids['DATDAI']}", json={"daily_cap": 2}, headers=centre.auth("admin"))
+    client.patch(
+        f"/api/v1/services/{centre.service_ids['DATDAI']}", json={"daily_cap": 2}, headers=centre.auth("admin")
+    )
     issue(client, centre, "DATDAI")
     issue(client, centre, "DATDAI")
     r = client.post("/api/v1/tickets", json={"service_id": centre.service_ids["DATDAI"]}, headers=centre.auth("kiosk"))
@@ -166,8 +195,11 @@ def test_daily_cap_refuses_with_clear_message(client, centre, db):
 def test_outside_issuing_hours_says_when_it_reopens(client, centre, db, monkeypatch):
     # Issuing 07:30–11:00 every weekday; "now" is Monday 23/11/2026 11:30 in Hà Nội time.
     hours = [{"weekday": wd, "start": "07:30", "end": "11:00"} for wd in range(7)] + [
-        {"weekday": wd, "start": "13:00", "end": "16:30"} for wd in range(7)]
-    client.patch(f"/api/v1/services/{centre.service_ids['HOTICH']}", json={"hours": hours}, headers=centre.auth("admin"))
+        {"weekday": wd, "start": "13:00", "end": "16:30"} for wd in range(7)
+    ]
+    client.patch(
+        f"/api/v1/services/{centre.service_ids['HOTICH']}", json={"hours": hours}, headers=centre.auth("admin")
+    )
     now = datetime(2026, 11, 23, 4, 30, tzinfo=timezone.utc)  # 11:30 +07
     monkeypatch.setattr("queue_server.tickets.service.utcnow", lambda: now)
     monkeypatch.setattr("queue_server.centres.service.utcnow", lambda: now)

@@ -1,4 +1,5 @@
 """SQLite writers of several processes take turns on a file lock; a dead process never leaves it locked."""
+
 import sqlite3
 import subprocess
 import sys

@@ -1,5 +1,6 @@
 """Helpers for the browser tests of boards and console: Debian's Chromium driven by Playwright,
 a real server from tests/server_process.py, and the demo centre's logins."""
+
 from __future__ import annotations
 
 import time
@@ -10,8 +11,15 @@ import httpx
 from tests.screenshots import publish as publish_screenshot
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 DEMO_PASSWORD = "motcua-demo"
 HALL_TOKEN = "mdv_demo-hall-display"
 
@@ -73,7 +81,9 @@ def open_console(browser, base_url: str, username: str, counter_number: int):
     page.fill("#counter-input", str(counter_number))
     page.press("#counter-input", "Enter")
     page.wait_for_selector("#desk-screen:not([hidden])")
-    page.wait_for_function("document.getElementById('offline').hidden && window.__console.stream && window.__console.stream.online")
+    page.wait_for_function(
+        "document.getElementById('offline').hidden && window.__console.stream && window.__console.stream.online"
+    )
     return page
 
 

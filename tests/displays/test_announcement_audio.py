@@ -1,4 +1,5 @@
 """The call audio boards play: a real WAV rendered by the hardware voice, for display devices only."""
+
 import io
 import re
 import wave
@@ -55,7 +56,12 @@ def test_board_pages_and_assets_are_served_locally(client):
         for f in folder.glob("*.*"):
             text = f.read_text(encoding="utf-8")
             assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text), f"{f} refers to an outside address"
-    for path in ("/web/fonts/DejaVuSans.ttf", "/web/fonts/DejaVuSans-Bold.ttf", "/web/sounds/chime.wav",
-                 "/displays/static/board.js", "/web/static/motcua-ws.js"):
+    for path in (
+        "/web/fonts/DejaVuSans.ttf",
+        "/web/fonts/DejaVuSans-Bold.ttf",
+        "/web/sounds/chime.wav",
+        "/displays/static/board.js",
+        "/web/static/motcua-ws.js",
+    ):
         assert client.get(path).status_code == 200, path
     assert client.get("/web/fonts/other.ttf").status_code == 404

@@ -1,8 +1,16 @@
 """Boards in a real Chromium against a real server: console call → both boards; server restart → recovery; voice queue."""
+
 import pytest
 
 from tests.displays.browser import (
-    HALL_TOKEN, DemoApi, chromium, demo_server, open_board, open_console, screenshot, wait_text,  # noqa: F401
+    HALL_TOKEN,
+    DemoApi,
+    chromium,
+    demo_server,
+    open_board,
+    open_console,
+    screenshot,
+    wait_text,  # noqa: F401
 )
 from tests.server_process import ServerProcess
 
@@ -79,7 +87,9 @@ def test_a_recall_is_announced_again_after_the_call(demo_server, chromium):
     called = api.call_next(3)
     assert called["id"] == ticket["id"]
     assert api.post(f"/tickets/{ticket['id']}/recall").status_code == 200
-    hall.wait_for_function(f"window.__announcements.filter(a => a.ticket_id === {ticket['id']}).length >= 2", timeout=45000)
+    hall.wait_for_function(
+        f"window.__announcements.filter(a => a.ticket_id === {ticket['id']}).length >= 2", timeout=45000
+    )
     played = hall.evaluate(f"window.__announcements.filter(a => a.ticket_id === {ticket['id']})")
     assert [a["kind"] for a in played] == ["call", "recall"]
     assert all(a["via"] == "audio" for a in played), played  # the server's WAV, not the speech fallback

@@ -1,4 +1,5 @@
 """Helpers for the dossier tests: catalogue entries, a principal inside a session, dossiers in the past."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,9 +22,18 @@ def add_procedure(db, code: str, name: str, processing_days: int, fee_text: str 
     from queue_server.procedures.models import Procedure
 
     columns = Procedure.__table__.columns
-    wanted = {"ref": code, "code": code, "name": name, "processing_days": processing_days, "fee_text": fee_text,
-              "field": "Hộ tịch", "level": "Cấp tỉnh", "agency_name": "Sở Tư pháp", "documents": [],
-              "online_level": "Một phần"}
+    wanted = {
+        "ref": code,
+        "code": code,
+        "name": name,
+        "processing_days": processing_days,
+        "fee_text": fee_text,
+        "field": "Hộ tịch",
+        "level": "Cấp tỉnh",
+        "agency_name": "Sở Tư pháp",
+        "documents": [],
+        "online_level": "Một phần",
+    }
     values = {k: v for k, v in wanted.items() if k in columns}
     with db.unit_of_work() as s:
         s.add(Procedure(**values))
@@ -56,4 +66,6 @@ def step(db, code: str, to: str, when: datetime, reason: str | None = None, data
 
     with db.unit_of_work() as s:
         dossier = service.get_dossier(s, code)
-        service.transition(s, principal(s, "admin"), dossier, TransitionRequest(to=to, reason=reason, data=data or {}), now=when)
+        service.transition(
+            s, principal(s, "admin"), dossier, TransitionRequest(to=to, reason=reason, data=data or {}), now=when
+        )

@@ -1,4 +1,5 @@
 """Dossier codes: both layouts, the per-agency day sequence, overflow and uniqueness."""
+
 import re
 from datetime import date, datetime, timezone
 
@@ -60,7 +61,10 @@ def test_day_sequence_restarts_next_day(db, centre, catalogue):
     assert b == "000.00.14.H12-260311-0001"
     # The date part is the Vietnam-local receipt day, even when UTC is still the day before.
     early_morning = datetime(2026, 3, 12, 6, 30, tzinfo=VN_TZ)  # 23:30 UTC on the 11th
-    assert create_at(db, early_morning.astimezone(timezone.utc), agency_id=centre.agency_ids[0]) == "000.00.14.H12-260312-0001"
+    assert (
+        create_at(db, early_morning.astimezone(timezone.utc), agency_id=centre.agency_ids[0])
+        == "000.00.14.H12-260312-0001"
+    )
 
 
 def test_sequence_exhausted_answers_409_and_writes_nothing(client, db, centre, catalogue):
@@ -71,7 +75,11 @@ def test_sequence_exhausted_answers_409_and_writes_nothing(client, db, centre, c
         name = codes.sequence_name(centre.agency_ids[0], day)
         next_value(s, name)
         s.get(Sequence, name).value = 9999
-    body = {"agency_id": centre.agency_ids[0], "procedure_code": "1.001193", "applicant": {"full_name": "Lê Văn C", "phone": "0901234567"}}
+    body = {
+        "agency_id": centre.agency_ids[0],
+        "procedure_code": "1.001193",
+        "applicant": {"full_name": "Lê Văn C", "phone": "0901234567"},
+    }
     r = client.post("/api/v1/dossiers", json=body, headers=centre.auth("clerk1"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "dossier_sequence_exhausted"
     assert "9999" in r.json()["error"]["message"]

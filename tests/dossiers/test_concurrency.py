@@ -1,4 +1,5 @@
 """Several processes receiving dossiers for the same agency at once: codes never repeat, the sequence has no gaps."""
+
 import multiprocessing as mp
 
 from sqlalchemy import select
@@ -19,8 +20,11 @@ def _worker(url: str, agency_id: int, queue) -> None:
     made = []
     try:
         for i in range(PER_PROCESS):
-            data = DossierCreate(agency_id=agency_id, procedure_code="1.001193",
-                                 applicant={"full_name": f"Người nộp {i}", "phone": "0900000000"})
+            data = DossierCreate(
+                agency_id=agency_id,
+                procedure_code="1.001193",
+                applicant={"full_name": f"Người nộp {i}", "phone": "0900000000"},
+            )
             with db.unit_of_work() as s:
                 made.append(service.create_dossier(s, principal(s, "admin"), data).code)
         queue.put(made)

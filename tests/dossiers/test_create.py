@@ -1,4 +1,5 @@
 """Receiving dossiers: due date from the working calendar, ticket link, access, bad input writes nothing."""
+
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -16,7 +17,11 @@ def _count(db, model) -> int:
 
 
 def test_minimal_create_answers_code_lookup_url_and_due_date(client, centre, catalogue):
-    body = {"agency_id": centre.agency_ids[0], "procedure_code": "1.001193", "applicant": {"full_name": "Phạm Thị Dung", "phone": "0911222333"}}
+    body = {
+        "agency_id": centre.agency_ids[0],
+        "procedure_code": "1.001193",
+        "applicant": {"full_name": "Phạm Thị Dung", "phone": "0911222333"},
+    }
     r = client.post("/api/v1/dossiers", json=body, headers=centre.auth("clerk1"))
     assert r.status_code == 201, r.text
     d = r.json()
@@ -42,9 +47,15 @@ def test_created_from_the_current_ticket(client, centre, catalogue):
     ticket = issue(client, centre, "HOTICH", procedure_code="1.001193")
     r = client.post("/api/v1/counters/%d/call-next" % centre.counter_ids[1], headers=centre.auth("clerk1"))
     assert r.status_code == 200
-    r = client.post("/api/v1/dossiers", json={"agency_id": centre.agency_ids[0], "ticket_id": ticket["id"],
-                                              "applicant": {"full_name": "Đỗ Văn Em", "phone": "0909000111"}},
-                    headers=centre.auth("clerk1"))
+    r = client.post(
+        "/api/v1/dossiers",
+        json={
+            "agency_id": centre.agency_ids[0],
+            "ticket_id": ticket["id"],
+            "applicant": {"full_name": "Đỗ Văn Em", "phone": "0909000111"},
+        },
+        headers=centre.auth("clerk1"),
+    )
     assert r.status_code == 201, r.text
     d = r.json()
     assert d["procedure_code"] == "1.001193" and d["ticket_id"] == ticket["id"]
@@ -53,7 +64,11 @@ def test_created_from_the_current_ticket(client, centre, catalogue):
 
 
 def test_unknown_procedure_is_404_and_writes_nothing(db, client, centre, catalogue):
-    body = {"agency_id": centre.agency_ids[0], "procedure_code": "9.999999", "applicant": {"full_name": "Vũ Văn F", "phone": "0909111222"}}
+    body = {
+        "agency_id": centre.agency_ids[0],
+        "procedure_code": "9.999999",
+        "applicant": {"full_name": "Vũ Văn F", "phone": "0909111222"},
+    }
     r = client.post("/api/v1/dossiers", json=body, headers=centre.auth("clerk1"))
     assert r.status_code == 404 and r.json()["error"]["code"] == "procedure_not_found"
     assert "9.999999" in r.json()["error"]["message"]
@@ -65,8 +80,12 @@ def test_unknown_procedure_is_404_and_writes_nothing(db, client, centre, catalog
 
 def test_bad_input_is_422(client, centre, catalogue):
     base = {"agency_id": centre.agency_ids[0], "procedure_code": "1.001193"}
-    for body in (base, {**base, "applicant": {"full_name": ""}}, {**base, "applicant": {"full_name": "A", "phone": "gọi tôi"}},
-                 {**base, "applicant": {"full_name": "A"}, "channel": "fax"}):
+    for body in (
+        base,
+        {**base, "applicant": {"full_name": ""}},
+        {**base, "applicant": {"full_name": "A", "phone": "gọi tôi"}},
+        {**base, "applicant": {"full_name": "A"}, "channel": "fax"},
+    ):
         r = client.post("/api/v1/dossiers", json=body, headers=centre.auth("clerk1"))
         assert r.status_code == 422, (body, r.text)
 
@@ -87,7 +106,11 @@ def test_who_may_receive_and_see(client, centre, catalogue, new_dossier):
 
 def test_amendment_keeps_the_code_and_records_the_diff(client, centre, new_dossier):
     d = new_dossier()
-    r = client.patch(f"/api/v1/dossiers/{d['code']}", json={"sets": 2, "reason": "Bổ sung thêm một bộ"}, headers=centre.auth("clerk1"))
+    r = client.patch(
+        f"/api/v1/dossiers/{d['code']}",
+        json={"sets": 2, "reason": "Bổ sung thêm một bộ"},
+        headers=centre.auth("clerk1"),
+    )
     assert r.status_code == 200
     out = r.json()
     assert out["code"] == d["code"] and out["sets"] == 2
@@ -100,4 +123,6 @@ def test_list_filters(client, centre, new_dossier):
     new_dossier(procedure_code="2.000908")
     r = client.get("/api/v1/dossiers", params={"procedure_code": "1.001193"}, headers=centre.auth("admin")).json()
     assert [d["code"] for d in r["items"]] == [a["code"]]
-    assert client.get("/api/v1/dossiers", params={"status": "nonsense"}, headers=centre.auth("admin")).status_code == 422
+    assert (
+        client.get("/api/v1/dossiers", params={"status": "nonsense"}, headers=centre.auth("admin")).status_code == 422
+    )

@@ -1,4 +1,5 @@
 """The lifecycle: legal path, refused steps with nothing written, supplement, refusal, overdue + apology, uncollected."""
+
 from datetime import datetime, timedelta, timezone
 
 from queue_server.dossiers.lifecycle import TRANSITIONS
@@ -51,7 +52,14 @@ def test_refusal_needs_a_written_reason(client, centre, new_dossier):
 def test_wrong_agency_names_where_to_go(client, centre, new_dossier):
     code = new_dossier()["code"]
     assert _go(client, centre, code, "wrong_agency", reason="Không đúng thẩm quyền").status_code == 422
-    r = _go(client, centre, code, "wrong_agency", reason="Không đúng thẩm quyền", data={"redirect_to": "UBND phường Phú Cường"})
+    r = _go(
+        client,
+        centre,
+        code,
+        "wrong_agency",
+        reason="Không đúng thẩm quyền",
+        data={"redirect_to": "UBND phường Phú Cường"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "wrong_agency"
 
 
@@ -85,18 +93,28 @@ def test_overdue_and_apology(db, client, centre, catalogue):
     fresh = create_at(db, datetime.now(timezone.utc), agency_id=centre.agency_ids[0])
     overdue = client.get("/api/v1/dossiers/overdue", headers=centre.auth("clerk1")).json()
     assert [d["code"] for d in overdue] == [code] and "overdue" in overdue[0]["flags"]
-    r = client.post(f"/api/v1/dossiers/{fresh}/apologies", json={"reason": "x", "new_due_at": "2099-01-01T10:00:00+07:00"},
-                    headers=centre.auth("clerk1"))
+    r = client.post(
+        f"/api/v1/dossiers/{fresh}/apologies",
+        json={"reason": "x", "new_due_at": "2099-01-01T10:00:00+07:00"},
+        headers=centre.auth("clerk1"),
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_overdue"
     new_due = (datetime.now(VN_TZ) + timedelta(days=7)).replace(microsecond=0)
-    r = client.post(f"/api/v1/dossiers/{code}/apologies",
-                    json={"reason": "Phải lấy ý kiến Sở Xây dựng", "new_due_at": new_due.isoformat()}, headers=centre.auth("clerk1"))
+    r = client.post(
+        f"/api/v1/dossiers/{code}/apologies",
+        json={"reason": "Phải lấy ý kiến Sở Xây dựng", "new_due_at": new_due.isoformat()},
+        headers=centre.auth("clerk1"),
+    )
     assert r.status_code == 200, r.text
     d = r.json()
     assert datetime.fromisoformat(d["due_at"]) == new_due
     assert datetime.fromisoformat(d["original_due_at"]) == datetime(2026, 3, 5, 17, 0, tzinfo=VN_TZ)
     apology = d["history"][-1]
-    assert apology["type"] == "apology" and apology["reason"] == "Phải lấy ý kiến Sở Xây dựng" and apology["agency_name"] == "Sở Tư pháp"
+    assert (
+        apology["type"] == "apology"
+        and apology["reason"] == "Phải lấy ý kiến Sở Xây dựng"
+        and apology["agency_name"] == "Sở Tư pháp"
+    )
     assert client.get("/api/v1/dossiers/overdue", headers=centre.auth("clerk1")).json() == []
 
 

@@ -1,4 +1,5 @@
 """The public lookup: token, forged/revoked tokens, code + 4 digits, identical failures, rate limit, the phone page."""
+
 import logging
 
 import pytest
@@ -9,8 +10,14 @@ def _token(url: str) -> str:
 
 
 def test_token_lookup_shows_the_regulation_fields(client, new_dossier):
-    d = new_dossier(applicant={"kind": "organisation", "full_name": "Nguyễn Văn Ánh", "organisation_name": "HTX Phú Cường",
-                               "phone": "0912345678"})
+    d = new_dossier(
+        applicant={
+            "kind": "organisation",
+            "full_name": "Nguyễn Văn Ánh",
+            "organisation_name": "HTX Phú Cường",
+            "phone": "0912345678",
+        }
+    )
     r = client.get("/api/v1/lookup", params={"token": _token(d["lookup_url"])})
     assert r.status_code == 200
     v = r.json()
@@ -47,7 +54,9 @@ def test_code_with_digits_and_identical_failures(client, new_dossier, caplog):
     assert {a.status_code for a in answers} == {404}
     assert len({a.content for a in answers}) == 1
     assert "4 số cuối" in answers[0].json()["error"]["message"]
-    server_logs = " ".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))  # not the test client's
+    server_logs = " ".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith("httpx")
+    )  # not the test client's
     assert "5678" not in server_logs and "Ánh" not in server_logs
 
 
@@ -63,8 +72,11 @@ def test_rate_limit_per_client(client, new_dossier):
 def test_online_dossier_not_yet_valid_shows_what_to_correct(client, centre, new_dossier):
     d = new_dossier(channel="online")
     items = ["Ảnh chụp CCCD mặt sau bị mờ"]
-    client.post(f"/api/v1/dossiers/{d['code']}/transitions", json={"to": "supplement_requested", "reason": "Chưa hợp lệ",
-                                                                   "data": {"items": items}}, headers=centre.auth("clerk1"))
+    client.post(
+        f"/api/v1/dossiers/{d['code']}/transitions",
+        json={"to": "supplement_requested", "reason": "Chưa hợp lệ", "data": {"items": items}},
+        headers=centre.auth("clerk1"),
+    )
     v = client.get("/api/v1/lookup", params={"token": _token(d["lookup_url"])}).json()
     assert v["valid"] is False and v["corrections"] == items
     assert v["appointment_at"] is None and v["processing_department"] is None

@@ -1,4 +1,5 @@
 """The receipt PDF carries every field of domain.md §6 (front and back) and a QR that decodes to the lookup URL."""
+
 import io
 import subprocess
 from pathlib import Path
@@ -16,19 +17,31 @@ from queue_server.timeutil import local
 
 @pytest.fixture
 def configured(app):
-    app.state.dossier_settings.__dict__.update(DossierSettings(
-        receipt_authority="UBND TỈNH BÌNH PHƯỚC", receipt_place="Đồng Xoài",
-        receipt_agency_head_contact="Giám đốc Sở Tư pháp: 0271 3879 999, giamdoc.stp@binhphuoc.gov.vn",
-        receipt_provincial_office_contact="thutuchanhchinh@binhphuoc.gov.vn",
-        receipt_inspection_contact="BP-congdanvacongvu@binhphuoc.gov.vn",
-        receipt_lookup_websites="dichvucong.binhphuoc.gov.vn", receipt_zalo_account="BP-công dân và công vụ",
-    ).__dict__)
+    app.state.dossier_settings.__dict__.update(
+        DossierSettings(
+            receipt_authority="UBND TỈNH BÌNH PHƯỚC",
+            receipt_place="Đồng Xoài",
+            receipt_agency_head_contact="Giám đốc Sở Tư pháp: 0271 3879 999, giamdoc.stp@binhphuoc.gov.vn",
+            receipt_provincial_office_contact="thutuchanhchinh@binhphuoc.gov.vn",
+            receipt_inspection_contact="BP-congdanvacongvu@binhphuoc.gov.vn",
+            receipt_lookup_websites="dichvucong.binhphuoc.gov.vn",
+            receipt_zalo_account="BP-công dân và công vụ",
+        ).__dict__
+    )
 
 
 def test_receipt_has_every_field_and_a_readable_qr(client, centre, new_dossier, configured, tmp_path, artifacts_dir):
-    d = new_dossier(applicant={"kind": "organisation", "full_name": "Nguyễn Văn Ánh", "organisation_name": "Công ty TNHH Ánh Dương",
-                               "phone": "0912 345 678", "address": "Số 5, đường Lê Lợi, phường Phú Cường",
-                               "email": "anh.nguyen@example.vn"}, sets=2)
+    d = new_dossier(
+        applicant={
+            "kind": "organisation",
+            "full_name": "Nguyễn Văn Ánh",
+            "organisation_name": "Công ty TNHH Ánh Dương",
+            "phone": "0912 345 678",
+            "address": "Số 5, đường Lê Lợi, phường Phú Cường",
+            "email": "anh.nguyen@example.vn",
+        },
+        sets=2,
+    )
     r = client.get(f"/api/v1/dossiers/{d['code']}/receipt.pdf", headers=centre.auth("clerk1"))
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     pdf = tmp_path / "receipt.pdf"
@@ -39,26 +52,56 @@ def test_receipt_has_every_field_and_a_readable_qr(client, centre, new_dossier, 
     front, back = (" ".join(reader.pages[i].extract_text().split()) for i in (0, 1))  # lines wrap anywhere
     received = d["received_at"]
     for text in [
-        "UBND TỈNH BÌNH PHƯỚC", "Trung tâm thử nghiệm", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
-        f"Số: {d['ledger_seq']}/{d['ledger_book']}", "Đồng Xoài, ngày", "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
-        f"Mã hồ sơ: {d['code']}", "Liên 1: Lưu tại Bộ phận Một cửa", "Bộ phận Một cửa – Sở Tư pháp",
-        "Ông/Bà: Nguyễn Văn Ánh", "Tổ chức: Công ty TNHH Ánh Dương", "Địa chỉ: Số 5, đường Lê Lợi, phường Phú Cường",
-        "Số điện thoại: 0912 345 678", "Email: anh.nguyen@example.vn", "Nội dung yêu cầu giải quyết: Đăng ký khai sinh cho con",
-        "1.001193 – Đăng ký khai sinh", "1. Tờ khai đăng ký khai sinh — 1 bản", "2. Giấy chứng sinh — 1 bản",
-        "Số lượng hồ sơ: 2 bộ", "Thời gian giải quyết hồ sơ theo quy định: 3 ngày làm việc", "Thời gian nhận hồ sơ:",
-        "Thời gian trả kết quả giải quyết hồ sơ:", "Nhận kết quả tại: Bộ phận Một cửa", "Vào Sổ theo dõi hồ sơ: Quyển số",
-        "Phí, lệ phí: Miễn lệ phí", "Số điện thoại Bộ phận Một cửa:", "NGƯỜI NỘP HỒ SƠ", "NGƯỜI TIẾP NHẬN HỒ SƠ",
-        "(Ký và ghi rõ họ tên)", "Cán bộ clerk1",
+        "UBND TỈNH BÌNH PHƯỚC",
+        "Trung tâm thử nghiệm",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        f"Số: {d['ledger_seq']}/{d['ledger_book']}",
+        "Đồng Xoài, ngày",
+        "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        f"Mã hồ sơ: {d['code']}",
+        "Liên 1: Lưu tại Bộ phận Một cửa",
+        "Bộ phận Một cửa – Sở Tư pháp",
+        "Ông/Bà: Nguyễn Văn Ánh",
+        "Tổ chức: Công ty TNHH Ánh Dương",
+        "Địa chỉ: Số 5, đường Lê Lợi, phường Phú Cường",
+        "Số điện thoại: 0912 345 678",
+        "Email: anh.nguyen@example.vn",
+        "Nội dung yêu cầu giải quyết: Đăng ký khai sinh cho con",
+        "1.001193 – Đăng ký khai sinh",
+        "1. Tờ khai đăng ký khai sinh — 1 bản",
+        "2. Giấy chứng sinh — 1 bản",
+        "Số lượng hồ sơ: 2 bộ",
+        "Thời gian giải quyết hồ sơ theo quy định: 3 ngày làm việc",
+        "Thời gian nhận hồ sơ:",
+        "Thời gian trả kết quả giải quyết hồ sơ:",
+        "Nhận kết quả tại: Bộ phận Một cửa",
+        "Vào Sổ theo dõi hồ sơ: Quyển số",
+        "Phí, lệ phí: Miễn lệ phí",
+        "Số điện thoại Bộ phận Một cửa:",
+        "NGƯỜI NỘP HỒ SƠ",
+        "NGƯỜI TIẾP NHẬN HỒ SƠ",
+        "(Ký và ghi rõ họ tên)",
+        "Cán bộ clerk1",
     ]:
         assert text in front, text
     assert local(datetime.fromisoformat(received)).strftime("%d/%m/%Y") in front
     assert local(datetime.fromisoformat(d["due_at"])).strftime("%H giờ %M phút, ngày %d/%m/%Y") in front
-    for text in ["Giám đốc Sở Tư pháp: 0271 3879 999", "thutuchanhchinh@binhphuoc.gov.vn", "BP-congdanvacongvu@binhphuoc.gov.vn",
-                 "http://testserver/l", "dichvucong.binhphuoc.gov.vn", "BP-công dân và công vụ", "chưa có kết quả"]:
+    for text in [
+        "Giám đốc Sở Tư pháp: 0271 3879 999",
+        "thutuchanhchinh@binhphuoc.gov.vn",
+        "BP-congdanvacongvu@binhphuoc.gov.vn",
+        "http://testserver/l",
+        "dichvucong.binhphuoc.gov.vn",
+        "BP-công dân và công vụ",
+        "chưa có kết quả",
+    ]:
         assert text in back, text
     assert "Liên 2: Giao cho người nộp hồ sơ" in reader.pages[2].extract_text()
 
-    subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp_path / "page")], check=True
+    )
     page = next(Path(tmp_path).glob("page*.png"))
     decoded = [s.data.decode() for s in decode(Image.open(page))]
     assert decoded == [d["lookup_url"]]
@@ -77,8 +120,16 @@ def test_control_slip_lists_the_history(client, centre, new_dossier):
     r = client.get(f"/api/v1/dossiers/{code}/control-slip.pdf", headers=centre.auth("clerk1"))
     assert r.status_code == 200
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages).replace("\n", " ")
-    for expected in ("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Mẫu số 05", code, "Tiếp nhận hồ sơ",
-                     "Đang xử lý", "Trước hạn", "Sở Tư pháp", "Cán bộ clerk1"):
+    for expected in (
+        "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+        "Mẫu số 05",
+        code,
+        "Tiếp nhận hồ sơ",
+        "Đang xử lý",
+        "Trước hạn",
+        "Sở Tư pháp",
+        "Cán bộ clerk1",
+    ):
         assert expected in text, expected
 
 
@@ -90,7 +141,10 @@ def test_print_receipt_after_commit_on_the_configured_printer(client, centre, ne
     pngs = list((tmp_path / "printer").glob("*.png"))
     assert len(pngs) == 1
     assert [s.data.decode() for s in decode(Image.open(pngs[0]))] == [
-        client.get(f"/api/v1/dossiers/{code}", headers=centre.auth("clerk1")).json()["lookup_url"]]
+        client.get(f"/api/v1/dossiers/{code}", headers=centre.auth("clerk1")).json()["lookup_url"]
+    ]
     # Only an administrator may point the job at another device.
-    r = client.post(f"/api/v1/dossiers/{code}/print-receipt", json={"printer_url": "file:///tmp/x"}, headers=centre.auth("clerk1"))
+    r = client.post(
+        f"/api/v1/dossiers/{code}/print-receipt", json={"printer_url": "file:///tmp/x"}, headers=centre.auth("clerk1")
+    )
     assert r.status_code == 403

@@ -1,4 +1,5 @@
 """External sync: HMAC endpoint (valid, bad signature, stale, replay) and the watched folder (good, malformed)."""
+
 import json
 import time
 
@@ -19,17 +20,30 @@ def signed(app, client):
     def post(payload, *, secret=SECRET, ts=None, body=None):
         raw = body if body is not None else json.dumps(payload).encode()
         ts = str(int(time.time()) if ts is None else ts)
-        return client.post("/api/v1/sync/dossiers", content=raw, headers={
-            "Content-Type": "application/json", sync.TIMESTAMP_HEADER: ts, sync.SIGNATURE_HEADER: sign(secret, ts, raw)})
+        return client.post(
+            "/api/v1/sync/dossiers",
+            content=raw,
+            headers={
+                "Content-Type": "application/json",
+                sync.TIMESTAMP_HEADER: ts,
+                sync.SIGNATURE_HEADER: sign(secret, ts, raw),
+            },
+        )
 
     return post
 
 
 def _external(update_id, code="000.00.17.H12-260310-0042", **extra):
-    return {"update_id": update_id, "code": code, "procedure_code": "1.004227",
-            "procedure_name": "Đăng ký biến động quyền sử dụng đất", "processing_days": 10,
-            "applicant": {"full_name": "Hoàng Văn Hải", "phone": "0977111222"},
-            "received_at": "2026-03-10T08:15:00+07:00", **extra}
+    return {
+        "update_id": update_id,
+        "code": code,
+        "procedure_code": "1.004227",
+        "procedure_name": "Đăng ký biến động quyền sử dụng đất",
+        "processing_days": 10,
+        "applicant": {"full_name": "Hoàng Văn Hải", "phone": "0977111222"},
+        "received_at": "2026-03-10T08:15:00+07:00",
+        **extra,
+    }
 
 
 def _count(db, model=Dossier):
@@ -44,7 +58,9 @@ def test_signed_update_creates_then_moves_a_dossier_made_elsewhere(signed, clien
     r = signed({"update_id": "u-2", "code": "000.00.17.H12-260310-0042", "status": "in_processing"})
     assert r.json()["results"][0]["outcome"] == "updated"
     d = client.get("/api/v1/dossiers/000.00.17.H12-260310-0042", headers=centre.auth("admin")).json()
-    assert d["status"] == "in_processing" and d["source"] == "http" and d["agency_name"] == "Sở Tài nguyên và Môi trường"
+    assert (
+        d["status"] == "in_processing" and d["source"] == "http" and d["agency_name"] == "Sở Tài nguyên và Môi trường"
+    )
     # Visible to the public lookup with the applicant's phone digits; the AG layout is accepted too.
     v = client.get("/api/v1/lookup", params={"code": d["code"], "phone_last4": "1222"})
     assert v.status_code == 200 and v.json()["status_label"] == "Đang xử lý"
@@ -60,7 +76,10 @@ def test_replayed_update_changes_nothing(signed, client, centre, db):
     r = signed(_external("u-1", status="refused"))  # same id, different content: still the first one wins
     assert r.json()["results"][0]["outcome"] == "duplicate"
     assert _count(db, DossierEvent) == events
-    assert client.get("/api/v1/dossiers/000.00.17.H12-260310-0042", headers=centre.auth("admin")).json()["status"] == "in_processing"
+    assert (
+        client.get("/api/v1/dossiers/000.00.17.H12-260310-0042", headers=centre.auth("admin")).json()["status"]
+        == "in_processing"
+    )
 
 
 def test_bad_signature_and_stale_timestamp_are_refused(signed, db, centre):
@@ -72,8 +91,15 @@ def test_bad_signature_and_stale_timestamp_are_refused(signed, db, centre):
 
 
 def test_illegal_external_step_rolls_back_the_whole_batch(signed, db, centre):
-    r = signed({"updates": [_external("u-1", status="returned"), _external("u-2", code="000.00.17.H12-260310-0043"),
-                            {"update_id": "u-3", "code": "000.00.17.H12-260310-0042", "status": "received"}]})
+    r = signed(
+        {
+            "updates": [
+                _external("u-1", status="returned"),
+                _external("u-2", code="000.00.17.H12-260310-0043"),
+                {"update_id": "u-3", "code": "000.00.17.H12-260310-0042", "status": "received"},
+            ]
+        }
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "illegal_transition"
     assert _count(db) == 0
 
@@ -83,13 +109,20 @@ def test_folder_good_file_and_malformed_file(db, centre, tmp_path):
     inbox.mkdir()
     (inbox / "01-good.json").write_text(json.dumps([_external("f-1")]), encoding="utf-8")
     (inbox / "02-good.csv").write_text(
-        "update_id,code,status,reason\nf-2,000.00.17.H12-260310-0042,in_processing,\n", encoding="utf-8")
+        "update_id,code,status,reason\nf-2,000.00.17.H12-260310-0042,in_processing,\n", encoding="utf-8"
+    )
     (inbox / "03-bad.json").write_text('{"update_id": "f-3", "code": ', encoding="utf-8")
     (inbox / "04-bad.csv").write_text(
-        "update_id,code,status\nf-4,000.00.17.H12-260310-0042,result_ready\nf-5,000.00.17.H12-260310-0042,flying\n", encoding="utf-8")
+        "update_id,code,status\nf-4,000.00.17.H12-260310-0042,result_ready\nf-5,000.00.17.H12-260310-0042,flying\n",
+        encoding="utf-8",
+    )
     report = FolderAdapter(inbox).process(db)
     assert [(r["file"], r["result"]) for r in report] == [
-        ("01-good.json", "done"), ("02-good.csv", "done"), ("03-bad.json", "rejected"), ("04-bad.csv", "rejected")]
+        ("01-good.json", "done"),
+        ("02-good.csv", "done"),
+        ("03-bad.json", "rejected"),
+        ("04-bad.csv", "rejected"),
+    ]
     assert sorted(p.name for p in (inbox / "done").iterdir()) == ["01-good.json", "02-good.csv"]
     rejected = sorted(p.name for p in (inbox / "rejected").iterdir())
     assert rejected == ["03-bad.json", "03-bad.json.reason.txt", "04-bad.csv", "04-bad.csv.reason.txt"]

@@ -22,7 +22,10 @@ CCCD = "079190001234|025123456|Nguyễn Văn An|15031990|Nam|12 Lê Lợi, Phư�
     [
         (f"https://motcua.example.vn/t/{TOKEN}", TicketLink(f"https://motcua.example.vn/t/{TOKEN}", TOKEN)),
         (f"http://10.0.0.5:8000/t/{TOKEN}/", TicketLink(f"http://10.0.0.5:8000/t/{TOKEN}/", TOKEN)),
-        (f"https://hcc.tinh.gov.vn/tra-cuu/l/{TOKEN}", ReceiptLink(f"https://hcc.tinh.gov.vn/tra-cuu/l/{TOKEN}", TOKEN)),
+        (
+            f"https://hcc.tinh.gov.vn/tra-cuu/l/{TOKEN}",
+            ReceiptLink(f"https://hcc.tinh.gov.vn/tra-cuu/l/{TOKEN}", TOKEN),
+        ),
         (f"  https://x.vn/l/{TOKEN}?utm=qr\n", ReceiptLink(f"https://x.vn/l/{TOKEN}?utm=qr", TOKEN)),
         (f"MCT:{TOKEN}", TicketLink("", TOKEN)),
         (f"MCL:{TOKEN}", ReceiptLink("", TOKEN)),

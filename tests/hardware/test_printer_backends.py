@@ -6,8 +6,14 @@ import time
 
 import pytest
 
-from hardware.printers import (CoverOpen, PaperOut, PrinterConfigError, PrinterDependencyMissing,
-                               PrinterOffline, open_printer)
+from hardware.printers import (
+    CoverOpen,
+    PaperOut,
+    PrinterConfigError,
+    PrinterDependencyMissing,
+    PrinterOffline,
+    open_printer,
+)
 from hardware.printers.emulator import PaperState, render_escpos
 from hardware.printers.fake_network import StatusResponder
 from hardware.printers.transports import EmulatorTransport, FileTransport, SerialTransport, TcpTransport, UsbTransport
@@ -37,17 +43,20 @@ def test_serial_and_usb_urls():
     assert isinstance(open_printer("emulator://out/").transport, EmulatorTransport)
 
 
-@pytest.mark.parametrize("url,words", [
-    ("lp://printer", "Không hỗ trợ loại máy in"),
-    ("192.168.1.50:9100", "Địa chỉ máy in không hợp lệ"),
-    ("escpos+tcp://printer:99999", "Địa chỉ máy in mạng không hợp lệ"),
-    ("escpos+usb://epson", "vendor:product"),
-    ("escpos+tcp://printer?widht=576", "không được hỗ trợ: widht"),
-    ("escpos+tcp://printer?width=500", "Khổ giấy 500"),
-    ("escpos+tcp://printer?profile=generic-80&codepage=cp1258", "không có bảng mã cp1258"),
-    ("escpos+tcp://printer?profile=Epson-9000", "Không biết loại máy in"),
-    ("escpos+serial:///dev/ttyS0?baud=fast", "phải là số nguyên"),
-])
+@pytest.mark.parametrize(
+    "url,words",
+    [
+        ("lp://printer", "Không hỗ trợ loại máy in"),
+        ("192.168.1.50:9100", "Địa chỉ máy in không hợp lệ"),
+        ("escpos+tcp://printer:99999", "Địa chỉ máy in mạng không hợp lệ"),
+        ("escpos+usb://epson", "vendor:product"),
+        ("escpos+tcp://printer?widht=576", "không được hỗ trợ: widht"),
+        ("escpos+tcp://printer?width=500", "Khổ giấy 500"),
+        ("escpos+tcp://printer?profile=generic-80&codepage=cp1258", "không có bảng mã cp1258"),
+        ("escpos+tcp://printer?profile=Epson-9000", "Không biết loại máy in"),
+        ("escpos+serial:///dev/ttyS0?baud=fast", "phải là số nguyên"),
+    ],
+)
 def test_bad_urls_fail_at_configuration_with_a_clear_message(url, words):
     with pytest.raises(PrinterConfigError) as err:
         open_printer(url)
@@ -66,10 +75,13 @@ def test_tcp_job_arrives_and_renders(fake_printer, ticket, qr_texts):
     assert p.diagnostics()["counts"]["jobs"] == 1
 
 
-@pytest.mark.parametrize("fault,error,words", [
-    ("paper_out", PaperOut, "Máy in hết giấy. Vui lòng chụp lại số thứ tự trên màn hình."),
-    ("cover_open", CoverOpen, "Nắp máy in đang mở"),
-])
+@pytest.mark.parametrize(
+    "fault,error,words",
+    [
+        ("paper_out", PaperOut, "Máy in hết giấy. Vui lòng chụp lại số thứ tự trên màn hình."),
+        ("cover_open", CoverOpen, "Nắp máy in đang mở"),
+    ],
+)
 def test_fault_is_raised_before_anything_is_printed(fake_printer, ticket, fault, error, words):
     setattr(fake_printer, fault, True)
     p = open_printer(fake_printer.url)

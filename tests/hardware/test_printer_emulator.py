@@ -14,13 +14,16 @@ def _raster(width_bytes: int, rows: list[bytes]) -> bytes:
     return b"\x1dv0\x00" + bytes([width_bytes, 0, len(rows), 0]) + b"".join(rows)
 
 
-@pytest.mark.parametrize("data", [
-    INIT + b"\x1b\x99\x00",             # unknown ESC command
-    INIT + b"\x1d\x28\x4c\x02\x00\x30\x32",  # GS ( L graphics: not something we emit
-    INIT + b"\x07",                      # bare control character (BEL)
-    INIT + b"\x1dv0\x00\x02\x00\x05\x00\xff",  # image header promises more data than sent
-    INIT + b"\x1bt\xfa",                 # code page the emulator has no table for
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        INIT + b"\x1b\x99\x00",  # unknown ESC command
+        INIT + b"\x1d\x28\x4c\x02\x00\x30\x32",  # GS ( L graphics: not something we emit
+        INIT + b"\x07",  # bare control character (BEL)
+        INIT + b"\x1dv0\x00\x02\x00\x05\x00\xff",  # image header promises more data than sent
+        INIT + b"\x1bt\xfa",  # code page the emulator has no table for
+    ],
+)
 def test_unknown_or_truncated_commands_are_refused(data):
     with pytest.raises(EscposDecodeError) as err:
         render_escpos(data)
@@ -48,8 +51,16 @@ def test_centre_alignment_moves_images():
 def test_native_qr_prints_a_readable_code(qr_texts):
     data = "http://10.0.0.1/t/42"
     payload = b"0" + data.encode()
-    qr = (b"\x1d(k\x04\x00\x31\x41\x32\x00" + b"\x1d(k\x03\x00\x31\x43\x06" + b"\x1d(k\x03\x00\x31\x45\x31"
-          + b"\x1d(k" + bytes([len(payload) + 2, 0]) + b"\x31\x50" + payload + b"\x1d(k\x03\x00\x31\x51\x30")
+    qr = (
+        b"\x1d(k\x04\x00\x31\x41\x32\x00"
+        + b"\x1d(k\x03\x00\x31\x43\x06"
+        + b"\x1d(k\x03\x00\x31\x45\x31"
+        + b"\x1d(k"
+        + bytes([len(payload) + 2, 0])
+        + b"\x31\x50"
+        + payload
+        + b"\x1d(k\x03\x00\x31\x51\x30"
+    )
     assert qr_texts(render_escpos(INIT + b"\x1ba\x01" + qr + b"\n")) == [data]
 
 
@@ -63,7 +74,7 @@ def test_text_styles_and_feeds_take_room(ink_rows):
 
 
 def test_long_text_wraps_at_the_paper_edge():
-    one = render_escpos(INIT + b"x" * 30 + b"\n", width_dots=384)   # 32 columns fit
+    one = render_escpos(INIT + b"x" * 30 + b"\n", width_dots=384)  # 32 columns fit
     two = render_escpos(INIT + b"x" * 40 + b"\n", width_dots=384)
     assert two.height > one.height
 
@@ -75,12 +86,15 @@ def test_cut_is_counted_and_marked():
     assert isinstance(interp.image(), Image.Image)
 
 
-@pytest.mark.parametrize("state,expected", [
-    (PaperState(), {1: 0x12, 2: 0x12, 4: 0x12}),
-    (PaperState(paper_out=True), {1: 0x1A, 2: 0x32, 4: 0x72}),
-    (PaperState(paper_near_end=True), {1: 0x12, 2: 0x12, 4: 0x1E}),
-    (PaperState(cover_open=True), {1: 0x1A, 2: 0x16, 4: 0x12}),
-])
+@pytest.mark.parametrize(
+    "state,expected",
+    [
+        (PaperState(), {1: 0x12, 2: 0x12, 4: 0x12}),
+        (PaperState(paper_out=True), {1: 0x1A, 2: 0x32, 4: 0x72}),
+        (PaperState(paper_near_end=True), {1: 0x12, 2: 0x12, 4: 0x1E}),
+        (PaperState(cover_open=True), {1: 0x1A, 2: 0x16, 4: 0x12}),
+    ],
+)
 def test_status_queries_answer_like_an_epson(state, expected):
     interp = EscposInterpreter(state=state)
     interp.feed(b"\x10\x04\x01\x10\x04\x02\x10\x04\x04")

@@ -92,10 +92,20 @@ def test_cp1258_sends_base_letters_with_combining_tones():
 def test_receipt_grows_with_the_documents_list(receipt, ink_rows):
     profile = PROFILES["generic-80"]
     short = _render(receipt_job(receipt, profile), profile)
-    longer = _render(receipt_job(replace(receipt, documents=receipt.documents + (
-        "Giấy tờ tùy thân của người đi đăng ký (bản sao)",
-        "Văn bản ủy quyền có chứng thực",
-    )), profile), profile)
+    longer = _render(
+        receipt_job(
+            replace(
+                receipt,
+                documents=receipt.documents
+                + (
+                    "Giấy tờ tùy thân của người đi đăng ký (bản sao)",
+                    "Văn bản ủy quyền có chứng thực",
+                ),
+            ),
+            profile,
+        ),
+        profile,
+    )
     assert longer.height > short.height
     assert ink_rows(longer) > ink_rows(short)
 
@@ -103,8 +113,7 @@ def test_receipt_grows_with_the_documents_list(receipt, ink_rows):
 def test_missing_optional_fields_leave_no_empty_lines(ticket):
     profile = PROFILES["generic-80"]
     full = _render(ticket_job(ticket, profile), profile)
-    bare = _render(ticket_job(replace(ticket, priority_label=None, note=None, estimated_wait_s=None), profile),
-                   profile)
+    bare = _render(ticket_job(replace(ticket, priority_label=None, note=None, estimated_wait_s=None), profile), profile)
     assert bare.height < full.height
 
 

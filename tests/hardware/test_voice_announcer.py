@@ -101,8 +101,9 @@ def test_unknown_voice_is_reported_as_unavailable(tmp_path):
         Announcer(tmp_path, voice="zz").wav_for_text("xin chào")
 
 
-@pytest.mark.parametrize(("setting", "value"), [("speed", 10), ("speed", "fast"), ("voice", "-w /tmp/x"),
-                                                 ("template", "Mời quầy {counter}")])
+@pytest.mark.parametrize(
+    ("setting", "value"), [("speed", 10), ("speed", "fast"), ("voice", "-w /tmp/x"), ("template", "Mời quầy {counter}")]
+)
 def test_bad_settings_are_refused_up_front(tmp_path, setting, value):
     with pytest.raises(ValueError):
         Announcer(tmp_path, **{setting: value})
@@ -146,7 +147,7 @@ def _bursts(samples: np.ndarray) -> list[np.ndarray]:
     frame = SAMPLE_RATE // 200
     loud = np.sqrt(np.mean(samples[: len(samples) // frame * frame].reshape(-1, frame) ** 2, axis=1)) > 0.05
     edges = np.flatnonzero(np.diff(np.concatenate([[0], loud.astype(int), [0]])))
-    return [samples[start * frame:end * frame] for start, end in zip(edges[::2], edges[1::2])]
+    return [samples[start * frame : end * frame] for start, end in zip(edges[::2], edges[1::2])]
 
 
 def _pitch(burst: np.ndarray) -> float:
@@ -191,8 +192,7 @@ def test_re_recording_a_clip_renews_the_cached_call(tmp_path, clips):
 
 
 def test_cache_keeps_only_the_newest_files(tmp_path, clips):
-    announcer = Announcer(tmp_path / "cache", clips_dir=clips, chime=False, espeak=MISSING_ESPEAK,
-                          max_cache_files=2)
+    announcer = Announcer(tmp_path / "cache", clips_dir=clips, chime=False, espeak=MISSING_ESPEAK, max_cache_files=2)
     made = []
     for text in ("ba", "hai", "mười hai"):
         made.append(announcer.wav_for_text(text))

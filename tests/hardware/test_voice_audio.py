@@ -52,8 +52,16 @@ def test_float_or_broken_wav_is_a_clear_error(tmp_path):
     float_wav = tmp_path / "float.wav"
     data = np.zeros(100, "<f4").tobytes()
     fmt = struct.pack("<HHIIHH", 3, 1, SAMPLE_RATE, SAMPLE_RATE * 4, 4, 32)
-    float_wav.write_bytes(b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack("<I", 16)
-                          + fmt + b"data" + struct.pack("<I", len(data)) + data)
+    float_wav.write_bytes(
+        b"RIFF"
+        + struct.pack("<I", 36 + len(data))
+        + b"WAVEfmt "
+        + struct.pack("<I", 16)
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+    )
     (tmp_path / "text.wav").write_text("not audio")
     for name in ("float.wav", "text.wav", "absent.wav"):
         with pytest.raises(AudioFileError, match=name):
@@ -67,5 +75,5 @@ def test_shipped_chime_is_the_generated_two_tone_chime():
     assert np.abs(shipped - generated).max() < 1e-3
     half = len(generated) // 3
     assert _pitch(generated[:half]) == pytest.approx(659, abs=5)
-    assert _pitch(generated[-2 * half:]) == pytest.approx(523, abs=5)
+    assert _pitch(generated[-2 * half :]) == pytest.approx(523, abs=5)
     assert 0.3 < np.abs(generated).max() < 0.9

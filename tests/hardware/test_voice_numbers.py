@@ -106,8 +106,21 @@ def test_style_rejects_unknown_choices():
 
 def _value_of(words: str) -> int:
     """An independent reader of the words back to a number (0–9999)."""
-    digits = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5,
-              "lăm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9}
+    digits = {
+        "không": 0,
+        "một": 1,
+        "mốt": 1,
+        "hai": 2,
+        "ba": 3,
+        "bốn": 4,
+        "tư": 4,
+        "năm": 5,
+        "lăm": 5,
+        "sáu": 6,
+        "bảy": 7,
+        "tám": 8,
+        "chín": 9,
+    }
     total = group = current = 0
     for word in words.split(" "):
         if word in digits:
@@ -166,20 +179,23 @@ def test_southern_style_only_swaps_the_regional_words():
         assert read_number(n, SOUTHERN) == expected
 
 
-@pytest.mark.parametrize(("ticket", "words"), [
-    ("A012", "A mười hai"),
-    ("0012", "mười hai"),
-    ("B105", "Bê một trăm linh năm"),
-    ("C001", "Xê một"),
-    ("D021", "Dê hai mươi mốt"),
-    ("Đ024", "Đê hai mươi tư"),
-    ("E100", "E một trăm"),
-    ("a-012", "A mười hai"),
-    ("S 15", "Ét xì mười lăm"),
-    ("AB0007", "A Bê bảy"),
-    ("000", "không"),
-    ("K", "Ca"),
-])
+@pytest.mark.parametrize(
+    ("ticket", "words"),
+    [
+        ("A012", "A mười hai"),
+        ("0012", "mười hai"),
+        ("B105", "Bê một trăm linh năm"),
+        ("C001", "Xê một"),
+        ("D021", "Dê hai mươi mốt"),
+        ("Đ024", "Đê hai mươi tư"),
+        ("E100", "E một trăm"),
+        ("a-012", "A mười hai"),
+        ("S 15", "Ét xì mười lăm"),
+        ("AB0007", "A Bê bảy"),
+        ("000", "không"),
+        ("K", "Ca"),
+    ],
+)
 def test_reads_ticket_display_numbers(ticket, words):
     assert read_ticket_number(ticket) == words
 

@@ -1,4 +1,5 @@
 """Run the real kiosk under Xvfb in a subprocess and drive it through its control channel."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,11 @@ def xdisplay():
     for number in range(90, 140):
         if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
             break
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while not Path(f"/tmp/.X11-unix/X{number}").exists():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -46,13 +50,31 @@ class Kiosk:
         self.port = free_port()
         config_path = workdir / "kiosk.json"
         config_path.write_text(json.dumps(config), encoding="utf-8")
-        env = dict(os.environ, DISPLAY=display, KIVY_NO_ARGS="1", KIVY_NO_CONSOLELOG="1",
-                   KIVY_HOME=str(workdir / "kivy-home"), SDL_NO_SIGNAL_HANDLERS="1")
+        env = dict(
+            os.environ,
+            DISPLAY=display,
+            KIVY_NO_ARGS="1",
+            KIVY_NO_CONSOLELOG="1",
+            KIVY_HOME=str(workdir / "kivy-home"),
+            SDL_NO_SIGNAL_HANDLERS="1",
+        )
         self.log_path = workdir / "kiosk.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.main", "--config", str(config_path), "--windowed",
-             "--control-port", str(self.port)],
-            cwd=ROOT, env=env, stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "kiosk.main",
+                "--config",
+                str(config_path),
+                "--windowed",
+                "--control-port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(self.log_path, "wb"),
+            stderr=subprocess.STDOUT,
+        )
         self._sock = None
         deadline = time.monotonic() + 30
         while self._sock is None:
@@ -127,9 +149,15 @@ def kiosk_factory(xdisplay, tmp_path):
     started: list[Kiosk] = []
 
     def start(server_url: str, **overrides) -> Kiosk:
-        config = {"server_url": server_url, "device_token": KIOSK_TOKEN,
-                  "printer_url": f"emulator://{tmp_path / 'printer'}", "camera_url": None,
-                  "idle_timeout_s": 30, "search_debounce_s": 0.2, "issue_retry_s": 6}
+        config = {
+            "server_url": server_url,
+            "device_token": KIOSK_TOKEN,
+            "printer_url": f"emulator://{tmp_path / 'printer'}",
+            "camera_url": None,
+            "idle_timeout_s": 30,
+            "search_debounce_s": 0.2,
+            "issue_retry_s": 6,
+        }
         config.update(overrides)
         kiosk = Kiosk(config, xdisplay, tmp_path)
         started.append(kiosk)

@@ -1,4 +1,5 @@
 """The real kiosk window under Xvfb against a real server: what a visitor sees and gets."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,11 @@ def test_take_a_ticket_end_to_end(server, kiosk_factory, artifacts_dir, tmp_path
     home = kiosk.wait_for("Lấy số thứ tự")
     assert "Tra cứu thủ tục" in home and "Tra cứu hồ sơ" in home
     assert any("Trung tâm Phục vụ Hành chính công" in t for t in home)
-    assert any(re.fullmatch(r"Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật", t.split(",")[0]) and
-               re.search(r", \d{2}/\d{2}/\d{4} — \d{2}:\d{2}$", t) for t in home)
+    assert any(
+        re.fullmatch(r"Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật", t.split(",")[0])
+        and re.search(r", \d{2}/\d{2}/\d{4} — \d{2}:\d{2}$", t)
+        for t in home
+    )
     assert any(t.startswith("Trung tâm làm việc từ 07:30") for t in home), "the centre's notice is shown"
     kiosk.screenshot(artifacts_dir, "home", docs=True)
 
@@ -38,8 +42,9 @@ def test_take_a_ticket_end_to_end(server, kiosk_factory, artifacts_dir, tmp_path
 
     kiosk.tap("Hộ tịch")
     confirm = kiosk.wait_for("Người cao tuổi")
-    assert {"Người khuyết tật", "Phụ nữ mang thai", "Người đưa theo trẻ nhỏ",
-            "Người có công với cách mạng"} <= set(confirm)
+    assert {"Người khuyết tật", "Phụ nữ mang thai", "Người đưa theo trẻ nhỏ", "Người có công với cách mạng"} <= set(
+        confirm
+    )
     kiosk.screenshot(artifacts_dir, "confirm")
     kiosk.tap("Người cao tuổi")
     state = kiosk.wait_state("ticket_note", lambda note: note == "Vui lòng nhận phiếu ở khe máy in.")
@@ -60,8 +65,11 @@ def test_take_a_ticket_end_to_end(server, kiosk_factory, artifacts_dir, tmp_path
     kiosk.tap("Xong")
     kiosk.tap("Lấy số thứ tự")
     kiosk.wait_for(f"Đang chờ: {before + 1} người")
-    httpx.post(server.base_url + "/api/v1/tickets", json={"service_id": held["service_id"]},
-               headers={"Authorization": f"Bearer {KIOSK_TOKEN}"}).raise_for_status()
+    httpx.post(
+        server.base_url + "/api/v1/tickets",
+        json={"service_id": held["service_id"]},
+        headers={"Authorization": f"Bearer {KIOSK_TOKEN}"},
+    ).raise_for_status()
     kiosk.wait_for(f"Đang chờ: {before + 2} người")
 
 
@@ -122,8 +130,9 @@ def test_procedure_search_and_page(server, kiosk_factory, artifacts_dir):
 @pytest.mark.parametrize("label", ["paper_out_then_server_down"])
 def test_faults_during_issuance(kiosk_factory, artifacts_dir, tmp_path, label):
     with running_server(tmp_path / "srv") as srv:
-        kiosk = kiosk_factory(srv.base_url, printer_url=f"emulator://{tmp_path / 'out'}?paper=out", issue_retry_s=15,
-                               idle_timeout_s=600)
+        kiosk = kiosk_factory(
+            srv.base_url, printer_url=f"emulator://{tmp_path / 'out'}?paper=out", issue_retry_s=15, idle_timeout_s=600
+        )
         # 1. Paper out: the ticket is on screen, the visitor is told, staff get an alert.
         kiosk.tap("Lấy số thứ tự")
         kiosk.tap("Đất đai")

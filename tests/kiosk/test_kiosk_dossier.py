@@ -4,6 +4,7 @@ the typed code with the phone's last four digits, forged and wrong input, and th
 The server allows 10 lookups a minute per address and every lookup here comes from 127.0.0.1,
 so the expected values are read from the dossier as created, not looked up a second time.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -25,22 +26,35 @@ FONTS = Path(__file__).resolve().parents[2] / "hardware" / "fonts"
 APPLICANT = "Đặng Thị Ngọc Ánh"
 PHONE = "0987 654 321"
 NOT_FOUND = "Không tìm thấy hồ sơ. Vui lòng kiểm tra lại mã hồ sơ và 4 số cuối số điện thoại đã đăng ký."
-LABELS = ["Mã hồ sơ", "Tình trạng hồ sơ", "Cơ quan tiếp nhận", "Phòng, ban xử lý", "Người nộp hồ sơ",
-          "Ngày nhận hồ sơ", "Ngày hẹn trả kết quả"]
+LABELS = [
+    "Mã hồ sơ",
+    "Tình trạng hồ sơ",
+    "Cơ quan tiếp nhận",
+    "Phòng, ban xử lý",
+    "Người nộp hồ sơ",
+    "Ngày nhận hồ sơ",
+    "Ngày hẹn trả kết quả",
+]
 
 
 @pytest.fixture(scope="module")
 def dossier(server) -> dict:
     """A dossier received at the desk today and moved into processing, as staff would."""
-    token = httpx.post(server.base_url + "/api/v1/auth/token",
-                       data={"username": "admin", "password": "motcua-demo"}).json()["access_token"]
+    token = httpx.post(
+        server.base_url + "/api/v1/auth/token", data={"username": "admin", "password": "motcua-demo"}
+    ).json()["access_token"]
     staff = httpx.Client(base_url=server.base_url + "/api/v1", headers={"Authorization": f"Bearer {token}"})
     with staff:
         agency_id = staff.get("/agencies").raise_for_status().json()[0]["id"]
-        created = staff.post("/dossiers", json={
-            "agency_id": agency_id, "procedure_code": "1.001193",
-            "applicant": {"full_name": APPLICANT, "phone": PHONE},
-            "documents": [{"name": "Tờ khai đăng ký khai sinh", "copies": 1}]})
+        created = staff.post(
+            "/dossiers",
+            json={
+                "agency_id": agency_id,
+                "procedure_code": "1.001193",
+                "applicant": {"full_name": APPLICANT, "phone": PHONE},
+                "documents": [{"name": "Tờ khai đăng ký khai sinh", "copies": 1}],
+            },
+        )
         assert created.status_code == 201, created.text
         moved = staff.post(f"/dossiers/{created.json()['code']}/transitions", json={"to": "in_processing"})
         assert moved.status_code == 200, moved.text
@@ -53,8 +67,13 @@ def receipt_photo(path: Path, url: str, code: str) -> Path:
     bold = ImageFont.truetype(str(FONTS / "DejaVuSans-Bold.ttf"), 26)
     paper = Image.new("RGB", (620, 860), (250, 248, 240))
     draw = ImageDraw.Draw(paper)
-    lines = [(bold, "GIẤY TIẾP NHẬN HỒ SƠ"), (bold, "VÀ HẸN TRẢ KẾT QUẢ"), (font, f"Mã hồ sơ: {code}"),
-             (font, "Thủ tục: Đăng ký khai sinh"), (font, "Ngày hẹn trả kết quả: xem mã QR")]
+    lines = [
+        (bold, "GIẤY TIẾP NHẬN HỒ SƠ"),
+        (bold, "VÀ HẸN TRẢ KẾT QUẢ"),
+        (font, f"Mã hồ sơ: {code}"),
+        (font, "Thủ tục: Đăng ký khai sinh"),
+        (font, "Ngày hẹn trả kết quả: xem mã QR"),
+    ]
     y = 30
     for face, text in lines:
         draw.text((30, y), text, font=face, fill=(20, 20, 20))
@@ -86,8 +105,7 @@ def assert_status_fields(texts: list[str], d: dict) -> None:
     assert day_of(d["due_at"]) in after["Ngày hẹn trả kết quả"]
 
 
-def test_scanned_receipt_shows_the_status_then_idle_clears_it(server, dossier, kiosk_factory, artifacts_dir,
-                                                              tmp_path):
+def test_scanned_receipt_shows_the_status_then_idle_clears_it(server, dossier, kiosk_factory, artifacts_dir, tmp_path):
     assert dossier["lookup_url"].startswith(server.base_url + "/l/")
     photo = receipt_photo(tmp_path / "receipt.png", dossier["lookup_url"], dossier["code"])
     kiosk = kiosk_factory(server.base_url, camera_url=f"image://{photo}", idle_timeout_s=20)

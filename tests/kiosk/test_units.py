@@ -1,4 +1,5 @@
 """Fast checks of the kiosk's pure parts: configuration, texts, tone keys, live merge."""
+
 from __future__ import annotations
 
 import json
@@ -19,35 +20,50 @@ def test_clock_line_reads_like_the_spec():
     assert clock_line(datetime(2026, 11, 29, 7, 5), "en") == "Sunday, 29/11/2026 — 07:05"
 
 
-@pytest.mark.parametrize("typed, mark, expected", [
-    ("viêt", NANG, "việt"),
-    ("khai sinh", SAC, "khai sính"),
-    ("nguoi", HUYEN, "nguoì"),
-    ("hộ", SAC, "hố"),  # a second tone replaces the first
-    ("đăng ky", SAC, "đăng ký"),
-    ("123", SAC, "123"),  # nothing to mark
-])
+@pytest.mark.parametrize(
+    "typed, mark, expected",
+    [
+        ("viêt", NANG, "việt"),
+        ("khai sinh", SAC, "khai sính"),
+        ("nguoi", HUYEN, "nguoì"),
+        ("hộ", SAC, "hố"),  # a second tone replaces the first
+        ("đăng ky", SAC, "đăng ký"),
+        ("123", SAC, "123"),  # nothing to mark
+    ],
+)
 def test_tone_keys_mark_the_last_vowel_of_the_word(typed, mark, expected):
     assert apply_tone(typed, mark) == expected
 
 
 def test_config_file_round_trip(tmp_path, monkeypatch):
     path = tmp_path / "kiosk.json"
-    path.write_text(json.dumps({"server_url": "http://10.0.0.5:8000", "device_token": "mdv_x",
-                                "printer_url": "emulator:///tmp/p", "camera_url": "none", "idle_timeout_s": 45}))
+    path.write_text(
+        json.dumps(
+            {
+                "server_url": "http://10.0.0.5:8000",
+                "device_token": "mdv_x",
+                "printer_url": "emulator:///tmp/p",
+                "camera_url": "none",
+                "idle_timeout_s": 45,
+            }
+        )
+    )
     monkeypatch.setenv("MOTCUA_KIOSK_CONFIG", str(path))
     cfg = load_config()
     assert cfg.camera_url is None and cfg.idle_timeout_s == 45.0 and cfg.language == "vi"
     assert cfg.as_dict()["device_token"] == "***"
 
 
-@pytest.mark.parametrize("data, problem", [
-    ({"server_url": "10.0.0.5", "device_token": "x"}, "server_url"),
-    ({"server_url": "http://a", "device_token": ""}, "device_token"),
-    ({"server_url": "http://a", "device_token": "x", "language": "fr"}, "language"),
-    ({"server_url": "http://a", "device_token": "x", "idle_timeout_s": "soon"}, "idle_timeout_s"),
-    ({"server_url": "http://a", "device_token": "x", "printer": "usb"}, "unknown setting"),
-])
+@pytest.mark.parametrize(
+    "data, problem",
+    [
+        ({"server_url": "10.0.0.5", "device_token": "x"}, "server_url"),
+        ({"server_url": "http://a", "device_token": ""}, "device_token"),
+        ({"server_url": "http://a", "device_token": "x", "language": "fr"}, "language"),
+        ({"server_url": "http://a", "device_token": "x", "idle_timeout_s": "soon"}, "idle_timeout_s"),
+        ({"server_url": "http://a", "device_token": "x", "printer": "usb"}, "unknown setting"),
+    ],
+)
 def test_bad_config_says_what_to_fix(data, problem):
     with pytest.raises(ConfigError, match=problem):
         parse_config(data)
@@ -59,9 +75,13 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
 
 
 def test_queue_update_changes_only_live_figures():
-    services = [{"id": 1, "name": "Hộ tịch", "waiting": 0, "open_now": True},
-                {"id": 2, "name": "Đất đai", "waiting": 3, "open_now": True}]
-    merged = merge_queue_update(services, [{"id": 2, "waiting": 4, "estimated_wait_s": 900, "open_now": False,
-                                            "closed_reason": "Ngoài giờ tiếp nhận"}])
+    services = [
+        {"id": 1, "name": "Hộ tịch", "waiting": 0, "open_now": True},
+        {"id": 2, "name": "Đất đai", "waiting": 3, "open_now": True},
+    ]
+    merged = merge_queue_update(
+        services,
+        [{"id": 2, "waiting": 4, "estimated_wait_s": 900, "open_now": False, "closed_reason": "Ngoài giờ tiếp nhận"}],
+    )
     assert merged[0] == services[0]
     assert merged[1]["name"] == "Đất đai" and merged[1]["waiting"] == 4 and merged[1]["open_now"] is False

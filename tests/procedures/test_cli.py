@@ -1,4 +1,5 @@
 """`motcua-server procedures import` in a real process against a temporary SQLite file."""
+
 import json
 import os
 import subprocess
@@ -14,9 +15,17 @@ SAMPLE = Path(__file__).resolve().parents[2] / "queue_server" / "procedures" / "
 
 
 def _run(tmp_path, *args):
-    env = os.environ | {"MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "MOTCUA_DATA_DIR": str(tmp_path / "data")}
-    return subprocess.run([sys.executable, "-m", "queue_server.cli", "procedures", "import", *map(str, args)],
-                          env=env, capture_output=True, text=True, timeout=120)
+    env = os.environ | {
+        "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "MOTCUA_DATA_DIR": str(tmp_path / "data"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "queue_server.cli", "procedures", "import", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _total(tmp_path) -> int:
@@ -38,7 +47,9 @@ def test_cli_import_is_idempotent_and_reports_rejections(tmp_path):
     assert _total(tmp_path) == 134
 
     bad_rows = tmp_path / "rows.csv"
-    bad_rows.write_text("code,name,level\n7.000001,Thủ tục tốt,xa\n7.000002,,xa\n7.000003,Cấp sai,quan\n", encoding="utf-8")
+    bad_rows.write_text(
+        "code,name,level\n7.000001,Thủ tục tốt,xa\n7.000002,,xa\n7.000003,Cấp sai,quan\n", encoding="utf-8"
+    )
     partial = _run(tmp_path, bad_rows)
     assert partial.returncode == 1
     assert "thêm mới 1" in partial.stdout and "dòng 3:" in partial.stdout and "dòng 4:" in partial.stdout

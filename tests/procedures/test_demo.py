@@ -1,4 +1,5 @@
 """The demo seed loads the shipped sample once; a second seed changes nothing."""
+
 from queue_server.procedures import demo
 from queue_server.procedures.service import list_fields, search_procedures
 

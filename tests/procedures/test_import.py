@@ -1,4 +1,5 @@
 """Importing the catalogue over HTTP: counts, idempotency, updates, malformed files, bad rows, XLSX."""
+
 import io
 import json
 
@@ -63,19 +64,25 @@ def test_json_object_instead_of_list_writes_nothing(client, centre, upload):
 
 
 def test_csv_bad_rows_are_rejected_by_line_and_good_rows_import(client, centre, upload):
-    content = (HEADER
-               + "1.000001,Đăng ký thử một,Hộ tịch,xa,5,Tờ khai | Giấy tờ tùy thân,\n"
-               + "1.000002,Đăng ký thử hai,Hộ tịch,phuong,,,\n"      # line 3: bad level
-               + "1.000003,,Hộ tịch,xa,,,\n"                          # line 4: no name
-               + "1.000004,Đăng ký thử bốn,Đất đai,tinh,năm,,\n"      # line 5: days not a number
-               + "1.000005,Đăng ký thử năm,Đất đai,Cấp tỉnh,0,\"Đơn\nSơ đồ\",DATDAI\n"  # row 6, two lines
-               + "1.000006,Đăng ký thử sáu,Đất đai,huyện,,,datdai!\n")                # row 7: bad service code
+    content = (
+        HEADER
+        + "1.000001,Đăng ký thử một,Hộ tịch,xa,5,Tờ khai | Giấy tờ tùy thân,\n"
+        + "1.000002,Đăng ký thử hai,Hộ tịch,phuong,,,\n"  # line 3: bad level
+        + "1.000003,,Hộ tịch,xa,,,\n"  # line 4: no name
+        + "1.000004,Đăng ký thử bốn,Đất đai,tinh,năm,,\n"  # line 5: days not a number
+        + '1.000005,Đăng ký thử năm,Đất đai,Cấp tỉnh,0,"Đơn\nSơ đồ",DATDAI\n'  # row 6, two lines
+        + "1.000006,Đăng ký thử sáu,Đất đai,huyện,,,datdai!\n"
+    )  # row 7: bad service code
     r = upload(content.encode(), "catalogue.csv")
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["added"], body["rejected_count"]) == (2, 4)
     assert [(x["row"], x["code"]) for x in body["rejected"]] == [
-        (3, "1.000002"), (4, "1.000003"), (5, "1.000004"), (7, "1.000006")]
+        (3, "1.000002"),
+        (4, "1.000003"),
+        (5, "1.000004"),
+        (7, "1.000006"),
+    ]
     reasons = [x["reason"] for x in body["rejected"]]
     assert "Cấp thực hiện" in reasons[0] and "Thiếu tên" in reasons[1] and "processing_days" in reasons[2]
     assert "vẫn được nhập" in body["message"]
@@ -85,7 +92,11 @@ def test_csv_bad_rows_are_rejected_by_line_and_good_rows_import(client, centre, 
     ok = client.get("/api/v1/procedures/1.000001", headers=centre.auth("kiosk")).json()
     assert ok["documents"] == ["Tờ khai", "Giấy tờ tùy thân"] and ok["processing_days"] == 5
     five = client.get("/api/v1/procedures/1.000005", headers=centre.auth("kiosk")).json()
-    assert five["documents"] == ["Đơn", "Sơ đồ"] and five["level"] == "tinh" and five["service_id"] == centre.service_ids["DATDAI"]
+    assert (
+        five["documents"] == ["Đơn", "Sơ đồ"]
+        and five["level"] == "tinh"
+        and five["service_id"] == centre.service_ids["DATDAI"]
+    )
 
 
 def test_csv_without_name_column_is_malformed(client, centre, upload):
@@ -97,7 +108,17 @@ def test_xlsx_import(client, centre, upload):
     book = Workbook()
     sheet = book.active
     sheet.append(["code", "name", "field", "level", "processing_days", "documents", "fee_text"])
-    sheet.append(["2.000001", "Chứng thực chữ ký thử", "Chứng thực", "xa", 1, "Giấy tờ tùy thân\nBản cần chứng thực", "10.000 đồng"])
+    sheet.append(
+        [
+            "2.000001",
+            "Chứng thực chữ ký thử",
+            "Chứng thực",
+            "xa",
+            1,
+            "Giấy tờ tùy thân\nBản cần chứng thực",
+            "10.000 đồng",
+        ]
+    )
     sheet.append([None, "Cấp phép thử không mã", "Xây dựng", "tinh", None, None, None])
     sheet.append(["2.000003", "Ngày sai", "Chứng thực", "xa", 1.5, None, None])
     buf = io.BytesIO()
@@ -110,7 +131,9 @@ def test_xlsx_import(client, centre, upload):
     assert item["service_id"] == centre.service_ids["CHUNGTHUC"]
     found = client.get("/api/v1/procedures", params={"q": "cap phep thu khong ma"}, headers=centre.auth("kiosk")).json()
     assert found["items"][0]["code"] is None and found["items"][0]["ref"].startswith("tt-")
-    assert found["items"][0]["service_code"] == "XAYDUNG" and found["items"][0]["service_id"] is None  # no such queue here
+    assert (
+        found["items"][0]["service_code"] == "XAYDUNG" and found["items"][0]["service_id"] is None
+    )  # no such queue here
 
 
 def test_not_a_spreadsheet_is_malformed(client, centre, upload):

@@ -41,8 +41,14 @@ def test_leading_thu_tuc_does_not_decide_ranking(client, catalogue):
     assert _names(_search(client, catalogue, q="khai tu"))[0] == "Thủ tục đăng ký khai tử"
 
 
-ABBREVIATIONS = [("GPLX", "giấy phép lái xe"), ("gplx", "giấy phép lái xe"), ("CCCD", "căn cước"),
-                 ("LLTP", "lý lịch tư pháp"), ("HKD", "hộ kinh doanh"), ("sổ đỏ", "giấy chứng nhận quyền sử dụng đất")]
+ABBREVIATIONS = [
+    ("GPLX", "giấy phép lái xe"),
+    ("gplx", "giấy phép lái xe"),
+    ("CCCD", "căn cước"),
+    ("LLTP", "lý lịch tư pháp"),
+    ("HKD", "hộ kinh doanh"),
+    ("sổ đỏ", "giấy chứng nhận quyền sử dụng đất"),
+]
 
 
 def test_abbreviations(client, catalogue):
@@ -101,7 +107,11 @@ def test_detail_has_what_the_kiosk_shows(client, catalogue):
 
 
 def test_procedure_without_code_is_found_by_its_key(client, catalogue):
-    item = next(i for i in _search(client, catalogue, q="Đăng ký kinh doanh hộ kinh doanh", limit=50)["items"] if i["code"] is None)
+    item = next(
+        i
+        for i in _search(client, catalogue, q="Đăng ký kinh doanh hộ kinh doanh", limit=50)["items"]
+        if i["code"] is None
+    )
     d = client.get(f"/api/v1/procedures/{item['ref']}", headers=catalogue.auth("kiosk")).json()
     assert d["name"] == item["name"] and d["code"] is None
 

@@ -1,4 +1,5 @@
 """Drive the real tablet app in a subprocess under Xvfb through its localhost control channel."""
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def xvfb():
     """A private X display for this test session (the test starts Xvfb itself)."""
-    number = next(n for n in range(90, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists())
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    number = next(
+        n for n in range(90, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists()
+    )
+    proc = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while not Path(f"/tmp/.X11-unix/X{number}").exists():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -39,18 +45,39 @@ class Tablet:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / "tablet.json"
-        self.config_path.write_text(json.dumps({
-            "server_url": server_url, "device_token": token, "outbox_path": "outbox.sqlite3",
-            "fullscreen": False, "send_interval_s": 0.5, **config,
-        }), encoding="utf-8")
+        self.config_path.write_text(
+            json.dumps(
+                {
+                    "server_url": server_url,
+                    "device_token": token,
+                    "outbox_path": "outbox.sqlite3",
+                    "fullscreen": False,
+                    "send_interval_s": 0.5,
+                    **config,
+                }
+            ),
+            encoding="utf-8",
+        )
         self.port = free_port()
         (workdir / "kivy").mkdir(exist_ok=True)
-        env = {**os.environ, "DISPLAY": display, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1",
-               "KIVY_HOME": str(workdir / "kivy"), "MOTCUA_TABLET_CONTROL_PORT": str(self.port),
-               "KIVY_WINDOW": "sdl2", "KIVY_GL_BACKEND": "sdl2"}
+        env = {
+            **os.environ,
+            "DISPLAY": display,
+            "KIVY_NO_ARGS": "1",
+            "KIVY_NO_CONSOLELOG": "1",
+            "KIVY_HOME": str(workdir / "kivy"),
+            "MOTCUA_TABLET_CONTROL_PORT": str(self.port),
+            "KIVY_WINDOW": "sdl2",
+            "KIVY_GL_BACKEND": "sdl2",
+        }
         self.log = open(workdir / "tablet.log", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "rating_tablet.main", "--config", str(self.config_path), "--windowed"],
-                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rating_tablet.main", "--config", str(self.config_path), "--windowed"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.sock = None
         deadline = time.monotonic() + 40
         while self.sock is None:

@@ -1,4 +1,5 @@
 """The tablet's outbox (nothing lost, each rating keeps one key) and its configuration file."""
+
 import json
 
 import pytest
@@ -39,19 +40,24 @@ def write(tmp_path, data) -> str:
 
 
 def test_config_reads_file_and_env(tmp_path, monkeypatch):
-    path = write(tmp_path, {"server_url": "http://10.0.0.5:8000", "device_token": "mdv_x", "outbox_path": "box.sqlite3"})
+    path = write(
+        tmp_path, {"server_url": "http://10.0.0.5:8000", "device_token": "mdv_x", "outbox_path": "box.sqlite3"}
+    )
     cfg = load_config(path)
     assert cfg.fullscreen is True and cfg.outbox_path == str(tmp_path / "box.sqlite3")
     monkeypatch.setenv("MOTCUA_TABLET_CONFIG", path)
     assert load_config(None).server_url == "http://10.0.0.5:8000"
 
 
-@pytest.mark.parametrize("data, problem", [
-    ({"device_token": "mdv_x", "server_url": "10.0.0.5"}, "server_url"),
-    ({"server_url": "http://x"}, "device_token"),
-    ({"device_token": "mdv_x", "langauge": "vi"}, "unknown setting"),
-    ({"device_token": "mdv_x", "language": "fr"}, "language"),
-])
+@pytest.mark.parametrize(
+    "data, problem",
+    [
+        ({"device_token": "mdv_x", "server_url": "10.0.0.5"}, "server_url"),
+        ({"server_url": "http://x"}, "device_token"),
+        ({"device_token": "mdv_x", "langauge": "vi"}, "unknown setting"),
+        ({"device_token": "mdv_x", "language": "fr"}, "language"),
+    ],
+)
 def test_config_errors_say_what_to_fix(tmp_path, data, problem):
     with pytest.raises(ConfigError, match=problem):
         load_config(write(tmp_path, data))

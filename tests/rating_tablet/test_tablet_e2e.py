@@ -1,4 +1,5 @@
 """The rating tablet against a real server: prompt, taps on the faces, screenshots, offline outbox."""
+
 from __future__ import annotations
 
 import httpx
@@ -27,7 +28,9 @@ def serve_one(base: str, clerk: dict, counter_id: int) -> dict:
     me = httpx.get(f"{base}/api/v1/counters/{counter_id}", headers=clerk).json()
     service_id = me["services"][0]["service_id"]
     ticket = httpx.post(f"{base}/api/v1/tickets", json={"service_id": service_id}, headers=bearer(KIOSK)).json()
-    r = httpx.post(f"{base}/api/v1/counters/{counter_id}/call", json={"display_number": ticket["display_number"]}, headers=clerk)
+    r = httpx.post(
+        f"{base}/api/v1/counters/{counter_id}/call", json={"display_number": ticket["display_number"]}, headers=clerk
+    )
     assert r.status_code == 200, r.text
     r = httpx.post(f"{base}/api/v1/tickets/{ticket['id']}/complete", headers=clerk)
     assert r.status_code == 200, r.text
@@ -45,7 +48,9 @@ def test_rating_on_the_tablet_counts_for_officer_and_agency(tmp_path, start_tabl
         base = server.base_url
         counter_id = httpx.get(f"{base}/api/v1/devices/me", headers=bearer(TABLET)).json()["counter_id"]
         tablet = start_tablet(base, TABLET, idle_timeout_s=6)
-        tablet.wait_for(lambda s: "Quầy chưa có cán bộ trực" in s["texts"] and s["counter_number"] == 1, what="no officer")
+        tablet.wait_for(
+            lambda s: "Quầy chưa có cán bộ trực" in s["texts"] and s["counter_number"] == 1, what="no officer"
+        )
 
         clerk = staff(base, "canbo01")
         assert httpx.post(f"{base}/api/v1/counters/{counter_id}/open", headers=clerk).status_code == 200
@@ -75,7 +80,9 @@ def test_rating_on_the_tablet_counts_for_officer_and_agency(tmp_path, start_tabl
 
         tablet.wait_for(lambda s: s["outbox"]["sent"] == 1, what="the rating sent")
         by_officer = summary(base, "officer")
-        assert [(g["label"], g["total"], g["counts"]["rat_hai_long"]) for g in by_officer["groups"]] == [("Nguyễn Thị Lan", 1, 1)]
+        assert [(g["label"], g["total"], g["counts"]["rat_hai_long"]) for g in by_officer["groups"]] == [
+            ("Nguyễn Thị Lan", 1, 1)
+        ]
         assert by_officer["groups"][0]["criteria"]["thai_do"]["counts"]["hai_long"] == 1
         by_agency = summary(base, "agency")
         assert [(g["label"], g["total"]) for g in by_agency["groups"]] == [("UBND phường Phú Cường", 1)]
@@ -107,8 +114,10 @@ def test_offline_ratings_are_kept_and_sent_once(tmp_path, start_tablet):
         server.stop()
         tablet.wait_for(lambda s: not s["connected"], what="offline")
         for ticket, level in zip(tickets, ("Rất hài lòng", "Hài lòng", "Chưa hài lòng")):
-            assert tablet.cmd("prompt", data={"ticket_id": ticket["id"], "display_number": ticket["display_number"],
-                                              "counter_id": counter_id})["ok"]
+            assert tablet.cmd(
+                "prompt",
+                data={"ticket_id": ticket["id"], "display_number": ticket["display_number"], "counter_id": counter_id},
+            )["ok"]
             tablet.wait_for(lambda s: s["screen"] == "overall", what="the prompt")
             tablet.tap(level)
             tablet.wait_for(lambda s: s["screen"] == "criteria", what="criteria")

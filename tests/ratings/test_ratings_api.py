@@ -1,4 +1,5 @@
 """POST /ratings from counter tablets, the criteria versions and the satisfaction summary (both DBs)."""
+
 import uuid
 from datetime import timedelta
 
@@ -15,10 +16,16 @@ API = "/api/v1/ratings"
 def serve(client, centre, counter=1, clerk="clerk1", service="HOTICH") -> dict:
     """Issue a ticket and serve it to completion at `counter`; returns the ticket."""
     ticket = issue(client, centre, service)
-    if client.get(f"/api/v1/counters/{centre.counter_ids[counter]}", headers=centre.auth(clerk)).json()["state"] != "open":
+    if (
+        client.get(f"/api/v1/counters/{centre.counter_ids[counter]}", headers=centre.auth(clerk)).json()["state"]
+        != "open"
+    ):
         open_counter(client, centre, counter, clerk)
-    r = client.post(f"/api/v1/counters/{centre.counter_ids[counter]}/call", json={"display_number": ticket["display_number"]},
-                    headers=centre.auth(clerk))
+    r = client.post(
+        f"/api/v1/counters/{centre.counter_ids[counter]}/call",
+        json={"display_number": ticket["display_number"]},
+        headers=centre.auth(clerk),
+    )
     assert r.status_code == 200, r.text
     r = client.post(f"/api/v1/tickets/{ticket['id']}/complete", headers=centre.auth(clerk))
     assert r.status_code == 200 and r.json()["state"] == "done", r.text
@@ -42,7 +49,13 @@ def stored(db) -> int:
 
 def test_happy_path_counts_for_officer_and_agency(client, centre, db):
     ticket = serve(client, centre)
-    r = rate(client, centre, ticket["id"], criteria={"thai_do": "hai_long", "dung_hen": "chua_hai_long"}, comment="  Rất nhanh gọn  ")
+    r = rate(
+        client,
+        centre,
+        ticket["id"],
+        criteria={"thai_do": "hai_long", "dung_hen": "chua_hai_long"},
+        comment="  Rất nhanh gọn  ",
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["officer_id"] == centre.user_ids["clerk1"]
@@ -50,7 +63,9 @@ def test_happy_path_counts_for_officer_and_agency(client, centre, db):
     assert body["comment"] == "Rất nhanh gọn" and body["day"] == local_day().isoformat()
 
     by_officer = client.get(f"{API}/summary", params={"group_by": "officer"}, headers=centre.auth("admin")).json()
-    assert [(g["key"], g["label"], g["total"]) for g in by_officer["groups"]] == [(centre.user_ids["clerk1"], "Cán bộ clerk1", 1)]
+    assert [(g["key"], g["label"], g["total"]) for g in by_officer["groups"]] == [
+        (centre.user_ids["clerk1"], "Cán bộ clerk1", 1)
+    ]
     assert by_officer["groups"][0]["counts"] == {"rat_hai_long": 1, "hai_long": 0, "chua_hai_long": 0}
     assert by_officer["groups"][0]["satisfaction"] == 1.0
     assert by_officer["groups"][0]["criteria"]["dung_hen"]["satisfaction"] == 0.0
@@ -64,8 +79,11 @@ def test_summary_share_and_scopes(client, centre):
     for overall in ("rat_hai_long", "hai_long", "chua_hai_long", "hai_long"):
         assert rate(client, centre, serve(client, centre)["id"], overall).status_code == 201
     land = serve(client, centre, counter=3, clerk="clerk3", service="DATDAI")
-    r = client.post(API, json={"ticket_id": land["id"], "overall": "chua_hai_long", "idempotency_key": uuid.uuid4().hex},
-                    headers=centre.auth("tablet"))
+    r = client.post(
+        API,
+        json={"ticket_id": land["id"], "overall": "chua_hai_long", "idempotency_key": uuid.uuid4().hex},
+        headers=centre.auth("tablet"),
+    )
     assert r.status_code == 403  # counter 3 has no tablet in the fixture; counter 1's cannot rate it
 
     admin = client.get(f"{API}/summary", params={"group_by": "service"}, headers=centre.auth("admin")).json()
@@ -79,9 +97,13 @@ def test_summary_share_and_scopes(client, centre):
     assert r.status_code == 403
     # Days are inclusive local dates; an empty past period has no ratings.
     yesterday = (local_day() - timedelta(days=1)).isoformat()
-    past = client.get(f"{API}/summary", params={"from": yesterday, "to": yesterday}, headers=centre.auth("admin")).json()
+    past = client.get(
+        f"{API}/summary", params={"from": yesterday, "to": yesterday}, headers=centre.auth("admin")
+    ).json()
     assert past["overall"]["total"] == 0 and past["overall"]["satisfaction"] is None
-    r = client.get(f"{API}/summary", params={"from": local_day().isoformat(), "to": yesterday}, headers=centre.auth("admin"))
+    r = client.get(
+        f"{API}/summary", params={"from": local_day().isoformat(), "to": yesterday}, headers=centre.auth("admin")
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_period"
 
 
@@ -150,8 +172,11 @@ def test_bad_input(client, centre):
     assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_criterion"
     r = client.post(API, json={"ticket_id": ticket["id"], "overall": "hai_long"}, headers=centre.auth("tablet"))
     assert r.status_code == 422  # no idempotency key
-    r = client.post(API, json={"ticket_id": ticket["id"], "overall": "hai_long", "idempotency_key": uuid.uuid4().hex},
-                    headers=centre.auth("clerk1"))
+    r = client.post(
+        API,
+        json={"ticket_id": ticket["id"], "overall": "hai_long", "idempotency_key": uuid.uuid4().hex},
+        headers=centre.auth("clerk1"),
+    )
     assert r.status_code == 403  # only tablets rate
 
 
@@ -165,9 +190,14 @@ def test_criteria_versions(client, centre):
     r = client.post(f"{API}/criteria", json={"preset": "provincial"}, headers=centre.auth("admin"))
     assert r.status_code == 201 and len(r.json()["items"]) == 11 and r.json()["id"] != current["id"]
     assert client.get(f"{API}/criteria", headers=centre.auth("clerk1")).json()["id"] == r.json()["id"]
-    assert client.post(f"{API}/criteria", json={"preset": "provincial"}, headers=centre.auth("manager")).status_code == 403
-    dup = client.post(f"{API}/criteria", json={"items": [{"code": "a_b", "label_vi": "A"}, {"code": "a_b", "label_vi": "B"}]},
-                      headers=centre.auth("admin"))
+    assert (
+        client.post(f"{API}/criteria", json={"preset": "provincial"}, headers=centre.auth("manager")).status_code == 403
+    )
+    dup = client.post(
+        f"{API}/criteria",
+        json={"items": [{"code": "a_b", "label_vi": "A"}, {"code": "a_b", "label_vi": "B"}]},
+        headers=centre.auth("admin"),
+    )
     assert dup.status_code == 422
 
     # A tablet that still shows the old list rates under it; new ratings default to the new list.

@@ -1,4 +1,5 @@
 """The live dashboard API (queue now, today, alerts) and the report files (XLSX, CSV, PDF)."""
+
 from __future__ import annotations
 
 import io
@@ -56,23 +57,50 @@ def test_live_today_matches_the_day_report(client, centre, db):
     assert (d["today"]["p90_wait_s"], d["today"]["p90_service_s"], d["today"]["mean_wait_s"]) == (1800.0, 1200.0, 950.0)
     hours = {h["hour"]: h for h in d["by_hour"]}
     # 9h: waits 1800 and 300 → rank ⌈1.8⌉ = 2nd = 1800; 11h: served only
-    assert (hours[9]["p90_wait_s"], hours[10]["p90_wait_s"], hours[11]["p90_wait_s"], hours[11]["served"]) == (1800.0, 600.0, None, 1)
+    assert (hours[9]["p90_wait_s"], hours[10]["p90_wait_s"], hours[11]["p90_wait_s"], hours[11]["served"]) == (
+        1800.0,
+        600.0,
+        None,
+        1,
+    )
 
 
 def test_live_alerts(client, centre, db):
     now = utcnow()
     with db.unit_of_work() as s:
         s.get(Service, centre.service_ids["DATDAI"]).max_wait_alert_s = 600
-        s.add(Ticket(centre_id=centre.id, service_id=centre.service_ids["DATDAI"], original_service_id=centre.service_ids["DATDAI"],
-                     service_day=local_day(now), number=500, display_number="C500", public_token="tok-long-wait", state="waiting",
-                     issued_at=now - timedelta(minutes=40), queue_key=now - timedelta(minutes=40)))
+        s.add(
+            Ticket(
+                centre_id=centre.id,
+                service_id=centre.service_ids["DATDAI"],
+                original_service_id=centre.service_ids["DATDAI"],
+                service_day=local_day(now),
+                number=500,
+                display_number="C500",
+                public_token="tok-long-wait",
+                state="waiting",
+                issued_at=now - timedelta(minutes=40),
+                queue_key=now - timedelta(minutes=40),
+            )
+        )
         counter = s.get(Counter, centre.counter_ids[2])
         counter.state, counter.state_changed_at = "paused", now - timedelta(minutes=20)
         tablet = s.query(Device).filter_by(kind="tablet", counter_id=centre.counter_ids[1]).one()
         tablet.last_seen_at = now - timedelta(minutes=30)
         kiosk = s.query(Device).filter_by(kind="kiosk").one()
-        record_event(s, centre.id, "device.alert", {"device_id": kiosk.id, "kind": "kiosk", "name": "Kiosk sảnh",
-                                                    "code": "printer.paper_out", "message": "Hết giấy", "cleared": False})
+        record_event(
+            s,
+            centre.id,
+            "device.alert",
+            {
+                "device_id": kiosk.id,
+                "kind": "kiosk",
+                "name": "Kiosk sảnh",
+                "code": "printer.paper_out",
+                "message": "Hết giấy",
+                "cleared": False,
+            },
+        )
     d = live(client, centre)
     kinds = {a["kind"]: a for a in d["alerts"]}
     assert set(kinds) == {"long_wait", "counter_paused", "paper_out", "device_offline"}
@@ -81,8 +109,19 @@ def test_live_alerts(client, centre, db):
     assert "Quầy số 2" in kinds["counter_paused"]["message"]
     assert kinds["paper_out"]["message"] == "Kiosk sảnh: máy in hết giấy."
     with db.unit_of_work() as s:
-        record_event(s, centre.id, "device.alert", {"device_id": kiosk.id, "kind": "kiosk", "name": "Kiosk sảnh",
-                                                    "code": "printer.paper_out", "message": "", "cleared": True})
+        record_event(
+            s,
+            centre.id,
+            "device.alert",
+            {
+                "device_id": kiosk.id,
+                "kind": "kiosk",
+                "name": "Kiosk sảnh",
+                "code": "printer.paper_out",
+                "message": "",
+                "cleared": True,
+            },
+        )
     assert "paper_out" not in {a["kind"] for a in live(client, centre)["alerts"]}
 
 
@@ -102,7 +141,11 @@ def test_exports(client, centre, db):
     assert totals["Số phiếu đã phát"] == 8 and totals["Chờ trung bình (phút)"] == 15.8
     services = wb["Theo dịch vụ"]
     assert [c.value for c in services[4]][:3] == ["Mã", "Dịch vụ", "Cơ quan"]
-    assert {row[1]: row[3] for row in services.iter_rows(min_row=5, values_only=True)} == {"Hộ tịch": 5, "Chứng thực": 1, "Đất đai": 2}
+    assert {row[1]: row[3] for row in services.iter_rows(min_row=5, values_only=True)} == {
+        "Hộ tịch": 5,
+        "Chứng thực": 1,
+        "Đất đai": 2,
+    }
 
     r = client.get("/api/v1/reports/queue", params={**params, "format": "csv"}, headers=centre.auth("admin"))
     assert r.content.startswith(b"\xef\xbb\xbf")
@@ -112,7 +155,14 @@ def test_exports(client, centre, db):
     r = client.get("/api/v1/reports/queue", params={**params, "format": "pdf"}, headers=centre.auth("admin"))
     assert r.headers["content-type"] == "application/pdf"
     pdf = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
-    for expected in ("Báo cáo xếp hàng", "Từ ngày 12/03/2024 đến ngày 12/03/2024", "Theo dịch vụ", "Hộ tịch", "Số phiếu đã phát", "15,8"):
+    for expected in (
+        "Báo cáo xếp hàng",
+        "Từ ngày 12/03/2024 đến ngày 12/03/2024",
+        "Theo dịch vụ",
+        "Hộ tịch",
+        "Số phiếu đã phát",
+        "15,8",
+    ):
         assert expected in pdf, expected
     # the dossier and rating reports export too
     for kind, sheet in (("dossiers", "Theo cơ quan"), ("ratings", "Theo tiêu chí")):

@@ -1,4 +1,5 @@
 """The dashboard and reports pages in headless Chromium against a real server (demo centre)."""
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,14 @@ from tests.screenshots import publish
 from tests.server_process import running_server
 
 pytestmark = pytest.mark.slow
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +45,26 @@ def _past_week(url: str) -> None:
             services = {sv.code: sv.id for sv in s.execute(select(Service)).scalars()}
             counters = {c.number: c.id for c in s.execute(select(Counter)).scalars()}
             users = {u.username: u.id for u in s.execute(select(User)).scalars()}
-            fx = SimpleNamespace(id=s.get(Service, services["HOTICH"]).centre_id, service_ids=services, counter_ids=counters, user_ids=users)
+            fx = SimpleNamespace(
+                id=s.get(Service, services["HOTICH"]).centre_id,
+                service_ids=services,
+                counter_ids=counters,
+                user_ids=users,
+            )
             h = History(s, fx)
             for back in range(1, 8):
                 day = local_day() - timedelta(days=back)
                 for i, (code, counter) in enumerate([("HOTICH", 1), ("DATDAI", 4), ("CHUNGTHUC", 3)] * 3):
                     hh = 8 + i
                     officer = {"counter": counter, "officer": f"canbo{counter:02d}"}
-                    h.ticket(code, day, f"{hh:02d}:00", ("called", f"{hh:02d}:{5 + 3 * i:02d}", officer),
-                             ("started", f"{hh:02d}:{6 + 3 * i:02d}"), ("completed", f"{hh:02d}:{20 + 2 * i:02d}"))
+                    h.ticket(
+                        code,
+                        day,
+                        f"{hh:02d}:00",
+                        ("called", f"{hh:02d}:{5 + 3 * i:02d}", officer),
+                        ("started", f"{hh:02d}:{6 + 3 * i:02d}"),
+                        ("completed", f"{hh:02d}:{20 + 2 * i:02d}"),
+                    )
     finally:
         db.dispose()
 
@@ -85,18 +103,27 @@ def test_dashboard_updates_live(server, browser, artifacts_dir):
     kiosk = {"Authorization": "Bearer mdv_demo-kiosk-1"}
     services = {s["code"]: s["id"] for s in httpx.get(base + "/api/v1/services", headers=kiosk).json()}
     for _ in range(2):
-        assert httpx.post(base + "/api/v1/tickets", json={"service_id": services["HOTICH"]}, headers=kiosk).status_code == 201
+        assert (
+            httpx.post(base + "/api/v1/tickets", json={"service_id": services["HOTICH"]}, headers=kiosk).status_code
+            == 201
+        )
     # the issued events arrive over the WebSocket and the page re-fetches: no reload
-    page.wait_for_function("document.querySelector('tr[data-service=HOTICH] .waiting').textContent === '2'", timeout=10000)
+    page.wait_for_function(
+        "document.querySelector('tr[data-service=HOTICH] .waiting').textContent === '2'", timeout=10000
+    )
     assert page.inner_text("#k-issued") == "2"
     assert page.evaluate("window.dashboardState.fetches") > fetches
 
-    token = httpx.post(base + "/api/v1/auth/token", data={"username": "canbo01", "password": "motcua-demo"}).json()["access_token"]
+    token = httpx.post(base + "/api/v1/auth/token", data={"username": "canbo01", "password": "motcua-demo"}).json()[
+        "access_token"
+    ]
     clerk = {"Authorization": f"Bearer {token}"}
     counter = next(c for c in httpx.get(base + "/api/v1/counters", headers=clerk).json() if c["number"] == 1)
     assert httpx.post(f"{base}/api/v1/counters/{counter['id']}/open", headers=clerk).status_code == 200
     assert httpx.post(f"{base}/api/v1/counters/{counter['id']}/call-next", headers=clerk).status_code == 200
-    page.wait_for_function("document.querySelector('tr[data-counter=\"1\"] .current').textContent === 'A001'", timeout=10000)
+    page.wait_for_function(
+        "document.querySelector('tr[data-counter=\"1\"] .current').textContent === 'A001'", timeout=10000
+    )
     assert page.inner_text("tr[data-service=HOTICH] .waiting") == "1"
     assert "Nguyễn Thị Lan" in page.inner_text("tr[data-counter='1']")
     assert page.inner_text("#k-counters").startswith("1 / 0 /")

@@ -1,4 +1,5 @@
 """The queue report against a hand-built day and month (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,18 +19,34 @@ def build_day(db, fx, day=DAY):
     with db.unit_of_work() as s:
         h = History(s, fx)
         # HOTICH at counter 1 (clerk1)
-        h.ticket("HOTICH", day, "08:00", ("called", "08:10", C1), ("started", "08:11"), ("completed", "08:21"))  # T1 wait 600, service 600
-        h.ticket("HOTICH", day, "08:05", ("called", "08:25", C1), ("completed", "08:30"))  # T2 wait 1200, service 300 (from called)
+        h.ticket(
+            "HOTICH", day, "08:00", ("called", "08:10", C1), ("started", "08:11"), ("completed", "08:21")
+        )  # T1 wait 600, service 600
+        h.ticket(
+            "HOTICH", day, "08:05", ("called", "08:25", C1), ("completed", "08:30")
+        )  # T2 wait 1200, service 300 (from called)
         h.ticket("HOTICH", day, "08:20", ("called", "08:40", C1), ("no_show", "08:42"))  # T3 wait 1200, no-show
         h.ticket("HOTICH", day, "09:00")  # T4 still waiting at the end of the day
         # T8: HOTICH, called at counter 1 after 600 s, transferred to DATDAI, completed at counter 3:
         # service time 11:00 → 11:05 = 300 (the last call, not the earlier start at another counter)
-        h.ticket("HOTICH", day, "10:30", ("called", "10:40", C1), ("started", "10:41"),
-                 ("transferred", "10:50", {"to": "DATDAI"}), ("called", "11:00", C3), ("completed", "11:05"))
+        h.ticket(
+            "HOTICH",
+            day,
+            "10:30",
+            ("called", "10:40", C1),
+            ("started", "10:41"),
+            ("transferred", "10:50", {"to": "DATDAI"}),
+            ("called", "11:00", C3),
+            ("completed", "11:05"),
+        )
         # CHUNGTHUC at counter 2 (clerk2)
-        h.ticket("CHUNGTHUC", day, "09:10", ("called", "09:40", C2), ("started", "09:40"), ("completed", "10:00"))  # T5 wait 1800, service 1200
+        h.ticket(
+            "CHUNGTHUC", day, "09:10", ("called", "09:40", C2), ("started", "09:40"), ("completed", "10:00")
+        )  # T5 wait 1800, service 1200
         # DATDAI at counter 3 (clerk3)
-        h.ticket("DATDAI", day, "09:30", ("called", "09:35", C3), ("started", "09:36"), ("completed", "09:46"))  # T6 wait 300, service 600
+        h.ticket(
+            "DATDAI", day, "09:30", ("called", "09:35", C3), ("started", "09:36"), ("completed", "09:46")
+        )  # T6 wait 300, service 600
         h.ticket("DATDAI", day, "10:00", ("cancelled", "10:05"))  # T7 cancelled, never called
 
 
@@ -58,11 +75,20 @@ def test_day_rows(client, centre, db):
     rep = get(client, centre, period="day", on=DAY.isoformat())
     svc = {r["code"]: r for r in rep["by_service"]}
     # HOTICH: T1 T2 T3 T4 T8; waits 600 600 1200 1200 → mean 900, p90 rank 4 = 1200; service 300 300 600 → 400, p90 600
-    assert (svc["HOTICH"]["issued"], svc["HOTICH"]["served"], svc["HOTICH"]["no_show"], svc["HOTICH"]["waiting"]) == (5, 3, 1, 1)
+    assert (svc["HOTICH"]["issued"], svc["HOTICH"]["served"], svc["HOTICH"]["no_show"], svc["HOTICH"]["waiting"]) == (
+        5,
+        3,
+        1,
+        1,
+    )
     assert (svc["HOTICH"]["mean_wait_s"], svc["HOTICH"]["p90_wait_s"]) == (900.0, 1200.0)
     assert (svc["HOTICH"]["mean_service_s"], svc["HOTICH"]["p90_service_s"]) == (400.0, 600.0)
     assert svc["HOTICH"]["agency_name"] == "Sở Tư pháp"
-    assert (svc["CHUNGTHUC"]["issued"], svc["CHUNGTHUC"]["mean_wait_s"], svc["CHUNGTHUC"]["mean_service_s"]) == (1, 1800.0, 1200.0)
+    assert (svc["CHUNGTHUC"]["issued"], svc["CHUNGTHUC"]["mean_wait_s"], svc["CHUNGTHUC"]["mean_service_s"]) == (
+        1,
+        1800.0,
+        1200.0,
+    )
     assert (svc["DATDAI"]["issued"], svc["DATDAI"]["served"], svc["DATDAI"]["cancelled"]) == (2, 1, 1)
 
     counters = {r["number"]: r for r in rep["by_counter"]}
@@ -85,7 +111,9 @@ def test_past_figures_do_not_move(client, centre, db):
     """Renaming a service renames its row, nothing moves; what happens the next day stays out of the day."""
     build_day(db, centre)
     before = get(client, centre, period="day", on=DAY.isoformat())
-    r = client.patch(f"/api/v1/services/{centre.service_ids['HOTICH']}", json={"name": "Hộ tịch (mới)"}, headers=centre.auth("admin"))
+    r = client.patch(
+        f"/api/v1/services/{centre.service_ids['HOTICH']}", json={"name": "Hộ tịch (mới)"}, headers=centre.auth("admin")
+    )
     assert r.status_code == 200, r.text
     with db.unit_of_work() as s:  # T4 finally called the next morning
         from queue_server.tickets.models import Ticket
@@ -145,13 +173,16 @@ def test_access(client, centre, db):
     assert get(client, centre, period="day", on=DAY.isoformat(), field="Chứng thực")["totals"]["issued"] == 1
 
 
-@pytest.mark.parametrize("params, code", [
-    ({"from": "2024-03-12", "to": "2024-03-01"}, "invalid_period"),
-    ({"period": "month", "from": "2024-03-01"}, "invalid_period"),
-    ({"from": "2020-01-01", "to": "2024-03-01"}, "period_too_long"),
-    ({"period": "fortnight"}, "invalid_input"),
-    ({"agency": 999999}, "agency_not_found"),
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"from": "2024-03-12", "to": "2024-03-01"}, "invalid_period"),
+        ({"period": "month", "from": "2024-03-01"}, "invalid_period"),
+        ({"from": "2020-01-01", "to": "2024-03-01"}, "period_too_long"),
+        ({"period": "fortnight"}, "invalid_input"),
+        ({"agency": 999999}, "agency_not_found"),
+    ],
+)
 def test_bad_queries(client, centre, params, code):
     r = client.get("/api/v1/reports/queue", params=params, headers=centre.auth("admin"))
     assert r.status_code in (404, 422) and r.json()["error"]["code"] == code
@@ -163,9 +194,18 @@ def test_tickets_open_across_the_end_of_the_day(client, centre, db):
     with db.unit_of_work() as s:
         h = History(s, centre)
         # at counter 1 at midnight, done the next morning: in service at the end of the 12th (waited 600)
-        h.ticket("HOTICH", DAY, "16:40", ("called", "16:50", C1), ("started", "16:52"), ("completed", "07:40", next_day))
+        h.ticket(
+            "HOTICH", DAY, "16:40", ("called", "16:50", C1), ("started", "16:52"), ("completed", "07:40", next_day)
+        )
         # sent back into the queue at 16:55, called again the next morning: waiting at the end of the 12th (waited 900)
-        h.ticket("HOTICH", DAY, "16:30", ("called", "16:45", C1), ("requeued", "16:55"), ("called", "07:35", {**C1, **next_day}))
+        h.ticket(
+            "HOTICH",
+            DAY,
+            "16:30",
+            ("called", "16:45", C1),
+            ("requeued", "16:55"),
+            ("called", "07:35", {**C1, **next_day}),
+        )
     t = get(client, centre, period="day", on=DAY.isoformat())["totals"]
     assert (t["issued"], t["served"], t["in_service"], t["waiting"]) == (2, 0, 1, 1)
     # waits 600 and 900 → mean 750; nobody finished, so no service time

@@ -3,6 +3,7 @@
 Revision ID: 0002_procedures
 Revises: 0001_core
 """
+
 from alembic import op
 import sqlalchemy as sa
 import queue_server.db

@@ -3,6 +3,7 @@
 Revision ID: 0004_ratings
 Revises: 0001_core
 """
+
 from alembic import op
 import sqlalchemy as sa
 import queue_server.db
@@ -23,7 +24,9 @@ def upgrade() -> None:
         sa.Column("created_at", queue_server.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("items", JSON, nullable=False),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_rating_criteria_versions_created_by_users")),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["users.id"], name=op.f("fk_rating_criteria_versions_created_by_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rating_criteria_versions")),
     )
     op.create_table(
@@ -47,8 +50,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], name=op.f("fk_ratings_agency_id_agencies")),
         sa.ForeignKeyConstraint(["centre_id"], ["centres.id"], name=op.f("fk_ratings_centre_id_centres")),
         sa.ForeignKeyConstraint(["counter_id"], ["counters.id"], name=op.f("fk_ratings_counter_id_counters")),
-        sa.ForeignKeyConstraint(["criteria_version_id"], ["rating_criteria_versions.id"],
-                                name=op.f("fk_ratings_criteria_version_id_rating_criteria_versions")),
+        sa.ForeignKeyConstraint(
+            ["criteria_version_id"],
+            ["rating_criteria_versions.id"],
+            name=op.f("fk_ratings_criteria_version_id_rating_criteria_versions"),
+        ),
         sa.ForeignKeyConstraint(["device_id"], ["devices.id"], name=op.f("fk_ratings_device_id_devices")),
         sa.ForeignKeyConstraint(["officer_id"], ["users.id"], name=op.f("fk_ratings_officer_id_users")),
         sa.ForeignKeyConstraint(["service_id"], ["services.id"], name=op.f("fk_ratings_service_id_services")),

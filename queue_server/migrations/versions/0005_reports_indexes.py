@@ -7,6 +7,7 @@
 Revision ID: 0005_reports_indexes
 Revises: 0001_core
 """
+
 from alembic import op
 
 revision = "0005_reports_indexes"
@@ -16,8 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_ticket_events_report", "ticket_events",
-                    ["centre_id", "at", "ticket_id", "type", "service_id", "counter_id", "officer_id"])
+    op.create_index(
+        "ix_ticket_events_report",
+        "ticket_events",
+        ["centre_id", "at", "ticket_id", "type", "service_id", "counter_id", "officer_id"],
+    )
     op.create_index("ix_events_centre_id_type_seq", "events", ["centre_id", "type", "seq"])
 
 

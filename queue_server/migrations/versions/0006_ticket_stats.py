@@ -6,6 +6,7 @@ upgraded database shows the same past figures; their agency is the service's age
 Revision ID: 0006_ticket_stats
 Revises: 0005_reports_indexes
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
@@ -18,9 +19,27 @@ branch_labels = None
 depends_on = None
 
 
-COLUMNS = ("ticket_id", "centre_id", "service_id", "agency_id", "service_day", "issued_at", "issued_hour",
-           "first_called_at", "wait_s", "service_started_at", "completed_at", "completed_hour", "service_s",
-           "final_state", "at_counter", "last_event_at", "counter_id", "officer_id", "transfer_count")
+COLUMNS = (
+    "ticket_id",
+    "centre_id",
+    "service_id",
+    "agency_id",
+    "service_day",
+    "issued_at",
+    "issued_hour",
+    "first_called_at",
+    "wait_s",
+    "service_started_at",
+    "completed_at",
+    "completed_hour",
+    "service_s",
+    "final_state",
+    "at_counter",
+    "last_event_at",
+    "counter_id",
+    "officer_id",
+    "transfer_count",
+)
 
 
 def upgrade() -> None:

@@ -6,6 +6,7 @@ its last finished tickets of the day; without these both scanned the whole ticke
 Revision ID: 0007_queue_indexes
 Revises: 0006_ticket_stats
 """
+
 from alembic import op
 
 revision = "0007_queue_indexes"
