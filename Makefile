@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := chromium xvfb xauth espeak-ng libzbar0 libmtdev1 fonts-dejavu-core poppler-utils sox
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps demo test test-fast clean
+.PHONY: install system-deps demo lint test test-fast clean
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,11 +28,17 @@ install: system-deps $(BIN)/python
 demo: install
 	$(BIN)/motcua-server demo
 
-test: install
+# Lint, format and import contracts first: CI fails on any of them, as on a failing test.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --config pyproject.toml
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Quick loop while developing: skips the end-to-end tests marked slow.
-test-fast: install
+test-fast: lint
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 clean:

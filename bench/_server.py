@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.server_process import postgres_schema, running_server  # noqa: E402
+from tests.server_process import postgres_schema, running_server
 
 
 @contextmanager

@@ -19,7 +19,7 @@ import json
 import os
 import struct
 import time
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"

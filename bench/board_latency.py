@@ -33,9 +33,10 @@ import httpx
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.server_process import running_server  # noqa: E402
-from _wsclient import connect as lean_connect  # noqa: E402
-from _wsclient import match_called  # noqa: E402
+from _wsclient import connect as lean_connect
+from _wsclient import match_called
+
+from tests.server_process import running_server
 
 HALL_TOKEN = "mdv_demo-hall-display"
 CHROMIUM_ARGS = [

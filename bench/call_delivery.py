@@ -20,7 +20,6 @@ from contextlib import redirect_stdout
 
 import httpx
 import websockets
-
 from _server import bench_server, percentile
 from _wsclient import connect as lean_connect
 from _wsclient import match_called

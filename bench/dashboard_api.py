@@ -20,13 +20,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import report_month as rm  # noqa: E402
+import report_month as rm
 
-from queue_server.auth.security import make_access_token  # noqa: E402
-from queue_server.config import Settings  # noqa: E402
-from queue_server.db import Database  # noqa: E402
-from queue_server.migrate import upgrade  # noqa: E402
-from queue_server.timeutil import local_day  # noqa: E402
+from queue_server.auth.security import make_access_token
+from queue_server.config import Settings
+from queue_server.db import Database
+from queue_server.migrate import upgrade
+from queue_server.timeutil import local_day
 
 SECRET = "bench-secret-key-0123456789-abcdef"
 

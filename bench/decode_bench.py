@@ -27,7 +27,7 @@ import qrcode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hardware.scanners import decode_frame  # noqa: E402
+from hardware.scanners import decode_frame
 
 RESOLUTIONS = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 DISTORTIONS = ("clean", "rotation", "perspective", "blur", "glare", "low_light", "noise")

@@ -18,16 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import create_engine, select, text
 
-from queue_server.auth.models import User  # noqa: E402
-from queue_server.auth.principal import Principal  # noqa: E402
-from queue_server.centres import schemas as cs  # noqa: E402
-from queue_server.centres.service import create_agency, create_centre  # noqa: E402
-from queue_server.db import Database  # noqa: E402
-from queue_server.dossiers import service  # noqa: E402
-from queue_server.dossiers.schemas import DossierCreate  # noqa: E402
-from queue_server.migrate import upgrade  # noqa: E402
+from queue_server.auth.models import User
+from queue_server.auth.principal import Principal
+from queue_server.centres import schemas as cs
+from queue_server.centres.service import create_agency, create_centre
+from queue_server.db import Database
+from queue_server.dossiers import service
+from queue_server.dossiers.schemas import DossierCreate
+from queue_server.migrate import upgrade
 
 
 def prepare(db: Database) -> int:

@@ -14,7 +14,6 @@ import json
 import uuid
 
 import httpx
-
 from _loadgen import run_clients
 from _server import bench_server, percentile
 
@@ -59,7 +58,7 @@ def main() -> None:
                 # (positions are counted over the waiting line; one line of 10,000 is no centre's day).
                 r = httpx.post(
                     srv.base_url + "/api/v1/services",
-                    headers={"Authorization": f"Bearer {tok}"},
+                    headers={"Authorization": f"Bearer {tok}"},  # noqa: B023 - called inside this iteration only
                     json={"centre_id": 1, "code": code, "name": "Đo tải", "prefix": "Z", "number_end": 99999},
                 )
                 assert r.status_code == 201, r.text

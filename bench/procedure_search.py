@@ -23,12 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from queue_server.db import Database  # noqa: E402
-from queue_server.migrate import upgrade  # noqa: E402
-from queue_server.procedures.demo import SAMPLE  # noqa: E402
-from queue_server.procedures.importer import check_rows  # noqa: E402
-from queue_server.procedures.search import INDEXES, fold  # noqa: E402
-from queue_server.procedures.service import import_rows, search_procedures  # noqa: E402
+from queue_server.db import Database
+from queue_server.migrate import upgrade
+from queue_server.procedures.demo import SAMPLE
+from queue_server.procedures.importer import check_rows
+from queue_server.procedures.search import INDEXES, fold
+from queue_server.procedures.service import import_rows, search_procedures
 
 VARIANTS = [
     " (thực hiện tại cấp tỉnh)",

@@ -11,7 +11,6 @@ prints JSON. Target: under 2 s.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import secrets
@@ -20,22 +19,24 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text
 
-from queue_server.auth.models import User  # noqa: E402
-from queue_server.auth.principal import Principal  # noqa: E402
-from queue_server.centres import schemas as cs  # noqa: E402
-from queue_server.centres.service import create_agency, create_centre, create_counter, create_service  # noqa: E402
-from queue_server.db import Database  # noqa: E402
-from queue_server.migrate import upgrade  # noqa: E402
-from queue_server.tickets.stats import COLUMNS as STATS_COLUMNS, apply_event, start_row  # noqa: E402
-from queue_server.timeutil import VN_TZ  # noqa: E402
+from queue_server.auth.models import User
+from queue_server.auth.principal import Principal
+from queue_server.centres import schemas as cs
+from queue_server.centres.service import create_agency, create_centre, create_counter, create_service
+from queue_server.db import Database
+from queue_server.migrate import upgrade
+from queue_server.tickets.stats import COLUMNS as STATS_COLUMNS
+from queue_server.tickets.stats import apply_event, start_row
+from queue_server.timeutil import VN_TZ
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SERVICES = ["HOTICH", "CHUNGTHUC", "DATDAI", "DKKD", "XAYDUNG", "LYLICH", "LDTBXH", "CUTRU"]
@@ -93,7 +94,7 @@ def history(ids: dict, days: int, per_day: int, seed: int = 7, today_open: bool 
     tid = eid = 0
     for d in range(days):
         day = FIRST_DAY + timedelta(days=d)
-        opening = datetime.combine(day, dtime(7, 30), VN_TZ).astimezone(timezone.utc)
+        opening = datetime.combine(day, dtime(7, 30), VN_TZ).astimezone(UTC)
         tickets, events, stats = [], [], []
         numbers = {sid: 0 for sid in ids["services"]}
         for i in range(per_day):

@@ -10,17 +10,17 @@ import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from .api import EXTRA_ROUTERS, api_router
 from .config import Settings, get_settings
 from .db import Database
+from .deps import TICKET_ISSUERS
 from .errors import install_error_handlers
 from .realtime.hub import Hub
 from .realtime.router import router as ws_router
-from .deps import TICKET_ISSUERS
 from .tickets.batching import IssueBatcher
 from .tickets.service import centre_snapshot
 

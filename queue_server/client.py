@@ -414,7 +414,7 @@ class EventStream:
                     self._set_connected(False)
                     raise ServerError("unauthorized", FATAL_CLOSE_CODES[4401][1], status) from None
                 log.info("event stream refused with HTTP %s; retrying", status)
-            except (OSError, asyncio.TimeoutError, InvalidHandshake) as exc:
+            except (TimeoutError, OSError, InvalidHandshake) as exc:
                 log.info("event stream unavailable (%s); retrying", type(exc).__name__)
             finally:
                 self._ws = None

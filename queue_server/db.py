@@ -11,18 +11,18 @@ import sqlite3
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Iterator
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    bindparam,
     DateTime,
     Integer,
     MetaData,
     String,
+    bindparam,
     create_engine,
     event,
     select,
@@ -62,7 +62,7 @@ class UTCDateTime(TypeDecorator):
             raise ValueError("naive datetime stored; use timeutil.utcnow()")
         if dialect.name == "postgresql":
             return value
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         return aware(value)

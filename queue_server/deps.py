@@ -7,7 +7,8 @@ roles straight from these dependencies, so the declaration and the test cannot d
 from __future__ import annotations
 
 import time
-from typing import Annotated, Iterator
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool

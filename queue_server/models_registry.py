@@ -3,9 +3,9 @@
 import importlib
 import importlib.util
 
-from .db import Base
 from .auth import models as _auth  # noqa: F401
 from .centres import models as _centres  # noqa: F401
+from .db import Base
 from .realtime import models as _realtime  # noqa: F401
 from .tickets import models as _tickets  # noqa: F401
 

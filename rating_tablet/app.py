@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kivy.app import App
@@ -130,7 +130,7 @@ class RatingTabletApp(App):
         if self.draft is None:
             return
         self.draft["overall"] = level
-        self.draft["rated_at"] = datetime.now(timezone.utc).isoformat()
+        self.draft["rated_at"] = datetime.now(UTC).isoformat()
         self.go("criteria" if self.criteria else "comment")
 
     def set_criterion(self, code: str, level: str | None) -> None:

@@ -108,7 +108,7 @@ class Link:
         while True:
             try:
                 await asyncio.wait_for(self.wake.wait(), timeout=self.config.send_interval_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self.wake.clear()
             await self.flush()

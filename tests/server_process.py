@@ -16,7 +16,6 @@ from queue_server.db import Database
 from queue_server.demo import seed_demo
 from queue_server.migrate import upgrade
 
-
 # As the CLI serves: writes of one loop turn joined per connection (queue_server/realtime/wsprotocol.py).
 WS_PROTOCOL = "queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol"
 
@@ -74,7 +73,7 @@ class ServerProcess:
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = 90) -> "ServerProcess":
+    def start(self, timeout: float = 90) -> ServerProcess:
         log = open(self.log_path, "ab")
         cmd = [
             sys.executable,

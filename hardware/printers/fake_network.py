@@ -110,7 +110,7 @@ class FakeNetworkPrinter:
         while not self._stop.is_set():
             try:
                 client, _ = self._server.accept()
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -127,7 +127,7 @@ class FakeNetworkPrinter:
             while not self._stop.is_set():
                 try:
                     chunk = client.recv(65536)
-                except (socket.timeout, TimeoutError):
+                except TimeoutError:
                     continue
                 except OSError:
                     return

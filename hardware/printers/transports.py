@@ -66,7 +66,7 @@ class TcpTransport(Transport):
                 self.close()
                 if attempt == 2:
                     raise PrinterOffline(detail=f"{self.description}: {exc}") from exc
-            except socket.timeout as exc:
+            except TimeoutError as exc:
                 self.close()
                 raise PrinterOffline(detail=f"{self.description}: no answer in {self.timeout}s") from exc
             except OSError as exc:

@@ -90,10 +90,10 @@ class Scanner(ABC):
             self._opened = False
             self._close()
 
-    def _open(self) -> None:
+    def _open(self) -> None:  # noqa: B027 - optional hook, most backends need none
         """Backend hook: acquire the device."""
 
-    def _close(self) -> None:
+    def _close(self) -> None:  # noqa: B027 - optional hook
         """Backend hook: release the device."""
 
     @property

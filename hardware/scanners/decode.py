@@ -75,7 +75,7 @@ class _Ladder:
         self._crop: Any = None
 
     def attempts(self) -> Iterator[Callable[[], list[str]]]:
-        cv2, pyzbar = self.cv2, self.pyzbar
+        pyzbar = self.pyzbar
         base = self.small if self.small is not None else self.gray
         yield lambda: _zbar(pyzbar, base)
         # Fallbacks work on a crop around the most code-like patch: a few ms each

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
-from ..deps import DEVICES, Admin, AppSettings, DbSession, Public, Staff, allow
 from ..auth.principal import Principal
+from ..deps import DEVICES, Admin, AppSettings, DbSession, Public, Staff, allow
 from . import schemas, service
 from .models import Device, User
 from .security import make_access_token

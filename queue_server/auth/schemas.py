@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"
-    user: "UserRead"
+    user: UserRead
 
 
 class UserCreate(BaseModel):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import Iterable, Sequence
 
 from .errors import CalendarError
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 import holidays
 
 from .errors import CalendarError
-from .hours import HoursEntry, HoursSchedule, Session
+from .hours import HoursEntry, HoursSchedule
 from .overrides import OverrideEntry, builtin_override_files, load_overrides
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")

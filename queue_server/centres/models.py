@@ -57,7 +57,7 @@ class Service(Base):
     max_wait_alert_s: Mapped[int | None] = mapped_column(Integer)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
-    hours: Mapped[list["ServiceHours"]] = relationship(
+    hours: Mapped[list[ServiceHours]] = relationship(
         back_populates="service", cascade="all, delete-orphan", order_by="ServiceHours.weekday"
     )
 
@@ -90,7 +90,7 @@ class Counter(Base):
     state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    services: Mapped[list["CounterService"]] = relationship(
+    services: Mapped[list[CounterService]] = relationship(
         back_populates="counter", cascade="all, delete-orphan", order_by="CounterService.order"
     )
 

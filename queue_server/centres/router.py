@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from ..deps import Admin, AnyCaller, CounterActor, DbSession, Staff
 from ..db import settings_of
+from ..deps import Admin, AnyCaller, CounterActor, DbSession, Staff
 from ..tickets.service import centre_snapshot, ticket_view, waiting_list
 from . import schemas, service
 

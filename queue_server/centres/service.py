@@ -7,12 +7,12 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..auth.models import User
 from ..auth.principal import Principal
+from ..db import lock_rows, next_value
 from ..errors import DomainError, forbidden, not_found
 from ..realtime.service import record_event, sequence_name
-from ..db import lock_rows, next_value
-from ..timeutil import local_day, utcnow
 from ..tickets.models import ACTIVE_STATES, Ticket
 from ..tickets.queue import estimate_wait_s, waiting_counts
+from ..timeutil import local_day, utcnow
 from . import schemas
 from .hours import issuing_state
 from .models import Agency, Centre, Counter, CounterService, Service, ServiceHours

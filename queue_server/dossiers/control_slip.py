@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table
 from sqlalchemy.orm import Session
-from xml.sax.saxutils import escape
 
 from ..centres.models import Agency, Centre
 from .lifecycle import STATUS_LABELS

@@ -7,6 +7,7 @@ never appear in a URL (or an access log).
 from __future__ import annotations
 
 from html import escape
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 

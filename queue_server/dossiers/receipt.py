@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import qrcode
 from reportlab.lib import colors
@@ -21,7 +22,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
-from xml.sax.saxutils import escape
 
 from ..centres.models import Agency, Centre
 from ..db import settings_of

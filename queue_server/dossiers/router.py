@@ -386,4 +386,4 @@ async def _sweep_loop(app: FastAPI) -> None:
             log.exception("dossier sweep failed")
 
 
-from .pages import pages  # noqa: E402  (mounted at the root by the app: /l and /l/{token})
+from .pages import pages  # noqa: E402, F401  (mounted at the root by the app: /l and /l/{token})

@@ -20,10 +20,10 @@ import re
 import threading
 import unicodedata
 import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process

@@ -7,8 +7,8 @@ is found by `get_procedure_by_code` at once but by search only after the next im
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session

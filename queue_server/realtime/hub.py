@@ -11,8 +11,8 @@ import asyncio
 import gc
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from starlette.concurrency import run_in_threadpool
 

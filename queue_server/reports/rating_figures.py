@@ -10,7 +10,8 @@ national target (`TARGET_PCT`), among rows with at least `MIN_RATINGS_TO_FLAG` r
 
 from __future__ import annotations
 
-from collections import Counter as Tally, defaultdict
+from collections import Counter as Tally
+from collections import defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -24,10 +24,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import Device
-
+from ..auth.principal import Principal
 from ..config import Settings
 from ..db import Database
-from ..auth.principal import Principal
 from ..deps import authorize, seen_due
 from ..errors import DomainError
 from . import service
@@ -87,7 +86,7 @@ class IssueBatcher:
                 batch, state.pending = state.pending[:MAX_BATCH], state.pending[MAX_BATCH:]
                 try:
                     outcomes = await anyio.to_thread.run_sync(self._run, batch)
-                except BaseException as exc:  # noqa: BLE001 - every waiting caller gets the failure
+                except BaseException as exc:
                     outcomes = [exc] * len(batch)
                 for request, outcome in zip(batch, outcomes):
                     if request.future.done():
@@ -173,7 +172,7 @@ class IssueBatcher:
             view = service.ticket_view(session, result.ticket)
             session.commit()
             return Issued(view, result.created)
-        except Exception as exc:  # noqa: BLE001 - handed to the caller's request, which renders it
+        except Exception as exc:
             session.rollback()
             return exc
         finally:

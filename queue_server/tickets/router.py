@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from ..deps import AnyCaller, CounterActor, DbSession, Public, TicketIssuerToken
 from ..centres.service import ensure_centre_visible
+from ..deps import AnyCaller, CounterActor, DbSession, Public, TicketIssuerToken
 from . import service
 from .schemas import CallNumberRequest, SkipRequest, TicketCreate, TicketRead, TransferRequest
 

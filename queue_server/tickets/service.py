@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from ..auth.principal import Principal
 from ..auth.security import new_public_token
 from ..centres.hours import issuing_state
-from ..centres.models import Counter, CounterService, Service
+from ..centres.models import Counter, Service
 from ..centres.service import (
     counter_view,
     current_ticket,

@@ -1,7 +1,7 @@
 """Working days: the holiday library, the shipped override files and a centre's own file."""
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -127,5 +127,5 @@ def test_override_years_show_which_years_have_a_file(cal):
 
 def test_a_datetime_is_read_as_its_local_date(cal):
     # 17:30 UTC on Sun 09/03 is Mon 10/03 00:30 in Hồ Chí Minh; on Fri 07/03 it is Sat 08/03.
-    assert cal.is_working_day(datetime(2025, 3, 9, 17, 30, tzinfo=timezone.utc))
-    assert cal.day_off_reason(datetime(2025, 3, 7, 17, 30, tzinfo=timezone.utc)) == "Thứ Bảy (nghỉ hằng tuần)"
+    assert cal.is_working_day(datetime(2025, 3, 9, 17, 30, tzinfo=UTC))
+    assert cal.day_off_reason(datetime(2025, 3, 7, 17, 30, tzinfo=UTC)) == "Thứ Bảy (nghỉ hằng tuần)"

@@ -4,11 +4,11 @@ March 2025 has no holidays: Fri 07/03, Sat 08, Sun 09, Mon 10, Tue 11, Wed 12, T
 Default hours 07:30–11:30, 13:00–17:00; cut-off 16:00.
 """
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from queue_server.calendar import CalendarError, DueDate, VN_TZ, WorkingCalendar
+from queue_server.calendar import VN_TZ, CalendarError, DueDate, WorkingCalendar
 
 
 def test_friday_morning_with_three_working_days_is_due_wednesday_evening(cal, vn):
@@ -133,7 +133,7 @@ def test_naive_datetime_is_refused(cal):
 
 def test_other_timezone_is_converted(cal, vn):
     # 03:00 UTC = 10:00 in Hồ Chí Minh (UTC+7).
-    effective = cal.effective_received_at(datetime(2025, 3, 11, 3, tzinfo=timezone.utc))
+    effective = cal.effective_received_at(datetime(2025, 3, 11, 3, tzinfo=UTC))
     assert effective == vn(2025, 3, 11, 10) and effective.tzinfo == VN_TZ
 
 

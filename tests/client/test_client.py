@@ -62,18 +62,16 @@ def test_async_client_replays_the_same_ticket_too(server):
 
 
 def test_server_refusal_carries_the_vietnamese_message(server):
-    with QueueClient(server.base_url, token=KIOSK) as client:
-        with pytest.raises(ServerError) as err:
-            client.issue_ticket(999_999)
+    with QueueClient(server.base_url, token=KIOSK) as client, pytest.raises(ServerError) as err:
+        client.issue_ticket(999_999)
     assert err.value.status == 404
     assert err.value.code == "service_not_found"
     assert err.value.message == "Không tìm thấy dịch vụ đã chọn."
 
 
 def test_bad_token_is_a_server_error_not_a_crash(server):
-    with QueueClient(server.base_url, token="mdv_nope") as client:
-        with pytest.raises(ServerError) as err:
-            client.device_me()
+    with QueueClient(server.base_url, token="mdv_nope") as client, pytest.raises(ServerError) as err:
+        client.device_me()
     assert err.value.status == 401 and "mã thiết bị" in err.value.message
 
 
@@ -87,17 +85,18 @@ def test_device_me_and_alert(server):
 
 
 def test_nothing_listening_is_unreachable():
-    with QueueClient(f"http://127.0.0.1:{_closed_port()}", token=KIOSK, timeout=1) as client:
-        with pytest.raises(Unreachable) as err:
-            client.services()
+    with (
+        QueueClient(f"http://127.0.0.1:{_closed_port()}", token=KIOSK, timeout=1) as client,
+        pytest.raises(Unreachable) as err,
+    ):
+        client.services()
     assert err.value.message == "Mất kết nối máy chủ — đang thử lại…"
 
 
 def test_gateway_error_counts_as_unreachable():
     transport = httpx.MockTransport(lambda request: httpx.Response(503, text="upstream down"))
-    with QueueClient("http://kiosk.invalid", transport=transport) as client:
-        with pytest.raises(Unreachable):
-            client.services()
+    with QueueClient("http://kiosk.invalid", transport=transport) as client, pytest.raises(Unreachable):
+        client.services()
 
 
 def test_retry_unreachable_gives_up_after_its_deadline():
@@ -167,7 +166,7 @@ def test_event_stream_resumes_after_a_server_restart_exactly_once(tmp_path):
             await collect({t["id"] for t in issued_before + issued_after})
             try:  # nothing more may arrive (a duplicate would show up here)
                 seen.append(await asyncio.wait_for(it.__anext__(), 1.5))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             await stream.close()
             return stream

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.displays.browser import DemoApi, chromium, demo_server, open_console, screenshot, wait_text  # noqa: F401
+from tests.displays.browser import DemoApi, open_console, screenshot, wait_text
 
 pytestmark = pytest.mark.slow
 

@@ -47,7 +47,7 @@ class StreamRecorder(threading.Thread):
                 while not self.stop_flag:
                     try:
                         msg = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         continue
                     except websockets.ConnectionClosed:
                         return  # the server is shutting down at the end of the test

@@ -70,8 +70,8 @@ def test_heartbeat_carries_last_seq(client, centre):
 
 
 def test_bad_tokens_and_other_centres_are_closed(client, centre):
-    from starlette.websockets import WebSocketDisconnect
     import pytest
+    from starlette.websockets import WebSocketDisconnect
 
     for url, code in [
         (f"/ws?centre={centre.id}&token=mdv_nope", 4401),

@@ -1,6 +1,6 @@
 """Ticket behaviour a visitor or clerk would notice, on both databases."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -200,7 +200,7 @@ def test_outside_issuing_hours_says_when_it_reopens(client, centre, db, monkeypa
     client.patch(
         f"/api/v1/services/{centre.service_ids['HOTICH']}", json={"hours": hours}, headers=centre.auth("admin")
     )
-    now = datetime(2026, 11, 23, 4, 30, tzinfo=timezone.utc)  # 11:30 +07
+    now = datetime(2026, 11, 23, 4, 30, tzinfo=UTC)  # 11:30 +07
     monkeypatch.setattr("queue_server.tickets.service.utcnow", lambda: now)
     monkeypatch.setattr("queue_server.centres.service.utcnow", lambda: now)
     r = client.post("/api/v1/tickets", json={"service_id": centre.service_ids["HOTICH"]}, headers=centre.auth("kiosk"))
@@ -213,7 +213,7 @@ def test_outside_issuing_hours_says_when_it_reopens(client, centre, db, monkeypa
 
 
 def test_numbers_restart_at_local_midnight(client, centre, monkeypatch):
-    late = datetime(2026, 11, 23, 16, 59, tzinfo=timezone.utc)  # 23:59 in Hà Nội
+    late = datetime(2026, 11, 23, 16, 59, tzinfo=UTC)  # 23:59 in Hà Nội
     monkeypatch.setattr("queue_server.tickets.service.utcnow", lambda: late)
     assert issue(client, centre)["display_number"] == "A001"
     assert issue(client, centre)["display_number"] == "A002"

@@ -107,7 +107,7 @@ def wait_text(page, selector: str, text: str, timeout: float = 20.0) -> None:
     raise AssertionError(f"{selector}: expected {text!r}, saw {seen!r}")
 
 
-# -- fixtures (import them into a test module: `from tests.displays.browser import demo_server, chromium`) --
+# -- fixtures (registered for every test by `pytest_plugins` in tests/conftest.py) --
 import pytest  # noqa: E402
 
 

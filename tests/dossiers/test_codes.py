@@ -1,7 +1,7 @@
 """Dossier codes: both layouts, the per-agency day sequence, overflow and uniqueness."""
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -61,10 +61,7 @@ def test_day_sequence_restarts_next_day(db, centre, catalogue):
     assert b == "000.00.14.H12-260311-0001"
     # The date part is the Vietnam-local receipt day, even when UTC is still the day before.
     early_morning = datetime(2026, 3, 12, 6, 30, tzinfo=VN_TZ)  # 23:30 UTC on the 11th
-    assert (
-        create_at(db, early_morning.astimezone(timezone.utc), agency_id=centre.agency_ids[0])
-        == "000.00.14.H12-260312-0001"
-    )
+    assert create_at(db, early_morning.astimezone(UTC), agency_id=centre.agency_ids[0]) == "000.00.14.H12-260312-0001"
 
 
 def test_sequence_exhausted_answers_409_and_writes_nothing(client, db, centre, catalogue):

@@ -45,7 +45,7 @@ def test_due_date_skips_weekend_and_cutoff(db, client, centre, catalogue):
 def test_created_from_the_current_ticket(client, centre, catalogue):
     open_counter(client, centre, 1, "clerk1")
     ticket = issue(client, centre, "HOTICH", procedure_code="1.001193")
-    r = client.post("/api/v1/counters/%d/call-next" % centre.counter_ids[1], headers=centre.auth("clerk1"))
+    r = client.post(f"/api/v1/counters/{centre.counter_ids[1]}/call-next", headers=centre.auth("clerk1"))
     assert r.status_code == 200
     r = client.post(
         "/api/v1/dossiers",

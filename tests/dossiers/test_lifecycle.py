@@ -1,6 +1,6 @@
 """The lifecycle: legal path, refused steps with nothing written, supplement, refusal, overdue + apology, uncollected."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from queue_server.dossiers.lifecycle import TRANSITIONS
 from queue_server.timeutil import VN_TZ
@@ -90,7 +90,7 @@ def test_supplement_lapses_after_the_processing_time(db, client, centre, catalog
 def test_overdue_and_apology(db, client, centre, catalogue):
     code = create_at(db, datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ), agency_id=centre.agency_ids[0])
     step(db, code, "in_processing", datetime(2026, 3, 3, 9, 0, tzinfo=VN_TZ))
-    fresh = create_at(db, datetime.now(timezone.utc), agency_id=centre.agency_ids[0])
+    fresh = create_at(db, datetime.now(UTC), agency_id=centre.agency_ids[0])
     overdue = client.get("/api/v1/dossiers/overdue", headers=centre.auth("clerk1")).json()
     assert [d["code"] for d in overdue] == [code] and "overdue" in overdue[0]["flags"]
     r = client.post(
@@ -119,11 +119,11 @@ def test_overdue_and_apology(db, client, centre, catalogue):
 
 
 def test_uncollected_after_60_days(db, client, centre, catalogue):
-    long_ago = datetime.now(timezone.utc) - timedelta(days=75)
+    long_ago = datetime.now(UTC) - timedelta(days=75)
     old = create_at(db, long_ago, agency_id=centre.agency_ids[0])
     step(db, old, "result_ready", long_ago + timedelta(days=2))
-    recent = create_at(db, datetime.now(timezone.utc) - timedelta(days=10), agency_id=centre.agency_ids[0])
-    step(db, recent, "result_ready", datetime.now(timezone.utc) - timedelta(days=5))
+    recent = create_at(db, datetime.now(UTC) - timedelta(days=10), agency_id=centre.agency_ids[0])
+    step(db, recent, "result_ready", datetime.now(UTC) - timedelta(days=5))
     listed = client.get("/api/v1/dossiers/uncollected", headers=centre.auth("clerk1")).json()
     assert [d["code"] for d in listed] == [old] and "uncollected" in listed[0]["flags"]
 

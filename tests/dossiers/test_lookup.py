@@ -2,8 +2,6 @@
 
 import logging
 
-import pytest
-
 
 def _token(url: str) -> str:
     return url.rsplit("/", 1)[1]

@@ -2,9 +2,8 @@
 
 import io
 import subprocess
-from pathlib import Path
-
 from datetime import datetime
+from pathlib import Path
 
 import pypdf
 import pytest

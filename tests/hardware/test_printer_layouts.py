@@ -7,7 +7,6 @@ from datetime import datetime
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from hardware.fonts import font_path
 from hardware.printers import PROFILES, get_profile
 from hardware.printers.emulator import render_escpos
 from hardware.printers.layouts import format_fee, format_time, format_wait, receipt_job, ticket_job

@@ -5,10 +5,11 @@ Revises:
 Create Date: 2026-11-23 09:42:41.171190
 """
 
-from alembic import op
 import sqlalchemy as sa
-import queue_server.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import queue_server.db
 
 revision = "0001_core"
 down_revision = None

@@ -4,10 +4,11 @@ Revision ID: 0002_procedures
 Revises: 0001_core
 """
 
-from alembic import op
 import sqlalchemy as sa
-import queue_server.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import queue_server.db
 
 revision = "0002_procedures"
 down_revision = "0001_core"

@@ -5,10 +5,11 @@ Revises: 0001_core
 Create Date: 2026-11-23 10:42:34.836493
 """
 
-from alembic import op
 import sqlalchemy as sa
-import queue_server.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import queue_server.db
 
 revision = "0003_dossiers"
 down_revision = "0001_core"
