@@ -329,16 +329,19 @@ def _glyph(ch: str, style: _Style, w: int, h: int) -> Image.Image:
     """One character cell drawn with the shipped font, stretched to the cell like a printer font."""
     base_w, base_h = FONT_CELLS[style.font]
     font = load_font(int(base_h * 0.8), style.bold)
-    cell = Image.new("L", (base_w, base_h), 255)
-    draw = ImageDraw.Draw(cell)
-    left, top, right, bottom = draw.textbbox((0, 0), ch, font=font, anchor="ls")
+    baseline = int(base_h * 0.8)
+    left, top, right, bottom = font.getbbox(ch, anchor="ls")
     gw = right - left
-    if gw > base_w:  # squeeze wide glyphs (W, M) into the cell
-        wide = Image.new("L", (gw + 2, base_h), 255)
-        ImageDraw.Draw(wide).text((1 - left, int(base_h * 0.8)), ch, font=font, fill=0, anchor="ls")
-        cell = wide.resize((base_w, base_h))
+    # Keep one dot of air above the highest mark: capitals with stacked marks (Ẳ, Ổ) rise above
+    # the cell, and a printer's font squeezes them in rather than cutting their tops off.
+    rise = max(0, 1 - (baseline + top))
+    if gw > base_w or rise:  # squeeze wide (W, M) or tall (Ẫ) glyphs into the cell
+        big = Image.new("L", (max(gw + 2, base_w), base_h + rise), 255)
+        ImageDraw.Draw(big).text(((big.width - gw) // 2 - left, baseline + rise), ch, font=font, fill=0, anchor="ls")
+        cell = big.resize((base_w, base_h))
     else:
-        draw.text(((base_w - gw) / 2 - left, int(base_h * 0.8)), ch, font=font, fill=0, anchor="ls")
+        cell = Image.new("L", (base_w, base_h), 255)
+        ImageDraw.Draw(cell).text(((base_w - gw) / 2 - left, baseline), ch, font=font, fill=0, anchor="ls")
     if style.underline:
         ImageDraw.Draw(cell).line([(0, base_h - 1), (base_w, base_h - 1)], fill=0)
     if style.invert:

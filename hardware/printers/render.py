@@ -113,8 +113,59 @@ def wrap_to_width(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[s
     return lines
 
 
-def render_text_image(text: str, style: TextStyle, align: str, width_dots: int) -> Image.Image:
-    """Draw text as a 1-bit image ``width_dots`` wide, black = printed."""
+def vietnamese_letters() -> str:
+    """Every letter Vietnamese writes, small and capital, each vowel with each of the five tones."""
+    vowels = "aăâeêioôơuưy"
+    tones = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+    small = "".join(unicodedata.normalize("NFC", v + t) for v in vowels for t in tones) + "bcdđghklmnpqrstvx"
+    return small + small.upper()
+
+
+# The line box must hold the tallest and the deepest thing Vietnamese prints: tone marks stacked
+# on a circumflex or breve (Ẫ, Ỗ, Ẳ rise well above the font's ascender), dots below (Ậ, Ỵ),
+# descenders (g, y) and brackets.
+_LINE_BOX_SAMPLE = vietnamese_letters() + "fjÅ()[]{}|/\\,;:!?\"'0123456789"
+
+
+@lru_cache(maxsize=64)
+def _font_extent(px: int, bold: bool) -> tuple[int, int]:
+    """(top, bottom) of the ink any sample text reaches, relative to the draw origin."""
+    _, top, _, bottom = load_font(px, bold).getbbox(_LINE_BOX_SAMPLE)
+    return top, bottom
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """Text laid out for the paper: which font, which lines, and where each line's box sits."""
+
+    font: ImageFont.FreeTypeFont
+    lines: tuple[str, ...]
+    # Distance from the top of a line box to the draw origin (how far marks rise above the ascender).
+    origin_y: int
+    line_height: int
+    width_dots: int
+    align: str
+    margin: int = 8
+
+    @property
+    def height(self) -> int:
+        return self.line_height * len(self.lines)
+
+    def line_top(self, i: int) -> int:
+        return i * self.line_height
+
+    def line_x(self, i: int) -> int:
+        # Whole dots, so a glyph rasterises the same wherever the alignment puts it.
+        w = round(self.font.getlength(self.lines[i]))
+        return {
+            "left": self.margin,
+            "center": (self.width_dots - w) // 2,
+            "right": self.width_dots - self.margin - w,
+        }[self.align]
+
+
+def layout_text(text: str, style: TextStyle, align: str, width_dots: int) -> TextBlock:
+    """Choose the font size, wrap, and size each line box from the ink the font really draws."""
     text = nfc(text)
     margin = 8
     usable = width_dots - 2 * margin
@@ -124,16 +175,28 @@ def render_text_image(text: str, style: TextStyle, align: str, width_dots: int) 
         while px > 12 and font.getlength(text) > usable:
             px -= 4
             font = load_font(px, style.bold)
-    lines = wrap_to_width(text, font, usable)
-    # Stacked Vietnamese marks (Ệ, Ặ) rise above the cap height; reserve room for them.
-    top, bottom = font.getbbox("ẶỆỸÁgjpqy")[1], font.getbbox("ẶỆỸÁgjpqy")[3]
-    line_h = bottom - min(top, 0) + max(2, px // 6)
-    img = Image.new("L", (width_dots, line_h * len(lines) + 2), 255)
+    lines = tuple(wrap_to_width(text, font, usable))
+    # Body text gets the same box whatever it says, so lines are evenly spaced down the paper; the
+    # ticket number (one line, six times bigger) gets a box around its own ink rather than a
+    # centimetre of paper reserved for marks a number never has.
+    top, bottom = font.getbbox(text)[1::2] if style.fit_width else _font_extent(px, style.bold)
+    for line in lines:  # a character outside the sample (a symbol, another script) may reach further
+        if line:
+            _, line_top, _, line_bottom = font.getbbox(line)
+            top, bottom = min(top, line_top), max(bottom, line_bottom)
+    # One dot of air above the highest mark and below the lowest descender, plus a little leading.
+    origin_y = 1 - min(top, 0)
+    line_height = origin_y + bottom + 1 + max(1, px // 10)
+    return TextBlock(font, lines, origin_y, line_height, width_dots, align, margin)
+
+
+def render_text_image(text: str, style: TextStyle, align: str, width_dots: int) -> Image.Image:
+    """Draw text as a 1-bit image ``width_dots`` wide, black = printed."""
+    block = layout_text(text, style, align, width_dots)
+    img = Image.new("L", (width_dots, block.height), 255)
     draw = ImageDraw.Draw(img)
-    for i, line in enumerate(lines):
-        w = font.getlength(line)
-        x = {"left": margin, "center": (width_dots - w) / 2, "right": width_dots - margin - w}[align]
-        draw.text((x, i * line_h - min(top, 0)), line, font=font, fill=0)
+    for i, line in enumerate(block.lines):
+        draw.text((block.line_x(i), block.line_top(i) + block.origin_y), line, font=block.font, fill=0)
     return img.point(lambda v: 0 if v < 140 else 255, mode="1")
 
 

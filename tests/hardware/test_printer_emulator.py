@@ -4,8 +4,9 @@ import pytest
 from PIL import Image
 
 from hardware.printers import EscposDecodeError
-from hardware.printers.emulator import EscposInterpreter, PaperState, render_escpos
+from hardware.printers.emulator import EscposInterpreter, PaperState, _glyph, _Style, render_escpos
 from hardware.printers.fake_network import StatusResponder
+from hardware.printers.render import vietnamese_letters
 
 INIT = b"\x1b@"
 
@@ -106,3 +107,14 @@ def test_status_request_split_across_packets_is_still_answered():
     assert responder.feed(b"abc\x10") == b""
     assert responder.feed(b"\x04") == b""
     assert responder.feed(b"\x04") == b"\x72"
+
+
+@pytest.mark.parametrize("bold", [False, True])
+def test_code_page_capitals_keep_their_stacked_marks(bold):
+    """The emulated printer font squeezes Ẳ, Ổ into the character cell instead of cutting their tops."""
+    cut = []
+    for letter in vietnamese_letters():
+        cell = _glyph(letter, _Style(bold=bold), 12, 24)
+        if cell.crop((0, 0, cell.width, 1)).getextrema()[0] < 140:  # ink on the cell's top row: cut there
+            cut.append(letter)
+    assert cut == []
