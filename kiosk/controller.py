@@ -22,6 +22,7 @@ from queue_server.client import (
     Unreachable,
     new_request_id,
     retry_unreachable,
+    retrying,
 )
 
 from .config import KioskConfig
@@ -108,22 +109,24 @@ class KioskController:
             log.error("printer not usable: %s", exc)
 
     # -- the centre's live state ---------------------------------------------------------------
-    async def _whoami(self) -> None:
-        while self.centre_id is None:
-            try:
-                me = await self.client.device_me()
-                self.centre_id, self.device_id = me["centre_id"], me["id"]
-                self.app.offline = False
-            except Unreachable:
-                self.app.offline = True
-                await asyncio.sleep(2)
-            except ServerError as exc:  # revoked or wrong token: say so, keep trying (an admin may fix it)
-                log.error("device not accepted by the server: %s", exc.code)
-                self.app.fault = exc.message
-                await asyncio.sleep(10)
-
     async def _run_stream(self) -> None:
-        await self._whoami()
+        # A revoked or wrong token: say so on screen and keep trying (an admin may fix it).
+        async for attempt in retrying(
+            ServerError, initial_s=5.0, max_s=60.0, on_retry=self._refused, name="kiosk link"
+        ):
+            with attempt:
+                await self._follow()
+
+    async def _follow(self) -> None:
+        """Who this kiosk is, then the centre's events until the stream is closed."""
+        if self.centre_id is None:
+            async for attempt in retrying(
+                Unreachable, initial_s=0.5, max_s=10.0, on_retry=self._unreachable, name="kiosk start-up"
+            ):
+                with attempt:
+                    me = await self.client.device_me()
+            self.centre_id, self.device_id = me["centre_id"], me["id"]
+            self.app.offline = False
         self.stream = EventStream(
             self.config.server_url,
             self.centre_id,
@@ -131,14 +134,20 @@ class KioskController:
             silence_timeout_s=45,
             on_connection=self._on_connection,
         )
-        try:
-            async for message in self.stream:
-                self.on_message(message.type, message.data)
-        except ServerError as exc:
-            self.app.fault = exc.message
+        async for message in self.stream:
+            self.on_message(message.type, message.data)
+
+    def _refused(self, exc: ServerError, _attempt: int) -> None:
+        log.error("device not accepted by the server: %s", exc.code)
+        self.app.fault = exc.message
+
+    def _unreachable(self, _exc: Unreachable, _attempt: int) -> None:
+        self.app.offline = True
 
     def _on_connection(self, connected: bool) -> None:
         self.app.offline = not connected
+        if connected:
+            self.app.fault = ""
 
     def on_message(self, type_: str, data: dict) -> None:
         app = self.app
@@ -175,7 +184,7 @@ class KioskController:
                     client_request_id=request_id,
                 ),
                 deadline_s=self.config.issue_retry_s,
-                on_retry=lambda *_: setattr(app, "offline", True),
+                on_retry=self._unreachable,
             )
         except Unreachable:
             app.offline = True

@@ -17,6 +17,10 @@ Failures are two types: `ServerError(code, message, status)` when the server ans
 error (``message`` is the server's Vietnamese text, fit to show a visitor), and `Unreachable`
 when it could not be reached or did not answer (retry later; a retried `issue_ticket` with the
 same ``client_request_id`` never issues twice).
+
+Every retry of the apps — this stream's reconnects, a kiosk's ticket, a tablet's outbox, a
+printer or scanner coming back — goes through `retrying`: tenacity with one policy
+(exponential backoff with jitter), so nobody writes a sleep-and-try-again loop by hand.
 """
 
 from __future__ import annotations
@@ -24,8 +28,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +35,18 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_any,
+    stop_before_delay,
+    stop_never,
+    wait_exponential,
+    wait_random_exponential,
+)
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +58,9 @@ __all__ = [
     "QueueClient",
     "ServerError",
     "Unreachable",
-    "backoff_delay",
     "new_request_id",
     "retry_unreachable",
+    "retrying",
 ]
 
 UNREACHABLE_MESSAGE = "Mất kết nối máy chủ — đang thử lại…"
@@ -265,35 +279,78 @@ class AsyncQueueClient(_Endpoints):
         await self.aclose()
 
 
+def retrying(
+    on: type[BaseException] | tuple[type[BaseException], ...] | Callable[[BaseException], bool],
+    *,
+    initial_s: float = 0.5,
+    max_s: float = 15.0,
+    deadline_s: float | None = None,
+    until: Callable[[], bool] | None = None,
+    on_retry: Callable[[BaseException, int], Any] | None = None,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    name: str = "",
+) -> AsyncRetrying:
+    """The apps' one retry policy, as a tenacity `AsyncRetrying`:
+
+        async for attempt in retrying(Unreachable, deadline_s=20):
+            with attempt:
+                ticket = await client.issue_ticket(...)
+
+    An exception matching ``on`` (types, or a predicate) is tried again after exponential
+    backoff with jitter: the n-th wait is between half and all of ``initial_s · 2ⁿ⁻¹``, capped at
+    ``max_s``, so devices that lost the server together do not come back in step. Anything
+    else is raised at once. It stops — raising the last exception — when the next attempt would
+    start after ``deadline_s`` or when ``until()`` is true; otherwise it tries for ever.
+    ``on_retry(exc, attempt)`` runs before each wait (say "offline" there); ``sleep`` can be
+    replaced by a wait that a wake-up cuts short.
+    """
+    half_initial, half_max = initial_s / 2, max_s / 2
+    stops = []
+    if deadline_s is not None:
+        stops.append(stop_before_delay(deadline_s))
+    if until is not None:
+        stops.append(lambda _state: until())
+
+    def before_sleep(state: RetryCallState) -> Any:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        log.debug(
+            "%s: %s (attempt %d); next try in %.2f s",
+            name or "retry",
+            type(exc).__name__,
+            state.attempt_number,
+            state.next_action.sleep if state.next_action is not None else 0.0,
+        )
+        if on_retry is not None:
+            return on_retry(exc, state.attempt_number)
+        return None
+
+    return AsyncRetrying(
+        retry=retry_if_exception(on) if not isinstance(on, type | tuple) else retry_if_exception_type(on),
+        wait=wait_exponential(multiplier=half_initial, max=half_max)
+        + wait_random_exponential(multiplier=half_initial, max=half_max),
+        stop=stop_any(*stops) if stops else stop_never,
+        before_sleep=before_sleep,
+        sleep=sleep,
+        reraise=True,
+    )
+
+
 async def retry_unreachable(
     action: Callable[[], Awaitable[Any]],
     *,
     deadline_s: float,
-    on_retry: Callable[[Unreachable, int], None] | None = None,
+    on_retry: Callable[[Unreachable, int], Any] | None = None,
     initial_s: float = 0.5,
     max_s: float = 5.0,
 ) -> Any:
     """Run ``action`` until it gets an answer or ``deadline_s`` passes (then the last `Unreachable`
     is raised). A `ServerError` is an answer and is raised at once. ``action`` must be idempotent."""
-    start = time.monotonic()
-    attempt = 0
-    while True:
-        try:
+    async for attempt in retrying(
+        Unreachable, initial_s=initial_s, max_s=max_s, deadline_s=deadline_s, on_retry=on_retry, name="request"
+    ):
+        with attempt:
             return await action()
-        except Unreachable as exc:
-            attempt += 1
-            delay = backoff_delay(attempt, initial_s, max_s)
-            if time.monotonic() - start + delay > deadline_s:
-                raise
-            if on_retry is not None:
-                on_retry(exc, attempt)
-            await asyncio.sleep(delay)
-
-
-def backoff_delay(attempt: int, initial_s: float, max_s: float) -> float:
-    """Exponential backoff with jitter: spreads reconnecting devices after a server restart."""
-    ceiling = min(max_s, initial_s * (2 ** max(0, attempt - 1)))
-    return ceiling * random.uniform(0.5, 1.0)
+    raise AssertionError("retrying ended without an answer or an error")  # pragma: no cover
 
 
 # -- the event stream --------------------------------------------------------------------------
@@ -310,6 +367,8 @@ class Message:
 
 
 _RESYNC = Message("resync", -1)
+# What a lost or refused connection raises: worth another try after a pause.
+_DROPS = (ConnectionClosed, InvalidHandshake, TimeoutError, OSError)
 
 # Close codes after which reconnecting cannot help (see queue_server/realtime/router.py).
 FATAL_CLOSE_CODES = {
@@ -331,9 +390,12 @@ class EventStream:
 
     Iterate it to get `Message`s: a ``snapshot`` (on first connect, or when the server cannot
     replay the gap), then events in ``seq`` order. It keeps the last seq and reconnects with
-    ``since=last_seq`` after exponential backoff with jitter, so every event is yielded exactly
-    once. Heartbeats are not yielded; silence longer than ``silence_timeout_s`` counts as a dead
-    connection. A bad token or another centre's id (close 4401/4403/4400) raises `ServerError`.
+    ``since=last_seq`` (through `retrying`: exponential backoff with jitter, from
+    ``backoff_initial_s`` up to ``backoff_max_s``), so every event is yielded exactly once. A
+    connection counts as up once the server has sent its first frame; the first try after a
+    drop is immediate and the backoff starts afresh. Heartbeats are not yielded; silence longer
+    than ``silence_timeout_s`` counts as a dead connection. A bad token or another centre's id
+    (close 4401/4403/4400) raises `ServerError`.
 
     ``on_connection(bool)`` is called on every change of the connected state (e.g. to show a
     "reconnecting" banner). ``connected`` and ``last_seq`` can be read at any time.
@@ -364,16 +426,19 @@ class EventStream:
         self.connected = False
         self.reconnects = 0
         self._closed = False
+        self._closing = asyncio.Event()
         self._ws = None
 
     def _set_connected(self, value: bool) -> None:
         if value != self.connected:
             self.connected = value
+            log.info("event stream %s", "connected" if value else "disconnected")
             if self.on_connection is not None:
                 self.on_connection(value)
 
     async def close(self) -> None:
         self._closed = True
+        self._closing.set()
         if self._ws is not None:
             await self._ws.close()
 
@@ -381,49 +446,85 @@ class EventStream:
         return self._messages()
 
     async def _messages(self) -> AsyncIterator[Message]:
-        from websockets.asyncio.client import connect
-        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-
-        attempt = 0
         while not self._closed:
-            url = ws_url(self.base_url, self.centre_id, self.last_seq, self.token)
             try:
-                async with connect(
-                    url, open_timeout=self.open_timeout_s, ping_interval=None, max_size=8 * 1024 * 1024
-                ) as ws:
-                    self._ws = ws
-                    self._set_connected(True)
-                    while True:
-                        raw = await asyncio.wait_for(ws.recv(), timeout=self.silence_timeout_s)
-                        message = self._accept(raw)
-                        attempt = 0  # a live answer resets the backoff
-                        if message is _RESYNC:
-                            break
-                        if message is not None:
-                            yield message
+                ws, raw = await self._reconnect()
+            except _DROPS:
+                return  # closed while reconnecting
+            self._ws = ws
+            self._set_connected(True)
+            try:
+                while True:
+                    message = self._accept(raw)
+                    if message is _RESYNC:
+                        break
+                    if message is not None:
+                        yield message
+                    raw = await asyncio.wait_for(ws.recv(), timeout=self.silence_timeout_s)
             except ConnectionClosed as exc:
-                code = exc.rcvd.code if exc.rcvd is not None else None
-                if code in FATAL_CLOSE_CODES:
-                    self._set_connected(False)
-                    err_code, text = FATAL_CLOSE_CODES[code]
-                    raise ServerError(err_code, text, code) from None
-                log.info("event stream closed (code %s); reconnecting since %s", code, self.last_seq)
-            except InvalidStatus as exc:
-                status = exc.response.status_code
-                if status in (401, 403):
-                    self._set_connected(False)
-                    raise ServerError("unauthorized", FATAL_CLOSE_CODES[4401][1], status) from None
-                log.info("event stream refused with HTTP %s; retrying", status)
-            except (TimeoutError, OSError, InvalidHandshake) as exc:
-                log.info("event stream unavailable (%s); retrying", type(exc).__name__)
+                self._raise_if_fatal(exc)
+                log.info("event stream closed (code %s) since %s", _close_code(exc), self.last_seq)
+            except (TimeoutError, OSError) as exc:
+                log.info("event stream lost (%s) since %s", type(exc).__name__, self.last_seq)
             finally:
                 self._ws = None
+                await ws.close()
             self._set_connected(False)
-            if self._closed:
-                break
-            attempt += 1
+            if not self._closed:
+                self.reconnects += 1
+
+    async def _reconnect(self):
+        """A connection that has answered: the socket and its first frame."""
+
+        def retried(_exc: BaseException, _attempt: int) -> None:
             self.reconnects += 1
-            await asyncio.sleep(backoff_delay(attempt, self.backoff_initial_s, self.backoff_max_s))
+
+        async for attempt in retrying(
+            _DROPS,
+            initial_s=self.backoff_initial_s,
+            max_s=self.backoff_max_s,
+            until=lambda: self._closed,
+            on_retry=retried,
+            sleep=self._nap,
+            name="event stream",
+        ):
+            with attempt:
+                return await self._open()
+        raise AssertionError("retrying ended without an answer or an error")  # pragma: no cover
+
+    async def _open(self):
+        from websockets.asyncio.client import connect
+
+        url = ws_url(self.base_url, self.centre_id, self.last_seq, self.token)
+        try:
+            ws = await connect(url, open_timeout=self.open_timeout_s, ping_interval=None, max_size=8 * 1024 * 1024)
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if status in (401, 403):
+                self._set_connected(False)
+                raise ServerError("unauthorized", FATAL_CLOSE_CODES[4401][1], status) from None
+            raise
+        try:
+            return ws, await asyncio.wait_for(ws.recv(), timeout=self.silence_timeout_s)
+        except BaseException as exc:
+            await ws.close()
+            if isinstance(exc, ConnectionClosed):
+                self._raise_if_fatal(exc)
+            raise
+
+    def _raise_if_fatal(self, exc) -> None:
+        code = _close_code(exc)
+        if code in FATAL_CLOSE_CODES:
+            self._set_connected(False)
+            err_code, text = FATAL_CLOSE_CODES[code]
+            raise ServerError(err_code, text, code) from None
+
+    async def _nap(self, seconds: float) -> None:
+        """The wait between two tries, cut short by `close`."""
+        try:
+            await asyncio.wait_for(self._closing.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
 
     def _accept(self, raw: str | bytes) -> Message | None:
         """Parse one frame; drop heartbeats and anything already seen."""
@@ -445,3 +546,7 @@ class EventStream:
             return None
         self.last_seq = seq
         return Message(type_, seq, msg.get("data") or {}, msg.get("at"))
+
+
+def _close_code(exc) -> int | None:
+    return exc.rcvd.code if exc.rcvd is not None else None

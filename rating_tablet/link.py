@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from queue_server.client import backoff_delay
+from queue_server.client import retrying
 
 from .net import EventStream, ServerError, TabletClient, Unreachable
 from .outbox import Outbox
@@ -25,6 +25,7 @@ class Link:
         self.client = TabletClient(config.server_url, token=config.device_token, timeout=5.0)
         self.device: dict | None = outbox.recall("device")
         self.wake = asyncio.Event()
+        self.wake.set()  # ratings left from before a restart go out at once
         self.stream: EventStream | None = None
 
     async def run(self) -> None:
@@ -33,13 +34,9 @@ class Link:
 
     # -- start-up -------------------------------------------------------------------------
     async def _until_answered(self, call):
-        attempt = 0
-        while True:
-            try:
+        async for attempt in retrying(Unreachable, initial_s=0.5, max_s=10.0, name="tablet start-up"):
+            with attempt:
                 return await call()
-            except Unreachable:
-                attempt += 1
-                await asyncio.sleep(backoff_delay(attempt, 0.5, 10.0))
 
     async def refresh(self) -> None:
         """Who this tablet is, its counter and officer, the criteria list (cached for offline starts)."""
@@ -65,23 +62,30 @@ class Link:
             self.app.show_counter(self.outbox.recall("counter"))
         if self.outbox.recall("criteria"):
             self.app.set_criteria(self.outbox.recall("criteria"))
-        while True:
-            try:
-                await self.refresh()
-                self.stream = EventStream(
-                    self.config.server_url,
-                    self.device["centre_id"],
-                    self.config.device_token,
-                    on_connection=self._connection,
-                    silence_timeout_s=20.0,
-                    backoff_max_s=5.0,
-                )
-                async for message in self.stream:
-                    self.handle(message)
-            except ServerError as exc:  # revoked token or wrong centre: say so, try again later
-                log.warning("tablet link refused: %s", exc)
-                self.app.set_problem(exc.message)
-                await asyncio.sleep(30)
+        # A revoked token or a wrong centre: say so, and try again (an admin may fix it).
+        async for attempt in retrying(
+            ServerError, initial_s=5.0, max_s=30.0, on_retry=self._refused, name="tablet link"
+        ):
+            with attempt:
+                await self.follow()
+
+    async def follow(self) -> None:
+        """Look the counter up, then apply its events until the stream is closed."""
+        await self.refresh()
+        self.stream = EventStream(
+            self.config.server_url,
+            self.device["centre_id"],
+            self.config.device_token,
+            on_connection=self._connection,
+            silence_timeout_s=20.0,
+            backoff_max_s=5.0,
+        )
+        async for message in self.stream:
+            self.handle(message)
+
+    def _refused(self, exc: ServerError, _attempt: int) -> None:
+        log.warning("tablet link refused: %s", exc)
+        self.app.set_problem(exc.message)
 
     def _connection(self, connected: bool) -> None:
         self.app.set_connected(connected)
@@ -105,34 +109,56 @@ class Link:
 
     # -- the outbox sender ----------------------------------------------------------------
     async def run_sender(self) -> None:
+        """Send the outbox when a rating is added or the link comes back; while the server does not
+        take them, try again with backoff, at most ``send_interval_s`` apart."""
         while True:
-            try:
-                await asyncio.wait_for(self.wake.wait(), timeout=self.config.send_interval_s)
-            except TimeoutError:
-                pass
+            await self.wake.wait()
             self.wake.clear()
-            await self.flush()
-            self.app.set_outbox_counts(self.outbox.counts())
+            async for attempt in retrying(
+                _worth_retrying, max_s=self.config.send_interval_s, sleep=self._nap, name="outbox"
+            ):
+                with attempt:
+                    await self.flush()
+
+    async def _nap(self, seconds: float) -> None:
+        """The wait between two tries, cut short by a new rating or the link coming back."""
+        try:
+            await asyncio.wait_for(self.wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        self.wake.clear()
 
     async def flush(self) -> None:
-        for entry in self.outbox.pending():
-            try:
-                await self.client.post_rating(entry.body)
-            except Unreachable as exc:
-                self.outbox.attempted(entry.key, "unreachable")
-                log.info("outbox: server unreachable (%s); %s waiting", exc.detail, len(self.outbox.pending()))
-                return
-            except ServerError as exc:
-                if exc.status == 401 or exc.status >= 500:
-                    self.outbox.attempted(entry.key, exc.code)
-                    return  # the server may accept it later
-                # Refused for good (window closed, not this counter's ticket): keep the row, stop retrying.
-                log.warning("outbox: rating for ticket %s refused: %s", entry.ticket_id, exc.code)
-                self.outbox.mark(entry.key, "rejected", exc.code)
-                continue
-            self.outbox.mark(entry.key, "sent")
+        """Send every pending rating; raise at the first one the server may take later."""
+        try:
+            while batch := self.outbox.pending():
+                for entry in batch:
+                    await self._send(entry)
+        finally:
+            self.app.set_outbox_counts(self.outbox.counts())
+
+    async def _send(self, entry) -> None:
+        try:
+            await self.client.post_rating(entry.body)
+        except (Unreachable, ServerError) as exc:
+            if _worth_retrying(exc):
+                self.outbox.attempted(entry.key, getattr(exc, "code", "unreachable"))
+                log.info("outbox: not sent yet (%s); %s waiting", exc, len(self.outbox.pending()))
+                raise
+            # Refused for good (window closed, not this counter's ticket): keep the row, stop retrying.
+            log.warning("outbox: rating for ticket %s refused: %s", entry.ticket_id, exc.code)
+            self.outbox.mark(entry.key, "rejected", exc.code)
+            return
+        self.outbox.mark(entry.key, "sent")
 
     async def aclose(self) -> None:
         if self.stream is not None:
             await self.stream.close()
         await self.client.aclose()
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    """No answer, a refused token (an admin may fix it) or a server fault: the server may take it later."""
+    if isinstance(exc, Unreachable):
+        return True
+    return isinstance(exc, ServerError) and (exc.status == 401 or exc.status >= 500)

@@ -16,6 +16,7 @@ from queue_server.client import (
     Unreachable,
     new_request_id,
     retry_unreachable,
+    retrying,
 )
 from tests.server_process import running_server
 
@@ -109,6 +110,52 @@ def test_retry_unreachable_gives_up_after_its_deadline():
     with pytest.raises(Unreachable):
         asyncio.run(retry_unreachable(action, deadline_s=0.6, initial_s=0.1, max_s=0.2))
     assert len(calls) >= 3
+
+
+def _retry_until(calls_needed: int, error: Exception, **policy) -> tuple[int, list[float]]:
+    """Run an action failing with ``error`` until its ``calls_needed``-th call; the waits are recorded, not slept."""
+    calls, waits = 0, []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def run():
+        nonlocal calls
+        async for attempt in retrying(Unreachable, sleep=sleep, **policy):
+            with attempt:
+                calls += 1
+                if calls < calls_needed:
+                    raise error
+
+    asyncio.run(run())
+    return calls, waits
+
+
+def test_retries_back_off_exponentially_with_jitter_up_to_a_cap():
+    """The n-th wait is between half and all of initial·2ⁿ⁻¹, capped: kiosks that lost the server
+    together come back spread out, and never wait longer than the cap."""
+    runs = [_retry_until(12, Unreachable("down"), initial_s=0.5, max_s=8.0)[1] for _ in range(2)]
+    for waits in runs:
+        assert len(waits) == 11
+        for n, wait in enumerate(waits, start=1):
+            ceiling = min(8.0, 0.5 * 2 ** (n - 1))
+            assert ceiling / 2 <= wait <= ceiling, (n, wait)
+        assert max(waits[-3:]) > 4.0, "the later waits reach the cap's range"
+    assert runs[0] != runs[1], "two devices do not retry in step"
+
+
+def test_an_answer_is_not_retried_and_until_stops_retrying():
+    with pytest.raises(ServerError):
+        _retry_until(5, ServerError("closed", "Tạm ngừng cấp số", 409))
+    stop_after_three = {"n": 0}
+
+    def until() -> bool:
+        stop_after_three["n"] += 1
+        return stop_after_three["n"] >= 3
+
+    with pytest.raises(Unreachable):
+        _retry_until(100, Unreachable("down"), until=until)
+    assert stop_after_three["n"] == 3
 
 
 def test_bad_stream_token_raises_instead_of_reconnecting_forever(server):
