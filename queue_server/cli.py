@@ -43,8 +43,6 @@ def _safe_url(url: str) -> str:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
-    import uvicorn
-
     settings.check_secret()
     os.environ["MOTCUA_DEMO"] = "true" if settings.demo else os.environ.get("MOTCUA_DEMO", "false")
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
@@ -61,19 +59,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         f"  Dossier lookup:     {base}/l\n",
         flush=True,
     )
-    uvicorn.run(
-        "queue_server.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        factory=False,
-        log_level="info",
-        proxy_headers=True,
-        # One write per board and burst of events, frames built once per event (see the module).
-        ws="queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol",
-        # Per-connection compression costs more CPU than it saves on a LAN of boards.
-        ws_per_message_deflate=False,
-    )
+    from .security.serve import run
+
+    # uvicorn as the tests and benches run it: request limits, WebSocket coalescing, log redaction
+    run(settings, host, port, workers)
     return 0
 
 

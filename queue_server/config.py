@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     db_tail_interval_s: float = 0.2
     priority_classes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY_CLASSES))
     dossier_code_layout: str = "bp"  # "bp" (TT 01/2018, 25 chars) or "ag" (22 chars)
-    lookup_rate_limit_per_minute: int = 10
+    lookup_rate_limit_per_minute: int = Field(10, ge=1, le=10_000)  # public lookups per client address
     sync_hmac_secret: str | None = None
     sync_watch_dir: Path | None = None
     rating_window_s: int = 600
@@ -74,6 +74,24 @@ class Settings(BaseSettings):
     device_offline_s: int = 600  # dashboard: a device not seen for longer than this
     holiday_override_files: list[Path] = Field(default_factory=list)
     announcement_template: str = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
+
+    # -- hardening (queue_server/security, SECURITY.md) ----------------------------------------
+    # What one connection may send before the application sees it; enforced by the HTTP protocol
+    # `security.http.LimitedHttpToolsProtocol` (431 / 414 / 408), which `motcua-server run` serves with.
+    max_request_line_bytes: int = Field(8 * 1024, ge=256, le=64 * 1024)
+    max_header_bytes: int = Field(32 * 1024, ge=1024, le=1024 * 1024)  # request line + all headers
+    max_headers: int = Field(100, ge=8, le=1000)
+    header_timeout_s: float = Field(10.0, gt=0, le=300)  # a request's head must arrive within this
+    body_timeout_s: float = Field(30.0, gt=0, le=600)  # and its body within this after the head
+    ws_max_message_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)  # clients only send pings
+    # Addresses (or networks, CIDR) of reverse proxies whose X-Forwarded-For is believed. Empty:
+    # nobody's — the peer address is the client, whatever the headers say.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Rate limits (limits' notation, e.g. "10 per minute; 100 per day"); shared by every worker
+    # through Redis when `redis_url` is set, per worker otherwise (logged at start-up).
+    login_address_limit: str = "30 per minute"  # sign-in attempts from one address
+    login_account_failure_limit: str = "10 per 15 minutes"  # wrong passwords for one username
+    lookup_code_failure_limit: str = "10 per day; 50 per 90 days"  # wrong phone digits for one dossier code
 
     @classmethod
     def settings_customise_sources(
@@ -86,6 +104,26 @@ class Settings(BaseSettings):
     def _layout(cls, v: str) -> str:
         if v not in ("bp", "ag"):
             raise ValueError("dossier_code_layout must be 'bp' or 'ag'")
+        return v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in v:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {entry!r} is not an IP address or network") from None
+        return v
+
+    @field_validator("login_address_limit", "login_account_failure_limit", "lookup_code_failure_limit")
+    @classmethod
+    def _rate_limit(cls, v: str) -> str:
+        from limits import parse_many
+
+        parse_many(v)  # raises ValueError on a malformed limit
         return v
 
     @property

@@ -15,9 +15,7 @@ import httpx
 from queue_server.db import Database
 from queue_server.demo import seed_demo
 from queue_server.migrate import upgrade
-
-# As the CLI serves: writes of one loop turn joined per connection (queue_server/realtime/wsprotocol.py).
-WS_PROTOCOL = "queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol"
+from queue_server.security.serve import WS_PROTOCOL  # noqa: F401  (as the CLI serves; benches name it)
 
 
 def free_port() -> int:
@@ -45,6 +43,7 @@ class ServerProcess:
         port: int | None = None,
         workers: int = 1,
         extra_env: dict[str, str] | None = None,
+        log_level: str = "warning",
     ):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -52,6 +51,7 @@ class ServerProcess:
         self.port = port or free_port()
         self.workers = workers
         self.extra_env = extra_env or {}
+        self.log_level = log_level  # "info" logs every request (the access log)
         self.proc: subprocess.Popen | None = None
         self.log_path = self.data_dir / f"server-{self.port}.log"
 
@@ -75,11 +75,11 @@ class ServerProcess:
 
     def start(self, timeout: float = 90) -> ServerProcess:
         log = open(self.log_path, "ab")
+        # As the CLI serves (queue_server/security/serve.py): request limits, coalescing WebSockets, redacted logs.
         cmd = [
             sys.executable,
             "-m",
-            "uvicorn",
-            "queue_server.main:app",
+            "queue_server.security.serve",
             "--host",
             "127.0.0.1",
             "--port",
@@ -87,11 +87,7 @@ class ServerProcess:
             "--workers",
             str(self.workers),
             "--log-level",
-            "warning",
-            "--ws-per-message-deflate",
-            "false",
-            "--ws",
-            WS_PROTOCOL,
+            self.log_level,
         ]
         self.proc = subprocess.Popen(
             cmd, env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1]

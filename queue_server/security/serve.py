@@ -1,0 +1,87 @@
+"""How uvicorn serves the app, in one place: the CLI (`motcua-server run`), the tests' server
+processes and the benches all start it through `run()`.
+
+- HTTP: `LimitedHttpToolsProtocol` (head, request line, header count, slow clients);
+- WebSocket: the coalescing protocol (realtime/wsprotocol.py), messages capped at
+  `ws_max_message_bytes` (1009 "message too big" beyond), no per-message deflate;
+- proxy headers: uvicorn's own handling is off — by default it believes X-Forwarded-For from any
+  local process; the app believes it only from `trusted_proxies` (`security.proxies`);
+- logging: every handler redacts (`security.redact`).
+
+`python -m queue_server.security.serve --host H --port P [--workers N] [--log-level L]` runs
+exactly that, without the CLI's migrations and banner (the tests' and benches' server processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+
+from ..config import Settings, get_settings
+
+HTTP_PROTOCOL = "queue_server.security.http:LimitedHttpToolsProtocol"
+WS_PROTOCOL = "queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol"
+REDACT = {"()": "queue_server.security.redact.RedactingFilter"}
+
+
+def logging_config() -> dict:
+    """uvicorn's logging configuration, with redaction on every handler and the application's
+    loggers (the root) printed beside uvicorn's."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": REDACT}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    config["handlers"]["app"] = {
+        "formatter": "default",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+        "filters": ["redact"],
+    }
+    config["root"] = {"handlers": ["app"], "level": "INFO"}
+    return config
+
+
+def uvicorn_options(settings: Settings) -> dict:
+    return {
+        "http": HTTP_PROTOCOL,
+        # One write per board and burst of events, frames built once per event (see the module).
+        "ws": WS_PROTOCOL,
+        # Per-connection compression costs more CPU than it saves on a LAN of boards.
+        "ws_per_message_deflate": False,
+        "ws_max_size": settings.ws_max_message_bytes,
+        "proxy_headers": False,
+        "server_header": False,
+        "log_config": logging_config(),
+    }
+
+
+def run(settings: Settings, host: str, port: int, workers: int = 1, log_level: str = "info") -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "queue_server.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        **uvicorn_options(settings),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m queue_server.security.serve")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    settings.check_secret()
+    run(settings, args.host, args.port, args.workers, args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
