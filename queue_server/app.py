@@ -11,8 +11,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 
 from .api import EXTRA_ROUTERS, api_router
 from .config import Settings, get_settings
@@ -21,40 +19,11 @@ from .deps import TICKET_ISSUERS
 from .errors import install_error_handlers
 from .realtime.hub import Hub
 from .realtime.router import router as ws_router
+from .security.middleware import RequestGuard
 from .tickets.batching import IssueBatcher
 from .tickets.service import centre_snapshot
 
 log = logging.getLogger(__name__)
-
-
-class BodyLimit:
-    """Refuse oversized bodies (413, JSON error) without reading them whole first."""
-
-    def __init__(self, app, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            response = JSONResponse(
-                {"error": {"code": "body_too_large", "message": "Nội dung gửi lên quá lớn."}}, status_code=413
-            )
-            return await response(scope, receive, send)
-        received = 0
-
-        async def limited_receive():
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise HTTPException(status_code=413)
-            return message
-
-        return await self.app(scope, limited_receive, send)
 
 
 class RequestGate:
@@ -148,8 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ticket_issuer = IssueBatcher(db, settings, TICKET_ISSUERS)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestGate, limit=settings.max_requests_in_flight, hub=hub)
+    # Outermost (added last): bodies are read whole and bounded before a request takes a place above.
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(ws_router)

@@ -1,0 +1,69 @@
+"""The request guard every HTTP route sits behind (outermost middleware of the app).
+
+- A body over `max_body_bytes` is refused with 413 (declared or streamed), without being kept.
+- The body is read whole *before* the request takes one of the worker's places
+  (`RequestGate`): a client that sends its body slowly holds a connection, not a place, and is
+  cut off by the protocol's `body_timeout_s` (security/http.py).
+- A NUL byte in the path or the query string is refused with 422 before any route sees it
+  (PostgreSQL refuses NUL in text, and no input of ours has one). Bodies are checked by the
+  schemas' string types (`queue_server.bounds`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
+
+from fastapi.responses import JSONResponse
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+class RequestGuard:
+    def __init__(self, app, max_body_bytes: int):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        if b"\x00" in scope.get("path", "").encode("utf-8", "surrogateescape") or b"\x00" in unquote_to_bytes(
+            scope.get("query_string", b"")
+        ):
+            if scope["type"] == "websocket":
+                return await send({"type": "websocket.close", "code": 4400, "reason": "NUL in the address"})
+            return await _error(422, "invalid_input", "Địa chỉ yêu cầu chứa ký tự không hợp lệ.")(scope, receive, send)
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = None
+        for name, value in scope.get("headers") or ():
+            if name == b"content-length":
+                length = value
+                break
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            return await _error(413, "body_too_large", "Nội dung gửi lên quá lớn.")(scope, receive, send)
+        if length == b"0" or (length is None and scope.get("method") in ("GET", "HEAD", "DELETE", "OPTIONS")):
+            return await self.app(scope, receive, send)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client went away (or was cut off for sending too slowly)
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_body_bytes:
+                return await _error(413, "body_too_large", "Nội dung gửi lên quá lớn.")(scope, receive, send)
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replay = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        async def buffered_receive():
+            nonlocal replay
+            if replay is not None:
+                message, replay = replay, None
+                return message
+            return await receive()  # after the body: waits for http.disconnect, as the app expects
+
+        return await self.app(scope, buffered_receive, send)
