@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .api import EXTRA_ROUTERS, api_router
 from .config import Settings, get_settings
@@ -20,6 +21,7 @@ from .errors import install_error_handlers
 from .realtime.hub import Hub
 from .realtime.router import router as ws_router
 from .security.middleware import RequestGuard
+from .security.ratelimit import RateLimits
 from .tickets.batching import IssueBatcher
 from .tickets.service import centre_snapshot
 
@@ -120,6 +122,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGate, limit=settings.max_requests_in_flight, hub=hub)
     # Outermost (added last): bodies are read whole and bounded before a request takes a place above.
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    if settings.trusted_proxies:
+        # X-Forwarded-For believed from the listed proxies only (uvicorn's own handling is off: serve.py)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.state.rate_limits = RateLimits(settings.redis_url, settings.rate_limit_key_prefix)
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(ws_router)

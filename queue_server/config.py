@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     login_address_limit: str = "30 per minute"  # sign-in attempts from one address
     login_account_failure_limit: str = "10 per 15 minutes"  # wrong passwords for one username
     lookup_code_failure_limit: str = "10 per day; 50 per 90 days"  # wrong phone digits for one dossier code
+    rate_limit_key_prefix: str = Field("motcua", min_length=1, max_length=40)  # Redis keys (a shared Redis)
 
     @classmethod
     def settings_customise_sources(

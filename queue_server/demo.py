@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .auth.models import Device, User
 from .auth.security import hash_password, token_digest
+from .auth.service import DEMO_PASSWORD  # refused outside demo mode
 from .centres.models import Agency, Centre, Counter, CounterService, Service, ServiceHours
 from .db import Database, next_value
 from .realtime.service import sequence_name
@@ -59,7 +60,7 @@ OFFICERS = [
     "Đỗ Thị Hằng",
     "Ngô Thanh Sơn",
 ]
-DEMO_PASSWORD = "motcua-demo"
+
 DEMO_TOKENS = {  # fixed, so the README can list them; demo only
     "kiosk": "mdv_demo-kiosk-1",
     "display": "mdv_demo-hall-display",

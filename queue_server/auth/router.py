@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
 from ..auth.principal import Principal
 from ..deps import DEVICES, Admin, AppSettings, DbSession, Public, Staff, allow
+from ..security.ratelimit import client_address
 from . import schemas, service
 from .models import Device, User
 from .security import make_access_token
@@ -17,6 +18,7 @@ from .security import make_access_token
 router = APIRouter()
 ERRORS = {
     401: {"description": "no valid token"},
+    429: {"description": "too many sign-in attempts from this address or for this account"},
     403: {"description": "not allowed"},
     404: {"description": "not found"},
     422: {"description": "invalid input"},
@@ -31,8 +33,15 @@ AnyDevice = Annotated[Principal, allow(*DEVICES)]
     responses=ERRORS,
     summary="OAuth2 password flow for staff (public)",
 )
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession, settings: AppSettings, _: Public):
-    user = service.authenticate(session, form.username, form.password)
+def login(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: DbSession,
+    settings: AppSettings,
+    _: Public,
+):
+    limits = request.app.state.rate_limits
+    user = service.sign_in(session, settings, limits, client_address(request), form.username, form.password)
     token = make_access_token(settings.secret_key, user.id, user.token_version, settings.access_token_minutes)
     return {"access_token": token, "token_type": "bearer", "user": service.user_read(user)}
 

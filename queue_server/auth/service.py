@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import hmac
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..centres.models import Agency, Centre, Counter
 from ..errors import DomainError, not_found
 from ..realtime.service import record_event
+from ..security.ratelimit import RateLimits, too_many
 from ..timeutil import utcnow
 from . import schemas
 from .models import Device, User
 from .principal import Principal
 from .security import hash_password, new_device_token, token_digest, verify_password
 
+log = logging.getLogger(__name__)
+DEMO_PASSWORD = "motcua-demo"  # the demo centre's staff password (README); refused outside demo mode
 _dummy_hash: str | None = None
 
 
@@ -25,12 +31,36 @@ def _dummy() -> str:
     return _dummy_hash
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
+def authenticate(session: Session, username: str, password: str, *, demo: bool = True) -> User:
+    """The active user with this password. `demo` False (a real centre): the demo password opens
+    no account, even one seeded by `motcua-server demo` into the same database."""
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else _dummy(), password)
+    if ok and not demo and hmac.compare_digest(password.encode(), DEMO_PASSWORD.encode()):
+        log.warning("sign-in of %s with the demo password refused outside demo mode; set a real password", username)
+        ok = False
     if user is None or not ok or not user.active:
         raise DomainError("bad_credentials", "Sai tên đăng nhập hoặc mật khẩu.", 401)
     return user
+
+
+LOGIN_THROTTLED_MESSAGE = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
+
+
+def sign_in(session: Session, settings, limits: RateLimits, client: str, username: str, password: str) -> User:
+    """`authenticate` within the limits: attempts per client address (every attempt counts) and
+    wrong passwords per account (from anywhere). Refused before the password hash is computed,
+    so a flood costs the server almost nothing."""
+    limits.check(limits.parse(settings.login_address_limit), "login", client, LOGIN_THROTTLED_MESSAGE)
+    account = username.strip().lower()
+    per_account = limits.parse(settings.login_account_failure_limit)
+    if not limits.allows(per_account, "login-account", account):
+        raise too_many(LOGIN_THROTTLED_MESSAGE)
+    try:
+        return authenticate(session, username, password, demo=settings.demo)
+    except DomainError:
+        limits.hit(per_account, "login-account", account)
+        raise
 
 
 def _agencies(session: Session, ids: list[int]) -> list[Agency]:

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hmac
 import logging
-import threading
-import time
-from collections import deque
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..centres.models import Agency
 from ..errors import DomainError
+from ..security.ratelimit import RateLimits, too_many
 from . import codes, lifecycle
 from .models import Dossier, DossierEvent
 from .service import lookup_url, token_hash
@@ -107,80 +105,28 @@ def lookup(
     return lookup_view(session, dossier)
 
 
-# -- rate limit -----------------------------------------------------------------------------------
+# -- rate limits ----------------------------------------------------------------------------------
 
-RATE_LIMITED_MESSAGE = "Bạn tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau một phút."
-
-
-class SlidingWindowLimiter:
-    """At most `limit` hits per key in any `window_s` seconds, in this process."""
-
-    def __init__(self, limit: int, window_s: float = 60.0):
-        self.limit = limit
-        self.window_s = window_s
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._hits) > 10_000:  # forget idle clients so the map stays small
-                self._hits = {k: q for k, q in self._hits.items() if q and q[-1] > now - self.window_s}
-            q = self._hits.setdefault(key, deque())
-            while q and q[0] <= now - self.window_s:
-                q.popleft()
-            if len(q) >= self.limit:
-                return False
-            q.append(now)
-            return True
+RATE_LIMITED_MESSAGE = "Bạn tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau."
 
 
-class RedisLimiter:
-    """The same sliding window shared by every worker through a Redis sorted set per client IP.
-
-    If Redis cannot be reached the process falls back to its own window (logged once), so a
-    Redis outage degrades the limit to per-worker instead of failing every lookup.
-    """
-
-    def __init__(self, redis_url: str, limit: int, window_s: float = 60.0):
-        import redis
-
-        self.client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self.limit = limit
-        self.window_s = window_s
-        self.fallback = SlidingWindowLimiter(limit, window_s)
-        self._warned = False
-
-    def hit(self, key: str) -> bool:
-        import secrets as _secrets
-
-        now = time.time()
-        name = f"motcua:lookup:{key}"
-        try:
-            pipe = self.client.pipeline()
-            pipe.zremrangebyscore(name, 0, now - self.window_s)
-            pipe.zcard(name)
-            count = pipe.execute()[1]
-            if count >= self.limit:
-                return False
-            pipe = self.client.pipeline()
-            pipe.zadd(name, {f"{now}:{_secrets.token_hex(4)}": now})
-            pipe.expire(name, int(self.window_s) + 1)
-            pipe.execute()
-            return True
-        except Exception as exc:  # redis.RedisError and socket errors alike
-            if not self._warned:
-                log.warning(
-                    "lookup rate limit: Redis unavailable (%s); using the per-process window", type(exc).__name__
-                )
-                self._warned = True
-            return self.fallback.hit(key)
-
-
-def build_limiter(limit: int, redis_url: str | None):
-    return RedisLimiter(redis_url, limit) if redis_url else SlidingWindowLimiter(limit)
-
-
-def check_rate(limiter, client_ip: str) -> None:
-    if not limiter.hit(client_ip or "unknown"):
-        raise DomainError("rate_limited", RATE_LIMITED_MESSAGE, 429)
+def guarded_lookup(
+    session: Session, limits: RateLimits, settings, client: str, *, token=None, code=None, phone_last4=None
+) -> dict:
+    """`lookup` within the rate limits: so many lookups per client address, and so many wrong
+    digits per dossier code from anywhere (the four digits cannot be walked through by changing
+    address). Wrong digits and unknown codes count alike, so the limit reveals nothing either."""
+    per_address = limits.parse(f"{settings.lookup_rate_limit_per_minute} per minute")
+    limits.check(per_address, "lookup", client, RATE_LIMITED_MESSAGE)
+    if token or not code:
+        return lookup(session, token=token, code=code, phone_last4=phone_last4)
+    per_code = limits.parse(settings.lookup_code_failure_limit)
+    key = codes.normalise_code(code) if codes.parse_code(code) is not None else code.strip().upper()
+    if not limits.allows(per_code, "lookup-code", key):
+        raise too_many(RATE_LIMITED_MESSAGE)
+    try:
+        return lookup(session, code=code, phone_last4=phone_last4)
+    except DomainError as exc:
+        if exc.code == "lookup_not_found":
+            limits.hit(per_code, "lookup-code", key)
+        raise

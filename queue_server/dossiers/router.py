@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 from ..auth.principal import Principal
 from ..deps import DbSession, Public, Staff, allow
 from ..errors import DomainError
+from ..security.ratelimit import client_address
 from . import lookup as lookup_mod
 from . import service, sync
 from .config import DossierSettings
@@ -254,19 +255,23 @@ def printer_url(app: FastAPI) -> str:
 # -- public lookup ------------------------------------------------------------------------------
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def do_lookup(request: Request, session, *, token=None, code=None, phone_last4=None) -> dict:
-    lookup_mod.check_rate(request.app.state.lookup_limiter, client_ip(request))
-    return lookup_mod.lookup(session, token=token, code=code, phone_last4=phone_last4)
+    app = request.app
+    return lookup_mod.guarded_lookup(
+        session,
+        app.state.rate_limits,
+        app.state.settings,
+        client_address(request),
+        token=token,
+        code=code,
+        phone_last4=phone_last4,
+    )
 
 
 LOOKUP_ERRORS = {
     404: {"description": "no such dossier — the same answer for a wrong code and wrong digits"},
     422: {"description": "neither token nor code given"},
-    429: {"description": "too many lookups from this address"},
+    429: {"description": "too many lookups from this address, or too many wrong digits for this code"},
 }
 
 
@@ -340,7 +345,6 @@ def setup(app: FastAPI) -> None:
     for factory in (app.state.db.session_factory, app.state.db.read_session_factory):
         factory.kw.setdefault("info", {})["dossier_settings"] = app.state.dossier_settings
     settings = app.state.settings
-    app.state.lookup_limiter = lookup_mod.build_limiter(settings.lookup_rate_limit_per_minute, settings.redis_url)
     tasks: list[asyncio.Task] = []
 
     async def start(app: FastAPI) -> None:
