@@ -32,7 +32,15 @@ class Principal:
         return self.device.id if self.device else None
 
     def can_see_centre(self, centre_id: int) -> bool:
-        return self.is_admin or self.centre_id is None and self.role == "manager" or self.centre_id == centre_id
+        """Admins see every centre; anyone else the centre it belongs to, or — a manager attached
+        to agencies but to no centre — the centres of those agencies. Nobody else sees any."""
+        if self.is_admin:
+            return True
+        if self.centre_id is not None:
+            return self.centre_id == centre_id
+        if self.role == "manager" and self.user is not None:
+            return any(agency.centre_id == centre_id for agency in self.user.agencies)
+        return False
 
     def agency_scope(self) -> set[int] | None:
         """Agencies a manager may see; None means all (admins, and staff with no scope set)."""
