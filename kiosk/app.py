@@ -87,7 +87,7 @@ class KioskApp(App):
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
         root = Builder.load_file(str(KV_DIR / "root.kv"))
         root.ids.screens.transition = NoTransition()
-        Window.bind(on_touch_down=self._touched, on_key_down=self._touched)
+        Window.bind(on_touch_down=self.touched, on_key_down=self.touched)
         Clock.schedule_interval(self._tick, 1.0)
         self._tick(0)
         return root
@@ -103,7 +103,7 @@ class KioskApp(App):
         return self.root.ids.screens
 
     # -- clock and idle ----------------------------------------------------------------------------
-    def _touched(self, *_args):
+    def touched(self, *_args):
         self.last_touch = self.now()
         return False
 
@@ -118,6 +118,23 @@ class KioskApp(App):
         """Let ``seconds`` pass for the idle timer (tests)."""
         self.clock_offset += seconds
         self._tick(0)
+
+    # -- the test control channel (control_channel; absent unless a test enables it) ------------------
+    def control_state(self) -> dict:
+        return {
+            "offline": self.offline,
+            "fault": self.fault,
+            "busy": self.busy,
+            "message": self.message,
+            "ticket": self.ticket.get("display_number"),
+            "ticket_note": self.ticket_note,
+            "camera": self.camera_available,
+            "services": len(self.services),
+            "centre": self.centre_name,
+        }
+
+    def control_commands(self) -> dict:
+        return {"advance": lambda request: self.advance(float(request["seconds"]))}
 
     # -- navigation -------------------------------------------------------------------------------
     def show(self, name: str) -> None:

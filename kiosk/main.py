@@ -14,7 +14,6 @@ def _parse(argv):
     parser.add_argument("--config", help="JSON configuration file (default: $MOTCUA_KIOSK_CONFIG)")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen (development)")
     parser.add_argument("--size", help="window size WxH when windowed (default 1920x1080, or 1080x1920 in portrait)")
-    parser.add_argument("--control-port", type=int, help=argparse.SUPPRESS)  # tests and demos only
     return parser.parse_args(argv)
 
 
@@ -46,16 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     from .app import KioskApp
 
     app = KioskApp(config)
-    asyncio.run(_run(app, args.control_port))
+    asyncio.run(_run(app))
     return 0
 
 
-async def _run(app, control_port: int | None) -> None:
+async def _run(app) -> None:
     tasks = []
-    if control_port:
-        from .control import serve
+    if port := os.environ.get("MOTCUA_TEST_CONTROL_PORT"):  # set by tests only: see control_channel
+        from control_channel import serve
 
-        tasks.append(asyncio.create_task(serve(app, control_port)))
+        tasks.append(asyncio.create_task(serve(app, int(port))))
     try:
         await app.async_run(async_lib="asyncio")
     finally:

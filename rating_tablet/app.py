@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,7 +61,7 @@ class RatingTabletApp(App):
         manager = ScreenManager(transition=NoTransition())
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name))
-        Window.bind(on_touch_down=self._touched)
+        Window.bind(on_touch_down=self.touched)
         Clock.schedule_interval(self._check_idle, 1.0)
         self.set_outbox_counts(self.outbox.counts())
         return manager
@@ -73,11 +72,6 @@ class RatingTabletApp(App):
         loop = asyncio.get_running_loop()
         self.link = Link(self, self.config_, self.outbox)
         self._tasks.append(loop.create_task(self.link.run()))
-        port = os.environ.get("MOTCUA_TABLET_CONTROL_PORT")
-        if port:  # tests drive the real window through a localhost control channel
-            from .control import serve_control
-
-            self._tasks.append(loop.create_task(serve_control(self, int(port))))
 
     def on_stop(self):
         for task in self._tasks:
@@ -168,8 +162,21 @@ class RatingTabletApp(App):
             self.link.wake.set()
 
     # -- idle -------------------------------------------------------------------------------
-    def _touched(self, *_):
+    def touched(self, *_):
         self.last_activity = Clock.get_boottime()
+
+    # -- the test control channel (control_channel; absent unless a test enables it) ------------------
+    def control_state(self) -> dict:
+        return {
+            "officer": self.officer_name,
+            "counter_number": self.counter_number,
+            "connected": self.connected,
+            "outbox": self.outbox.counts(),
+        }
+
+    def control_commands(self) -> dict:
+        """``prompt``: as if ``rating.requested`` had arrived with the request's ``data``."""
+        return {"prompt": lambda request: self.start_rating(request["data"])}
 
     def _check_idle(self, _dt):
         if self.root.current in ("welcome", "thanks"):

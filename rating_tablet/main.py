@@ -51,9 +51,16 @@ def main(argv=None) -> int:
     app = RatingTabletApp(config)
 
     async def run():
+        control = None
+        if port := os.environ.get("MOTCUA_TEST_CONTROL_PORT"):  # set by tests only: see control_channel
+            from control_channel import serve
+
+            control = asyncio.create_task(serve(app, int(port)))
         try:
             await app.async_run(async_lib="asyncio")
         finally:
+            if control is not None:
+                control.cancel()
             if app.link is not None:
                 await app.link.aclose()
             app.outbox.close()

@@ -20,8 +20,9 @@ from queue_server.migrate import upgrade
 from queue_server.models_registry import metadata
 from tests.server_process import postgres_schema
 
-# Browser fixtures (demo_server, chromium) shared by the board, console and dashboard tests.
-pytest_plugins = ["tests.displays.browser"]
+# Browser fixtures (demo_server, chromium) shared by the board, console and dashboard tests;
+# the X display and app processes of the kiosk and tablet tests.
+pytest_plugins = ["tests.displays.browser", "tests.kivy_app"]
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

@@ -118,9 +118,9 @@ def test_scanned_receipt_shows_the_status_then_idle_clears_it(server, dossier, k
     shot = kiosk.screenshot(artifacts_dir, "dossier-status")
     publish(shot, "kiosk-dossier-status.png")
 
-    kiosk.send("advance 10")
+    kiosk.send("advance", seconds=10)
     assert APPLICANT in kiosk.texts(), "not yet idle"
-    kiosk.send("advance 15")
+    kiosk.send("advance", seconds=15)
     texts = kiosk.wait_for("Lấy số thứ tự")
     assert kiosk.state()["screen"] == "home"
     assert not any(APPLICANT in t or dossier["code"] in t for t in texts)

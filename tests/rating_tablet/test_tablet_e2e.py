@@ -48,37 +48,37 @@ def test_rating_on_the_tablet_counts_for_officer_and_agency(tmp_path, start_tabl
         base = server.base_url
         counter_id = httpx.get(f"{base}/api/v1/devices/me", headers=bearer(TABLET)).json()["counter_id"]
         tablet = start_tablet(base, TABLET, idle_timeout_s=6)
-        tablet.wait_for(
+        tablet.wait_until(
             lambda s: "Quầy chưa có cán bộ trực" in s["texts"] and s["counter_number"] == 1, what="no officer"
         )
 
         clerk = staff(base, "canbo01")
         assert httpx.post(f"{base}/api/v1/counters/{counter_id}/open", headers=clerk).status_code == 200
-        state = tablet.wait_for(lambda s: s["officer"] == "Nguyễn Thị Lan", what="officer on duty")
+        state = tablet.wait_until(lambda s: s["officer"] == "Nguyễn Thị Lan", what="officer on duty")
         assert "Quầy số 1" in state["texts"] and "Nguyễn Thị Lan" in state["texts"]
-        tablet.cmd("screenshot", path=str(artifacts_dir / "tablet-welcome.png"))
+        tablet.send("screenshot", path=str(artifacts_dir / "tablet-welcome.png"))
 
         ticket = serve_one(base, clerk, counter_id)
-        state = tablet.wait_for(lambda s: s["screen"] == "overall", what="the rating prompt")
+        state = tablet.wait_until(lambda s: s["screen"] == "overall", what="the rating prompt")
         assert {"Rất hài lòng", "Hài lòng", "Chưa hài lòng"} <= set(state["texts"])
         assert f"Số {ticket['display_number']} — Nguyễn Thị Lan" in state["texts"]
-        tablet.cmd("screenshot", path=str(artifacts_dir / "tablet-overall.png"))
+        tablet.send("screenshot", path=str(artifacts_dir / "tablet-overall.png"))
 
         tablet.tap("Rất hài lòng")
-        state = tablet.wait_for(lambda s: s["screen"] == "criteria", what="criteria")
+        state = tablet.wait_until(lambda s: s["screen"] == "criteria", what="criteria")
         assert "Thái độ hỗ trợ, nhiệt tình của cán bộ" in state["texts"]
         tablet.tap("Hài lòng", nth=2)  # the third row's "Hài lòng": officer attitude
-        tablet.cmd("screenshot", path=str(artifacts_dir / "tablet-criteria.png"))
+        tablet.send("screenshot", path=str(artifacts_dir / "tablet-criteria.png"))
         tablet.tap("Tiếp tục")
-        tablet.wait_for(lambda s: s["screen"] == "comment", what="comment")
-        tablet.cmd("type", text="Cán bộ hướng dẫn tận tình")
-        tablet.cmd("screenshot", path=str(artifacts_dir / "tablet-comment.png"))
+        tablet.wait_until(lambda s: s["screen"] == "comment", what="comment")
+        tablet.send("type", text="Cán bộ hướng dẫn tận tình")
+        tablet.send("screenshot", path=str(artifacts_dir / "tablet-comment.png"))
         tablet.tap("Gửi đánh giá")
-        state = tablet.wait_for(lambda s: s["screen"] == "thanks", what="thanks")
+        state = tablet.wait_until(lambda s: s["screen"] == "thanks", what="thanks")
         assert "Cảm ơn Quý khách!" in state["texts"]
-        tablet.cmd("screenshot", path=str(artifacts_dir / "tablet-thanks.png"))
+        tablet.send("screenshot", path=str(artifacts_dir / "tablet-thanks.png"))
 
-        tablet.wait_for(lambda s: s["outbox"]["sent"] == 1, what="the rating sent")
+        tablet.wait_until(lambda s: s["outbox"]["sent"] == 1, what="the rating sent")
         by_officer = summary(base, "officer")
         assert [(g["label"], g["total"], g["counts"]["rat_hai_long"]) for g in by_officer["groups"]] == [
             ("Nguyễn Thị Lan", 1, 1)
@@ -86,14 +86,14 @@ def test_rating_on_the_tablet_counts_for_officer_and_agency(tmp_path, start_tabl
         assert by_officer["groups"][0]["criteria"]["thai_do"]["counts"]["hai_long"] == 1
         by_agency = summary(base, "agency")
         assert [(g["label"], g["total"]) for g in by_agency["groups"]] == [("UBND phường Phú Cường", 1)]
-        tablet.wait_for(lambda s: s["screen"] == "welcome", timeout=15, what="back to welcome")
+        tablet.wait_until(lambda s: s["screen"] == "welcome", timeout=15, what="back to welcome")
 
         # The next visitor taps a face and walks away: the rating still counts once the tablet gives up.
         serve_one(base, clerk, counter_id)
-        tablet.wait_for(lambda s: s["screen"] == "overall", what="the next prompt")
+        tablet.wait_until(lambda s: s["screen"] == "overall", what="the next prompt")
         tablet.tap("Chưa hài lòng")
-        tablet.wait_for(lambda s: s["screen"] == "welcome", timeout=15, what="idle return to welcome")
-        tablet.wait_for(lambda s: s["outbox"]["sent"] == 2, what="the walked-away rating sent")
+        tablet.wait_until(lambda s: s["screen"] == "welcome", timeout=15, what="idle return to welcome")
+        tablet.wait_until(lambda s: s["outbox"]["sent"] == 2, what="the walked-away rating sent")
         assert summary(base, "officer")["overall"]["counts"] == {"rat_hai_long": 1, "hai_long": 0, "chua_hai_long": 1}
 
     for name in ("tablet-welcome.png", "tablet-overall.png"):
@@ -107,29 +107,31 @@ def test_offline_ratings_are_kept_and_sent_once(tmp_path, start_tablet):
         clerk = staff(base, "canbo01")
         assert httpx.post(f"{base}/api/v1/counters/{counter_id}/open", headers=clerk).status_code == 200
         tablet = start_tablet(base, TABLET)
-        tablet.wait_for(lambda s: s["officer"] == "Nguyễn Thị Lan" and s["connected"], what="online")
+        tablet.wait_until(lambda s: s["officer"] == "Nguyễn Thị Lan" and s["connected"], what="online")
         tickets = [serve_one(base, clerk, counter_id) for _ in range(3)]
-        tablet.wait_for(lambda s: s["screen"] == "overall", what="a prompt")
+        tablet.wait_until(lambda s: s["screen"] == "overall", what="a prompt")
 
         server.stop()
-        tablet.wait_for(lambda s: not s["connected"], what="offline")
+        tablet.wait_until(lambda s: not s["connected"], what="offline")
         for ticket, level in zip(tickets, ("Rất hài lòng", "Hài lòng", "Chưa hài lòng")):
-            assert tablet.cmd(
+            assert tablet.send(
                 "prompt",
                 data={"ticket_id": ticket["id"], "display_number": ticket["display_number"], "counter_id": counter_id},
             )["ok"]
-            tablet.wait_for(lambda s: s["screen"] == "overall", what="the prompt")
+            tablet.wait_until(lambda s: s["screen"] == "overall", what="the prompt")
             tablet.tap(level)
-            tablet.wait_for(lambda s: s["screen"] == "criteria", what="criteria")
+            tablet.wait_until(lambda s: s["screen"] == "criteria", what="criteria")
             tablet.tap("Bỏ qua")
-            tablet.wait_for(lambda s: s["screen"] == "comment", what="comment")
+            tablet.wait_until(lambda s: s["screen"] == "comment", what="comment")
             tablet.tap("Gửi đánh giá")
-            tablet.wait_for(lambda s: s["screen"] == "thanks", what="thanks")
-        state = tablet.wait_for(lambda s: s["outbox"]["pending"] == 3, what="three waiting in the outbox")
+            tablet.wait_until(lambda s: s["screen"] == "thanks", what="thanks")
+        state = tablet.wait_until(lambda s: s["outbox"]["pending"] == 3, what="three waiting in the outbox")
         assert "3 đánh giá chờ gửi" in " ".join(state["texts"]) or state["screen"] == "thanks"
 
         server.start()
-        tablet.wait_for(lambda s: s["outbox"] == {"pending": 0, "sent": 3, "rejected": 0}, timeout=30, what="all sent")
+        tablet.wait_until(
+            lambda s: s["outbox"] == {"pending": 0, "sent": 3, "rejected": 0}, timeout=30, what="all sent"
+        )
         data = summary(base, "officer")
         assert data["overall"]["total"] == 3
         assert data["overall"]["counts"] == {"rat_hai_long": 1, "hai_long": 1, "chua_hai_long": 1}
