@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from hardware.fonts import font_path
 from hardware.voice.announcer import CHIME_FILE
 
-from ..deps import CounterActor, DbSession, Public
+from ..deps import AppSettings, CounterActor, DbSession, Public
 from .console import officer_today
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -71,6 +71,16 @@ class OfficerToday(BaseModel):
 )
 def console_stats(session: DbSession, actor: CounterActor, counter_id: int = Query(..., description="the counter")):
     return officer_today(session, actor, counter_id)
+
+
+@router.get(
+    "/console/priority-classes",
+    response_model=dict[str, str],
+    summary="The centre's priority classes: code → the label a clerk reads in the waiting list",
+    responses={403: {"description": "not allowed"}},
+)
+def console_priority_classes(settings: AppSettings, _: CounterActor):
+    return settings.priority_classes
 
 
 def _siblings():

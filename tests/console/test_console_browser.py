@@ -68,3 +68,115 @@ def test_two_clerks_calling_at_the_same_instant_never_get_the_same_ticket(demo_s
     screenshot(two, artifacts_dir, "console-two-clerks.png")
     one.close()
     two.close()
+
+
+TICKET_BUTTONS = ("recall", "skip", "start", "complete", "transfer", "dossier")
+
+
+def _enabled(page) -> dict[str, bool]:
+    return page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('.actions [data-action]')]"
+        ".map((b) => [b.dataset.action, !b.disabled]))"
+    )
+
+
+def test_dossier_dialog_names_each_agency_and_transfer_submits_on_enter(demo_server, chromium, artifacts_dir):
+    api = DemoApi(demo_server.base_url)
+    agencies = api.get("/agencies")
+    residence = api.services["CUTRU"]
+    api.issue("CUTRU")
+    page = open_console(chromium, demo_server.base_url, "canbo10", 10)  # Cư trú - Căn cước and Chứng thực
+
+    page.keyboard.press("Space")
+    wait_text(page, "#current-number", "K001")
+    page.keyboard.press("F10")
+    page.wait_for_function(f"document.querySelectorAll('#d-agency option').length === {len(agencies)}")
+    options = page.eval_on_selector_all("#d-agency option", "os => os.map((o) => o.textContent)")
+    assert options == [a["name"] for a in agencies]  # each under its own name, no "(cơ quan #6)"
+    chosen = page.eval_on_selector("#d-agency", "s => s.selectedOptions[0].textContent")
+    assert chosen == next(a["name"] for a in agencies if a["id"] == residence["agency_id"]) == "UBND phường Phú Cường"
+    screenshot(page, artifacts_dir, "console-dossier-agencies.png", publish=True)
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("F6")
+    page.wait_for_selector("#transfer-dialog[open]")
+    targets = page.eval_on_selector_all("#transfer-target option", "os => os.map((o) => o.value)")
+    assert f"service:{residence['id']}" not in targets  # the ticket is already in its own service
+    default = page.eval_on_selector("#transfer-target", "s => s.value")
+    assert default == targets[0] and default.startswith("service:")
+    assert page.evaluate("document.activeElement.id") == "transfer-target"
+    screenshot(page, artifacts_dir, "console-transfer.png", publish=True)
+    page.keyboard.press("Enter")  # "Chuyển (Enter)": submits from the drop-down itself
+    wait_text(page, "#message", "Đã chuyển số K001.")
+    assert page.eval_on_selector("#transfer-dialog", "d => d.open") is False
+    page.close()
+
+
+def test_waiting_list_shows_the_priority_class_and_buttons_follow_the_state(demo_server, chromium, artifacts_dir):
+    api = DemoApi(demo_server.base_url)
+    building = api.services["XAYDUNG"]
+    r = api.post("/tickets", {"service_id": building["id"], "priority": "elderly"})
+    assert r.status_code == 201, r.text
+    api.issue("XAYDUNG")
+    page = open_console(chromium, demo_server.base_url, "canbo07", 7)
+
+    page.wait_for_function("document.querySelectorAll('#waiting tr').length === 2")
+    wait_text(page, "#waiting", "Người cao tuổi")
+    cells = page.eval_on_selector_all("#waiting tr td:nth-child(3)", "tds => tds.map((t) => t.textContent)")
+    assert cells == ["Người cao tuổi", ""]
+    screenshot(page, artifacts_dir, "console-waiting-priority.png", publish=True)
+
+    # Nothing called yet: only calling applies.
+    state = _enabled(page)
+    assert state["next"] and state["call-number"] and state["pause"]
+    assert not any(state[a] for a in TICKET_BUTTONS), state
+    page.keyboard.press("F4")  # the key of a disabled button says why instead of asking the server
+    wait_text(page, "#message", "Chưa có số nào được gọi tới quầy này.")
+
+    page.keyboard.press("Space")
+    wait_text(page, "#current-number", "E001")
+    page.wait_for_function("!document.querySelector('[data-action=start]').disabled")
+    assert all(_enabled(page)[a] for a in TICKET_BUTTONS)
+
+    page.keyboard.press("F4")
+    wait_text(page, "#message", "Bắt đầu phục vụ số E001.")
+    page.wait_for_function("document.querySelector('[data-action=start]').disabled")
+    state = _enabled(page)
+    assert not state["recall"] and not state["skip"] and not state["start"]
+    assert state["complete"] and state["transfer"] and state["dossier"]
+    assert page.get_attribute("[data-action=recall]", "title") == (
+        "Không thể gọi lại: số E001 đang ở trạng thái «đang phục vụ»."
+    )
+
+    page.keyboard.press("F5")
+    wait_text(page, "#message", "Đã hoàn thành số E001.")
+    page.wait_for_function("document.querySelector('[data-action=complete]').disabled")
+    state = _enabled(page)
+    assert [a for a in TICKET_BUTTONS if state[a]] == ["dossier"]  # a dossier may still be written for it
+
+    page.keyboard.press("F8")
+    wait_text(page, "#message", "Quầy đang tạm dừng.")
+    page.wait_for_function("document.querySelector('[data-action=next]').disabled")
+    assert not _enabled(page)["call-number"] and _enabled(page)["pause"]
+    page.keyboard.press("Space")
+    wait_text(page, "#message", "Quầy đang tạm dừng; bấm F8 để mở lại.")
+    page.keyboard.press("F8")
+    page.wait_for_function("!document.querySelector('[data-action=next]').disabled")
+    page.close()
+
+
+def test_lost_connection_mark_leaves_logout_reachable(demo_server, chromium, artifacts_dir):
+    page = open_console(chromium, demo_server.base_url, "canbo09", 9)
+    page.evaluate("window.__console.stream.close()")  # the socket closes: the stream reports offline
+    page.wait_for_selector("#offline:not([hidden])")
+    mark = page.locator("#offline").bounding_box()
+    logout = page.locator("#logout").bounding_box()
+    assert mark["x"] + mark["width"] <= logout["x"] or mark["y"] >= logout["y"] + logout["height"]
+    # What a click on the middle of "Đăng xuất" lands on is the button itself.
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).id",
+        [logout["x"] + logout["width"] / 2, logout["y"] + logout["height"] / 2],
+    )
+    assert hit == "logout"
+    screenshot(page, artifacts_dir, "console-offline.png")
+    page.close()

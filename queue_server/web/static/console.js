@@ -14,6 +14,7 @@
     user: JSON.parse(sessionStorage.getItem(USER) || "null"),
     counterId: parseInt(sessionStorage.getItem(COUNTER) || "", 10) || null,
     counter: null, services: new Map(), counters: new Map(), ticket: null, dossier: null, stream: null, busy: false,
+    agencies: null, priorityClasses: {},
   };
   window.__console = app;
 
@@ -53,7 +54,7 @@
 
   function logout() {
     sessionStorage.removeItem(TOKEN); sessionStorage.removeItem(USER); sessionStorage.removeItem(COUNTER);
-    app.token = null; app.user = null; app.counterId = null;
+    app.token = null; app.user = null; app.counterId = null; app.agencies = null;
     if (app.stream) { app.stream.close(); app.stream = null; }
     show("login-screen");
     $("username").focus();
@@ -101,6 +102,7 @@
     document.activeElement && document.activeElement.blur();
     renderCounter();
     startStream();
+    api("/api/v1/console/priority-classes").then((classes) => { app.priorityClasses = classes; refreshWaiting(); }, () => {});
   }
 
   // -- live state --------------------------------------------------------------------------------
@@ -151,7 +153,7 @@
         const rows = await api(`/api/v1/counters/${app.counterId}/queue`);
         $("waiting-count").textContent = `(${rows.length})`;
         $("waiting").innerHTML = rows.map((t) => `<tr data-ticket="${t.id}"><td><b>${esc(t.display_number)}</b></td><td>${esc(t.service_name)}</td>` +
-          `<td>${t.priority ? "Có" : ""}</td><td>${new Date(t.issued_at).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" })}</td></tr>`).join("");
+          `<td>${esc(t.priority ? app.priorityClasses[t.priority] || t.priority : "")}</td><td>${new Date(t.issued_at).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" })}</td></tr>`).join("");
       } catch (err) { /* the next event retries; the stream shows when we are offline */ }
     }, 120);
   }
@@ -180,12 +182,14 @@
     $("counter-state").className = "badge " + (c.state === "open" ? "ok" : c.state === "paused" ? "warn" : "bad");
     $("officer-name").textContent = c.officer ? c.officer.full_name : "";
     $("pause-label").textContent = c.state === "paused" ? "Mở lại quầy" : "Tạm dừng";
+    renderButtons();
   }
 
   function renderTicket() {
     const t = app.ticket;
     $("current-number").textContent = t ? t.display_number : "—";
     $("current-label").textContent = !t || t.state === "called" || t.state === "serving" ? "Số đang phục vụ" : "Số vừa phục vụ";
+    renderButtons();
     if (!t) { $("current-info").textContent = ""; return; }
     const service = app.services.get(t.service_id);
     const parts = [service ? service.name : "", STATE_VI[t.state] || t.state];
@@ -195,6 +199,36 @@
   }
 
   // -- actions -----------------------------------------------------------------------------------
+  // Which ticket states each action applies to (as the server checks), and its verb for the reason.
+  const TICKET_ACTIONS = {
+    recall: [["called"], "gọi lại"], skip: [["called"], "bỏ qua"], start: [["called"], "bắt đầu phục vụ"],
+    complete: [["called", "serving"], "hoàn thành"], transfer: [["called", "serving"], "chuyển"],
+    dossier: [["called", "serving", "done"], "tạo hồ sơ"],
+  };
+  const COUNTER_ACTIONS = { next: ["open"], "call-number": ["open"], pause: ["open", "paused"], close: ["open", "paused", "closed"] };
+
+  /** Why `action` cannot apply now, or "" when it can. */
+  function blocked(action) {
+    const c = app.counter;
+    if (COUNTER_ACTIONS[action]) {
+      if (!c || COUNTER_ACTIONS[action].includes(c.state)) return "";
+      return c.state === "paused" ? "Quầy đang tạm dừng; bấm F8 để mở lại." : "Quầy đang đóng.";
+    }
+    const [states, verb] = TICKET_ACTIONS[action];
+    const t = app.ticket;
+    if (!t) return "Chưa có số nào được gọi tới quầy này.";
+    if (!states.includes(t.state)) return `Không thể ${verb}: số ${t.display_number} đang ở trạng thái «${STATE_VI[t.state] || t.state}».`;
+    return "";
+  }
+
+  function renderButtons() {
+    document.querySelectorAll(".actions [data-action]").forEach((b) => {
+      const reason = blocked(b.dataset.action);
+      b.disabled = !!reason;
+      b.title = reason;
+    });
+  }
+
   function needTicket() {
     if (!app.ticket) { say("Chưa có số nào được gọi tới quầy này.", "error"); return false; }
     return true;
@@ -269,41 +303,52 @@
 
   function fillTransferTargets() {
     const opts = [];
-    [...app.services.values()].forEach((s) => opts.push(`<option value="service:${s.id}">Dịch vụ: ${esc(s.name)}</option>`));
+    // Another service (the ticket's own is where it already is), then another counter.
+    [...app.services.values()].filter((s) => !app.ticket || s.id !== app.ticket.service_id)
+      .forEach((s) => opts.push(`<option value="service:${s.id}">Dịch vụ: ${esc(s.name)}</option>`));
     [...app.counters.values()].filter((c) => c.id !== app.counterId)
       .forEach((c) => opts.push(`<option value="counter:${c.id}">Quầy ${c.number}${c.state === "closed" ? " (đóng)" : ""}</option>`));
     $("transfer-target").innerHTML = opts.join("");
+    $("transfer-target").selectedIndex = 0;
     $("transfer-note").value = "";
     $("transfer-target").focus();
   }
+  // "Chuyển (Enter)": Enter on the drop-down submits, as it does in the note, instead of opening the list.
+  $("transfer-target").addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" || ev.isComposing) return;
+    ev.preventDefault();
+    $("transfer-form").requestSubmit($("transfer-form").querySelector('button[value="ok"]'));
+  });
 
-  let dialogOpen = null;
+  // A dialog is open while it says so: its close event comes a task later, and a quick Esc then F6
+  // must open the next dialog rather than be swallowed.
+  const dialogOpen = () => document.querySelector("dialog[open]") !== null;
   function openDialog(id, onOk, onOpen) {
     const dlg = $(id);
-    dialogOpen = dlg;
     dlg.returnValue = "";
     dlg.showModal();
     if (onOpen) onOpen();
     dlg.onclose = async () => {
-      dialogOpen = null;
       if (dlg.returnValue === "ok") await onOk();
     };
   }
 
   // -- dossier -----------------------------------------------------------------------------------
-  function prefillDossier() {
+  async function prefillDossier() {
     const t = app.ticket;
     const service = app.services.get(t.service_id);
-    const agencies = [...new Map([...app.services.values()].filter((s) => s.agency_id).map((s) => [s.agency_id, s])).values()];
-    $("d-agency").innerHTML = agencies.map((s) => `<option value="${s.agency_id}">${esc(s.name)} (cơ quan #${s.agency_id})</option>`).join("");
-    if (service && service.agency_id) $("d-agency").value = String(service.agency_id);
     $("d-procedure").value = t.procedure_code || "";
     $("dossier-message").textContent = "";
     $("procedure-results").innerHTML = "";
     $("procedure-search").value = "";
     $("procedure-search").focus();
+    try {
+      if (!app.agencies) app.agencies = await api(`/api/v1/agencies?centre_id=${app.user.centre_id}`);
+    } catch (err) { $("dossier-message").textContent = err.message; return; }
+    // Each agency under its own name; the ticket's service's agency is chosen for the clerk.
+    $("d-agency").innerHTML = app.agencies.map((a) => `<option value="${a.id}">${esc(a.name)}</option>`).join("");
+    if (service && service.agency_id) $("d-agency").value = String(service.agency_id);
   }
-
   let searchTimer = null;
   $("procedure-search").addEventListener("input", () => {
     clearTimeout(searchTimer);
@@ -349,10 +394,12 @@
   const KEYS = { F1: "next", F2: "recall", F3: "skip", F4: "start", F5: "complete", F6: "transfer", F7: "call-number", F8: "pause", F9: "close", F10: "dossier" };
   document.addEventListener("keydown", (ev) => {
     if ($("desk-screen").hidden) return;
-    const action = KEYS[ev.key] || (ev.key === " " && !dialogOpen && !/^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(ev.target.tagName) ? "next" : null);
+    const action = KEYS[ev.key] || (ev.key === " " && !dialogOpen() && !/^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(ev.target.tagName) ? "next" : null);
     if (KEYS[ev.key]) ev.preventDefault(); // F5 must never reload the console
-    if (!action || dialogOpen) return;
+    if (!action || dialogOpen()) return;
     ev.preventDefault();
+    const reason = blocked(action);
+    if (reason) { say(reason, "error"); return; }
     actions[action]();
   });
   document.querySelectorAll("[data-action]").forEach((b) => b.addEventListener("click", (ev) => { b.blur(); actions[b.dataset.action](); }));
