@@ -26,6 +26,24 @@ STATUS_LABELS: dict[str, str] = {
     "lapsed": "Quá hạn bổ sung, hồ sơ không còn hiệu lực",
 }
 
+# What a status means to the applicant, for the colour it is shown in: done (green), still being
+# worked on (blue), waiting on the applicant (amber), stopped without a result (red).
+STATUS_TONES: dict[str, str] = {
+    "pending_acceptance": "progress",
+    "received": "progress",
+    "transferred": "progress",
+    "in_processing": "progress",
+    "verifying": "progress",
+    "consulting": "progress",
+    "supplement_requested": "attention",
+    "result_ready": "done",
+    "returned": "done",
+    "wrong_agency": "stopped",
+    "refused": "stopped",
+    "withdrawn": "stopped",
+    "lapsed": "stopped",
+}
+
 # from → the states it may move to. Anything else is refused (409) and nothing is written.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "pending_acceptance": frozenset({"received", "supplement_requested", "refused", "withdrawn", "wrong_agency"}),
@@ -52,7 +70,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
     "lapsed": frozenset(),
 }
-assert set(TRANSITIONS) == set(STATUS_LABELS)
+assert set(TRANSITIONS) == set(STATUS_LABELS) == set(STATUS_TONES)
 
 FINAL_STATES = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 # Still being worked on by the agency: counts towards "overdue" once due_at has passed.

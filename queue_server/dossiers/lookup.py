@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,9 +17,10 @@ from sqlalchemy.orm import Session
 from ..centres.models import Agency
 from ..errors import DomainError
 from ..security.ratelimit import RateLimits, too_many
+from ..timeutil import utcnow
 from . import codes, lifecycle
 from .models import Dossier, DossierEvent
-from .service import lookup_url, token_hash
+from .service import lookup_url, overdue_days, token_hash
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ def find_by_code(session: Session, code: str, phone_last4: str) -> Dossier | Non
     return dossier if matches else None
 
 
-def lookup_view(session: Session, dossier: Dossier) -> dict:
+def lookup_view(session: Session, dossier: Dossier, *, now: datetime | None = None) -> dict:
     """The regulation's fields; an online dossier not yet valid shows a, b, d, đ, e and the corrections."""
     agency = session.get(Agency, dossier.agency_id)
     valid = not (dossier.channel == "online" and dossier.due_at is None)
@@ -79,6 +81,8 @@ def lookup_view(session: Session, dossier: Dossier) -> dict:
         "received_at": dossier.received_at,
         "status": dossier.status,
         "status_label": lifecycle.STATUS_LABELS[dossier.status],
+        "status_tone": lifecycle.STATUS_TONES[dossier.status],
+        "overdue_days": overdue_days(dossier, now or utcnow()),
         "corrections": corrections,
     }
     if valid:

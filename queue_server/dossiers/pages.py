@@ -23,8 +23,11 @@ header{background:#b71c1c;color:#fff;padding:14px 16px;font-weight:600;font-size
 main{max-width:560px;margin:0 auto;padding:16px}
 .card{background:#fff;border-radius:10px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.12);margin-bottom:16px}
 dl{margin:0}dt{color:#5f6b76;font-size:.9rem;margin-top:10px}dd{margin:2px 0 0;font-size:1.05rem;word-break:break-word}
-.status{display:inline-block;padding:6px 10px;border-radius:6px;background:#e8f5e9;color:#1b5e20;font-weight:600}
-.warn{background:#fff3e0;color:#e65100}.err{color:#b71c1c;font-weight:600}
+.status{display:inline-block;padding:6px 10px;border-radius:6px;font-weight:600}
+.tone-done{background:#e8f5e9;color:#1b5e20}.tone-progress{background:#e3f2fd;color:#0d47a1}
+.tone-attention{background:#fff3e0;color:#b34700}.tone-stopped{background:#ffebee;color:#b71c1c}
+.overdue{display:inline-block;margin-top:6px;padding:6px 10px;border-radius:6px;background:#b71c1c;color:#fff;font-weight:700}
+.err{color:#b71c1c;font-weight:600}
 label{display:block;margin-top:12px;font-weight:600}input{width:100%;box-sizing:border-box;font-size:1.1rem;padding:10px;margin-top:4px;border:1px solid #b0bec5;border-radius:6px}
 button{margin-top:16px;width:100%;font-size:1.1rem;padding:12px;border:0;border-radius:6px;background:#b71c1c;color:#fff}
 ul{margin:4px 0 0;padding-left:20px}
@@ -57,20 +60,30 @@ def _result(view: dict) -> str:
     if view.get("valid"):
         rows.append(("Ngày hẹn trả kết quả", _when(view.get("appointment_at"))))
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows)
-    cls = (
-        "status"
-        if view["status"] in ("returned", "result_ready")
-        else "status warn"
-        if view["corrections"]
-        else "status"
-    )
-    status = f'<dt>Tình trạng hồ sơ</dt><dd><span class="{cls}">{escape(view["status_label"])}</span></dd>'
+    # Coloured by what the status means (done, in progress, waiting on the applicant, stopped), and a
+    # result still owed after the appointment says so in red with the days late.
+    badge = f'<span class="status tone-{view["status_tone"]}">{escape(view["status_label"])}</span>'
+    status = f"<dt>Tình trạng hồ sơ</dt><dd>{badge}{_overdue(view.get('overdue_days'))}</dd>"
     corrections = ""
     if view["corrections"]:
         lis = "".join(f"<li>{escape(c)}</li>" for c in view["corrections"])
         corrections = f"<dt>Nội dung cần bổ sung, sửa đổi</dt><dd><ul>{lis}</ul></dd>"
     note = "" if view.get("valid") else '<p class="err">Hồ sơ nộp trực tuyến chưa hợp lệ, chưa được tiếp nhận.</p>'
     return f'<div class="card">{note}<dl>{items}{status}{corrections}</dl></div>'
+
+
+def overdue_text(days: int | None) -> str:
+    """'Quá hạn 12 ngày so với ngày hẹn trả kết quả', or '' when the result is not late."""
+    if days is None:
+        return ""
+    if days == 0:
+        return "Quá giờ hẹn trả kết quả hôm nay"
+    return f"Quá hạn {days} ngày so với ngày hẹn trả kết quả"
+
+
+def _overdue(days: int | None) -> str:
+    text = overdue_text(days)
+    return f'<br><span class="overdue">{escape(text)}</span>' if text else ""
 
 
 def _form(message: str = "", code: str = "") -> str:

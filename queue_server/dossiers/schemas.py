@@ -170,6 +170,12 @@ class LookupResult(BaseModel):
     appointment_at: datetime | None = None
     status: str
     status_label: str
+    status_tone: Literal["done", "progress", "attention", "stopped"] = Field(
+        description="what the status means to the applicant: done, still in progress, waiting on them, stopped"
+    )
+    overdue_days: int | None = Field(
+        None, description="days past the appointment while the result is still owed (0: due earlier today)"
+    )
     corrections: list[str] = Field(default_factory=list)  # what must be added or corrected
 
 

@@ -496,9 +496,16 @@ def sweep(session: Session, *, now: datetime | None = None) -> list[str]:
 # -- reading ------------------------------------------------------------------------------------
 
 
+def overdue_days(dossier: Dossier, now: datetime) -> int | None:
+    """Days past the appointment (0: due earlier today) while the agency still owes the result; else None."""
+    if dossier.status not in lifecycle.OPEN_STATES or dossier.due_at is None or now <= dossier.due_at:
+        return None
+    return (local_day(now) - local_day(dossier.due_at)).days
+
+
 def flags(dossier: Dossier, now: datetime, uncollected_after_days: int = 60) -> list[str]:
     out = []
-    if dossier.status in lifecycle.OPEN_STATES and dossier.due_at is not None and now > dossier.due_at:
+    if overdue_days(dossier, now) is not None:
         out.append("overdue")
     if (
         dossier.status == "pending_acceptance"
