@@ -6,10 +6,12 @@
   const WEEKDAYS = { vi: ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"],
                      en: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] };
   const TEXT = {
-    vi: { calling: "Mời số", counter: "Quầy", serving: "Đang phục vụ", waiting: "chờ", paused: "Tạm dừng", closed: "Đóng",
+    vi: { calling: "Mời số", counter: "Quầy", serving: "Đang phục vụ", waiting: "chờ", countersHead: "Quầy đang phục vụ",
+          waitingHead: "Số người đang chờ", paused: "Tạm dừng", closed: "Đóng",
           offline: "Mất kết nối", to: "Quầy", none: "Chưa gọi số", noToken: "Thiết bị chưa có mã hoặc mã đã bị thu hồi.",
           sound: "Chạm vào màn hình để bật âm thanh" },
-    en: { calling: "Now calling", counter: "Counter", serving: "Now serving", waiting: "waiting", paused: "Paused", closed: "Closed",
+    en: { calling: "Now calling", counter: "Counter", serving: "Now serving", waiting: "waiting", countersHead: "Counters",
+          waitingHead: "Waiting", paused: "Paused", closed: "Closed",
           offline: "Offline", to: "Counter", none: "No calls yet", noToken: "This device has no valid token.",
           sound: "Touch the screen to enable sound" },
   };

@@ -4,6 +4,12 @@
   const $ = (id) => document.getElementById(id);
   const number = parseInt(location.pathname.split("/").pop(), 10);
 
+  // "QUẦY 1" is already the headline: a name "Quầy 1 - Hộ tịch" adds only "Hộ tịch" under it.
+  function ownName(name, n) {
+    const prefix = new RegExp(`^\\s*(quầy|counter)\\s*(số\\s*)?0*${n}(?!\\d)\\s*[-–—:.,]?\\s*`, "i");
+    return (name || "").replace(prefix, "").trim();
+  }
+
   function render(state, change) {
     const t = state.t;
     if (state.centre) {
@@ -13,7 +19,7 @@
     const counter = [...state.counters.values()].find((c) => c.number === number);
     $("counter-number").textContent = `${t.counter.toUpperCase()} ${number}`;
     if (!counter) return;
-    $("counter-name").textContent = counter.name;
+    $("counter-name").textContent = ownName(counter.name, number);
     const stopped = counter.state !== "open";
     $("state").hidden = !stopped;
     $("state").textContent = counter.state === "paused" ? t.paused : counter.state === "closed" ? t.closed : "";

@@ -28,14 +28,15 @@ def test_console_call_reaches_both_boards_and_they_recover_after_a_restart(demo_
     console.keyboard.press("Space")
     wait_text(hall, "#latest-number", "A001")
     wait_text(hall, "#latest-counter", "Quầy 1")
-    wait_text(hall, 'tr[data-counter="1"]', "A001")
+    wait_text(hall, '[data-counter="1"]', "A001")
     wait_text(counter, "#serving", "A001")
     wait_text(counter, "#officer", "Nguyễn Thị Lan")
     wait_text(console, "#current-number", "A001")
     clock = hall.inner_text("#clock")  # a Vietnamese weekday on any day (Sunday is "Chủ Nhật")
     assert ("Thứ" in clock or "Chủ Nhật" in clock) and "/20" in clock
-    screenshot(hall, artifacts_dir, "hall-board.png", publish=True)
-    screenshot(counter, artifacts_dir, "counter-board.png", publish=True)
+    # The README's board pictures come from test_board_layout.py (every counter open and serving).
+    screenshot(hall, artifacts_dir, "hall-board-one-counter.png")
+    screenshot(counter, artifacts_dir, "counter-board-one-counter.png")
     screenshot(console, artifacts_dir, "console.png", publish=True)
 
     # Power cut: the boards mark themselves offline but keep showing what they had.
@@ -60,7 +61,7 @@ def test_console_call_reaches_both_boards_and_they_recover_after_a_restart(demo_
         page.wait_for_selector("#offline", state="hidden", timeout=40000)
     wait_text(hall, "#latest-number", "A003")
     wait_text(hall, "#calls", "A002")
-    wait_text(hall, 'tr[data-counter="1"]', "A003")
+    wait_text(hall, '[data-counter="1"]', "A003")
     wait_text(counter, "#serving", "A003")
     wait_text(console, "#current-number", "A003")
     # Waiting count per service: 4 issued, 3 called.
@@ -70,7 +71,7 @@ def test_console_call_reaches_both_boards_and_they_recover_after_a_restart(demo_
     # Paused counter: the counter board says so, the hall too.
     console.keyboard.press("F8")
     wait_text(counter, "#state", "Tạm dừng")
-    wait_text(hall, 'tr[data-counter="1"]', "Tạm dừng")
+    wait_text(hall, '[data-counter="1"]', "Tạm dừng")
     console.keyboard.press("F8")
     wait_text(counter, "#serving", "A003")
     for page in (hall, counter, console):
