@@ -92,7 +92,9 @@ def _hall(browser, base_url, viewport):
 
 
 @pytest.mark.parametrize("viewport,name", [(LANDSCAPE, "hall-board.png"), (PORTRAIT, "hall-board-portrait.png")])
-def test_hall_board_shows_every_counter_and_every_service(demo_server, busy_centre, chromium, artifacts_dir, viewport, name):
+def test_hall_board_shows_every_counter_and_every_service(
+    demo_server, busy_centre, chromium, artifacts_dir, viewport, name
+):
     page = _hall(chromium, demo_server.base_url, viewport)
     page.wait_for_function("document.querySelectorAll('#counters [data-counter]').length === 10")
     _assert_everything_shows(page.evaluate(_LAYOUT), counters=10, services=8)
@@ -110,9 +112,14 @@ def test_hall_board_fits_twelve_services(demo_server, busy_centre, chromium, art
         ("TUPHAP", "Tư pháp - Quốc tịch, nuôi con nuôi có yếu tố nước ngoài", "P"),
     ]
     for i, (code, name, prefix) in enumerate(extra):
-        r = api.post("/services", {"centre_id": centre_id, "code": code, "name": name, "prefix": prefix, "sort_order": 20 + i})
+        r = api.post(
+            "/services", {"centre_id": centre_id, "code": code, "name": name, "prefix": prefix, "sort_order": 20 + i}
+        )
         assert r.status_code == 201, r.text
-    for viewport, shot in ((LANDSCAPE, "hall-board-12-services.png"), (PORTRAIT, "hall-board-12-services-portrait.png")):
+    for viewport, shot in (
+        (LANDSCAPE, "hall-board-12-services.png"),
+        (PORTRAIT, "hall-board-12-services-portrait.png"),
+    ):
         page = _hall(chromium, demo_server.base_url, viewport)
         page.wait_for_function("document.querySelectorAll('#waiting [data-service]').length === 12")
         _assert_everything_shows(page.evaluate(_LAYOUT), counters=10, services=12)

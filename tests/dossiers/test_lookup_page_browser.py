@@ -38,7 +38,12 @@ def dossiers(db, catalogue, centre):
         made[name] = code
 
     make("late", ("in_processing", _at(3), None, None))
-    make("returned", ("in_processing", _at(3), None, None), ("result_ready", _at(4), None, None), ("returned", _at(5), None, None))
+    make(
+        "returned",
+        ("in_processing", _at(3), None, None),
+        ("result_ready", _at(4), None, None),
+        ("returned", _at(5), None, None),
+    )
     make("ready", ("in_processing", _at(3), None, None), ("result_ready", _at(4), None, None))
     supplement = ("supplement_requested", _at(3), "Thiếu giấy tờ", {"items": ["Bản sao giấy chứng sinh"]})
     make("supplement", supplement)
