@@ -7,6 +7,7 @@ Every field of domain.md §6, front and back, in one place (`receipt_data`) so t
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,8 @@ from ..db import settings_of
 from ..timeutil import local
 from .config import dossier_settings_of
 from .models import Dossier
-from .service import history_of, lookup_url
+from ..errors import DomainError
+from .service import history_of, lookup_url, procedure_snapshot
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "hardware" / "fonts"
 BLANK = "…………………………"
@@ -65,7 +67,7 @@ class ReceiptData:
     procedure: str
     documents: list[tuple[str, int]]
     sets: int
-    processing_days: int
+    processing_time: str
     received_at: datetime
     due_at: datetime | None
     collect_at: str
@@ -81,6 +83,31 @@ BACK_INTRO = (
     "công chức có hành vi yêu cầu nộp thêm các loại giấy tờ ngoài danh mục ghi trong phiếu, hoặc để phản ánh "
     "về thái độ giao tiếp, ứng xử của cán bộ, công chức, vui lòng liên hệ:"
 )
+
+
+_UNIT = re.compile(r"(\d+)\s+(Ngày|Giờ|Tháng)\b")
+
+
+def processing_time_label(days: int | None, catalogue_text: str | None = None) -> str:
+    """The time limit as the receipt states it: 'Trong ngày', '3 ngày làm việc', or, when the
+    catalogue gives no whole number of working days ('1 Giờ', '20 Ngày', per channel), its own
+    wording, so a procedure measured in hours or calendar days never reads '0 ngày làm việc'."""
+    if days is None:
+        if catalogue_text:
+            return _UNIT.sub(lambda m: f"{int(m.group(1))} {m.group(2).lower()}", catalogue_text)
+        return BLANK
+    return "Trong ngày" if days == 0 else f"{days} ngày làm việc"
+
+
+def _processing_time(session: Session, dossier: Dossier) -> str:
+    """From the catalogue when it still lists the procedure; else from the days the dossier holds."""
+    try:
+        procedure = procedure_snapshot(session, dossier.procedure_code) if dossier.procedure_code else None
+    except DomainError:
+        procedure = None
+    if procedure is not None and not procedure.days_known:
+        return processing_time_label(None, procedure.processing_time_text)
+    return processing_time_label(dossier.processing_days)
 
 
 def receipt_data(session: Session, dossier: Dossier) -> ReceiptData:
@@ -127,7 +154,7 @@ def receipt_data(session: Session, dossier: Dossier) -> ReceiptData:
         procedure=f"{dossier.procedure_code} – {dossier.procedure_name}",
         documents=[(str(d.get("name", "")), int(d.get("copies", 1) or 1)) for d in dossier.documents or []],
         sets=dossier.sets,
-        processing_days=dossier.processing_days,
+        processing_time=_processing_time(session, dossier),
         received_at=dossier.received_at,
         due_at=dossier.due_at,
         collect_at=collect,
@@ -221,7 +248,7 @@ def _front(r: ReceiptData, copy: str, st) -> list:
         Paragraph("<b>Thành phần hồ sơ nộp gồm:</b>", st["base"]),
         *docs,
         _kv("Số lượng hồ sơ", f"{r.sets} bộ", st),
-        _kv("Thời gian giải quyết hồ sơ theo quy định", f"{r.processing_days} ngày làm việc", st),
+        _kv("Thời gian giải quyết hồ sơ theo quy định", r.processing_time, st),
         _kv("Thời gian nhận hồ sơ", vn_datetime(r.received_at), st),
         _kv("Thời gian trả kết quả giải quyết hồ sơ", vn_datetime(r.due_at), st),
         _kv("Nhận kết quả tại", r.collect_at, st),

@@ -38,6 +38,9 @@ class ProcedureSnapshot:
     processing_days: int
     field: str | None = None
     fee_text: str | None = None
+    # The catalogue's own wording of the time limit, and whether it states whole working days.
+    processing_time_text: str | None = None
+    days_known: bool = True
 
 
 def procedure_snapshot(session: Session, code: str) -> ProcedureSnapshot:
@@ -59,6 +62,8 @@ def procedure_snapshot(session: Session, code: str) -> ProcedureSnapshot:
         processing_days=int(days) if days is not None else 0,
         field=getattr(procedure, "field", None),
         fee_text=getattr(procedure, "fee_text", None),
+        processing_time_text=getattr(procedure, "processing_time_text", None),
+        days_known=days is not None,
     )
 
 

@@ -1,6 +1,7 @@
 """The receipt PDF carries every field of domain.md §6 (front and back) and a QR that decodes to the lookup URL."""
 
 import io
+import re
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -147,3 +148,59 @@ def test_print_receipt_after_commit_on_the_configured_printer(client, centre, ne
         f"/api/v1/dossiers/{code}/print-receipt", json={"printer_url": "file:///tmp/x"}, headers=centre.auth("clerk1")
     )
     assert r.status_code == 403
+
+
+def _receipt_text(client, centre, code: str) -> str:
+    r = client.get(f"/api/v1/dossiers/{code}/receipt.pdf", headers=centre.auth("clerk1"))
+    assert r.status_code == 200
+    return " ".join(pypdf.PdfReader(io.BytesIO(r.content)).pages[0].extract_text().split())
+
+
+def test_same_day_procedure_reads_trong_ngay(client, centre, new_dossier):
+    d = new_dossier(procedure_code="2.000908")  # chứng thực bản sao: 0 working days in the catalogue
+    text = _receipt_text(client, centre, d["code"])
+    assert "Thời gian giải quyết hồ sơ theo quy định: Trong ngày" in text
+    assert "0 ngày làm việc" not in text
+
+
+def test_procedure_timed_in_hours_reads_its_own_time_not_zero_days(client, centre, db, new_dossier):
+    from queue_server.procedures.models import Procedure
+
+    with db.unit_of_work() as s:  # as in the sample: "1 Giờ", no whole number of working days
+        s.add(
+            Procedure(
+                ref="2.001159",
+                code="2.001159",
+                name="Cấp bản sao trích lục hộ tịch",
+                documents=[],
+                processing_days=None,
+                processing_time_text="Trực tiếp: 1 Giờ; Trực tuyến: 02 Giờ",
+            )
+        )
+    d = new_dossier(procedure_code="2.001159")
+    text = _receipt_text(client, centre, d["code"])
+    assert "Thời gian giải quyết hồ sơ theo quy định: Trực tiếp: 1 giờ; Trực tuyến: 2 giờ" in text
+    assert "0 ngày làm việc" not in text
+
+
+def test_every_sample_procedure_gets_a_truthful_time_limit():
+    """The real sample: same-day ones read 'Trong ngày', hours and calendar days keep their wording, none '0 ngày'."""
+    import json
+
+    from queue_server.dossiers.receipt import processing_time_label
+    from queue_server.procedures.search import DATA_DIR
+
+    sample = json.loads((DATA_DIR / "tthc_sample.json").read_text(encoding="utf-8"))
+    seen = set()
+    for p in sample:
+        label = processing_time_label(p["processing_days"], p["processing_time_text"])
+        assert not re.search(r"(?<!\d)0 ngày", label), (p["code"], label)
+        if p["processing_days"] == 0:
+            assert label == "Trong ngày"
+            seen.add("same day")
+        elif p["processing_days"] is not None:
+            assert label == f"{p['processing_days']} ngày làm việc"
+        elif p["processing_time_text"]:
+            assert "Ngày" not in label and "Giờ" not in label  # units lower-cased, numbers unpadded
+            seen.add("hours" if "giờ" in label else "other")
+    assert seen == {"same day", "hours", "other"}
