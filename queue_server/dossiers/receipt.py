@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 
 from ..centres.models import Agency, Centre
 from ..db import settings_of
+from ..errors import DomainError
 from ..timeutil import local
 from .config import dossier_settings_of
 from .models import Dossier
-from ..errors import DomainError
 from .service import history_of, lookup_url, procedure_snapshot
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "hardware" / "fonts"

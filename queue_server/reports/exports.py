@@ -133,6 +133,37 @@ def _fonts() -> None:
 SERIES_COLOURS = ("#0b4f8a", "#4caf50", "#e0a100", "#b3261e")
 
 
+LABEL_FONT_SIZES = (7, 6.5, 6, 5.5, 5)
+LABEL_MAX_LINES = 4
+
+
+def wrap_label(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy word wrap by the font's real widths (a word wider than `width` keeps its own line)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and stringWidth(f"{lines[-1]} {word}", font, size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def category_labels(names: list[str], slot: float, font: str = "DejaVuSans") -> tuple[float, list[list[str]]]:
+    """The biggest font size at which every name fits its bar group's width in a few whole lines."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    for size in LABEL_FONT_SIZES:
+        wrapped = [wrap_label(n, font, size, slot) for n in names]
+        fits = all(len(lines) <= LABEL_MAX_LINES for lines in wrapped) and all(
+            stringWidth(line, font, size) <= slot for lines in wrapped for line in lines
+        )
+        if fits:
+            return size, wrapped
+    return size, wrapped  # the smallest size: still every word, never a cut one
+
+
 def _chart(rows: list[dict], label: str, series: list, title: str, width: float):
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
@@ -140,16 +171,23 @@ def _chart(rows: list[dict], label: str, series: list, title: str, width: float)
     from reportlab.lib import colors
 
     rows = rows[:24]
-    d = Drawing(width, 190)
-    d.add(String(0, 178, title, fontName="DejaVuSans-Bold", fontSize=10))
+    plot_w, plot_h = width - 150, 125
+    # Category names whole, wrapped onto lines as wide as their bar group ("Đăng ký kinh doanh", not
+    # "Đăng ký kinh d"); the chart stands on as much room as the tallest label needs.
+    size, wrapped = category_labels([str(row.get(label) or "") for row in rows], plot_w / max(1, len(rows)) - 4)
+    leading = size * 1.2
+    below = max(len(lines) for lines in wrapped) * leading + 8
+    d = Drawing(width, plot_h + below + 35)
+    d.add(String(0, plot_h + below + 23, title, fontName="DejaVuSans-Bold", fontSize=10))
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 30, 40, width - 150, 125
+    chart.x, chart.y, chart.width, chart.height = 30, below, plot_w, plot_h
     chart.data = [[row.get(key) or 0 for row in rows] for key, _ in series]
-    chart.categoryAxis.categoryNames = [str(row.get(label) or "")[:14] for row in rows]
+    chart.categoryAxis.categoryNames = ["\n".join(lines) for lines in wrapped]
     chart.categoryAxis.labels.fontName = "DejaVuSans"
-    chart.categoryAxis.labels.fontSize = 6
-    chart.categoryAxis.labels.angle = 30 if len(rows) > 8 else 0
-    chart.categoryAxis.labels.boxAnchor = "ne" if len(rows) > 8 else "n"
+    chart.categoryAxis.labels.fontSize = size
+    chart.categoryAxis.labels.leading = leading
+    chart.categoryAxis.labels.boxAnchor = "n"
+    chart.categoryAxis.labels.textAnchor = "middle"
     chart.valueAxis.labels.fontName = "DejaVuSans"
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
@@ -157,7 +195,7 @@ def _chart(rows: list[dict], label: str, series: list, title: str, width: float)
         chart.bars[i].fillColor = colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)])
     d.add(chart)
     legend = Legend()
-    legend.x, legend.y = width - 110, 150
+    legend.x, legend.y = width - 110, plot_h + below + 10
     legend.fontName = "DejaVuSans"
     legend.fontSize = 8
     legend.colorNamePairs = [
