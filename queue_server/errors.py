@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,30 @@ def integrity_to_domain(exc: IntegrityError) -> DomainError:
     return DomainError("conflict", "Dữ liệu bị trùng hoặc mâu thuẫn với dữ liệu đã có.", 409)
 
 
+def unavailable(exc: Exception) -> DomainError:
+    """The 503 for a database error that is not the request's fault: overload (SQLite busy,
+    serialisation, pool exhausted) or the database unreachable. The client may retry (kiosks do,
+    with the same request id)."""
+    text = str(getattr(exc, "orig", None) or exc)
+    if isinstance(exc, PoolTimeout) or "locked" in text or "could not serialize" in text:
+        return DomainError("busy", "Hệ thống đang bận, vui lòng thử lại.", 503)
+    return DomainError("database_unavailable", "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.", 503)
+
+
+def _method(request) -> str:
+    return request.scope.get("method", "WEBSOCKET")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
+        if request.scope["type"] == "websocket":
+            return await request.close(code=4000 + exc.status, reason=exc.code)
         return JSONResponse(_body(exc.code, exc.message, **exc.extra), status_code=exc.status)
 
     @app.exception_handler(IntegrityError)
@@ -89,14 +111,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(_body(err.code, err.message), status_code=err.status)
 
     @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError):
-        if "locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
-            # Overload, not a fault: the client may retry (kiosks do, with the same request id).
-            return JSONResponse(
-                _body("busy", "Hệ thống đang bận, vui lòng thử lại."), status_code=503, headers={"Retry-After": "1"}
-            )
-        log.exception("database error on %s %s", request.method, request.url.path)
-        return JSONResponse(_body("internal_error", "Lỗi hệ thống, vui lòng thử lại sau."), status_code=500)
+    @app.exception_handler(PoolTimeout)
+    async def _operational(request: Request, exc: Exception):
+        err = unavailable(exc)
+        if err.code == "database_unavailable":
+            # One line, no traceback: the cause is outside the server, and it recovers by itself.
+            log.error("database unavailable on %s %s: %s", _method(request), request.url.path, _first_line(exc))
+        if request.scope["type"] == "websocket":
+            return await request.close(code=1013, reason=err.code)  # "try again later"
+        return JSONResponse(_body(err.code, err.message), status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -125,5 +148,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", _method(request), request.url.path)
+        if request.scope["type"] == "websocket":
+            return await request.close(code=1011, reason="internal_error")
         return JSONResponse(_body("internal_error", "Lỗi hệ thống, vui lòng thử lại sau."), status_code=500)
