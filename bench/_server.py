@@ -13,13 +13,16 @@ from tests.server_process import postgres_schema, running_server
 
 
 @contextmanager
-def bench_server(backend: str, workers: int):
+def bench_server(backend: str, workers: int, extra_env: dict[str, str] | None = None):
     with tempfile.TemporaryDirectory() as tmp:
         if backend == "sqlite":
-            with running_server(Path(tmp), None, workers=workers) as srv:
+            with running_server(Path(tmp), None, workers=workers, extra_env=extra_env) as srv:
                 yield srv
             return
-        with postgres_schema("bench") as url, running_server(Path(tmp), url, workers=workers) as srv:
+        with (
+            postgres_schema("bench") as url,
+            running_server(Path(tmp), url, workers=workers, extra_env=extra_env) as srv,
+        ):
             yield srv
 
 

@@ -126,10 +126,35 @@ def main() -> None:
         default="lean",
         help="lean: frames parsed in an asyncio Protocol (bench/_wsclient.py); websockets: the library, a coroutine per connection",
     )
+    ap.add_argument(
+        "--redis",
+        choices=["none", "up", "down"],
+        default="none",
+        help="up: workers share events through Redis (127.0.0.1:6379); down: the same with Redis gone "
+        "(a TCP relay to it is cut once the server runs: fan-out falls back to the event table)",
+    )
     args = ap.parse_args()
-    with redirect_stdout(sys.stderr), bench_server(args.backend, args.workers) as srv:  # seeding prints demo logins
+    env, proxy = {}, None
+    if args.redis != "none":
+        from tests.tcp_proxy import TcpProxy
+
+        proxy = TcpProxy(6379).start()
+        env = {"MOTCUA_REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0", "MOTCUA_RATE_LIMIT_KEY_PREFIX": "bench"}
+    with (
+        redirect_stdout(sys.stderr),
+        bench_server(args.backend, args.workers, env) as srv,
+    ):  # seeding prints demo logins
+        if args.redis == "down":
+            proxy.stop()
         res = asyncio.run(bench(srv.base_url, args.clients, args.calls, args.client, args.warmup))
-    print(json.dumps({"bench": "call_delivery", "backend": args.backend, "workers": args.workers, **res}, indent=2))
+    if proxy is not None:
+        proxy.stop()
+    print(
+        json.dumps(
+            {"bench": "call_delivery", "backend": args.backend, "workers": args.workers, "redis": args.redis, **res},
+            indent=2,
+        )
+    )
     if res["deliveries"] != res["expected"]:
         raise SystemExit("not every event reached every client")
 

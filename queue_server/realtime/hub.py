@@ -141,6 +141,9 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
         self._redis = None
+        # Whether Redis is carrying the other workers' commits now; while it is not (an outage),
+        # the table is tailed at `tail_interval_s` as without Redis, not at the 2 s safety pace.
+        self._redis_ok = False
         self.collector: IdleCollector | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -152,7 +155,7 @@ class Hub:
         if self.redis_url:
             import redis.asyncio as aioredis
 
-            self._redis = aioredis.from_url(self.redis_url)
+            self._redis = aioredis.from_url(self.redis_url, socket_connect_timeout=1, socket_keepalive=True)
             self._tasks.append(asyncio.create_task(self._listen_redis()))
         self._tasks.append(asyncio.create_task(self._tail()))
 
@@ -181,14 +184,17 @@ class Hub:
     async def _publish(self, centre_id: int, seq: int) -> None:
         try:
             await self._redis.publish(REDIS_CHANNEL, json.dumps({"centre": centre_id, "seq": seq}))
-        except Exception:  # the tail still catches up
-            log.warning("redis publish failed; other workers will catch up by tailing")
+        except Exception:  # the tail catches up
+            self._redis_down("publish failed")
 
     async def _listen_redis(self) -> None:
         while True:
             try:
                 pubsub = self._redis.pubsub()
                 await pubsub.subscribe(REDIS_CHANNEL)
+                if not self._redis_ok:
+                    log.info("redis fan-out active")
+                self._redis_ok = True
                 async for msg in pubsub.listen():
                     if msg.get("type") == "message":
                         body = json.loads(msg["data"])
@@ -196,13 +202,19 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.warning("redis subscription lost; retrying")
+                self._redis_down("subscription lost")
                 await asyncio.sleep(1)
+
+    def _redis_down(self, what: str) -> None:
+        """Once per outage: say so, and tail the event table at the pace used without Redis."""
+        if self._redis_ok:
+            log.warning("redis %s: other workers' events come from the event table until it is back", what)
+        self._redis_ok = False
 
     async def _tail(self) -> None:
         """Safety net and multi-worker fan-out without Redis: poll the latest seq per watched centre."""
         while True:
-            await asyncio.sleep(self.tail_interval_s if not self._redis else 2.0)
+            await asyncio.sleep(2.0 if self._redis is not None and self._redis_ok else self.tail_interval_s)
             centres = [c for c, subs in self._subs.items() if subs]
             if not centres:
                 continue
