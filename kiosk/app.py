@@ -53,7 +53,9 @@ class KioskApp(App):
     procedure_fields = ListProperty()
     procedure = DictProperty()
     dossier = DictProperty()
-    camera_available = BooleanProperty(False)
+    camera_available = BooleanProperty(False)  # a scanner is configured and working
+    scanner_down = BooleanProperty(False)  # a scanner is configured but not working now (being restarted)
+    printer_fault = StringProperty("")  # "", or why tickets are not printed now: paper_out, cover_open, printer_offline
 
     def __init__(self, config: KioskConfig, **kwargs):
         super().__init__(**kwargs)
@@ -129,6 +131,8 @@ class KioskApp(App):
             "ticket": self.ticket.get("display_number"),
             "ticket_note": self.ticket_note,
             "camera": self.camera_available,
+            "scanner_down": self.scanner_down,
+            "printer_fault": self.printer_fault,
             "services": len(self.services),
             "centre": self.centre_name,
         }

@@ -26,6 +26,7 @@ class KioskConfig:
     font_scale: float = 1.0
     issue_retry_s: float = 20.0  # how long a tap on a service keeps retrying an unreachable server
     search_debounce_s: float = 0.35
+    printer_check_s: float = 10.0  # how often the printer's status is read (and, at most, re-read while at fault)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -47,6 +48,8 @@ def _check(cfg: KioskConfig) -> KioskConfig:
         problems.append("idle_timeout_s must be between 5 and 3600")
     if not 0.5 <= cfg.font_scale <= 3:
         problems.append("font_scale must be between 0.5 and 3")
+    if not 0.5 <= cfg.printer_check_s <= 600:
+        problems.append("printer_check_s must be between 0.5 and 600")
     if problems:
         raise ConfigError("; ".join(problems))
     return cfg
@@ -63,7 +66,7 @@ def parse_config(data: dict) -> KioskConfig:
     for name, value in data.items():
         if value in ("", "none") and name in ("printer_url", "camera_url"):
             value = None
-        if name in ("idle_timeout_s", "font_scale", "issue_retry_s", "search_debounce_s"):
+        if name in ("idle_timeout_s", "font_scale", "issue_retry_s", "search_debounce_s", "printer_check_s"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError(f"{name} must be a number")
             value = float(value)

@@ -13,8 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hardware.payloads import parse_payload
-from hardware.printers import PrinterError, TicketPrint, open_printer
-from hardware.scanners import ScannerError, open_scanner
+from hardware.printers import PrinterOffline, TicketPrint
 from queue_server.client import (
     AsyncQueueClient,
     EventStream,
@@ -26,6 +25,8 @@ from queue_server.client import (
 )
 
 from .config import KioskConfig
+from .devices import TRANSIENT, PrinterWatch
+from .scanning import ScannerLoop
 from .texts import priority_label, t
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ ALERT_CODES = {
     "cover_open": "printer.cover_open",
     "printer_offline": "printer.offline",
 }
+PRINTER_OFFLINE = "printer_offline"
 LIVE_FIELDS = ("waiting", "estimated_wait_s", "open_now", "closed_reason", "reopens_at")
 
 
@@ -65,8 +67,18 @@ class KioskController:
         self.centre_id: int | None = None
         self.device_id: int | None = None
         self.stream: EventStream | None = None
-        self.printer = None
-        self.scanner = None
+        self.printer = (
+            PrinterWatch(config.printer_url, config.printer_check_s, self._printer_changed)
+            if config.printer_url
+            else None
+        )
+        self.scanner = (
+            ScannerLoop(config.camera_url, lambda: self.scan_mode, self._scanned, self._scanner_changed)
+            if config.camera_url
+            else None
+        )
+        self._alerted: str | None = None  # the printer alert staff were last sent
+        self._alert_task: asyncio.Task | None = None
         self.scan_mode: str | None = None  # None, "receipt" or "cccd"
         self._citizen_id: str | None = None  # the CCCD number only, held until the ticket is issued
         self._tasks: set[asyncio.Task] = set()
@@ -87,9 +99,11 @@ class KioskController:
             log.error("kiosk task failed", exc_info=task.exception())
 
     def start(self) -> None:
-        self._open_printer()
         self.spawn(self._run_stream())
-        self.spawn(self._run_scanner())
+        if self.printer is not None:
+            self.spawn(self.printer.run())
+        if self.scanner is not None:
+            self.spawn(self.scanner.run())
 
     async def stop(self) -> None:
         if self.stream is not None:
@@ -97,16 +111,8 @@ class KioskController:
         for task in list(self._tasks):
             task.cancel()
         if self.scanner is not None:
-            await asyncio.to_thread(self.scanner.close)
+            await self.scanner.close()
         await self.client.aclose()
-
-    def _open_printer(self) -> None:
-        if not self.config.printer_url:
-            return
-        try:
-            self.printer = open_printer(self.config.printer_url)
-        except PrinterError as exc:
-            log.error("printer not usable: %s", exc)
 
     # -- the centre's live state ---------------------------------------------------------------
     async def _run_stream(self) -> None:
@@ -132,6 +138,7 @@ class KioskController:
             self.centre_id,
             token=self.config.device_token,
             silence_timeout_s=45,
+            backoff_max_s=10.0,  # as the boards do (docs/events.md)
             on_connection=self._on_connection,
         )
         async for message in self.stream:
@@ -203,6 +210,8 @@ class KioskController:
         await self._print(ticket, service, priority)
 
     async def _print(self, ticket: dict, service: dict, priority: str | None) -> None:
+        """Print the ticket the visitor already sees on screen; a printer known to be at fault gets
+        no job (the screen said so before the tap, and the ticket stays on screen to photograph)."""
         app = self.app
         if self.printer is None:
             app.ticket_note = t("no_printer", app.lang)
@@ -218,19 +227,45 @@ class KioskController:
             qr_url=ticket["track_url"],
             priority_label=priority_label(priority, "vi"),
         )
-        try:
-            await asyncio.to_thread(self.printer.print_ticket, job)
-        except PrinterError as exc:
-            app.ticket_note = exc.message
-            await self._alert(ALERT_CODES.get(exc.code, "printer.error"), t("printer_alert", "vi", message=exc.message))
-            return
-        app.ticket_note = t("printed", app.lang)
+        fault = await self.printer.print_ticket(job)
+        if fault is None:
+            app.ticket_note = t("printed", app.lang)
+        else:  # the hardware's own sentences (docs/hardware.md): photograph the number on screen
+            app.ticket_note = fault.message if isinstance(fault, TRANSIENT) else PrinterOffline().message
 
-    async def _alert(self, code: str, message: str) -> None:
+    # -- device state ------------------------------------------------------------------------------
+    def _printer_changed(self, problem: BaseException | None) -> None:
+        """Say it on screen before anyone taps, and tell staff (an alert, cleared when it is back)."""
+        if problem is None:
+            self.app.printer_fault = ""
+            if self._alerted is not None:
+                self._send_alert(self._alerted, t("printer_back", "vi"), cleared=True)
+                self._alerted = None
+            return
+        # The screen names the faults a visitor can understand; anything else reads as "not working".
+        self.app.printer_fault = problem.code if isinstance(problem, TRANSIENT) else PRINTER_OFFLINE
+        self._alerted = ALERT_CODES.get(getattr(problem, "code", ""), "printer.error")
+        self._send_alert(self._alerted, t("printer_alert", "vi", message=getattr(problem, "message", str(problem))))
+
+    def _send_alert(self, code: str, message: str, cleared: bool = False) -> None:
+        """Delivered when the server answers; a newer state of the printer replaces one not yet sent."""
+        if self._alert_task is not None:
+            self._alert_task.cancel()
+        self._alert_task = self.spawn(self._alert(code, message, cleared))
+
+    async def _alert(self, code: str, message: str, cleared: bool = False) -> None:
         try:
-            await self.client.alert(code, message)
-        except (Unreachable, ServerError) as exc:
-            log.warning("could not send alert %s: %s", code, exc)
+            async for attempt in retrying(Unreachable, initial_s=1.0, max_s=30.0, name="printer alert"):
+                with attempt:
+                    await self.client.alert(code, message, cleared=cleared)
+        except ServerError as exc:
+            log.warning("could not send alert %s: %s", code, exc.code)
+
+    def _scanner_changed(self, problem: BaseException | None) -> None:
+        self.app.camera_available = problem is None
+        self.app.scanner_down = problem is not None
+        if problem is not None:
+            self.app.scanning_cccd = False
 
     # -- CCCD -----------------------------------------------------------------------------------
     def start_cccd_scan(self) -> None:
@@ -367,43 +402,17 @@ class KioskController:
         self._set_scan_mode(None)
 
     def _set_scan_mode(self, mode: str | None) -> None:
-        if mode != self.scan_mode and self.scanner is not None:
-            self.scanner.repeats.reset()  # the next visitor may show the same paper again
+        changed = mode != self.scan_mode
         self.scan_mode = mode
+        if changed and self.scanner is not None:
+            self.scanner.mode_changed()
+
+    def _scanned(self, mode: str, text: str) -> None:
+        if mode == "cccd":
+            self.attach_citizen_id(text)
+        else:
+            self.on_receipt_scan(text)
 
     def preview_frame(self):
         """The last camera frame (BGR array) while scanning, for the live preview."""
-        return self.scanner.last_frame if self.scanner is not None and self.scan_mode else None
-
-    async def _run_scanner(self) -> None:
-        if not self.config.camera_url:
-            self.app.camera_available = False
-            return
-        try:
-            self.scanner = await asyncio.to_thread(open_scanner, self.config.camera_url)
-        except ScannerError as exc:
-            log.warning("no scanner: %s", exc.code)
-            self.app.camera_available = False
-            return
-        self.app.camera_available = True
-        while True:
-            mode = self.scan_mode
-            if mode is None:
-                await asyncio.sleep(0.2)
-                continue
-            try:
-                scans = await asyncio.to_thread(self.scanner.read, 0.2)
-            except ScannerError as exc:
-                log.warning("scanner failed: %s", exc.code)
-                self.app.camera_available = False
-                self.app.message = exc.message_vi
-                return
-            if mode != self.scan_mode:  # the visitor left while the frame was being decoded
-                continue
-            for scan in scans:
-                if mode == "cccd":
-                    if self.attach_citizen_id(scan.text):
-                        break
-                else:
-                    self.on_receipt_scan(scan.text)
-            await asyncio.sleep(0.1)
+        return self.scanner.last_frame() if self.scanner is not None else None

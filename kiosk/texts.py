@@ -113,6 +113,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     "space": ("Dấu cách", "Space"),
     "clear": ("Xoá hết", "Clear"),
     "printer_alert": ("Máy in kiosk: {message}", "Kiosk printer: {message}"),
+    "printer_back": ("Máy in kiosk đã hoạt động trở lại.", "The kiosk printer works again."),
+    # Said before a visitor taps, while the printer cannot print (the ticket is then shown on screen only).
+    "printer_paper_out": (
+        "Máy in hết giấy: số thứ tự sẽ hiện trên màn hình, vui lòng chụp lại.",
+        "The printer is out of paper: your number will be shown on screen, please take a photo.",
+    ),
+    "printer_cover_open": (
+        "Nắp máy in đang mở: số thứ tự sẽ hiện trên màn hình, vui lòng chụp lại.",
+        "The printer cover is open: your number will be shown on screen, please take a photo.",
+    ),
+    "printer_printer_offline": (
+        "Máy in không hoạt động: số thứ tự sẽ hiện trên màn hình, vui lòng chụp lại.",
+        "The printer is not working: your number will be shown on screen, please take a photo.",
+    ),
+    "no_paper_ticket": ("(không in phiếu — số hiện trên màn hình)", "(no printed ticket — number on screen)"),
+    "scanner_down": (
+        "Camera quét mã tạm thời không dùng được. Vui lòng nhập mã hồ sơ.",
+        "The code scanner is not available for now. Please type the dossier code.",
+    ),
 }
 
 # The regulation's lookup fields (domain.md §4; BP Đ.17, ĐN Đ.16, AG Đ.11), worded as the receipt

@@ -26,11 +26,13 @@ printer or scanner coming back — goes through `retrying`: tenacity with one po
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -58,6 +60,7 @@ __all__ = [
     "QueueClient",
     "ServerError",
     "Unreachable",
+    "nap",
     "new_request_id",
     "retry_unreachable",
     "retrying",
@@ -301,7 +304,7 @@ def retrying(
     ``max_s``, so devices that lost the server together do not come back in step. Anything
     else is raised at once. It stops — raising the last exception — when the next attempt would
     start after ``deadline_s`` or when ``until()`` is true; otherwise it tries for ever.
-    ``on_retry(exc, attempt)`` runs before each wait (say "offline" there); ``sleep`` can be
+    ``on_retry(exc, attempt)`` (plain or async) runs before each wait (say "offline" there); ``sleep`` can be
     replaced by a wait that a wake-up cuts short.
     """
     half_initial, half_max = initial_s / 2, max_s / 2
@@ -311,7 +314,7 @@ def retrying(
     if until is not None:
         stops.append(lambda _state: until())
 
-    def before_sleep(state: RetryCallState) -> Any:
+    async def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
         log.debug(
             "%s: %s (attempt %d); next try in %.2f s",
@@ -320,9 +323,8 @@ def retrying(
             state.attempt_number,
             state.next_action.sleep if state.next_action is not None else 0.0,
         )
-        if on_retry is not None:
-            return on_retry(exc, state.attempt_number)
-        return None
+        if on_retry is not None and inspect.isawaitable(answer := on_retry(exc, state.attempt_number)):
+            await answer
 
     return AsyncRetrying(
         retry=retry_if_exception(on) if not isinstance(on, type | tuple) else retry_if_exception_type(on),
@@ -333,6 +335,17 @@ def retrying(
         sleep=sleep,
         reraise=True,
     )
+
+
+async def nap(seconds: float, wake: asyncio.Event, *, clear: bool = True) -> None:
+    """Wait ``seconds``, or less if ``wake`` is set meanwhile (then clear it, unless ``clear`` is False).
+    As ``retrying(sleep=functools.partial(nap, wake=event))``, a wait between tries that news cuts short."""
+    try:
+        await asyncio.wait_for(wake.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+    if clear:
+        wake.clear()
 
 
 async def retry_unreachable(
@@ -485,7 +498,7 @@ class EventStream:
             max_s=self.backoff_max_s,
             until=lambda: self._closed,
             on_retry=retried,
-            sleep=self._nap,
+            sleep=partial(nap, wake=self._closing, clear=False),  # close() ends the wait
             name="event stream",
         ):
             with attempt:
@@ -518,13 +531,6 @@ class EventStream:
             self._set_connected(False)
             err_code, text = FATAL_CLOSE_CODES[code]
             raise ServerError(err_code, text, code) from None
-
-    async def _nap(self, seconds: float) -> None:
-        """The wait between two tries, cut short by `close`."""
-        try:
-            await asyncio.wait_for(self._closing.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
     def _accept(self, raw: str | bytes) -> Message | None:
         """Parse one frame; drop heartbeats and anything already seen."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from queue_server.client import retrying
+from queue_server.client import nap, retrying
 
 from .net import EventStream, ServerError, TabletClient, Unreachable
 from .outbox import Outbox
@@ -122,11 +122,7 @@ class Link:
 
     async def _nap(self, seconds: float) -> None:
         """The wait between two tries, cut short by a new rating or the link coming back."""
-        try:
-            await asyncio.wait_for(self.wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
-        self.wake.clear()
+        await nap(seconds, self.wake)
 
     async def flush(self) -> None:
         """Send every pending rating; raise at the first one the server may take later."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server_process import free_port
+from tests.server_process import end_process, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,11 +141,5 @@ class KivyApp:
             self._sock.close()
         except OSError:
             pass
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        end_process(self.proc)
         self._log.close()

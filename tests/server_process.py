@@ -105,13 +105,8 @@ class ServerProcess:
         raise RuntimeError(f"server did not start in {timeout}s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        if self.proc:
+            end_process(self.proc)
         self.proc = None
 
     def kill(self) -> None:
@@ -155,3 +150,14 @@ def postgres_schema(prefix: str = "t"):
         with admin.connect() as c:
             c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def end_process(proc: subprocess.Popen) -> None:
+    """Ask a process we started to stop (SIGTERM), and kill it if it has not within 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.kivy_app import ROOT, app_env
-from tests.server_process import running_server
+from tests.server_process import end_process, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +50,7 @@ def test_app_starts_clean_and_without_the_test_control_channel(module, server, x
                 assert time.monotonic() < deadline, "the app never reached the server"
                 time.sleep(0.2)
         finally:
-            proc.terminate()
-            proc.wait(10)
+            end_process(proc)
     text = log_path.read_text(errors="replace")
     imported = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", text, re.M))
     assert "kivy.core.clipboard" in imported, "the text boxes were built (they load the clipboard and cut buffer)"

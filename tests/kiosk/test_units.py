@@ -62,6 +62,7 @@ def test_config_file_round_trip(tmp_path, monkeypatch):
         ({"server_url": "http://a", "device_token": "x", "language": "fr"}, "language"),
         ({"server_url": "http://a", "device_token": "x", "idle_timeout_s": "soon"}, "idle_timeout_s"),
         ({"server_url": "http://a", "device_token": "x", "printer": "usb"}, "unknown setting"),
+        ({"server_url": "http://a", "device_token": "x", "printer_check_s": 0}, "printer_check_s"),
     ],
 )
 def test_bad_config_says_what_to_fix(data, problem):
