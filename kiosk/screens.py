@@ -6,11 +6,12 @@ from datetime import datetime
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import DictProperty, ListProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.screenmanager import Screen
+from kivy.utils import escape_markup
 
 from .controller import VN_TZ
 from .images import frame_texture
@@ -29,6 +30,8 @@ class BigChoice(Button):
 class InfoRow(BoxLayout):
     label = StringProperty("")
     value = StringProperty("")
+    # A value with its own emphasis (the documents list: headings bold, the rest plain), in Kivy markup.
+    markup = BooleanProperty(False)
 
 
 class ServiceTile(ButtonBehavior, BoxLayout):
@@ -193,8 +196,10 @@ class ProcedureScreen(Screen):
         if not p:
             return
         lang = app.lang
+        documents = documents_markup(p)
+        if documents:
+            box.add_widget(InfoRow(label=t("documents", lang), value=documents, markup=True))
         rows = [
-            (t("documents", lang), "\n".join(f"• {_doc_text(d)}" for d in p.get("documents") or [])),
             (t("fees", lang), p.get("fee_text") or _fees_text(p.get("fees"), lang)),
             (t("processing_time", lang), _text_of(p.get("processing_time") or p.get("processing_time_text"))),
             (t("agency", lang), _text_of(p.get("agency") or p.get("agency_name"))),
@@ -209,6 +214,19 @@ def _text_of(value) -> str:
     if isinstance(value, dict):
         return str(value.get("name") or value.get("text") or value.get("label") or "")
     return "" if value is None else str(value)
+
+
+# How each kind of line of the server's document outline reads on the kiosk.
+_OUTLINE_FORMS = {"heading": "[b]{}[/b]", "document": "•  {}", "detail": "      –  {}", "note": "      {}"}
+
+
+def documents_markup(p: dict) -> str:
+    """The documents to bring, in the server's order: group headings bold, documents bulleted, and
+    details and notes indented under their document (no '• -' or '• *' from the source's own marks)."""
+    outline = p.get("document_outline") or [
+        {"text": _doc_text(d), "kind": "document"} for d in p.get("documents") or []
+    ]
+    return "\n".join(_OUTLINE_FORMS.get(line["kind"], "•  {}").format(escape_markup(line["text"])) for line in outline)
 
 
 def _doc_text(doc) -> str:

@@ -25,8 +25,17 @@ class ProcedureSummary(BaseModel):
     service_id: int | None = Field(description="that service at the caller's centre, when it has one")
 
 
+class DocumentLine(BaseModel):
+    text: str = Field(description="the line without the source's bullet mark")
+    kind: Literal["heading", "document", "detail", "note"] = Field(
+        description="heading: a group such as 'Giấy tờ phải xuất trình:'; document: one paper to bring; "
+        "detail: a point under the document above; note: an explanation of the document above"
+    )
+
+
 class ProcedureDetail(ProcedureSummary):
-    documents: list[str]
+    documents: list[str] = Field(description="the documents list in source order, bullet marks removed")
+    document_outline: list[DocumentLine] = Field(description="the same lines with what each one is")
     online_level_text: str | None
     channels: list[str] = Field(description="submission channels: Trực tiếp, Trực tuyến, Dịch vụ bưu chính")
     source_url: str | None

@@ -17,6 +17,7 @@ from ..centres.models import Service
 from ..db import current_value, next_value
 from ..errors import DomainError
 from ..timeutil import utcnow
+from .documents import document_outline
 from .importer import ProcedureRow, Rejection, check_rows, detect_format, read_rows
 from .models import LEVEL_LABELS, LEVELS, Procedure
 from .search import INDEXES, Entry, SearchIndex, fold, strip_noise
@@ -94,8 +95,10 @@ def channels(online_level_text: str | None) -> list[str]:
 def procedure_detail(session: Session, code: str, centre_id: int | None) -> dict:
     """Everything the kiosk's procedure page shows, with the queue that receives it at this centre."""
     p = get_procedure_by_code(session, code)
+    outline = document_outline(list(p.documents or []))
     detail = summary(p) | {
-        "documents": list(p.documents or []),
+        "documents": [line["text"] for line in outline],
+        "document_outline": outline,
         "online_level_text": p.online_level_text,
         "channels": channels(p.online_level_text),
         "source_url": p.source_url,

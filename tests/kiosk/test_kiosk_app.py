@@ -125,6 +125,11 @@ def test_procedure_search_and_page(server, kiosk_factory, artifacts_dir):
     kiosk.tap(name)
     page = kiosk.wait_for("Hồ sơ cần chuẩn bị")
     assert name in page and "Lấy số cho thủ tục này" in page
+    # The documents list: the source's own marks became layout, never text after a bullet ("• -", "• *").
+    documents = next(t for t in page if t.startswith("•") or "\n•" in t)
+    lines = documents.split("\n")
+    assert len(lines) > 3 and not [line for line in lines if re.match(r"^\s*•\s*[-*+•]", line)]
+    assert not [line for line in lines if re.match(r"^\s*[-*+]\s", line)]
     kiosk.screenshot(artifacts_dir, "procedure-page", docs=True)
 
 

@@ -141,3 +141,36 @@ def test_every_word_must_match(client, catalogue):
 
 def test_unfinished_last_word_is_a_prefix(client, catalogue):
     assert _names(_search(client, catalogue, q="dang ky khai si"))[0] == "Thủ tục đăng ký khai sinh"
+
+
+MARKS = ("-", "*", "+", "•", "–")
+
+
+def test_documents_come_without_bullet_marks_in_source_order(client, catalogue, sample_bytes):
+    """The real sample: '• -', '• *' artefacts gone, headings and notes told apart, the portal's order kept."""
+    import json
+    import re
+
+    sample = {p["code"]: p for p in json.loads(sample_bytes) if p["code"]}
+    d = client.get("/api/v1/procedures/1.001193", headers=catalogue.auth("kiosk")).json()
+    source = [re.sub(r"^\s*(\+\+|\+\)|[-*+•–])\s*", "", s) for s in sample["1.001193"]["documents"]]
+    assert d["documents"] == [" ".join(s.split()) for s in source if s.strip()]  # same lines, same order
+    assert [line["text"] for line in d["document_outline"]] == d["documents"]
+    kinds = {line["text"]: line["kind"] for line in d["document_outline"]}
+    assert kinds["Giấy tờ phải xuất trình:"] == kinds["Lưu ý:"] == "heading"
+    assert kinds[d["documents"][0]] == "document"
+    assert {"heading", "document", "detail", "note"} <= set(kinds.values())
+    for code in sample:  # every procedure of the sample
+        detail = client.get(f"/api/v1/procedures/{code}", headers=catalogue.auth("kiosk")).json()
+        assert not [t for t in detail["documents"] if t.startswith(MARKS)], code
+
+
+def test_plain_lists_stay_plain_documents(client, catalogue, upload):
+    upload(
+        '[{"code": "8.000002", "name": "Thủ tục thử", "documents": ["Tờ khai", "Giấy tờ tùy thân"]}]'.encode(), "p.json"
+    )
+    d = client.get("/api/v1/procedures/8.000002", headers=catalogue.auth("kiosk")).json()
+    assert d["document_outline"] == [
+        {"text": "Tờ khai", "kind": "document"},
+        {"text": "Giấy tờ tùy thân", "kind": "document"},
+    ]
