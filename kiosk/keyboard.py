@@ -49,7 +49,7 @@ class OnScreenKeyboard(BoxLayout):
     target = ObjectProperty(None, allownone=True)
     layout = OptionProperty("letters", options=["letters", "digits"])
     space_label = ObjectProperty("Dấu cách")
-    clear_label = ObjectProperty("Xoá hết")
+    clear_label = ObjectProperty("Xóa hết")
 
     def __init__(self, **kwargs):
         super().__init__(orientation="vertical", spacing=6, **kwargs)

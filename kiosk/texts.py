@@ -111,7 +111,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Dossier lookup is not available yet. Please ask staff.",
     ),
     "space": ("Dấu cách", "Space"),
-    "clear": ("Xoá hết", "Clear"),
+    "clear": ("Xóa hết", "Clear"),
     "printer_alert": ("Máy in kiosk: {message}", "Kiosk printer: {message}"),
     "printer_back": ("Máy in kiosk đã hoạt động trở lại.", "The kiosk printer works again."),
     # Said before a visitor taps, while the printer cannot print (the ticket is then shown on screen only).

@@ -146,10 +146,10 @@ def test_typed_code_and_forged_qr(server, dossier, kiosk_factory, tmp_path):
         kiosk.tap("Tra cứu")
         kiosk.wait_state("message", lambda m: m == NOT_FOUND)
         texts = kiosk.texts()
-        kiosk.tap("Xoá hết")  # the digits (the keyboard types into the last field touched)
+        kiosk.tap("Xóa hết")  # the digits (the keyboard types into the last field touched)
         kiosk.tap(code)  # back to the code to correct it: the letter keys come back
         assert "Dấu cách" in kiosk.texts()
-        kiosk.tap("Xoá hết")
+        kiosk.tap("Xóa hết")
         return texts
 
     right = PHONE.replace(" ", "")[-4:]
