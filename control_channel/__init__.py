@@ -14,6 +14,8 @@ it is false:
   {"cmd": "type", "text": T}            → T typed on the screen's on-screen keyboard, else into its
                                           focused (or first) text box
   {"cmd": "screenshot", "path": P}      → the window as PNG at P
+  {"cmd": "boxes", "text": T}           → "boxes": for each visible label showing T (containing it),
+                                          its text, its window box and the box its text is drawn in
   {"cmd": NAME, ...}                    → one of the app's ``control_commands()`` (the kiosk's
                                           "advance", the tablet's "prompt"), given the request
 """
@@ -163,6 +165,25 @@ async def screenshot(path: str) -> dict:
     return {"ok": True, "path": str(target)}
 
 
+def boxes(app, text: str) -> dict:
+    """Where labels showing ``text`` are, and where their text is drawn (a Kivy label draws its
+    texture centred on itself, overflowing it when the text is taller): for layout tests."""
+    found = []
+    for w in _shown(app):
+        if isinstance(w, Label) and text in _text_of(w):
+            x, y = w.to_window(w.x, w.y)
+            tw, th = w.texture_size
+            found.append(
+                {
+                    "text": _text_of(w),
+                    "widget": [x, y, w.width, w.height],
+                    "ink": [x + (w.width - tw) / 2, y + (w.height - th) / 2, tw, th],
+                    "font_size": w.font_size,
+                }
+            )
+    return {"ok": True, "boxes": found}
+
+
 async def handle(app, request: dict) -> dict:
     if app.root is None:
         return {"ok": False, "error": "the app is still starting"}
@@ -183,6 +204,8 @@ async def handle(app, request: dict) -> dict:
         return type_text(app, str(request["text"]))
     if cmd == "screenshot":
         return await screenshot(str(request["path"]))
+    if cmd == "boxes":
+        return boxes(app, str(request["text"]))
     command = app.control_commands().get(cmd)
     if command is None:
         return {"ok": False, "error": f"unknown command {cmd!r}"}

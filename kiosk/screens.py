@@ -6,7 +6,8 @@ from datetime import datetime
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, DictProperty, ListProperty, StringProperty
+from kivy.core.text import Label as CoreLabel
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
@@ -16,7 +17,7 @@ from kivy.utils import escape_markup
 from .controller import VN_TZ
 from .images import frame_texture
 from .keyboard import OnScreenKeyboard  # noqa: F401  (used by the kv files)
-from .texts import DOSSIER_FIELDS, PRIORITY_CLASSES, minutes, t
+from .texts import DOSSIER_FIELDS, PRIORITY_CLASSES, mask_name, minutes, t
 
 
 class KioskButton(Button):
@@ -25,6 +26,32 @@ class KioskButton(Button):
 
 class BigChoice(Button):
     pass
+
+
+class ListButton(KioskButton):
+    min_height = NumericProperty(0)
+
+
+def fit_text(text: str, width: float, height: float, largest: float, smallest: float, bold: bool = True):
+    """(font size, text): the largest size at which `text` wrapped to `width` is no taller than
+    `height`; at the smallest size, the words that fit followed by '…'."""
+    if width <= 0 or height <= 0 or not text:
+        return largest, text
+
+    def tall(candidate: str, size: float) -> float:
+        label = CoreLabel(text=candidate, font_size=size, bold=bold, text_size=(width, None), halign="center")
+        label.refresh()
+        return label.texture.size[1]
+
+    size = largest
+    while size > smallest and tall(text, size) > height:
+        size = max(smallest, size * 0.9)
+    if tall(text, size) <= height:
+        return size, text
+    words = text.split()
+    while len(words) > 1 and tall(" ".join(words) + "…", size) > height:
+        words.pop()
+    return size, " ".join(words) + "…"
 
 
 class InfoRow(BoxLayout):
@@ -39,6 +66,24 @@ class ServiceTile(ButtonBehavior, BoxLayout):
     name = StringProperty("")
     line1 = StringProperty("")
     line2 = StringProperty("")
+    shown_name = StringProperty("")
+    name_size = NumericProperty(0)
+
+    def on_kv_post(self, _base):
+        name = self.ids.name
+        for widget, props in ((name, ("size",)), (self.ids.line1, ("height",)), (self.ids.line2, ("height",))):
+            widget.bind(**{p: self._refit for p in props})
+        self.bind(name=self._refit)
+        self._refit()
+
+    def _refit(self, *_):
+        Clock.unschedule(self.fit_name)
+        Clock.schedule_once(self.fit_name, 0)
+
+    def fit_name(self, *_):
+        app = App.get_running_app()
+        label = self.ids.name
+        self.name_size, self.shown_name = fit_text(self.name, label.width, label.height, app.fs(40), app.fs(20))
 
     def on_service(self, _inst, service):
         if not service:
@@ -153,9 +198,7 @@ class ProceduresScreen(Screen):
         for item in app.procedure_fields:
             name = (item.get("field") or item.get("name")) if isinstance(item, dict) else str(item)
             count = item.get("count") if isinstance(item, dict) else None
-            button = KioskButton(
-                text=f"{name} ({count})" if count is not None else name, size_hint_y=None, height=app.fs(70)
-            )
+            button = ListButton(text=f"{name} ({count})" if count is not None else name, min_height=app.fs(70))
             button.bind(on_release=lambda _b, f=name: self.choose_field(f))
             box.add_widget(button)
 
@@ -170,10 +213,7 @@ class ProceduresScreen(Screen):
             else (t("no_results", app.lang) if self.ids.query.text.strip() or self.field else "")
         )
         for item in results[:30]:
-            button = KioskButton(
-                text=item.get("name", ""), size_hint_y=None, height=app.fs(90), halign="left", valign="middle"
-            )
-            button.bind(width=lambda b, w: setattr(b, "text_size", (w - 40, None)))
+            button = ListButton(text=item.get("name", ""), min_height=app.fs(90), halign="left")
             button.bind(
                 on_release=lambda _b, ref=item.get("ref") or item.get("code"): app.controller.open_procedure(ref)
             )
@@ -314,6 +354,8 @@ class StatusScreen(Screen):
             value = d.get(key)
             if key in ("received_at", "appointment_at"):
                 value = _show_date(value)
+            elif key == "applicant_name":
+                value = mask_name(value or "")
             elif isinstance(value, list):
                 value = "\n".join(f"• {v}" for v in value)
             if value:

@@ -149,6 +149,18 @@ DOSSIER_FIELDS: list[tuple[str, tuple[str, str]]] = [
 ]
 
 
+def mask_name(full_name: str) -> str:
+    """'Nguyễn Văn An' → 'Nguyễn V… A…': the family name and initials, which the applicant recognises
+    and whoever stands behind them at a public screen cannot use (domain.md §4; the phone page opened
+    from the receipt's unforgeable token shows the full name)."""
+    words = full_name.split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0][0] + "…"
+    return " ".join([words[0], *(w[0] + "…" for w in words[1:])])
+
+
 def t(key: str, lang: str = "vi", **values) -> str:
     vi, en = TEXTS[key]
     text = en if lang == "en" else vi

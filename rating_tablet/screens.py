@@ -8,6 +8,10 @@ from kivy.properties import DictProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
+# The kiosk's on-screen keyboard (Vietnamese letters and tones by touch): a tablet has no keyboard
+# either, and the comment box must not depend on one popping up.
+from kiosk.keyboard import OnScreenKeyboard  # noqa: F401  (used by comment.kv)
+
 
 class WelcomeScreen(Screen):
     pass
@@ -48,6 +52,7 @@ class CriteriaScreen(Screen):
 class CommentScreen(Screen):
     def on_pre_enter(self, *_):
         self.ids.comment.text = ""
+        self.ids.keyboard.target = self.ids.comment
 
     def send(self) -> None:
         App.get_running_app().finish(self.ids.comment.text)

@@ -113,6 +113,12 @@ class KivyApp:
         answer = self.send("type", text=text)
         assert answer["ok"], answer
 
+    def boxes(self, text: str) -> list[dict]:
+        """Each visible label showing ``text``: its window box and the box its text is drawn in."""
+        answer = self.send("boxes", text=text)
+        assert answer["ok"], answer
+        return answer["boxes"]
+
     def screenshot(self, path: Path) -> Path:
         assert self.send("screenshot", path=str(path))["ok"]
         return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime
 
 import pytest
@@ -10,9 +11,9 @@ import pytest
 from kiosk.config import ConfigError, load_config, parse_config
 from kiosk.controller import merge_queue_update
 from kiosk.keyboard import TONES, apply_tone
-from kiosk.texts import clock_line
+from kiosk.texts import clock_line, mask_name
 
-NANG, HUYEN, SAC = TONES["ạ"], TONES["à"], TONES["á"]
+SAC, HUYEN, HOI, NGA, NANG = (TONES[k] for k in ("Dấu sắc", "Dấu huyền", "Dấu hỏi", "Dấu ngã", "Dấu nặng"))
 
 
 def test_clock_line_reads_like_the_spec():
@@ -25,14 +26,37 @@ def test_clock_line_reads_like_the_spec():
     [
         ("viêt", NANG, "việt"),
         ("khai sinh", SAC, "khai sính"),
-        ("nguoi", HUYEN, "nguoì"),
+        ("khâu", HOI, "khẩu"),  # on the vowel with a hat, not the last one
+        ("ngươi", HUYEN, "người"),  # ươ: on the ơ
+        ("nươc", SAC, "nước"),
+        ("tuôi", HOI, "tuổi"),
+        ("hoa", HUYEN, "hòa"),  # open oa/oe/uy: the first vowel, as the regulations write it
+        ("khoe", HOI, "khỏe"),
+        ("thuy", HOI, "thủy"),
+        ("hoan", HUYEN, "hoàn"),  # a final consonant: the last vowel
+        ("ngoai", HUYEN, "ngoài"),  # three vowels: the middle one
+        ("khuyu", HOI, "khuỷu"),
+        ("quy", SAC, "quý"),  # qu and gi begin with a consonant
+        ("giưa", NGA, "giữa"),
+        ("gia", HUYEN, "già"),
+        ("gi", HUYEN, "gì"),
+        ("Đăng", NANG, "Đặng"),
         ("hộ", SAC, "hố"),  # a second tone replaces the first
+        ("hộ", TONES["Bỏ dấu"], "hô"),
         ("đăng ky", SAC, "đăng ký"),
         ("123", SAC, "123"),  # nothing to mark
     ],
 )
-def test_tone_keys_mark_the_last_vowel_of_the_word(typed, mark, expected):
+def test_tone_keys_mark_the_vowel_vietnamese_marks(typed, mark, expected):
     assert apply_tone(typed, mark) == expected
+
+
+@pytest.mark.parametrize("vowel", list("aăâeêioôơuưy"))
+@pytest.mark.parametrize("tone", [SAC, HUYEN, HOI, NGA, NANG])
+def test_every_vowel_takes_every_tone(vowel, tone):
+    expected = unicodedata.normalize("NFC", vowel + tone)
+    assert apply_tone(vowel, tone) == expected
+    assert apply_tone(vowel.upper(), tone) == expected.upper()
 
 
 def test_config_file_round_trip(tmp_path, monkeypatch):
@@ -86,3 +110,11 @@ def test_queue_update_changes_only_live_figures():
     )
     assert merged[0] == services[0]
     assert merged[1]["name"] == "Đất đai" and merged[1]["waiting"] == 4 and merged[1]["open_now"] is False
+
+
+@pytest.mark.parametrize(
+    "full, shown",
+    [("Nguyễn Văn An", "Nguyễn V… A…"), ("Đặng Thị Ngọc Ánh", "Đặng T… N… Á…"), ("Ánh", "Á…"), ("", "")],
+)
+def test_a_public_screen_shows_the_family_name_and_initials(full, shown):
+    assert mask_name(full) == shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.keyboard_taps import key_taps
 from tests.screenshots import publish
 from tests.server_process import running_server
 
@@ -71,7 +72,10 @@ def test_rating_on_the_tablet_counts_for_officer_and_agency(tmp_path, start_tabl
         tablet.send("screenshot", path=str(artifacts_dir / "tablet-criteria.png"))
         tablet.tap("Tiếp tục")
         tablet.wait_until(lambda s: s["screen"] == "comment", what="comment")
-        tablet.send("type", text="Cán bộ hướng dẫn tận tình")
+        # The comment box has the on-screen keyboard: typed with its keys alone, tones and all.
+        for key in key_taps("Cán bộ hướng dẫn tận tình"):
+            tablet.tap(key)
+        assert "Cán bộ hướng dẫn tận tình" in tablet.texts()
         tablet.send("screenshot", path=str(artifacts_dir / "tablet-comment.png"))
         tablet.tap("Gửi đánh giá")
         state = tablet.wait_until(lambda s: s["screen"] == "thanks", what="thanks")
@@ -96,7 +100,7 @@ def test_rating_on_the_tablet_counts_for_officer_and_agency(tmp_path, start_tabl
         tablet.wait_until(lambda s: s["outbox"]["sent"] == 2, what="the walked-away rating sent")
         assert summary(base, "officer")["overall"]["counts"] == {"rat_hai_long": 1, "hai_long": 0, "chua_hai_long": 1}
 
-    for name in ("tablet-welcome.png", "tablet-overall.png"):
+    for name in ("tablet-welcome.png", "tablet-overall.png", "tablet-comment.png"):
         publish(artifacts_dir / name, name)
 
 
