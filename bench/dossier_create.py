@@ -24,6 +24,7 @@ from queue_server.auth.models import User
 from queue_server.auth.principal import Principal
 from queue_server.centres import schemas as cs
 from queue_server.centres.service import create_agency, create_centre
+from queue_server.config import Settings
 from queue_server.db import Database
 from queue_server.dossiers import service
 from queue_server.dossiers.schemas import DossierCreate
@@ -51,7 +52,7 @@ def create_one(db: Database, agency_id: int) -> float:
     start = time.perf_counter()
     with db.unit_of_work() as s:
         actor = Principal(role="admin", user=s.execute(select(User).where(User.username == "bench-admin")).scalar_one())
-        service.create_dossier(s, actor, data)
+        service.create_dossier(s, Settings(database_url=db.url), actor, data)
     return time.perf_counter() - start
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from hardware.payloads import parse_payload
 from hardware.printers import PrinterOffline, TicketPrint
 from queue_server.client import (
+    VN_TZ,
     AsyncQueueClient,
     EventStream,
     ServerError,
@@ -30,7 +30,6 @@ from .scanning import ScannerLoop
 from .texts import priority_label, t
 
 log = logging.getLogger(__name__)
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ALERT_CODES = {
     "paper_out": "printer.paper_out",
     "cover_open": "printer.cover_open",

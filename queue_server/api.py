@@ -1,22 +1,74 @@
-"""All v1 routers in one place: who may call what reads from each handler's `allow(...)`."""
+"""Every router of the server, by name, in one place: who may call what reads from each handler's
+`allow(...)` / `public()`.
 
-from fastapi import APIRouter
+Adding an area's endpoints: import its router here by name and add it to `API_ROUTERS` (served
+under /api/v1) or `PAGE_ROUTERS` (pages at the root); if the area needs start-up wiring (static
+files, background jobs), add its `setup` to `SETUPS`. Include routers here only, never inside one
+another: `iter_routes` and the access-matrix test walk these lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from .auth.router import router as auth_router
+from .boards import router as boards
+from .calendar.router import router as calendar_router
 from .centres.router import router as centres_router
+from .dossiers import router as dossiers
+from .dossiers.pages import pages as dossier_pages
+from .procedures.router import router as procedures_router
+from .ratings.router import router as ratings_router
+from .realtime.router import router as stream_router
+from .reports import pages as report_pages
+from .reports.router import router as reports_router
 from .tickets.router import router as tickets_router
+from .web import pages as console
 
-api_router = APIRouter(prefix="/api/v1")
+API_PREFIX = "/api/v1"
+
 # Routes are matched in order, one by one: the busiest (issuing, calling) go first.
-api_router.include_router(tickets_router)
-api_router.include_router(auth_router)
-api_router.include_router(centres_router)
+API_ROUTERS: tuple[APIRouter, ...] = (
+    tickets_router,
+    auth_router,
+    centres_router,
+    calendar_router,
+    procedures_router,
+    dossiers.router,
+    ratings_router,
+    reports_router,
+    console.router,
+    boards.router,
+)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    stream_router,  # WS /ws
+    dossier_pages,
+    report_pages.pages,
+    console.pages,
+    boards.pages,
+)
+# Start-up wiring of the areas that need it: static files, the announcer, background jobs.
+SETUPS: tuple[Callable[[FastAPI], None], ...] = (dossiers.setup, report_pages.setup, console.setup, boards.setup)
 
-# Areas built on the core register here (kept importable one by one so a broken area is loud).
-EXTRA_ROUTERS = [
-    "queue_server.calendar.router",
-    "queue_server.procedures.router",
-    "queue_server.dossiers.router",
-    "queue_server.ratings.router",
-    "queue_server.reports.router",
-]
+
+def include_all(app: FastAPI) -> None:
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    for setup in SETUPS:
+        setup(app)
+
+
+def iter_routes() -> Iterator[tuple[str, APIRoute]]:
+    """(full path, route) for every HTTP route of the routers above."""
+    for prefix, routers in ((API_PREFIX, API_ROUTERS), ("", PAGE_ROUTERS)):
+        for router in routers:
+            for route in router.routes:
+                if isinstance(route, APIRoute):
+                    yield prefix + route.path, route
+                elif not hasattr(route, "endpoint"):  # a router included in another: walk it from here instead
+                    raise TypeError(f"{route!r}: include routers in queue_server/api.py, not in each other")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import logging
 import sys
 from contextlib import asynccontextmanager
@@ -13,17 +11,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from .api import EXTRA_ROUTERS, api_router
+from . import api
 from .config import Settings, get_settings
 from .db import Database
 from .deps import TICKET_ISSUERS
 from .errors import install_error_handlers
+from .queues.views import centre_snapshot
 from .realtime.hub import Hub
-from .realtime.router import router as ws_router
 from .security.middleware import RequestGuard
 from .security.ratelimit import RateLimits
 from .tickets.batching import IssueBatcher
-from .tickets.service import centre_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -59,24 +56,6 @@ class RequestGate:
                 collector.request_finished()
 
 
-def _include_optional(app: FastAPI, module_name: str) -> None:
-    if importlib.util.find_spec(module_name.rsplit(".", 1)[0]) is None:
-        return
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:
-        return
-    if spec is None:
-        return
-    module = importlib.import_module(module_name)
-    if hasattr(module, "router"):
-        app.include_router(module.router, prefix="/api/v1")
-    if hasattr(module, "pages"):
-        app.include_router(module.pages)
-    if hasattr(module, "setup"):
-        module.setup(app)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_secret()
@@ -84,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db = Database(settings.effective_database_url)
     hub = Hub(db, redis_url=settings.redis_url, tail_interval_s=settings.db_tail_interval_s)
     for factory in (db.session_factory, db.read_session_factory):
-        factory.kw["info"] = {"notify": hub.notify, "settings": settings}
+        factory.kw["info"] = {"notify": hub.notify}  # wakes the hub once a transaction's events are committed
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -115,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.hub = hub
-    app.state.snapshot = centre_snapshot
+    app.state.snapshot = lambda session, centre_id: centre_snapshot(session, centre_id, settings.default_service_s)
     app.state.ticket_issuer = IssueBatcher(db, settings, TICKET_ISSUERS)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
@@ -127,10 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.state.rate_limits = RateLimits(settings.redis_url, settings.rate_limit_key_prefix)
     install_error_handlers(app)
-    app.include_router(api_router)
-    app.include_router(ws_router)
-    for name in EXTRA_ROUTERS + ["queue_server.web.pages", "displays.server"]:
-        _include_optional(app, name)
+    api.include_all(app)
     _annotate_access(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -141,26 +117,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def iter_api_routes(app: FastAPI):
-    """(full path, APIRoute) for every HTTP route, walking included routers."""
+    """(full path, APIRoute) for every HTTP route: the routers of api.py, and the app's own."""
     from fastapi.routing import APIRoute
 
-    def walk(routes, prefix: str):
-        for route in routes:
-            if isinstance(route, APIRoute):
-                yield prefix + route.path, route
-            elif hasattr(route, "original_router"):  # FastAPI's lazily included router
-                yield from walk(route.original_router.routes, prefix + (route.include_context.prefix or ""))
+    yield from api.iter_routes()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute):
+            yield route.path, route
 
-    yield from walk(app.router.routes, "")
+
+WHO_MAY_CALL = "\n\n**Who may call:** "
 
 
 def _annotate_access(app: FastAPI) -> None:
-    """Write each operation's allowed callers into its OpenAPI description."""
+    """Write each operation's allowed callers into its OpenAPI description (once: routers are shared by apps)."""
     for _path, route in iter_api_routes(app):
         roles = allowed_roles(route)
-        if roles is not None:
+        if roles is not None and WHO_MAY_CALL not in (route.description or ""):
             who = "anyone (public)" if roles == ("public",) else ", ".join(roles)
-            route.description = (route.description or "") + f"\n\n**Who may call:** {who}."
+            route.description = (route.description or "") + f"{WHO_MAY_CALL}{who}."
 
 
 def allowed_roles(route) -> tuple[str, ...] | None:

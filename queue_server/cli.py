@@ -1,45 +1,32 @@
-"""`motcua-server`: run, demo, db upgrade, admin … (areas add their own subcommands)."""
+"""`motcua-server`: run, demo, db upgrade, admin, procedures, dossiers.
+
+Adding a command: write `cmd_…(args)` (in the area's `cli.py` for an area's commands, registered
+by its `register(subparsers)`, imported here by name). A command that cannot do its work raises —
+`commands.CommandError` with the Vietnamese line to show, or a `DomainError` from a service — and
+`main` prints that one line on standard error with exit code 2 (see queue_server/commands.py).
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import os
 import sys
+import traceback
 
+from .commands import EXIT_FAILED, CommandError, load_settings, message_for, open_database, safe_url
 from .config import Settings
-
-EXTRA_COMMANDS = ["queue_server.procedures.cli", "queue_server.dossiers.cli"]
-
-
-def _settings() -> Settings:
-    return Settings()
-
-
-def _db(settings: Settings):
-    from .db import Database
-    from .migrate import upgrade
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.effective_database_url)
-    return Database(settings.effective_database_url)
+from .dossiers import cli as dossiers_cli
+from .procedures import cli as procedures_cli
 
 
 def cmd_db_upgrade(args) -> int:
-    settings = _settings()
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     from .migrate import upgrade
 
     upgrade(settings.effective_database_url)
-    print(f"database up to date: {_safe_url(settings.effective_database_url)}")
+    print(f"database up to date: {safe_url(settings.effective_database_url)}")
     return 0
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
@@ -67,19 +54,22 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
 
 
 def cmd_run(args) -> int:
-    settings = _settings()
-    _db(settings).dispose()
+    settings = load_settings()
+    settings.check_secret()
+    open_database(settings).dispose()
     return _serve(settings, args.host, args.port, args.workers)
 
 
 def cmd_demo(args) -> int:
     os.environ.setdefault("MOTCUA_DEMO", "true")
-    settings = _settings()
-    db = _db(settings)
+    settings = load_settings()
+    db = open_database(settings)
     from .demo import seed_demo
 
-    info = seed_demo(db)
-    db.dispose()
+    try:
+        info = seed_demo(db, settings)
+    finally:
+        db.dispose()
     print(
         f"Demo centre #{info['centre_id']} ready. Staff logins (password: {info['password']}): {', '.join(info['users'])}"
     )
@@ -92,14 +82,11 @@ def cmd_demo(args) -> int:
 
 
 def _in_transaction(work) -> int:
-    """Run one administrative change; a clear one-line error and exit code 2 on failure."""
-    db = _db(_settings())
+    """Run one administrative change in one transaction (nothing is written when it fails)."""
+    db = open_database(load_settings())
     try:
         with db.unit_of_work() as s:
             return work(s) or 0
-    except Exception as exc:
-        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
-        return 2
     finally:
         db.dispose()
 
@@ -113,27 +100,24 @@ def cmd_create_user(args) -> int:
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     if not password:
-        print("error: give the password on standard input with --password-stdin", file=sys.stderr)
-        return 2
+        raise CommandError("Hãy nhập mật khẩu qua đầu vào chuẩn và dùng tùy chọn --password-stdin.")
 
     def work(s):
         agency_ids = []
         for ident in args.agency or []:
             agency = s.execute(select(Agency).where(Agency.identifier == ident)).scalars().first()
             if agency is None:
-                raise ValueError(f"no agency with identifier {ident}")
+                raise CommandError(f"Không có cơ quan nào có mã định danh {ident}.")
             agency_ids.append(agency.id)
-        user = create_user(
-            s,
-            UserCreate(
-                username=args.name,
-                full_name=args.full_name or args.name,
-                role=args.role,
-                centre_id=args.centre,
-                agency_ids=agency_ids,
-                password=password,
-            ),
+        data = UserCreate(
+            username=args.name,
+            full_name=args.full_name or args.name,
+            role=args.role,
+            centre_id=args.centre,
+            agency_ids=agency_ids,
+            password=password,
         )
+        user = create_user(s, data)
         print(f"created user #{user.id} {user.username} ({user.role})")
 
     return _in_transaction(work)
@@ -143,10 +127,10 @@ def cmd_create_device(args) -> int:
     from .auth.schemas import DeviceCreate
     from .auth.service import create_device
 
+    data = DeviceCreate(kind=args.kind, centre_id=args.centre, counter_id=args.counter, name=args.name)
+
     def work(s):
-        device, token = create_device(
-            s, DeviceCreate(kind=args.kind, centre_id=args.centre, counter_id=args.counter, name=args.name)
-        )
+        device, token = create_device(s, data)
         print(f"device #{device.id} ({device.kind}) token: {token}")
 
     return _in_transaction(work)
@@ -164,6 +148,7 @@ def cmd_revoke_device(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motcua-server", description="Motcua QMS queue server")
+    parser.add_argument("--debug", action="store_true", help="on an unexpected error, print the traceback")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def serve_args(p):
@@ -203,19 +188,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int)
     p.set_defaults(func=cmd_revoke_device)
 
-    for module in EXTRA_COMMANDS:
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            importlib.import_module(module).register(sub)
+    procedures_cli.register(sub)
+    dossiers_cli.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        message = message_for(exc)
+        if message is None:  # a bug, not the operator's mistake: say so, without the details
+            message = f"Lỗi không mong đợi ({type(exc).__name__}); chạy lại với --debug để xem chi tiết."
+            if args.debug:
+                traceback.print_exc()
+        print(f"Lỗi: {message}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ from tenacity import (
 )
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from .timeutil import VN_TZ  # the apps show the server's UTC times in the centre's zone
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "QueueClient",
     "ServerError",
     "Unreachable",
+    "VN_TZ",
     "nap",
     "new_request_id",
     "retry_unreachable",

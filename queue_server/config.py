@@ -1,17 +1,28 @@
-"""Settings, read once at start-up from MOTCUA_* environment variables and an optional file."""
+"""The one `Settings` object: read once at start-up from MOTCUA_* environment variables and an
+optional JSON file, then handed explicitly to whatever needs it (the app keeps it on
+`app.state.settings`; request handlers take it as the `AppSettings` dependency and pass services
+the values they need).
+
+Adding a setting: add a typed field here (with a comment saying what it is for), a row to the
+README's configuration table, and pass the value down from the router or the job that calls the
+service. A MOTCUA_ variable or a settings-file key that is not a field is refused at start-up,
+naming it — so a misspelt setting never silently falls back to its default.
+"""
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-demo-only"
+ENV_PREFIX = "MOTCUA_"
 
 DEFAULT_PRIORITY_CLASSES: dict[str, str] = {
     "elderly": "Người cao tuổi",
@@ -20,6 +31,57 @@ DEFAULT_PRIORITY_CLASSES: dict[str, str] = {
     "infant": "Người đưa theo trẻ nhỏ",
     "veteran": "Người có công với cách mạng",
 }
+
+# MOTCUA_ variables that are not server settings, and so are not refused. Each is read by someone
+# else: the settings-file pointer itself, the test suite's switches, and the kiosk's and tablet's
+# own variables (an app may run on the server's box, with the same environment).
+NOT_SETTINGS = {
+    "MOTCUA_SETTINGS_FILE": "the JSON settings file (read here)",
+    "MOTCUA_REQUIRE_POSTGRES": "tests: fail instead of skipping when PostgreSQL is unreachable (CI)",
+    "MOTCUA_TEST_POSTGRES": "tests and benches: the PostgreSQL database to make private schemas in",
+    "MOTCUA_UPDATE_SCREENSHOTS": "tests: copy screenshots into docs/screenshots",
+}
+NOT_SETTINGS_PREFIXES = ("MOTCUA_KIOSK_", "MOTCUA_TABLET_")  # the apps' own variables (kiosk/, rating_tablet/)
+
+
+class UnknownSettings(ValueError):
+    """MOTCUA_ variables or settings-file keys that name no setting."""
+
+
+class InsecureSecret(RuntimeError):
+    """The demo's published secret key, or a short one, outside demo mode."""
+
+
+def _unknown(names: list[str], known: list[str], where: str) -> UnknownSettings:
+    parts = []
+    for name in sorted(names):
+        close = difflib.get_close_matches(name, known, n=1)
+        parts.append(f"{name} (có phải {close[0]}?)" if close else name)
+    return UnknownSettings(f"{where} không phải thiết lập nào: {', '.join(parts)}")
+
+
+def unknown_variables(environ: dict[str, str], settings_cls: type[BaseSettings]) -> list[str]:
+    """The MOTCUA_ variables of `environ` that are neither a setting nor one of NOT_SETTINGS."""
+    fields = {ENV_PREFIX + name.upper() for name in settings_cls.model_fields}
+    return [
+        name
+        for name in environ
+        if name.upper().startswith(ENV_PREFIX)
+        and name.upper() not in fields
+        and name.upper() not in NOT_SETTINGS
+        and not name.upper().startswith(NOT_SETTINGS_PREFIXES)
+    ]
+
+
+class _CheckedEnvSource(EnvSettingsSource):
+    """The environment, refusing MOTCUA_ variables that name no setting."""
+
+    def __call__(self) -> dict[str, Any]:
+        unknown = unknown_variables(dict(os.environ), self.settings_cls)
+        if unknown:
+            known = [ENV_PREFIX + n.upper() for n in self.settings_cls.model_fields]
+            raise _unknown(unknown, known, "biến môi trường MOTCUA_")
+        return super().__call__()
 
 
 class _FileSource(PydanticBaseSettingsSource):
@@ -35,11 +97,15 @@ class _FileSource(PydanticBaseSettingsSource):
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError(f"{path}: the settings file must hold a JSON object")
+        known = list(self.settings_cls.model_fields)
+        unknown = [key for key in data if key not in known]
+        if unknown:
+            raise _unknown(unknown, known, f"khóa trong {path}")
         return data
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MOTCUA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     data_dir: Path = Path("data")
     database_url: str | None = None  # default: sqlite in data_dir
@@ -51,29 +117,57 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = 12 * 60
     max_body_bytes: int = 1_000_000
-    max_requests_in_flight: int = 16  # per worker; must stay below the threadpool size (40)
+    # HTTP requests in flight per worker; must stay below worker_threads (see app.RequestGate).
+    max_requests_in_flight: int = 16
+    # The threads that run blocking work (database sessions) for the event loop: anyio's default
+    # limiter, set explicitly at start-up (queue_server/runtime) rather than assumed to be 40.
+    worker_threads: int = Field(40, ge=2, le=1000)
+
+    # -- speed: queue_server/runtime/ (everything that exists only to be fast) ----------------
+    # Off: the plain path everywhere (library defaults, no private internals touched); the
+    # behaviour is the same, only slower. Also off by itself when a library's internals changed.
+    fast_path: bool = True
     # How long a thread may hold the GIL while another waits (Python's default: 5 ms). The event
     # loop shares it with the database threads; at 5 ms a request waits for every DB thread's turn.
     gil_switch_interval_s: float = Field(0.001, gt=0, le=0.1)
     # Ticket issuing: how long a batch may wait for the callers just answered to come back
     # before it starts with those already waiting (0: never wait). See tickets/batching.py.
     issue_gather_ms: float = Field(5.0, ge=0, le=50)
+
+    # -- queue ------------------------------------------------------------------------------
     max_recalls: int = 3
     requeue_places_back: int = 3
     default_service_s: int = 300
+    priority_classes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY_CLASSES))
     ws_heartbeat_s: float = 15.0
     ws_replay_limit: int = 2000
     db_tail_interval_s: float = 0.2
-    priority_classes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY_CLASSES))
+    announcement_template: str = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
+
+    # -- dossiers ---------------------------------------------------------------------------
     dossier_code_layout: str = "bp"  # "bp" (TT 01/2018, 25 chars) or "ag" (22 chars)
     lookup_rate_limit_per_minute: int = Field(10, ge=1, le=10_000)  # public lookups per client address
     sync_hmac_secret: str | None = None
     sync_watch_dir: Path | None = None
+    sync_poll_interval_s: float = 2.0
+    sweep_interval_s: float = 300.0
+    holiday_override_files: list[Path] = Field(default_factory=list)
+    uncollected_after_days: int = 60  # BD19 Đ.10 k.4
+    online_acceptance_hours: float = 8  # BD23 Đ.10; AG Đ.15
+    # The printed receipt (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) and its printer.
+    receipt_printer_url: str | None = None  # default: emulator://<data_dir>/receipts
+    receipt_authority: str = "UBND TỈNH"  # header line above the centre name (agency level)
+    receipt_place: str = ""  # "Thủ Dầu Một" → "Thủ Dầu Một, ngày … tháng … năm …"
+    receipt_agency_head_contact: str = ""  # Thủ trưởng đơn vị giải quyết TTHC: phone, email
+    receipt_provincial_office_contact: str = ""  # Văn phòng UBND tỉnh: email, phone
+    receipt_inspection_contact: str = ""  # Tổ Kiểm tra cải cách hành chính: email, phone
+    receipt_lookup_websites: str = ""  # extra lookup addresses besides our own /l page
+    receipt_zalo_account: str = ""
+
+    # -- ratings and dashboards -------------------------------------------------------------
     rating_window_s: int = 600
     pause_alert_s: int = 900  # dashboard: a counter paused longer than this
     device_offline_s: int = 600  # dashboard: a device not seen for longer than this
-    holiday_override_files: list[Path] = Field(default_factory=list)
-    announcement_template: str = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
 
     # -- hardening (queue_server/security, SECURITY.md) ----------------------------------------
     # What one connection may send before the application sees it; enforced by the HTTP protocol
@@ -98,7 +192,7 @@ class Settings(BaseSettings):
     def settings_customise_sources(
         cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
     ):
-        return (init_settings, env_settings, _FileSource(settings_cls), file_secret_settings)
+        return (init_settings, _CheckedEnvSource(settings_cls), _FileSource(settings_cls), file_secret_settings)
 
     @field_validator("dossier_code_layout")
     @classmethod
@@ -127,6 +221,14 @@ class Settings(BaseSettings):
         parse_many(v)  # raises ValueError on a malformed limit
         return v
 
+    @model_validator(mode="after")
+    def _gate_below_threads(self) -> Settings:
+        # A request's database work spans several thread hops; with as many requests in flight as
+        # threads, the one holding the write lock could wait forever for a thread to commit on.
+        if self.max_requests_in_flight >= self.worker_threads:
+            raise ValueError("max_requests_in_flight must be smaller than worker_threads")
+        return self
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -136,9 +238,9 @@ class Settings(BaseSettings):
     def check_secret(self) -> None:
         """Refuse the well-known default secret outside demo mode."""
         if not self.demo and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 16):
-            raise RuntimeError(
-                "MOTCUA_SECRET_KEY is the demo default or too short (< 16 chars); "
-                "set a real secret, or run `motcua-server demo`."
+            raise InsecureSecret(
+                "MOTCUA_SECRET_KEY là khóa mặc định của bản demo hoặc quá ngắn (dưới 16 ký tự); "
+                "hãy đặt một khóa bí mật thật, hoặc chạy `motcua-server demo`."
             )
 
 

@@ -161,11 +161,18 @@ def insert_rows(session: Session, table, rows: list[dict], returning: tuple = ()
     return result.all() if returning else []
 
 
+_BIND_PROCESSORS: dict[tuple, object] = {}
+
+
 def column_arrays(dialect, table, rows: list[dict]) -> dict[str, list]:
     """One array per column of `rows`, as PostgreSQL's unnest takes them (values bound as their column binds them)."""
     arrays = {}
     for c in rows[0]:
-        process = table.c[c].type._cached_bind_processor(dialect)
+        key = (dialect.name, dialect.driver, table.name, c)
+        if key not in _BIND_PROCESSORS:  # built once per column: this runs in every issuing batch
+            column_type = table.c[c].type
+            _BIND_PROCESSORS[key] = column_type.dialect_impl(dialect).bind_processor(dialect)
+        process = _BIND_PROCESSORS[key]
         values = [r[c] for r in rows]
         arrays[c] = [process(v) for v in values] if process else values
     return arrays
@@ -321,13 +328,3 @@ class Database:
 
 def ping(session: Session) -> None:
     session.execute(text("SELECT 1"))
-
-
-def settings_of(session: Session):
-    """The process settings, attached to every session at start-up (see app.create_app)."""
-    settings = session.info.get("settings")
-    if settings is None:
-        from .config import Settings
-
-        settings = Settings()
-    return settings

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import time
 
 from sqlalchemy import select
@@ -12,7 +10,10 @@ from .auth.models import Device, User
 from .auth.security import hash_password, token_digest
 from .auth.service import DEMO_PASSWORD  # refused outside demo mode
 from .centres.models import Agency, Centre, Counter, CounterService, Service, ServiceHours
+from .config import Settings
 from .db import Database, next_value
+from .dossiers import demo as dossiers_demo
+from .procedures import demo as procedures_demo
 from .realtime.service import sequence_name
 
 CENTRE_NAME = "Trung tâm Phục vụ Hành chính công tỉnh (demo)"
@@ -76,7 +77,7 @@ def _weekday_hours() -> list[ServiceHours]:
     return rows
 
 
-def seed_demo(db: Database, *, with_hours: bool = False) -> dict:
+def seed_demo(db: Database, settings: Settings, *, with_hours: bool = False) -> dict:
     """Create the demo centre once; later runs find it and change nothing. Returns the logins."""
     with db.unit_of_work() as s:
         centre = s.execute(select(Centre).where(Centre.name == CENTRE_NAME)).scalar_one_or_none()
@@ -195,13 +196,8 @@ def seed_demo(db: Database, *, with_hours: bool = False) -> dict:
                 )
             )
         centre_id = centre.id
-    for module in ("queue_server.procedures.demo", "queue_server.dossiers.demo"):
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            importlib.import_module(module).seed(db, centre_id)
+    procedures_demo.seed(db)
+    dossiers_demo.seed(db, settings, centre_id)
     return {
         "centre_id": centre_id,
         "password": DEMO_PASSWORD,

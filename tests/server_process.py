@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from queue_server.config import Settings
 from queue_server.db import Database
 from queue_server.demo import seed_demo
 from queue_server.migrate import upgrade
@@ -28,7 +29,7 @@ def prepare_demo_database(url: str) -> dict:
     upgrade(url)
     db = Database(url)
     try:
-        return seed_demo(db)
+        return seed_demo(db, Settings(database_url=url, demo=True))
     finally:
         db.dispose()
 

@@ -15,15 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import holidays
 
+from ..timeutil import VN_TZ
 from .errors import CalendarError
 from .hours import HoursEntry, HoursSchedule
 from .overrides import OverrideEntry, builtin_override_files, load_overrides
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # A gap of working days longer than this means a broken schedule, not a long Tết.
 _MAX_DAYS_WITHOUT_WORK = 60

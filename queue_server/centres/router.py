@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from ..db import settings_of
-from ..deps import Admin, AnyCaller, CounterActor, DbSession, Staff
-from ..tickets.service import centre_snapshot, ticket_view, waiting_list
+from ..deps import Admin, AnyCaller, AppSettings, CounterActor, DbSession, Staff
+from ..queues import views
 from . import schemas, service
 
 router = APIRouter()
@@ -49,10 +48,10 @@ def update_centre(centre_id: int, data: schemas.CentreUpdate, session: DbSession
     responses=ERRORS,
     summary="The state the WebSocket snapshot carries: services, counters, recent calls",
 )
-def snapshot(centre_id: int, session: DbSession, actor: AnyCaller):
+def snapshot(centre_id: int, session: DbSession, settings: AppSettings, actor: AnyCaller):
     service.ensure_centre_visible(actor, centre_id)
     service.get_centre(session, centre_id)
-    return centre_snapshot(session, centre_id)
+    return views.centre_snapshot(session, centre_id, settings.default_service_s)
 
 
 # agencies
@@ -85,9 +84,9 @@ def update_agency(agency_id: int, data: schemas.AgencyUpdate, session: DbSession
     tags=["admin"],
     responses=ERRORS,
 )
-def create_service(data: schemas.ServiceCreate, session: DbSession, _: Admin):
+def create_service(data: schemas.ServiceCreate, session: DbSession, settings: AppSettings, _: Admin):
     created = service.create_service(session, data)
-    return service.service_views(session, [created], settings_of(session).default_service_s)[0]
+    return views.service_views(session, [created], settings.default_service_s)[0]
 
 
 @router.get(
@@ -99,6 +98,7 @@ def create_service(data: schemas.ServiceCreate, session: DbSession, _: Admin):
 )
 def list_services(
     session: DbSession,
+    settings: AppSettings,
     actor: AnyCaller,
     centre_id: int | None = Query(None, description="default: the caller's centre"),
 ):
@@ -106,22 +106,20 @@ def list_services(
     if centre_id is None:
         return []
     service.ensure_centre_visible(actor, centre_id)
-    return service.service_views(
-        session, service.list_services(session, centre_id), settings_of(session).default_service_s
-    )
+    return views.service_views(session, views.list_services(session, centre_id), settings.default_service_s)
 
 
 @router.get("/services/{service_id}", response_model=schemas.ServiceRead, tags=["queues"], responses=ERRORS)
-def get_service(service_id: int, session: DbSession, actor: AnyCaller):
+def get_service(service_id: int, session: DbSession, settings: AppSettings, actor: AnyCaller):
     svc = service.get_service(session, service_id)
     service.ensure_centre_visible(actor, svc.centre_id)
-    return service.service_views(session, [svc], settings_of(session).default_service_s)[0]
+    return views.service_views(session, [svc], settings.default_service_s)[0]
 
 
 @router.patch("/services/{service_id}", response_model=schemas.ServiceRead, tags=["admin"], responses=ERRORS)
-def update_service(service_id: int, data: schemas.ServiceUpdate, session: DbSession, _: Admin):
-    svc = service.update_service(session, service_id, data)
-    return service.service_views(session, [svc], settings_of(session).default_service_s)[0]
+def update_service(service_id: int, data: schemas.ServiceUpdate, session: DbSession, settings: AppSettings, _: Admin):
+    svc = service.update_service(session, service_id, data, default_service_s=settings.default_service_s)
+    return views.service_views(session, [svc], settings.default_service_s)[0]
 
 
 # counters
@@ -133,7 +131,7 @@ def update_service(service_id: int, data: schemas.ServiceUpdate, session: DbSess
     responses=ERRORS,
 )
 def create_counter(data: schemas.CounterCreate, session: DbSession, _: Admin):
-    return service.counter_view(session, service.create_counter(session, data))
+    return views.counter_view(session, service.create_counter(session, data))
 
 
 @router.get("/counters", response_model=list[schemas.CounterRead], tags=["queues"], responses=ERRORS)
@@ -142,19 +140,19 @@ def list_counters(session: DbSession, actor: AnyCaller, centre_id: int | None = 
     if centre_id is None:
         return []
     service.ensure_centre_visible(actor, centre_id)
-    return [service.counter_view(session, c) for c in service.list_counters(session, centre_id)]
+    return [views.counter_view(session, c) for c in views.list_counters(session, centre_id)]
 
 
 @router.get("/counters/{counter_id}", response_model=schemas.CounterRead, tags=["queues"], responses=ERRORS)
 def get_counter(counter_id: int, session: DbSession, actor: AnyCaller):
     counter = service.get_counter(session, counter_id)
     service.ensure_centre_visible(actor, counter.centre_id)
-    return service.counter_view(session, counter)
+    return views.counter_view(session, counter)
 
 
 @router.patch("/counters/{counter_id}", response_model=schemas.CounterRead, tags=["admin"], responses=ERRORS)
 def update_counter(counter_id: int, data: schemas.CounterUpdate, session: DbSession, _: Admin):
-    return service.counter_view(session, service.update_counter(session, counter_id, data))
+    return views.counter_view(session, service.update_counter(session, counter_id, data))
 
 
 @router.get(
@@ -163,16 +161,19 @@ def update_counter(counter_id: int, data: schemas.CounterUpdate, session: DbSess
     responses=ERRORS,
     summary="Waiting tickets for the services this counter serves",
 )
-def counter_queue(counter_id: int, session: DbSession, actor: Staff):
+def counter_queue(counter_id: int, session: DbSession, settings: AppSettings, actor: Staff):
     counter = service.get_counter(session, counter_id)
     service.ensure_centre_visible(actor, counter.centre_id)
-    tickets = waiting_list(session, [link.service_id for link in counter.services])
-    return [ticket_view(session, t) for t in tickets]
+    tickets = views.waiting_list(session, [link.service_id for link in counter.services])
+    return [views.ticket_view(session, settings, t) for t in tickets]
 
 
 def _state_route(state: str, summary: str):
-    def handler(counter_id: int, session: DbSession, actor: CounterActor):
-        return service.counter_view(session, service.set_counter_state(session, actor, counter_id, state))
+    def handler(counter_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+        counter = service.set_counter_state(
+            session, actor, counter_id, state, default_service_s=settings.default_service_s
+        )
+        return views.counter_view(session, counter)
 
     handler.__name__ = f"{state}_counter"
     router.add_api_route(

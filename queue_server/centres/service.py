@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from ..auth.models import User
 from ..auth.principal import Principal
-from ..db import lock_rows, next_value
+from ..db import next_value
 from ..errors import DomainError, forbidden, not_found
+from ..queues.views import current_ticket, publish_counter, publish_queue
 from ..realtime.service import record_event, sequence_name
-from ..tickets.models import ACTIVE_STATES, Ticket
-from ..tickets.queue import estimate_wait_s, waiting_counts
-from ..timeutil import local_day, utcnow
+from ..timeutil import utcnow
 from . import schemas
-from .hours import issuing_state
 from .models import Agency, Centre, Counter, CounterService, Service, ServiceHours
 
 # -- access helpers -------------------------------------------------------------------------
@@ -30,9 +27,6 @@ def get_centre(session: Session, centre_id: int) -> Centre:
     if centre is None:
         raise not_found("trung tâm", "centre_not_found")
     return centre
-
-
-_WITH_HOURS = (joinedload(Service.hours),)
 
 
 def get_service(session: Session, service_id: int, options=()) -> Service:
@@ -130,7 +124,9 @@ def create_service(session: Session, data: schemas.ServiceCreate) -> Service:
     return service
 
 
-def update_service(session: Session, service_id: int, data: schemas.ServiceUpdate) -> Service:
+def update_service(
+    session: Session, service_id: int, data: schemas.ServiceUpdate, *, default_service_s: int
+) -> Service:
     service = get_service(session, service_id)
     changes = data.model_dump(exclude_unset=True, exclude={"hours"})
     if "agency_id" in changes:
@@ -142,75 +138,8 @@ def update_service(session: Session, service_id: int, data: schemas.ServiceUpdat
     if data.hours is not None:
         service.hours = [ServiceHours(**h.model_dump()) for h in data.hours]
     session.flush()
-    publish_queue(session, service.centre_id, [service.id])
+    publish_queue(session, service.centre_id, [service.id], default_service_s)
     return service
-
-
-def list_services(session: Session, centre_id: int) -> list[Service]:
-    return list(
-        session.execute(
-            select(Service).where(Service.centre_id == centre_id).order_by(Service.sort_order, Service.id)
-        ).scalars()
-    )
-
-
-def service_views(
-    session: Session, services: list[Service], default_s: int, counts: dict[int, int] | None = None
-) -> list[dict]:
-    """`counts`: the services' waiting counts, when the caller has just counted them."""
-    now = utcnow()
-    counts = counts if counts is not None else waiting_counts(session, [s.id for s in services])
-    views = []
-    for s in services:
-        state = issuing_state(s, now)
-        waiting = counts.get(s.id, 0)
-        views.append(
-            {
-                "id": s.id,
-                "centre_id": s.centre_id,
-                "agency_id": s.agency_id,
-                "code": s.code,
-                "name": s.name,
-                "name_en": s.name_en,
-                "prefix": s.prefix,
-                "number_start": s.number_start,
-                "number_end": s.number_end,
-                "daily_cap": s.daily_cap,
-                "allow_priority": s.allow_priority,
-                "accepting": s.accepting,
-                "sort_order": s.sort_order,
-                "hours": [
-                    {"weekday": h.weekday, "start": h.start, "end": h.end, "effective_from": h.effective_from}
-                    for h in s.hours
-                ],
-                "waiting": waiting,
-                "estimated_wait_s": estimate_wait_s(session, s, waiting + 1, local_day(now), default_s),
-                "open_now": state.open,
-                "closed_reason": state.reason,
-                "reopens_at": state.reopens_at.isoformat() if state.reopens_at else None,
-            }
-        )
-    return views
-
-
-def publish_queue(session: Session, centre_id: int, service_ids: list[int], default_s: int = 300) -> None:
-    """Record queue.updated for the services whose waiting figures may have changed."""
-    # with their hours in the same statement: the figures say whether each service is open now
-    services = [get_service(session, sid, options=_WITH_HOURS) for sid in sorted(set(service_ids))]
-    record_event(session, centre_id, "queue.updated", queue_update(session, services, default_s))
-
-
-def queue_update(
-    session: Session, services: list[Service], default_s: int = 300, counts: dict[int, int] | None = None
-) -> dict:
-    """The data of a queue.updated event: the services' waiting figures as they stand in this transaction."""
-    session.flush()
-    views = service_views(session, services, default_s, counts)
-    return {
-        "services": [
-            {k: v[k] for k in ("id", "waiting", "estimated_wait_s", "open_now", "closed_reason")} for v in views
-        ]
-    }
 
 
 # -- counters -------------------------------------------------------------------------------
@@ -247,77 +176,6 @@ def update_counter(session: Session, counter_id: int, data: schemas.CounterUpdat
     return counter
 
 
-def list_counters(session: Session, centre_id: int) -> list[Counter]:
-    return list(
-        session.execute(select(Counter).where(Counter.centre_id == centre_id).order_by(Counter.number)).scalars()
-    )
-
-
-def current_ticket(session: Session, counter: Counter, lock: bool = False) -> Ticket | None:
-    """The ticket called or served at the counter. `lock`: lock its row and read it afresh, for a
-    caller about to change it (PostgreSQL re-checks the state once the lock is granted)."""
-    stmt = (
-        select(Ticket)
-        .where(Ticket.counter_id == counter.id, Ticket.state.in_(ACTIVE_STATES))
-        .order_by(Ticket.called_at.desc())
-        .limit(1)
-    )
-    if lock:
-        return lock_rows(session, stmt.execution_options(populate_existing=True)).scalars().first()
-    return session.execute(stmt).scalars().first()
-
-
-def officer_brief(user: User | None) -> dict | None:
-    if user is None:
-        return None
-    return {"id": user.id, "full_name": user.full_name, "title": user.title, "photo_url": user.photo_url}
-
-
-def ticket_brief(ticket: Ticket | None, counter_number: int | None = None) -> dict | None:
-    """What boards and devices may see of a ticket: no personal data."""
-    if ticket is None:
-        return None
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "display_number": ticket.display_number,
-        "service_id": ticket.service_id,
-        "state": ticket.state,
-        "priority": ticket.priority,
-        "counter_id": ticket.counter_id,
-        "counter_number": counter_number,
-        "issued_at": ticket.issued_at.isoformat(),
-        "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
-        "recall_count": ticket.recall_count,
-    }
-
-
-_UNKNOWN = object()
-
-
-def counter_view(session: Session, counter: Counter, current=_UNKNOWN) -> dict:
-    """`current`: the counter's current ticket (or None) when the caller has just set it."""
-    officer = session.get(User, counter.officer_id) if counter.officer_id else None
-    if current is _UNKNOWN:
-        current = current_ticket(session, counter)
-    return {
-        "id": counter.id,
-        "centre_id": counter.centre_id,
-        "number": counter.number,
-        "name": counter.name,
-        "state": counter.state,
-        "state_changed_at": counter.state_changed_at.isoformat(),
-        "officer": officer_brief(officer),
-        "services": [{"service_id": link.service_id, "weight": link.weight} for link in counter.services],
-        "current_ticket": ticket_brief(current, counter.number),
-    }
-
-
-def publish_counter(session: Session, counter: Counter, current=_UNKNOWN) -> None:
-    session.flush()
-    record_event(session, counter.centre_id, "counter.updated", counter_view(session, counter, current))
-
-
 def ensure_acts_for_counter(actor: Principal, counter: Counter) -> None:
     """Admins act for any counter; a clerk only where on duty; a console only for its own counter."""
     if actor.is_admin:
@@ -329,7 +187,9 @@ def ensure_acts_for_counter(actor: Principal, counter: Counter) -> None:
     raise forbidden("Bạn không trực tại quầy này.")
 
 
-def set_counter_state(session: Session, actor: Principal, counter_id: int, state: str) -> Counter:
+def set_counter_state(
+    session: Session, actor: Principal, counter_id: int, state: str, *, default_service_s: int
+) -> Counter:
     """open (the clerk signs in and takes the counter), pause, or close (the officer signs out)."""
     counter = get_counter(session, counter_id)
     ensure_centre_visible(actor, counter.centre_id)
@@ -352,5 +212,5 @@ def set_counter_state(session: Session, actor: Principal, counter_id: int, state
     if state == "closed":
         counter.officer_id = None
     publish_counter(session, counter)
-    publish_queue(session, counter.centre_id, [link.service_id for link in counter.services])
+    publish_queue(session, counter.centre_id, [link.service_id for link in counter.services], default_service_s)
     return counter

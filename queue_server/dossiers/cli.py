@@ -7,13 +7,15 @@ from pathlib import Path
 
 
 def cmd_sync_folder(args) -> int:
-    from ..cli import _db, _settings
+    from ..commands import CommandError, load_settings, open_database
     from .sync import FolderAdapter
 
-    settings = _settings()
-    db = _db(settings)
+    if not Path(args.directory).is_dir():
+        raise CommandError(f"Không tìm thấy thư mục {args.directory}.")
+    settings = load_settings()
+    db = open_database(settings)
     try:
-        report = FolderAdapter(Path(args.directory)).process(db)
+        report = FolderAdapter(Path(args.directory)).process(db, settings)
     finally:
         db.dispose()
     print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -21,13 +23,14 @@ def cmd_sync_folder(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from ..cli import _db, _settings
+    from ..commands import load_settings, open_database
     from .service import sweep
 
-    db = _db(_settings())
+    settings = load_settings()
+    db = open_database(settings)
     try:
         with db.unit_of_work() as session:
-            lapsed = sweep(session)
+            lapsed = sweep(session, settings)
     finally:
         db.dispose()
     print(json.dumps({"lapsed": lapsed}))

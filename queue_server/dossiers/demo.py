@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..centres.models import Agency
+from ..config import Settings
 from ..db import Database
 from ..errors import DomainError
 from ..timeutil import VN_TZ
@@ -33,7 +34,7 @@ DEMO = [
 ]
 
 
-def seed(db: Database, centre_id: int) -> list[dict]:
+def seed(db: Database, settings: Settings, centre_id: int) -> list[dict]:
     out = []
     with db.unit_of_work() as s:
         agency = s.execute(select(Agency).where(Agency.centre_id == centre_id).order_by(Agency.id)).scalars().first()
@@ -43,7 +44,7 @@ def seed(db: Database, centre_id: int) -> list[dict]:
             service.procedure_snapshot(s, DEMO[0][0])
         except DomainError:
             return out  # no catalogue loaded: nothing to attach the demo dossiers to
-        layout = service.settings_of(s).dossier_code_layout
+        layout = settings.dossier_code_layout
         for i, (proc, name, phone, received, steps) in enumerate(DEMO):
             when = received.replace(tzinfo=VN_TZ)
             code = codes.format_code(layout, agency.identifier, when.date(), 900 + i)
@@ -51,6 +52,7 @@ def seed(db: Database, centre_id: int) -> list[dict]:
             if dossier is None:
                 dossier = service.new_dossier(
                     s,
+                    settings,
                     agency,
                     service.procedure_snapshot(s, proc),
                     ApplicantIn(full_name=name, phone=phone),
@@ -74,6 +76,7 @@ def seed(db: Database, centre_id: int) -> list[dict]:
                     reason = "Hồ sơ chưa đầy đủ" if to == "supplement_requested" else None
                     service.transition(
                         s,
+                        settings,
                         None,
                         dossier,
                         TransitionRequest(to=to, reason=reason, data=data),
@@ -84,7 +87,7 @@ def seed(db: Database, centre_id: int) -> list[dict]:
                 {
                     "code": code,
                     "status": dossier.status,
-                    "lookup_url": service.lookup_url(s, dossier),
+                    "lookup_url": service.lookup_url(settings, dossier),
                     "phone_last4": phone[-4:],
                 }
             )

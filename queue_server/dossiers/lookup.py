@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..centres.models import Agency
+from ..config import Settings
 from ..errors import DomainError
 from ..security.ratelimit import RateLimits, too_many
 from ..timeutil import utcnow
@@ -57,7 +58,7 @@ def find_by_code(session: Session, code: str, phone_last4: str) -> Dossier | Non
     return dossier if matches else None
 
 
-def lookup_view(session: Session, dossier: Dossier, *, now: datetime | None = None) -> dict:
+def lookup_view(session: Session, settings: Settings, dossier: Dossier, *, now: datetime | None = None) -> dict:
     """The regulation's fields; an online dossier not yet valid shows a, b, d, đ, e and the corrections."""
     agency = session.get(Agency, dossier.agency_id)
     valid = not (dossier.channel == "online" and dossier.due_at is None)
@@ -73,7 +74,7 @@ def lookup_view(session: Session, dossier: Dossier, *, now: datetime | None = No
             corrections = [str(i) for i in (event.data or {}).get("items", [])]
     view = {
         "code": dossier.code,
-        "qr_content": lookup_url(session, dossier),
+        "qr_content": lookup_url(settings, dossier),
         "valid": valid,
         "receiving_agency": agency.name if agency else "",
         "organisation_name": dossier.organisation_name,
@@ -92,7 +93,12 @@ def lookup_view(session: Session, dossier: Dossier, *, now: datetime | None = No
 
 
 def lookup(
-    session: Session, *, token: str | None = None, code: str | None = None, phone_last4: str | None = None
+    session: Session,
+    settings: Settings,
+    *,
+    token: str | None = None,
+    code: str | None = None,
+    phone_last4: str | None = None,
 ) -> dict:
     if token:
         dossier = find_by_token(session, token)
@@ -106,7 +112,7 @@ def lookup(
         )
     if dossier is None:
         raise lookup_not_found()
-    return lookup_view(session, dossier)
+    return lookup_view(session, settings, dossier)
 
 
 # -- rate limits ----------------------------------------------------------------------------------
@@ -115,7 +121,7 @@ RATE_LIMITED_MESSAGE = "Bạn tra cứu quá nhiều lần trong thời gian ng�
 
 
 def guarded_lookup(
-    session: Session, limits: RateLimits, settings, client: str, *, token=None, code=None, phone_last4=None
+    session: Session, limits: RateLimits, settings: Settings, client: str, *, token=None, code=None, phone_last4=None
 ) -> dict:
     """`lookup` within the rate limits: so many lookups per client address, and so many wrong
     digits per dossier code from anywhere (the four digits cannot be walked through by changing
@@ -123,13 +129,13 @@ def guarded_lookup(
     per_address = limits.parse(f"{settings.lookup_rate_limit_per_minute} per minute")
     limits.check(per_address, "lookup", client, RATE_LIMITED_MESSAGE)
     if token or not code:
-        return lookup(session, token=token, code=code, phone_last4=phone_last4)
+        return lookup(session, settings, token=token, code=code, phone_last4=phone_last4)
     per_code = limits.parse(settings.lookup_code_failure_limit)
     key = codes.normalise_code(code) if codes.parse_code(code) is not None else code.strip().upper()
     if not limits.allows(per_code, "lookup-code", key):
         raise too_many(RATE_LIMITED_MESSAGE)
     try:
-        return lookup(session, code=code, phone_last4=phone_last4)
+        return lookup(session, settings, code=code, phone_last4=phone_last4)
     except DomainError as exc:
         if exc.code == "lookup_not_found":
             limits.hit(per_code, "lookup-code", key)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from ..deps import DbSession, Public
 from ..errors import DomainError
 from ..timeutil import local
+from .router import do_lookup
 
 pages = APIRouter(include_in_schema=False)
 
@@ -117,8 +118,6 @@ def lookup_submit(
     code: str = Form(default="", max_length=40),
     phone_last4: str = Form(default="", max_length=10),
 ):
-    from .router import do_lookup
-
     try:
         view = do_lookup(request, session, code=code, phone_last4=phone_last4)
     except DomainError as exc:
@@ -128,8 +127,6 @@ def lookup_submit(
 
 @pages.get("/l/{token}", response_class=HTMLResponse)
 def lookup_token_page(token: str, request: Request, session: DbSession, _: Public):
-    from .router import do_lookup
-
     try:
         view = do_lookup(request, session, token=token)
     except DomainError as exc:

@@ -25,10 +25,9 @@ from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, S
 from sqlalchemy.orm import Session
 
 from ..centres.models import Agency, Centre
-from ..db import settings_of
+from ..config import Settings
 from ..errors import DomainError
 from ..timeutil import local
-from .config import dossier_settings_of
 from .models import Dossier
 from .service import history_of, lookup_url, procedure_snapshot
 
@@ -110,11 +109,11 @@ def _processing_time(session: Session, dossier: Dossier) -> str:
     return processing_time_label(dossier.processing_days)
 
 
-def receipt_data(session: Session, dossier: Dossier) -> ReceiptData:
-    cfg = dossier_settings_of(session)
+def receipt_data(session: Session, settings: Settings, dossier: Dossier) -> ReceiptData:
+    cfg = settings
     agency = session.get(Agency, dossier.agency_id)
     centre = session.get(Centre, dossier.centre_id)
-    url = lookup_url(session, dossier)
+    url = lookup_url(settings, dossier)
     received = local(dossier.received_at)
     place = f"{cfg.receipt_place}, " if cfg.receipt_place else ""
     created = next((e for e in history_of(session, dossier) if e.type == "created"), None)
@@ -135,7 +134,7 @@ def receipt_data(session: Session, dossier: Dossier) -> ReceiptData:
         )
         or BLANK
     )
-    public_base = settings_of(session).public_base_url.rstrip("/")
+    public_base = settings.public_base_url.rstrip("/")
     websites = f"{public_base}/l" + (f"; {cfg.receipt_lookup_websites}" if cfg.receipt_lookup_websites else "")
     return ReceiptData(
         authority=cfg.receipt_authority,
@@ -280,9 +279,9 @@ def _back(r: ReceiptData, st) -> list:
     ]
 
 
-def receipt_pdf(session: Session, dossier: Dossier) -> bytes:
+def receipt_pdf(session: Session, settings: Settings, dossier: Dossier) -> bytes:
     """Four A4 pages for duplex printing: copy 1 (kept by the desk) front/back, copy 2 (citizen) front/back."""
-    r = receipt_data(session, dossier)
+    r = receipt_data(session, settings, dossier)
     st = _styles()
     story: list = []
     for i, copy in enumerate(("Liên 1: Lưu tại Bộ phận Một cửa", "Liên 2: Giao cho người nộp hồ sơ")):
@@ -308,11 +307,11 @@ def _build(story: list, title: str) -> bytes:
     return buf.getvalue()
 
 
-def receipt_print(session: Session, dossier: Dossier):
+def receipt_print(session: Session, settings: Settings, dossier: Dossier):
     """The same receipt as a thermal-printer job (hardware.printers.ReceiptPrint)."""
     from hardware.printers import ReceiptPrint
 
-    r = receipt_data(session, dossier)
+    r = receipt_data(session, settings, dossier)
     return ReceiptPrint(
         centre_name=r.centre_name,
         dossier_code=r.code,

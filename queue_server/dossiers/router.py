@@ -16,12 +16,12 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 
 from ..auth.principal import Principal
-from ..deps import DbSession, Public, Staff, allow
+from ..config import Settings
+from ..deps import AppSettings, DbSession, Public, Staff, allow
 from ..errors import DomainError
 from ..security.ratelimit import client_address
 from . import lookup as lookup_mod
 from . import service, sync
-from .config import DossierSettings
 from .control_slip import control_slip_pdf
 from .receipt import receipt_pdf, receipt_print
 from .schemas import (
@@ -50,8 +50,8 @@ ERRORS = {
 }
 
 
-def _read(session, dossier, **kw) -> dict:
-    return service.dossier_view(session, dossier, **kw)
+def _read(session, settings, dossier, **kw) -> dict:
+    return service.dossier_view(session, settings, dossier, **kw)
 
 
 @router.post(
@@ -61,8 +61,8 @@ def _read(session, dossier, **kw) -> dict:
     responses=ERRORS,
     summary="Receive a dossier at the desk (from the current ticket or directly)",
 )
-def create_dossier(data: DossierCreate, session: DbSession, actor: Receiver):
-    return _read(session, service.create_dossier(session, actor, data), history=True)
+def create_dossier(data: DossierCreate, session: DbSession, settings: AppSettings, actor: Receiver):
+    return _read(session, settings, service.create_dossier(session, settings, actor, data), history=True)
 
 
 @router.get(
@@ -70,6 +70,7 @@ def create_dossier(data: DossierCreate, session: DbSession, actor: Receiver):
 )
 def list_dossiers(
     session: DbSession,
+    settings: AppSettings,
     actor: Staff,
     centre_id: int | None = None,
     agency_id: int | None = None,
@@ -98,7 +99,7 @@ def list_dossiers(
             offset=offset,
         ),
     )
-    return {"items": [_read(session, d) for d in items], "total": total}
+    return {"items": [_read(session, settings, d) for d in items], "total": total}
 
 
 @router.get(
@@ -107,8 +108,8 @@ def list_dossiers(
     responses=ERRORS,
     summary="Open dossiers past their appointment (an apology is due)",
 )
-def overdue(session: DbSession, actor: Staff):
-    return [_read(session, d) for d in service.overdue(session, actor)]
+def overdue(session: DbSession, settings: AppSettings, actor: Staff):
+    return [_read(session, settings, d) for d in service.overdue(session, actor)]
 
 
 @router.get(
@@ -117,8 +118,9 @@ def overdue(session: DbSession, actor: Staff):
     responses=ERRORS,
     summary="Results waiting at the desk longer than 60 days",
 )
-def uncollected(session: DbSession, actor: Staff):
-    return [_read(session, d) for d in service.uncollected(session, actor)]
+def uncollected(session: DbSession, settings: AppSettings, actor: Staff):
+    late = service.uncollected(session, actor, uncollected_after_days=settings.uncollected_after_days)
+    return [_read(session, settings, d) for d in late]
 
 
 @router.get(
@@ -127,8 +129,8 @@ def uncollected(session: DbSession, actor: Staff):
     responses=ERRORS,
     summary="Online dossiers not accepted or sent back within 8 working hours",
 )
-def acceptance_overdue(session: DbSession, actor: Staff):
-    return [_read(session, d) for d in service.acceptance_overdue(session, actor)]
+def acceptance_overdue(session: DbSession, settings: AppSettings, actor: Staff):
+    return [_read(session, settings, d) for d in service.acceptance_overdue(session, actor)]
 
 
 @router.post(
@@ -136,15 +138,15 @@ def acceptance_overdue(session: DbSession, actor: Staff):
     responses=ERRORS,
     summary="Lapse supplement requests whose period ran out (admin; also runs in the background)",
 )
-def sweep(session: DbSession, _: Annotated[Principal, allow("admin")]):
-    return {"lapsed": service.sweep(session)}
+def sweep(session: DbSession, settings: AppSettings, _: Annotated[Principal, allow("admin")]):
+    return {"lapsed": service.sweep(session, settings)}
 
 
 @router.get("/dossiers/{code}", response_model=DossierRead, responses=ERRORS, summary="A dossier with its full history")
-def get_dossier(code: str, session: DbSession, actor: Staff):
+def get_dossier(code: str, session: DbSession, settings: AppSettings, actor: Staff):
     dossier = service.get_dossier(session, code)
     service.ensure_can_see(actor, dossier)
-    return _read(session, dossier, history=True)
+    return _read(session, settings, dossier, history=True)
 
 
 @router.patch(
@@ -153,8 +155,8 @@ def get_dossier(code: str, session: DbSession, actor: Staff):
     responses=ERRORS,
     summary="Amend a dossier's details (the code never changes; the diff is kept in the history)",
 )
-def amend(code: str, data: DossierUpdate, session: DbSession, actor: Staff):
-    return _read(session, service.amend(session, actor, code, data), history=True)
+def amend(code: str, data: DossierUpdate, session: DbSession, settings: AppSettings, actor: Staff):
+    return _read(session, settings, service.amend(session, actor, code, data), history=True)
 
 
 @router.post(
@@ -163,8 +165,9 @@ def amend(code: str, data: DossierUpdate, session: DbSession, actor: Staff):
     responses=ERRORS,
     summary="Move a dossier through its lifecycle: {to, reason?, data?}",
 )
-def transition(code: str, data: TransitionRequest, session: DbSession, actor: Staff):
-    return _read(session, service.transition_by_code(session, actor, code, data), history=True)
+def transition(code: str, data: TransitionRequest, session: DbSession, settings: AppSettings, actor: Staff):
+    dossier = service.transition_by_code(session, settings, actor, code, data)
+    return _read(session, settings, dossier, history=True)
 
 
 @router.post(
@@ -173,8 +176,8 @@ def transition(code: str, data: TransitionRequest, session: DbSession, actor: St
     responses=ERRORS,
     summary="Apology and new appointment from the late agency",
 )
-def apologise(code: str, data: ApologyRequest, session: DbSession, actor: Staff):
-    return _read(session, service.apologise(session, actor, code, data), history=True)
+def apologise(code: str, data: ApologyRequest, session: DbSession, settings: AppSettings, actor: Staff):
+    return _read(session, settings, service.apologise(session, actor, code, data), history=True)
 
 
 @router.post(
@@ -183,8 +186,8 @@ def apologise(code: str, data: ApologyRequest, session: DbSession, actor: Staff)
     responses=ERRORS,
     summary="Invalidate the receipt's QR and issue a new lookup link",
 )
-def revoke_token(code: str, session: DbSession, actor: Receiver):
-    return _read(session, service.revoke_lookup_token(session, actor, code), history=True)
+def revoke_token(code: str, session: DbSession, settings: AppSettings, actor: Receiver):
+    return _read(session, settings, service.revoke_lookup_token(session, settings, actor, code), history=True)
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -199,10 +202,10 @@ def _pdf(content: bytes, filename: str) -> Response:
     response_class=Response,
     summary="The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả) as PDF",
 )
-def get_receipt(code: str, session: DbSession, actor: Staff):
+def get_receipt(code: str, session: DbSession, settings: AppSettings, actor: Staff):
     dossier = service.get_dossier(session, code)
     service.ensure_can_see(actor, dossier)
-    return _pdf(receipt_pdf(session, dossier), f"giay-tiep-nhan-{dossier.code}.pdf")
+    return _pdf(receipt_pdf(session, settings, dossier), f"giay-tiep-nhan-{dossier.code}.pdf")
 
 
 @router.get(
@@ -224,7 +227,9 @@ def get_control_slip(code: str, session: DbSession, actor: Staff):
     responses={503: {"description": "printer error (Vietnamese message)"}, **ERRORS},
     summary="Print the receipt on the desk's thermal printer (after the transaction ends)",
 )
-def print_receipt(code: str, session: DbSession, actor: Receiver, request: Request, data: PrintRequest | None = None):
+def print_receipt(
+    code: str, session: DbSession, settings: AppSettings, actor: Receiver, data: PrintRequest | None = None
+):
     from hardware.printers import PrinterError, open_printer
 
     dossier = service.get_dossier(session, code)
@@ -232,8 +237,8 @@ def print_receipt(code: str, session: DbSession, actor: Receiver, request: Reque
     if data is not None and data.printer_url and not actor.is_admin:
         # A printer URL can name a file or a network host: only an administrator may choose one.
         raise DomainError("printer_url_admin_only", "Chỉ quản trị viên được chọn máy in khác máy in đã cấu hình.", 403)
-    job = receipt_print(session, dossier)
-    url = (data.printer_url if data else None) or printer_url(request.app)
+    job = receipt_print(session, settings, dossier)
+    url = (data.printer_url if data else None) or printer_url(settings)
     session.commit()  # end the transaction (SQLite holds its write lock) before touching the device
     try:
         printer = open_printer(url)
@@ -247,9 +252,8 @@ def print_receipt(code: str, session: DbSession, actor: Receiver, request: Reque
     return {"printed": True, "code": dossier.code}
 
 
-def printer_url(app: FastAPI) -> str:
-    configured = app.state.dossier_settings.receipt_printer_url
-    return configured or f"emulator://{(app.state.settings.data_dir / 'receipts').resolve()}"
+def printer_url(settings: Settings) -> str:
+    return settings.receipt_printer_url or f"emulator://{(settings.data_dir / 'receipts').resolve()}"
 
 
 # -- public lookup ------------------------------------------------------------------------------
@@ -329,7 +333,7 @@ async def sync_dossiers(request: Request, _: Public):
 
     def apply() -> list[sync.Outcome]:
         with db.unit_of_work() as session:
-            return sync.apply_updates(session, updates, source="http")
+            return sync.apply_updates(session, settings, updates, source="http")
 
     outcomes = await asyncio.to_thread(apply)
     return {"results": [o.__dict__ for o in outcomes]}
@@ -339,18 +343,15 @@ async def sync_dossiers(request: Request, _: Public):
 
 
 def setup(app: FastAPI) -> None:
-    """Dossier settings on every session, the lookup rate limiter, and the background jobs."""
-    if getattr(app.state, "dossier_settings", None) is None:
-        app.state.dossier_settings = DossierSettings()
-    for factory in (app.state.db.session_factory, app.state.db.read_session_factory):
-        factory.kw.setdefault("info", {})["dossier_settings"] = app.state.dossier_settings
+    """The background jobs: the supplement sweep and the watched sync folder."""
     settings = app.state.settings
     tasks: list[asyncio.Task] = []
 
     async def start(app: FastAPI) -> None:
         tasks.append(asyncio.create_task(_sweep_loop(app)))
         if settings.sync_watch_dir:
-            tasks.append(asyncio.create_task(_watch_loop(app, sync.FolderAdapter(settings.sync_watch_dir))))
+            adapter = sync.FolderAdapter(settings.sync_watch_dir)
+            tasks.append(asyncio.create_task(_watch_loop(app, adapter)))
 
     async def stop(app: FastAPI) -> None:
         for task in tasks:
@@ -367,27 +368,24 @@ def setup(app: FastAPI) -> None:
 async def _watch_loop(app: FastAPI, adapter: sync.FolderAdapter) -> None:
     while True:
         try:
-            await asyncio.to_thread(adapter.process, app.state.db)
+            await asyncio.to_thread(adapter.process, app.state.db, app.state.settings)
         except Exception:
             log.exception("sync folder pass failed")
-        await asyncio.sleep(app.state.dossier_settings.sync_poll_interval_s)
+        await asyncio.sleep(app.state.settings.sync_poll_interval_s)
 
 
 async def _sweep_loop(app: FastAPI) -> None:
-    db = app.state.db
+    db, settings = app.state.db, app.state.settings
 
     def run() -> None:
         with db.unit_of_work() as session:
-            lapsed = service.sweep(session)
+            lapsed = service.sweep(session, settings)
         if lapsed:
             log.info("dossiers lapsed after the supplement period: %d", len(lapsed))
 
     while True:
-        await asyncio.sleep(app.state.dossier_settings.sweep_interval_s)
+        await asyncio.sleep(settings.sweep_interval_s)
         try:
             await asyncio.to_thread(run)
         except Exception:
             log.exception("dossier sweep failed")
-
-
-from .pages import pages  # noqa: E402, F401  (mounted at the root by the app: /l and /l/{token})

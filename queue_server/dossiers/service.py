@@ -20,11 +20,11 @@ from ..auth.principal import Principal
 from ..calendar import CalendarError, default_calendar
 from ..centres.models import Agency
 from ..centres.service import get_agency
-from ..db import next_value, settings_of
+from ..config import Settings
+from ..db import next_value
 from ..errors import DomainError, forbidden, not_found
 from ..timeutil import local_day, utcnow
 from . import codes, lifecycle
-from .config import dossier_settings_of
 from .models import Dossier, DossierEvent
 from .schemas import ApologyRequest, ApplicantIn, DossierCreate, DossierUpdate, TransitionRequest
 
@@ -89,13 +89,12 @@ def _new_nonce(dossier: Dossier, secret_key: str) -> None:
     dossier.lookup_token_hash = token_hash(lookup_token(secret_key, dossier.lookup_nonce))
 
 
-def lookup_url(session: Session, dossier: Dossier) -> str:
-    settings = settings_of(session)
+def lookup_url(settings: Settings, dossier: Dossier) -> str:
     return f"{settings.public_base_url.rstrip('/')}/l/{lookup_token(settings.secret_key, dossier.lookup_nonce)}"
 
 
-def calendar_of(session: Session):
-    return default_calendar(settings_of(session).holiday_override_files)
+def calendar_of(settings: Settings):
+    return default_calendar(settings.holiday_override_files)
 
 
 # -- access -------------------------------------------------------------------------------------
@@ -175,7 +174,9 @@ def get_dossier(session: Session, code: str) -> Dossier:
     return dossier
 
 
-def create_dossier(session: Session, actor: Principal, data: DossierCreate, *, now: datetime | None = None) -> Dossier:
+def create_dossier(
+    session: Session, settings: Settings, actor: Principal, data: DossierCreate, *, now: datetime | None = None
+) -> Dossier:
     """Receive a dossier at the desk (or from the current ticket): code, due date, history."""
     now = now or utcnow()
     agency = get_agency(session, data.agency_id)
@@ -199,6 +200,7 @@ def create_dossier(session: Session, actor: Principal, data: DossierCreate, *, n
     procedure = procedure_snapshot(session, procedure_code)
     dossier = new_dossier(
         session,
+        settings,
         agency,
         procedure,
         applicant,
@@ -232,6 +234,7 @@ def create_dossier(session: Session, actor: Principal, data: DossierCreate, *, n
 
 def new_dossier(
     session: Session,
+    settings: Settings,
     agency: Agency,
     procedure: ProcedureSnapshot,
     applicant: ApplicantIn,
@@ -251,8 +254,7 @@ def new_dossier(
     due_at: datetime | None = None,
 ) -> Dossier:
     """Build and add a dossier; a code is taken from the agency's day sequence unless given (sync)."""
-    settings = settings_of(session)
-    cal = calendar_of(session)
+    cal = calendar_of(settings)
     if code is None:
         day = local_day(now)
         sequence = next_value(session, codes.sequence_name(agency.id, day))
@@ -295,9 +297,7 @@ def new_dossier(
         original_due_at=due_at or computed_due,
         status_changed_at=now,
         created_at=now,
-        acceptance_deadline_at=cal.add_working_hours(now, dossier_settings_of(session).online_acceptance_hours)
-        if online
-        else None,
+        acceptance_deadline_at=cal.add_working_hours(now, settings.online_acceptance_hours) if online else None,
     )
     _new_nonce(dossier, settings.secret_key)
     session.add(dossier)
@@ -361,6 +361,7 @@ def amend(
 
 def transition(
     session: Session,
+    settings: Settings,
     actor: Principal | None,
     dossier: Dossier,
     req: TransitionRequest,
@@ -390,10 +391,10 @@ def transition(
             )
         dossier.supplement_count += 1
         # Lapses after a period equal to the procedure's processing time (BD19 Đ.10 k.3).
-        dossier.supplement_deadline_at = _due(calendar_of(session), now, dossier.processing_days)[1]
+        dossier.supplement_deadline_at = _due(calendar_of(settings), now, dossier.processing_days)[1]
         data["lapses_at"] = dossier.supplement_deadline_at.isoformat()
     if current == "pending_acceptance" and target == "received":
-        dossier.effective_received_at, dossier.due_at = _due(calendar_of(session), now, dossier.processing_days)
+        dossier.effective_received_at, dossier.due_at = _due(calendar_of(settings), now, dossier.processing_days)
         dossier.original_due_at = dossier.due_at
         data["due_at"] = dossier.due_at.isoformat()
     if (
@@ -402,7 +403,7 @@ def transition(
         and dossier.channel == "online"
         and dossier.due_at is None
     ):
-        dossier.effective_received_at, dossier.due_at = _due(calendar_of(session), now, dossier.processing_days)
+        dossier.effective_received_at, dossier.due_at = _due(calendar_of(settings), now, dossier.processing_days)
         dossier.original_due_at = dossier.due_at
     if target == "result_ready":
         dossier.result_ready_at = now
@@ -429,10 +430,12 @@ def transition(
     return dossier
 
 
-def transition_by_code(session: Session, actor: Principal, code: str, req: TransitionRequest) -> Dossier:
+def transition_by_code(
+    session: Session, settings: Settings, actor: Principal, code: str, req: TransitionRequest
+) -> Dossier:
     dossier = get_dossier(session, code)
     ensure_can_see(actor, dossier)
-    return transition(session, actor, dossier, req)
+    return transition(session, settings, actor, dossier, req)
 
 
 def apologise(
@@ -467,16 +470,18 @@ def apologise(
     return dossier
 
 
-def revoke_lookup_token(session: Session, actor: Principal, code: str, *, now: datetime | None = None) -> Dossier:
+def revoke_lookup_token(
+    session: Session, settings: Settings, actor: Principal, code: str, *, now: datetime | None = None
+) -> Dossier:
     """Invalidate the printed QR (lost receipt) and issue a new token."""
     dossier = get_dossier(session, code)
     ensure_can_see(actor, dossier)
-    _new_nonce(dossier, settings_of(session).secret_key)
+    _new_nonce(dossier, settings.secret_key)
     record(session, dossier, "token_revoked", actor, at=now or utcnow())
     return dossier
 
 
-def sweep(session: Session, *, now: datetime | None = None) -> list[str]:
+def sweep(session: Session, settings: Settings, *, now: datetime | None = None) -> list[str]:
     """Lapse supplement requests whose period has run out; returns the codes that lapsed."""
     now = now or utcnow()
     due = (
@@ -489,6 +494,7 @@ def sweep(session: Session, *, now: datetime | None = None) -> list[str]:
     for dossier in due:
         transition(
             session,
+            settings,
             None,
             dossier,
             TransitionRequest(to="lapsed", reason="Quá thời hạn bổ sung hồ sơ"),
@@ -540,6 +546,7 @@ def flags(dossier: Dossier, now: datetime, uncollected_after_days: int = 60) -> 
 
 def dossier_view(
     session: Session,
+    settings: Settings,
     dossier: Dossier,
     *,
     history: bool = False,
@@ -549,7 +556,7 @@ def dossier_view(
     agency = session.get(Agency, dossier.agency_id)
     view = {
         "code": dossier.code,
-        "lookup_url": lookup_url(session, dossier) if with_lookup_url else None,
+        "lookup_url": lookup_url(settings, dossier) if with_lookup_url else None,
         "centre_id": dossier.centre_id,
         "agency_id": dossier.agency_id,
         "agency_name": agency.name if agency else "",
@@ -578,7 +585,7 @@ def dossier_view(
         "supplement_deadline_at": dossier.supplement_deadline_at,
         "result_ready_at": dossier.result_ready_at,
         "finished_at": dossier.finished_at,
-        "flags": flags(dossier, now or utcnow(), dossier_settings_of(session).uncollected_after_days),
+        "flags": flags(dossier, now or utcnow(), settings.uncollected_after_days),
     }
     if history:
         view["history"] = [
@@ -667,10 +674,12 @@ def overdue(session: Session, actor: Principal, *, now: datetime | None = None) 
     return list(session.execute(stmt.order_by(Dossier.due_at)).scalars())
 
 
-def uncollected(session: Session, actor: Principal, *, now: datetime | None = None) -> list[Dossier]:
+def uncollected(
+    session: Session, actor: Principal, *, uncollected_after_days: int, now: datetime | None = None
+) -> list[Dossier]:
     """Results waiting at the desk longer than allowed (60 days, BD19 Đ.10 k.4)."""
     now = now or utcnow()
-    limit = now - timedelta(days=dossier_settings_of(session).uncollected_after_days)
+    limit = now - timedelta(days=uncollected_after_days)
     stmt = _scoped(actor, select(Dossier)).where(Dossier.status == "result_ready", Dossier.result_ready_at < limit)
     return list(session.execute(stmt.order_by(Dossier.result_ready_at)).scalars())
 

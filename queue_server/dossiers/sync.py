@@ -1,6 +1,6 @@
 """Status updates from the provincial one-stop system (Hệ thống thông tin một cửa điện tử).
 
-Two adapters deliver the same `DossierUpdate` records to `apply_updates`:
+Two adapters deliver the same `ExternalUpdate` records to `apply_updates`:
 - `FolderAdapter`: a watched folder of JSON/CSV files (processed files go to `done/`, bad ones to
   `rejected/` with a `.reason.txt` next to them; a file is applied whole or not at all);
 - the HTTP endpoint `POST /api/v1/sync/dossiers`, authenticated by an HMAC-SHA256 signature.
@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..centres.models import Agency
+from ..config import Settings
 from ..db import Database
 from ..errors import DomainError
 from ..timeutil import utcnow
@@ -43,7 +44,7 @@ TIMESTAMP_HEADER = "X-Motcua-Timestamp"
 MAX_CLOCK_SKEW_S = 300
 
 
-class DossierUpdate(BaseModel):
+class ExternalUpdate(BaseModel):
     """One status update; creating fields are needed only for a dossier we have not seen yet."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -68,7 +69,7 @@ class SyncAdapter(Protocol):
 
     name: str
 
-    def poll(self) -> list[tuple[str, list[DossierUpdate]]]:  # pragma: no cover - a protocol
+    def poll(self) -> list[tuple[str, list[ExternalUpdate]]]:  # pragma: no cover - a protocol
         """Pending batches as (label, updates)."""
 
 
@@ -85,7 +86,9 @@ def _aware(dt: datetime | None, what: str) -> datetime | None:
     return dt
 
 
-def apply_update(session: Session, update: DossierUpdate, *, source: str, now: datetime | None = None) -> Outcome:
+def apply_update(
+    session: Session, settings: Settings, update: ExternalUpdate, *, source: str, now: datetime | None = None
+) -> Outcome:
     now = now or utcnow()
     if session.get(SyncUpdate, update.update_id) is not None:
         return Outcome(update.update_id, update.code, "duplicate")
@@ -98,7 +101,7 @@ def apply_update(session: Session, update: DossierUpdate, *, source: str, now: d
     dossier = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
     label = f"Hệ thống một cửa điện tử ({source})"
     if dossier is None:
-        dossier = _create(session, update, code, parsed, received_at, due_at, source, label)
+        dossier = _create(session, settings, update, code, parsed, received_at, due_at, source, label)
         outcome = "created"
     else:
         outcome = "unchanged"
@@ -118,6 +121,7 @@ def apply_update(session: Session, update: DossierUpdate, *, source: str, now: d
     if update.status and update.status != dossier.status:
         service.transition(
             session,
+            settings,
             None,
             dossier,
             TransitionRequest(
@@ -137,7 +141,8 @@ def apply_update(session: Session, update: DossierUpdate, *, source: str, now: d
 
 def _create(
     session: Session,
-    update: DossierUpdate,
+    settings: Settings,
+    update: ExternalUpdate,
     code: str,
     parsed: codes.ParsedCode,
     received_at: datetime,
@@ -165,6 +170,7 @@ def _create(
         raise DomainError("procedure_required", "Hồ sơ mới từ hệ thống ngoài cần mã và tên thủ tục.", 422)
     dossier = service.new_dossier(
         session,
+        settings,
         agency,
         procedure,
         update.applicant,
@@ -189,9 +195,11 @@ def _create(
     return dossier
 
 
-def apply_updates(session: Session, updates: Iterable[DossierUpdate], *, source: str) -> list[Outcome]:
+def apply_updates(
+    session: Session, settings: Settings, updates: Iterable[ExternalUpdate], *, source: str
+) -> list[Outcome]:
     """All or nothing: the caller's transaction holds every update of a batch."""
-    return [apply_update(session, u, source=source) for u in updates]
+    return [apply_update(session, settings, u, source=source) for u in updates]
 
 
 # -- HTTP: HMAC ---------------------------------------------------------------------------------
@@ -220,7 +228,7 @@ def verify(
         raise DomainError("signature_invalid", "Chữ ký không hợp lệ.", 403)
 
 
-def parse_json_updates(raw: bytes | str) -> list[DossierUpdate]:
+def parse_json_updates(raw: bytes | str) -> list[ExternalUpdate]:
     """A single update, a list of updates, or {"updates": [...]}."""
     try:
         payload = json.loads(raw)
@@ -234,9 +242,9 @@ def parse_json_updates(raw: bytes | str) -> list[DossierUpdate]:
     return [_validated(item, i) for i, item in enumerate(items)]
 
 
-def _validated(item: Any, index: int) -> DossierUpdate:
+def _validated(item: Any, index: int) -> ExternalUpdate:
     try:
-        return DossierUpdate.model_validate(item)
+        return ExternalUpdate.model_validate(item)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise DomainError("update_invalid", f"Cập nhật thứ {index + 1} không hợp lệ: {problems}", 422) from None
@@ -269,7 +277,7 @@ _APPLICANT_COLUMNS = {
 }
 
 
-def parse_csv_updates(text: str) -> list[DossierUpdate]:
+def parse_csv_updates(text: str) -> list[ExternalUpdate]:
     reader = csv.DictReader(io.StringIO(text))
     unknown = set(reader.fieldnames or ()) - set(CSV_COLUMNS)
     if not reader.fieldnames or "update_id" not in reader.fieldnames or "code" not in reader.fieldnames:
@@ -313,7 +321,7 @@ class FolderAdapter:
             if p.is_file() and not p.name.startswith(".") and not p.name.endswith((".tmp", ".part"))
         )
 
-    def read(self, path: Path) -> list[DossierUpdate]:
+    def read(self, path: Path) -> list[ExternalUpdate]:
         if path.suffix.lower() not in self.SUFFIXES:
             raise DomainError("file_type_unsupported", "Chỉ nhận tệp .json hoặc .csv.", 422)
         try:
@@ -322,7 +330,7 @@ class FolderAdapter:
             raise DomainError("file_encoding", "Tệp phải được mã hóa UTF-8.", 422) from None
         return parse_csv_updates(text) if path.suffix.lower() == ".csv" else parse_json_updates(text)
 
-    def poll(self) -> list[tuple[str, list[DossierUpdate]]]:
+    def poll(self) -> list[tuple[str, list[ExternalUpdate]]]:
         return [(p.name, self.read(p)) for p in self.pending_files()]
 
     def _move(self, path: Path, folder: Path) -> Path:
@@ -333,14 +341,14 @@ class FolderAdapter:
         shutil.move(str(path), target)
         return target
 
-    def process(self, db: Database) -> list[dict]:
+    def process(self, db: Database, settings: Settings) -> list[dict]:
         """Apply every pending file, each in its own transaction; returns a report per file."""
         report = []
         for path in self.pending_files():
             try:
                 updates = self.read(path)
                 with db.unit_of_work() as session:
-                    outcomes = apply_updates(session, updates, source=self.name)
+                    outcomes = apply_updates(session, settings, updates, source=self.name)
             except DomainError as exc:
                 target = self._move(path, self.rejected)
                 target.with_name(target.name + ".reason.txt").write_text(

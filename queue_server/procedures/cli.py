@@ -6,7 +6,6 @@ Exit status: 0 all rows imported; 1 the file was imported but some rows were rej
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from .importer import FORMATS
@@ -25,22 +24,20 @@ def register(subparsers) -> None:
 
 
 def cmd_import(args) -> int:
-    from ..cli import _db, _settings
+    from ..commands import CommandError, load_settings, open_database
     from ..errors import DomainError
     from .service import import_file
 
     try:
         content = args.file.read_bytes()
     except OSError as exc:
-        print(f"Lỗi: không đọc được tệp {args.file}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    db = _db(_settings())
+        raise CommandError(f"không đọc được tệp {args.file}: {exc.strerror or exc}") from None
+    db = open_database(load_settings())
     try:
         with db.unit_of_work() as s:
             result = import_file(s, content, filename=args.file.name, fmt=args.format)
     except DomainError as exc:
-        print(f"Lỗi: {exc.message} Không có thủ tục nào được ghi.", file=sys.stderr)
-        return 2
+        raise CommandError(f"{exc.message} Không có thủ tục nào được ghi.") from None
     finally:
         db.dispose()
     print(result.message())

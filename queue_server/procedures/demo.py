@@ -10,11 +10,11 @@ from .service import import_file
 SAMPLE = Path(__file__).resolve().parent / "data" / "tthc_sample.json"
 
 
-def seed(db: Database, centre_id: int | None = None) -> None:
+def seed(db: Database) -> None:
     """Import the sample; a second run finds every procedure unchanged and writes nothing.
 
-    Procedures are global; `centre_id` is accepted for the demo hook's signature only — the
-    demo centre's services carry the codes (HOTICH, DATDAI …) the sample maps to.
+    Procedures are global: the demo centre's services carry the codes (HOTICH, DATDAI …) the
+    sample maps to.
     """
     with db.unit_of_work() as s:
         import_file(s, SAMPLE.read_bytes(), filename=SAMPLE.name)

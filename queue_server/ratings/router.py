@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from ..auth.principal import Principal
-from ..deps import Admin, AnyCaller, DbSession, Staff, allow
+from ..deps import Admin, AnyCaller, AppSettings, DbSession, Staff, allow
 from . import schemas, service
 
 router = APIRouter(tags=["ratings"])
@@ -29,8 +29,10 @@ Tablet = Annotated[Principal, allow("tablet")]
     responses=ERRORS,
     summary="Record a visitor's rating of a served ticket (201; a replay of the same idempotency_key → 200)",
 )
-def create_rating(data: schemas.RatingCreate, session: DbSession, actor: Tablet, response: Response):
-    rating, created = service.record_rating(session, actor, data)
+def create_rating(
+    data: schemas.RatingCreate, session: DbSession, settings: AppSettings, actor: Tablet, response: Response
+):
+    rating, created = service.record_rating(session, actor, data, rating_window_s=settings.rating_window_s)
     if not created:
         response.status_code = status.HTTP_200_OK
     return rating

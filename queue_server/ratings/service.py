@@ -20,7 +20,6 @@ from ..auth.models import User
 from ..auth.principal import Principal
 from ..centres.models import Agency, Counter, Service
 from ..centres.service import ensure_centre_visible
-from ..db import settings_of
 from ..errors import DomainError, forbidden, not_found
 from ..tickets.models import Ticket
 from ..timeutil import local_day, utcnow
@@ -78,7 +77,9 @@ def _replay(existing: Rating, data: schemas.RatingCreate) -> Rating:
     return existing
 
 
-def record_rating(session: Session, actor: Principal, data: schemas.RatingCreate) -> tuple[Rating, bool]:
+def record_rating(
+    session: Session, actor: Principal, data: schemas.RatingCreate, *, rating_window_s: int
+) -> tuple[Rating, bool]:
     """Store a tablet's rating; returns (rating, created). A replay of the same key returns the stored one."""
     existing = _by_key(session, data.idempotency_key)
     if existing is not None:
@@ -98,7 +99,7 @@ def record_rating(session: Session, actor: Principal, data: schemas.RatingCreate
 
     now = utcnow()
     finished = ticket.finished_at
-    window = timedelta(seconds=settings_of(session).rating_window_s)
+    window = timedelta(seconds=rating_window_s)
     rated_at = min(max(data.rated_at or now, finished), now)
     if rated_at - finished > window or now - finished > timedelta(seconds=OFFLINE_GRACE_S):
         raise DomainError("rating_window_closed", "Đã hết thời gian đánh giá cho lượt phục vụ này.", 409)

@@ -1,9 +1,9 @@
 """The live dashboard: the queue now, today's figures and what needs a manager's attention.
 
 Alert thresholds: a service's `max_wait_alert_s` (else the centre's `target_wait_s`); a counter
-paused longer than `pause_alert_s` (settings attribute if present, else 15 min); a kiosk printer
+paused longer than the setting `pause_alert_s`; a kiosk printer
 whose last `device.alert` with code `printer.paper_out` is not `cleared`; a kiosk, display or
-tablet whose `last_seen_at` is older than `device_offline_s` (else 10 min). Devices never seen
+tablet whose `last_seen_at` is older than the setting `device_offline_s`. Devices never seen
 are not flagged (a fresh installation would be all red).
 """
 
@@ -17,25 +17,29 @@ from sqlalchemy.orm import Session, selectinload
 from ..auth.models import Device, User
 from ..auth.principal import Principal
 from ..centres.models import Counter
-from ..centres.service import ticket_brief
-from ..db import settings_of
+from ..queues.views import ticket_brief
 from ..realtime.models import Event
 from ..tickets.models import ACTIVE_STATES, WAITING_STATES, Ticket
 from ..timeutil import local_day, utcnow
 from .queue_figures import queue_report
 from .service import preset_period, resolve_scope
 
-PAUSE_ALERT_S = 15 * 60
-DEVICE_OFFLINE_S = 10 * 60
 WATCHED_DEVICES = ("kiosk", "display", "tablet")
 PAPER_OUT = "printer.paper_out"
 DEVICE_ALERT_LOOKBACK = 500  # newest device.alert events read; older faults were long since reported again
 
 
-def live(session: Session, actor: Principal, centre_id: int | None, now: datetime | None = None) -> dict:
+def live(
+    session: Session,
+    actor: Principal,
+    centre_id: int | None,
+    *,
+    pause_alert_s: int,
+    device_offline_s: int,
+    now: datetime | None = None,
+) -> dict:
     now = now or utcnow()
     scope = resolve_scope(session, actor, centre_id)
-    settings = settings_of(session)
     report = queue_report(session, scope, preset_period("day", local_day(now)), sections=("by_hour",))
 
     rows = session.execute(
@@ -76,10 +80,8 @@ def live(session: Session, actor: Principal, centre_id: int | None, now: datetim
                 }
             )
 
-    counters = _counters(session, scope, now, alerts, getattr(settings, "pause_alert_s", PAUSE_ALERT_S))
-    alerts.extend(
-        _device_alerts(session, scope.centre_id, now, getattr(settings, "device_offline_s", DEVICE_OFFLINE_S))
-    )
+    counters = _counters(session, scope, now, alerts, pause_alert_s)
+    alerts.extend(_device_alerts(session, scope.centre_id, now, device_offline_s))
     longest = max(services, key=lambda s: s["longest_wait_s"], default=None)
     return {
         "at": now.isoformat(),

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from ..deps import AdminOrManager, DbSession
+from ..deps import AdminOrManager, AppSettings, DbSession
 from ..errors import DomainError
 from ..timeutil import local_day
 from . import dossier_figures, rating_figures
@@ -110,9 +110,11 @@ def ratings(request: Request, session: DbSession, actor: AdminOrManager, p: Para
 
 
 @router.get("/dashboard/live", responses=ERRORS, summary="The queue now, today's figures and alerts")
-def dashboard_live(request: Request, session: DbSession, actor: AdminOrManager, centre: int | None = None):
+def dashboard_live(
+    request: Request, session: DbSession, settings: AppSettings, actor: AdminOrManager, centre: int | None = None
+):
     with _reading(request, session) as rs:
-        return live(rs, actor, centre)
+        return live(rs, actor, centre, pause_alert_s=settings.pause_alert_s, device_offline_s=settings.device_offline_s)
 
 
 @router.get("/dashboard/satisfaction", responses=ERRORS, summary="Satisfaction today and this month")
@@ -126,6 +128,3 @@ def dashboard_satisfaction(request: Request, session: DbSession, actor: AdminOrM
             "today": rating_figures.ratings_report(rs, scope, preset_period("day", today)),
             "month": rating_figures.ratings_report(rs, scope, preset_period("month", today)),
         }
-
-
-from .pages import pages, setup  # noqa: E402,F401 - the app mounts a router module's pages and setup

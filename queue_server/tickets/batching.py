@@ -29,6 +29,7 @@ from ..config import Settings
 from ..db import Database
 from ..deps import authorize, seen_due
 from ..errors import DomainError
+from ..queues.views import ticket_view
 from . import service
 from .schemas import TicketCreate
 
@@ -138,13 +139,13 @@ class IssueBatcher:
                 else:
                     accepted.append(i)
             requests = [(principals[batch[i].token], batch[i].data) for i in accepted]
-            plan = service.plan_issue_batch(reader, requests)
+            plan = service.plan_issue_batch(reader, self.settings, requests)
             if separate_reader:
                 reader.close()
                 seen = sorted({p.device.id for p in principals.values() if isinstance(p, Principal) and seen_due(p)})
                 if seen:
                     session.execute(update(Device).where(Device.id.in_(seen)).values(last_seen_at=plan.now))
-            results = service.issue_batch(session, requests, plan)
+            results = service.issue_batch(session, self.settings, requests, plan)
             views = {i: Issued(r.view, True) for i, r in zip(accepted, results) if r is not None}
             session.commit()
             outcomes_left = [i for i in accepted if i not in views]
@@ -168,8 +169,8 @@ class IssueBatcher:
         session = self.db.session_factory()
         try:
             principal = authorize(session, self.settings, request.token, self.roles)
-            result = service.issue_ticket(session, principal, request.data)
-            view = service.ticket_view(session, result.ticket)
+            result = service.issue_ticket(session, self.settings, principal, request.data)
+            view = ticket_view(session, self.settings, result.ticket)
             session.commit()
             return Issued(view, result.created)
         except Exception as exc:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from ..centres.service import ensure_centre_visible
-from ..deps import AnyCaller, CounterActor, DbSession, Public, TicketIssuerToken
+from ..deps import AnyCaller, AppSettings, CounterActor, DbSession, Public, TicketIssuerToken
+from ..queues.views import ticket_view
 from . import service
 from .schemas import CallNumberRequest, SkipRequest, TicketCreate, TicketRead, TransferRequest
 
@@ -44,8 +45,8 @@ async def issue_ticket(data: TicketCreate, token: TicketIssuerToken, request: Re
     responses=ERRORS,
     summary="A ticket by the token on its printed QR (public)",
 )
-def track_ticket(token: str, session: DbSession, _: Public):
-    return service.ticket_view(session, service.find_by_public_token(session, token))
+def track_ticket(token: str, session: DbSession, settings: AppSettings, _: Public):
+    return ticket_view(session, settings, service.find_by_public_token(session, token))
 
 
 @router.get(
@@ -54,10 +55,10 @@ def track_ticket(token: str, session: DbSession, _: Public):
     responses=ERRORS,
     summary="A ticket with its state and position (staff, devices)",
 )
-def get_ticket(ticket_id: int, session: DbSession, actor: AnyCaller):
+def get_ticket(ticket_id: int, session: DbSession, settings: AppSettings, actor: AnyCaller):
     ticket = service.get_ticket(session, ticket_id)
     ensure_centre_visible(actor, ticket.centre_id)
-    return service.ticket_view(session, ticket)
+    return ticket_view(session, settings, ticket)
 
 
 @router.post(
@@ -66,18 +67,22 @@ def get_ticket(ticket_id: int, session: DbSession, actor: AnyCaller):
     responses={204: {"description": "nobody is waiting for this counter"}, **ERRORS},
     summary="Call the counter's next ticket (clerk on duty, counter console, admin)",
 )
-def call_next(counter_id: int, session: DbSession, actor: CounterActor):
-    ticket = service.call_next(session, actor, counter_id)
+def call_next(counter_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+    ticket = service.call_next(session, settings, actor, counter_id)
     if ticket is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return service.ticket_view(session, ticket)
+    return ticket_view(session, settings, ticket)
 
 
 @router.post(
     "/counters/{counter_id}/call", response_model=TicketRead, responses=ERRORS, summary="Call a specific waiting number"
 )
-def call_number(counter_id: int, data: CallNumberRequest, session: DbSession, actor: CounterActor):
-    return service.ticket_view(session, service.call_number(session, actor, counter_id, data.display_number))
+def call_number(
+    counter_id: int, data: CallNumberRequest, session: DbSession, settings: AppSettings, actor: CounterActor
+):
+    return ticket_view(
+        session, settings, service.call_number(session, settings, actor, counter_id, data.display_number)
+    )
 
 
 @router.post(
@@ -86,8 +91,8 @@ def call_number(counter_id: int, data: CallNumberRequest, session: DbSession, ac
     responses=ERRORS,
     summary="Announce a called ticket again (capped)",
 )
-def recall(ticket_id: int, session: DbSession, actor: CounterActor):
-    return service.ticket_view(session, service.recall(session, actor, ticket_id))
+def recall(ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+    return ticket_view(session, settings, service.recall(session, settings, actor, ticket_id))
 
 
 @router.post(
@@ -96,8 +101,8 @@ def recall(ticket_id: int, session: DbSession, actor: CounterActor):
     responses=ERRORS,
     summary="The visitor arrived: start serving",
 )
-def start(ticket_id: int, session: DbSession, actor: CounterActor):
-    return service.ticket_view(session, service.start(session, actor, ticket_id))
+def start(ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+    return ticket_view(session, settings, service.start(session, actor, ticket_id))
 
 
 @router.post(
@@ -106,8 +111,8 @@ def start(ticket_id: int, session: DbSession, actor: CounterActor):
     responses=ERRORS,
     summary="Finish serving; asks the counter's tablet for a rating",
 )
-def complete(ticket_id: int, session: DbSession, actor: CounterActor):
-    return service.ticket_view(session, service.complete(session, actor, ticket_id))
+def complete(ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+    return ticket_view(session, settings, service.complete(session, actor, ticket_id))
 
 
 @router.post(
@@ -116,8 +121,10 @@ def complete(ticket_id: int, session: DbSession, actor: CounterActor):
     responses=ERRORS,
     summary="No-show, or re-queue a few places back",
 )
-def skip(ticket_id: int, session: DbSession, actor: CounterActor, data: SkipRequest | None = None):
-    return service.ticket_view(session, service.skip(session, actor, ticket_id, data or SkipRequest()))
+def skip(
+    ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor, data: SkipRequest | None = None
+):
+    return ticket_view(session, settings, service.skip(session, settings, actor, ticket_id, data or SkipRequest()))
 
 
 @router.post(
@@ -126,10 +133,10 @@ def skip(ticket_id: int, session: DbSession, actor: CounterActor, data: SkipRequ
     responses=ERRORS,
     summary="Transfer to another service or counter",
 )
-def transfer(ticket_id: int, data: TransferRequest, session: DbSession, actor: CounterActor):
-    return service.ticket_view(session, service.transfer(session, actor, ticket_id, data))
+def transfer(ticket_id: int, data: TransferRequest, session: DbSession, settings: AppSettings, actor: CounterActor):
+    return ticket_view(session, settings, service.transfer(session, settings, actor, ticket_id, data))
 
 
 @router.post("/tickets/{ticket_id}/cancel", response_model=TicketRead, responses=ERRORS, summary="Cancel a ticket")
-def cancel(ticket_id: int, session: DbSession, actor: CounterActor):
-    return service.ticket_view(session, service.cancel(session, actor, ticket_id))
+def cancel(ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+    return ticket_view(session, settings, service.cancel(session, settings, actor, ticket_id))

@@ -7,12 +7,11 @@ service rows by id → the day's number sequence → the centre's event sequence
 
 from __future__ import annotations
 
-import collections
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -20,25 +19,24 @@ from ..auth.principal import Principal
 from ..auth.security import new_public_token
 from ..centres.hours import issuing_state
 from ..centres.models import Counter, Service
-from ..centres.service import (
+from ..centres.service import ensure_acts_for_counter, ensure_centre_visible, get_counter, get_service
+from ..config import Settings
+from ..db import insert_rows, lock_only, lock_rows, next_value
+from ..errors import DomainError, not_found
+from ..queues.figures import QUEUE_ORDER, estimate_wait_s, positions
+from ..queues.views import (
     counter_view,
     current_ticket,
-    ensure_acts_for_counter,
-    ensure_centre_visible,
-    get_counter,
-    get_service,
     publish_counter,
     publish_queue,
     queue_update,
     ticket_brief,
+    ticket_view,
 )
-from ..db import insert_rows, lock_only, lock_rows, next_value, settings_of
-from ..errors import DomainError, not_found
 from ..realtime.service import record_event, record_events
 from ..timeutil import local_day, utcnow
 from . import schemas, stats
 from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent
-from .queue import QUEUE_ORDER, estimate_wait_s, position_of
 
 
 @dataclass
@@ -83,40 +81,10 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def ticket_view(session: Session, ticket: Ticket, service: Service | None = None, position: int | None = None) -> dict:
-    """What the API answers about a ticket (`service` and `position` when the caller already has them)."""
-    settings = settings_of(session)
-    service = service or session.get(Service, ticket.service_id)
-    position = position_of(session, ticket) if position is None else position
-    counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "display_number": ticket.display_number,
-        "service_id": ticket.service_id,
-        "service_name": service.name,
-        "centre_id": ticket.centre_id,
-        "state": ticket.state,
-        "priority": ticket.priority,
-        "position": position,
-        "people_ahead": max(0, position - 1),
-        "estimated_wait_s": estimate_wait_s(session, service, position, ticket.service_day, settings.default_service_s),
-        "issued_at": ticket.issued_at,
-        "called_at": ticket.called_at,
-        "counter_id": ticket.counter_id,
-        "counter_number": counter.number if counter else None,
-        "recall_count": ticket.recall_count,
-        "track_url": f"{settings.public_base_url.rstrip('/')}/t/{ticket.public_token}",
-        "procedure_code": ticket.procedure_code,
-        "dossier_code": ticket.dossier_code,
-    }
-
-
 # -- issuing --------------------------------------------------------------------------------
 
 
-def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate) -> IssueResult:
-    settings = settings_of(session)
+def issue_ticket(session: Session, settings: Settings, actor: Principal, data: schemas.TicketCreate) -> IssueResult:
     if data.client_request_id:
         existing = session.execute(
             select(Ticket).where(Ticket.client_request_id == data.client_request_id)
@@ -200,16 +168,6 @@ def issue_ticket(session: Session, actor: Principal, data: schemas.TicketCreate)
 
 # The batch's statements, built once (building one costs more than running it).
 _SERVICES = select(Service).options(joinedload(Service.hours)).where(Service.id.in_(bindparam("ids", expanding=True)))
-_T = Ticket.__table__.c  # Core columns for the statements every batch runs: no ORM result machinery
-_WAITING_BY_RANK = (  # per priority rank: tickets waiting, and those queued no later than `now`
-    select(
-        _T.priority_rank,
-        func.count(),
-        func.sum(case((_T.queue_key <= bindparam("now", type_=_T.queue_key.type), 1), else_=0)),
-    )
-    .where(_T.state.in_(WAITING_STATES), _T.service_id == bindparam("service_id"))
-    .group_by(_T.priority_rank)
-)
 
 
 @dataclass
@@ -222,7 +180,9 @@ class IssuePlan:
     memo: dict  # the services' queue figures (open counters, mean service time), see queue._memo
 
 
-def plan_issue_batch(session: Session, requests: list[tuple[Principal, schemas.TicketCreate]]) -> IssuePlan:
+def plan_issue_batch(
+    session: Session, settings: Settings, requests: list[tuple[Principal, schemas.TicketCreate]]
+) -> IssuePlan:
     """The reading half of `issue_batch`: may run in a read-only session, before the write lock.
 
     A request that is anything but a plain new ticket for an open service the caller may use (a
@@ -232,7 +192,6 @@ def plan_issue_batch(session: Session, requests: list[tuple[Principal, schemas.T
     breaks the unique constraint when the batch writes, and the batch goes one by one (retries
     are rare; a look-up would cost every batch a round trip).
     """
-    settings = settings_of(session)
     seen: set[str] = set()
     services = {
         s.id: s
@@ -263,7 +222,10 @@ def plan_issue_batch(session: Session, requests: list[tuple[Principal, schemas.T
 
 
 def issue_batch(
-    session: Session, requests: list[tuple[Principal, schemas.TicketCreate]], plan: IssuePlan | None = None
+    session: Session,
+    settings: Settings,
+    requests: list[tuple[Principal, schemas.TicketCreate]],
+    plan: IssuePlan | None = None,
 ) -> list[IssueResult | None]:
     """Issue several tickets in one transaction: the same rules as `issue_ticket`, fewer statements.
 
@@ -272,8 +234,7 @@ def issue_batch(
     anything; the caller rolls back and goes one by one. Locks are taken after every read, and the
     centre's event sequence last, so concurrent writers wait on them as briefly as possible.
     """
-    plan = plan or plan_issue_batch(session, requests)
-    settings = settings_of(session)
+    plan = plan or plan_issue_batch(session, settings, requests)
     results: list[IssueResult | None] = [None] * len(requests)
     services, plain, now = plan.services, plan.plain, plan.now
     day = local_day(now)
@@ -359,7 +320,7 @@ def issue_batch(
         ],
     )
     stats.record_issued(session, [(t, services[t.service_id].agency_id) for t in tickets], now)
-    positions, waiting = _new_positions(session, tickets, now)
+    places, waiting = positions(session, tickets)
     for centre_id in sorted({t.centre_id for t in tickets}):
         mine = [t for t in tickets if t.centre_id == centre_id]
         update = queue_update(
@@ -374,38 +335,12 @@ def issue_batch(
     for result in results:
         if result is not None:
             t = result.ticket
-            result.view = ticket_view(session, t, services[t.service_id], positions[t.id])
+            result.view = ticket_view(session, settings, t, services[t.service_id], places[t.id])
     return results
 
 
 class BatchNotPossible(Exception):
     """The batch cannot be issued as one (a daily cap falls inside it)."""
-
-
-def _new_positions(session: Session, tickets: list[Ticket], now) -> tuple[dict[int, int], dict[int, int]]:
-    """Queue places of tickets just issued at `now`, and their services' waiting counts: one grouped count per service."""
-    positions: dict[int, int] = {}
-    waiting: dict[int, int] = {}
-    for sid in sorted({t.service_id for t in tickets}):
-        mine = [t for t in tickets if t.service_id == sid]
-        new = collections.Counter(t.priority_rank for t in mine)
-        # The count includes the tickets just inserted (queued at `now`, so also "due"); they are
-        # taken off here rather than by id in the query, which can then be read from the index alone.
-        older = [
-            (rank, n - new[rank], int(due or 0) - new[rank])
-            for rank, n, due in session.execute(_WAITING_BY_RANK, {"service_id": sid, "now": now})
-        ]
-        for k, t in enumerate(mine):
-            ahead = sum(n for rank, n, _ in older if rank > t.priority_rank)
-            ahead += sum(due for rank, _, due in older if rank == t.priority_rank)
-            ahead += sum(
-                1
-                for j, o in enumerate(mine)
-                if o.priority_rank > t.priority_rank or (o.priority_rank == t.priority_rank and j < k)
-            )
-            positions[t.id] = ahead + 1
-        waiting[sid] = sum(n for _, n, _ in older) + len(mine)
-    return positions, waiting
 
 
 # -- calling --------------------------------------------------------------------------------
@@ -476,7 +411,7 @@ def choose_next(session: Session, counter: Counter, now) -> Ticket | None:
     return heads[0][-1]
 
 
-def _call(session: Session, actor: Principal, counter: Counter, ticket: Ticket, how: str) -> Ticket:
+def _call(session: Session, settings: Settings, actor: Principal, counter: Counter, ticket: Ticket, how: str) -> Ticket:
     now = utcnow()
     previous_service = ticket.service_id
     ticket.state = "called"
@@ -489,11 +424,11 @@ def _call(session: Session, actor: Principal, counter: Counter, ticket: Ticket, 
     _append(session, ticket, "called", actor, how=how)
     record_event(session, counter.centre_id, "ticket.called", ticket_brief(ticket, counter.number))
     publish_counter(session, counter, current=ticket)
-    publish_queue(session, counter.centre_id, [previous_service], settings_of(session).default_service_s)
+    publish_queue(session, counter.centre_id, [previous_service], settings.default_service_s)
     return ticket
 
 
-def call_next(session: Session, actor: Principal, counter_id: int) -> Ticket | None:
+def call_next(session: Session, settings: Settings, actor: Principal, counter_id: int) -> Ticket | None:
     counter = _counter_for_action(session, actor, counter_id)
     _require_open(counter)
     _lock_services(session, [link.service_id for link in counter.services])
@@ -502,10 +437,10 @@ def call_next(session: Session, actor: Principal, counter_id: int) -> Ticket | N
     if ticket is None:
         publish_counter(session, counter)
         return None
-    return _call(session, actor, counter, ticket, "next")
+    return _call(session, settings, actor, counter, ticket, "next")
 
 
-def call_number(session: Session, actor: Principal, counter_id: int, display: str) -> Ticket:
+def call_number(session: Session, settings: Settings, actor: Principal, counter_id: int, display: str) -> Ticket:
     counter = _counter_for_action(session, actor, counter_id)
     _require_open(counter)
     service_ids = [link.service_id for link in counter.services]
@@ -529,7 +464,7 @@ def call_number(session: Session, actor: Principal, counter_id: int, display: st
     if ticket is None:
         raise DomainError("ticket_not_waiting", f"Số {display} không có trong hàng chờ của quầy này.", 404)
     _finish_current(session, actor, counter)
-    return _call(session, actor, counter, ticket, "number")
+    return _call(session, settings, actor, counter, ticket, "number")
 
 
 # -- actions on a called ticket ---------------------------------------------------------------
@@ -567,9 +502,9 @@ STATE_VI = {
 }
 
 
-def recall(session: Session, actor: Principal, ticket_id: int) -> Ticket:
+def recall(session: Session, settings: Settings, actor: Principal, ticket_id: int) -> Ticket:
     ticket, counter = _ticket_at_counter(session, actor, ticket_id, ("called",), "gọi lại")
-    limit = settings_of(session).max_recalls
+    limit = settings.max_recalls
     if ticket.recall_count >= limit:
         raise DomainError("recall_limit", f"Đã gọi lại số {ticket.display_number} tối đa {limit} lần.", 409)
     ticket.recall_count += 1
@@ -621,13 +556,13 @@ def complete(session: Session, actor: Principal, ticket_id: int) -> Ticket:
     return ticket
 
 
-def skip(session: Session, actor: Principal, ticket_id: int, data: schemas.SkipRequest) -> Ticket:
+def skip(session: Session, settings: Settings, actor: Principal, ticket_id: int, data: schemas.SkipRequest) -> Ticket:
     """A called visitor who does not come: a no-show, or back into the queue a few places down."""
     ticket, counter = _ticket_at_counter(session, actor, ticket_id, ("called",), "bỏ qua")
     _lock_services(session, [ticket.service_id])
     now = utcnow()
     if data.requeue:
-        places = data.places_back if data.places_back is not None else settings_of(session).requeue_places_back
+        places = data.places_back if data.places_back is not None else settings.requeue_places_back
         behind = session.execute(
             select(Ticket.queue_key)
             .where(
@@ -655,11 +590,13 @@ def skip(session: Session, actor: Principal, ticket_id: int, data: schemas.SkipR
         session, ticket.centre_id, "ticket.skipped", {**ticket_brief(ticket, counter.number), "requeued": data.requeue}
     )
     publish_counter(session, counter)
-    publish_queue(session, ticket.centre_id, [ticket.service_id], settings_of(session).default_service_s)
+    publish_queue(session, ticket.centre_id, [ticket.service_id], settings.default_service_s)
     return ticket
 
 
-def transfer(session: Session, actor: Principal, ticket_id: int, data: schemas.TransferRequest) -> Ticket:
+def transfer(
+    session: Session, settings: Settings, actor: Principal, ticket_id: int, data: schemas.TransferRequest
+) -> Ticket:
     """Send the visitor to another service or counter; they keep their number and original issue time."""
     if (data.service_id is None) == (data.counter_id is None):
         raise DomainError("invalid_transfer", "Hãy chọn đúng một nơi chuyển đến: một dịch vụ hoặc một quầy.", 422)
@@ -715,11 +652,11 @@ def transfer(session: Session, actor: Principal, ticket_id: int, data: schemas.T
         },
     )
     publish_counter(session, counter)
-    publish_queue(session, ticket.centre_id, [from_service, to_service], settings_of(session).default_service_s)
+    publish_queue(session, ticket.centre_id, [from_service, to_service], settings.default_service_s)
     return ticket
 
 
-def cancel(session: Session, actor: Principal, ticket_id: int) -> Ticket:
+def cancel(session: Session, settings: Settings, actor: Principal, ticket_id: int) -> Ticket:
     ticket = get_ticket(session, ticket_id)
     ensure_centre_visible(actor, ticket.centre_id)
     if ticket.counter_id is not None:
@@ -733,30 +670,8 @@ def cancel(session: Session, actor: Principal, ticket_id: int) -> Ticket:
     session.flush()
     _append(session, ticket, "cancelled", actor)
     record_event(session, ticket.centre_id, "ticket.cancelled", ticket_brief(ticket))
-    publish_queue(session, ticket.centre_id, [ticket.service_id], settings_of(session).default_service_s)
+    publish_queue(session, ticket.centre_id, [ticket.service_id], settings.default_service_s)
     return ticket
-
-
-def waiting_list(session: Session, service_ids: list[int], limit: int = 200) -> list[Ticket]:
-    return list(
-        session.execute(
-            select(Ticket)
-            .where(Ticket.service_id.in_(service_ids), Ticket.state.in_(WAITING_STATES))
-            .order_by(*QUEUE_ORDER)
-            .limit(limit)
-        ).scalars()
-    )
-
-
-def recent_calls(session: Session, centre_id: int, limit: int = 10) -> list[dict]:
-    rows = session.execute(
-        select(Ticket, Counter.number)
-        .join(Counter, Counter.id == Ticket.counter_id)
-        .where(Ticket.centre_id == centre_id, Ticket.called_at.is_not(None), Ticket.service_day == local_day())
-        .order_by(Ticket.called_at.desc())
-        .limit(limit)
-    ).all()
-    return [ticket_brief(t, n) for t, n in rows]
 
 
 def find_by_public_token(session: Session, token: str) -> Ticket:
@@ -764,20 +679,3 @@ def find_by_public_token(session: Session, token: str) -> Ticket:
     if ticket is None:
         raise DomainError("ticket_not_found", "Không tìm thấy số thứ tự. Vui lòng kiểm tra lại mã trên phiếu.", 404)
     return ticket
-
-
-def centre_snapshot(session: Session, centre_id: int) -> dict:
-    """Everything a board, kiosk or console needs to draw the centre from scratch."""
-    from ..centres.models import Centre
-    from ..centres.service import list_counters, list_services, service_views
-
-    centre = session.get(Centre, centre_id)
-    if centre is None:
-        return {"centre": None, "services": [], "counters": [], "recent_calls": []}
-    settings = settings_of(session)
-    return {
-        "centre": {"id": centre.id, "name": centre.name, "short_name": centre.short_name, "notice": centre.notice},
-        "services": service_views(session, list_services(session, centre_id), settings.default_service_s),
-        "counters": [counter_view(session, c) for c in list_counters(session, centre_id)],
-        "recent_calls": recent_calls(session, centre_id),
-    }

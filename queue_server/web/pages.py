@@ -1,14 +1,8 @@
-"""Staff pages (/console), their shared assets (/web/static) and the console's figures endpoint.
-
-Dashboards and reports live in sibling modules (`queue_server.web.dashboard`, `.reports`); each
-exposes `pages` (and optionally `router`) and is included here when present, so the app mounts
-one module for all staff pages.
-"""
+"""Staff pages (/console), their shared assets (/web/static, fonts, the chime) and the console's
+figures endpoint. The dashboard and report pages are in `queue_server.reports.pages`."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query
@@ -23,7 +17,6 @@ from ..deps import AppSettings, CounterActor, DbSession, Public
 from .console import officer_today
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-SIBLINGS = ("queue_server.web.dashboard", "queue_server.web.reports")
 FONTS = {"DejaVuSans.ttf": font_path(), "DejaVuSans-Bold.ttf": font_path(bold=True)}
 
 pages = APIRouter(include_in_schema=False)
@@ -83,25 +76,5 @@ def console_priority_classes(settings: AppSettings, _: CounterActor):
     return settings.priority_classes
 
 
-def _siblings():
-    for name in SIBLINGS:
-        try:
-            found = importlib.util.find_spec(name) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            yield importlib.import_module(name)
-
-
-for _module in _siblings():
-    if hasattr(_module, "pages"):
-        pages.include_router(_module.pages)
-    if hasattr(_module, "router"):
-        router.include_router(_module.router)
-
-
 def setup(app: FastAPI) -> None:
     app.mount("/web/static", StaticFiles(directory=STATIC_DIR), name="web-static")
-    for module in _siblings():
-        if hasattr(module, "setup"):
-            module.setup(app)

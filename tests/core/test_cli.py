@@ -90,4 +90,43 @@ def test_admin_commands_and_the_tokens_they_print(env, tmp_path):
 def test_refuses_the_default_secret_outside_demo(env):
     env = {**env, "MOTCUA_SECRET_KEY": "change-me-demo-only"}
     r = run(["run", "--port", "1"], env)
-    assert r.returncode != 0 and "MOTCUA_SECRET_KEY" in r.stderr
+    assert_one_clear_line(r, "MOTCUA_SECRET_KEY")
+
+
+def assert_one_clear_line(r, *expected: str) -> None:
+    """A refused command: exit code 2 and one Vietnamese line on stderr — no traceback, SQL or secrets."""
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Lỗi: "), r.stderr
+    for leak in ("Traceback", "INSERT", "SELECT", "argon2", "sqlalchemy", "psycopg", "[SQL"):
+        assert leak not in r.stderr, r.stderr
+    for text in expected:
+        assert text in lines[0], r.stderr
+
+
+def test_every_admin_command_fails_with_one_clear_line(env, tmp_path):
+    assert run(["demo", "--seed-only"], env).returncode == 0
+    create = ["admin", "create-user", "canbo01", "--role", "clerk", "--centre", "1", "--password-stdin"]
+    assert_one_clear_line(run(create, env, stdin="mat-khau-rat-dai\n"), "Tên đăng nhập đã tồn tại")
+    assert_one_clear_line(run(create[:-1], env), "--password-stdin")
+    bad_name = ["admin", "create-user", "Tên Có Dấu", "--role", "admin", "--password-stdin"]
+    assert_one_clear_line(run(bad_name, env, stdin="mat-khau-rat-dai\n"), "username")
+    no_centre = ["admin", "create-user", "can.bo.moi", "--role", "clerk", "--centre", "99", "--password-stdin"]
+    assert_one_clear_line(run(no_centre, env, stdin="mat-khau-rat-dai\n"), "Không tìm thấy trung tâm")
+    assert_one_clear_line(
+        run(["admin", "create-device", "--kind", "kiosk", "--centre", "99"], env), "Không tìm thấy trung tâm"
+    )
+    assert_one_clear_line(run(["admin", "revoke-device", "9999"], env), "Không tìm thấy")
+
+
+def test_other_commands_fail_with_one_clear_line(env, tmp_path):
+    unreachable = {**env, "MOTCUA_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
+    for args in (["db", "upgrade"], ["dossiers", "sweep"], ["admin", "revoke-device", "1"]):
+        assert_one_clear_line(run(args, unreachable), "MOTCUA_DATABASE_URL")
+    assert_one_clear_line(run(["dossiers", "sync-folder", str(tmp_path / "none")], env), "Không tìm thấy thư mục")
+    assert_one_clear_line(run(["procedures", "import", str(tmp_path / "none.json")], env), "không đọc được tệp")
+    mistyped = {**env, "MOTCUA_MAX_RECALL": "5"}
+    assert_one_clear_line(run(["run", "--port", "1"], mistyped), "MOTCUA_MAX_RECALL", "MOTCUA_MAX_RECALLS")
+    wrong_type = {**env, "MOTCUA_MAX_RECALLS": "ba"}
+    assert_one_clear_line(run(["db", "upgrade"], wrong_type), "MOTCUA_MAX_RECALLS")
+    assert_one_clear_line(run(["run", "--port", "1"], {**env, "MOTCUA_SECRET_KEY": "short"}), "MOTCUA_SECRET_KEY")

@@ -202,7 +202,7 @@ def test_outside_issuing_hours_says_when_it_reopens(client, centre, db, monkeypa
     )
     now = datetime(2026, 11, 23, 4, 30, tzinfo=UTC)  # 11:30 +07
     monkeypatch.setattr("queue_server.tickets.service.utcnow", lambda: now)
-    monkeypatch.setattr("queue_server.centres.service.utcnow", lambda: now)
+    monkeypatch.setattr("queue_server.queues.views.utcnow", lambda: now)
     r = client.post("/api/v1/tickets", json={"service_id": centre.service_ids["HOTICH"]}, headers=centre.auth("kiosk"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "service_closed"
     assert "Mời quay lại lúc 13:00 hôm nay" in r.json()["error"]["message"]

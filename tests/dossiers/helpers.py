@@ -49,7 +49,7 @@ def principal(session, username: str) -> Principal:
     return Principal(role=user.role, user=user)
 
 
-def create_at(db, when: datetime, username: str = "admin", **fields) -> str:
+def create_at(db, settings, when: datetime, username: str = "admin", **fields) -> str:
     """A dossier received at `when` through the service layer; returns its code."""
     from queue_server.dossiers import service
     from queue_server.dossiers.schemas import DossierCreate
@@ -57,15 +57,20 @@ def create_at(db, when: datetime, username: str = "admin", **fields) -> str:
     body = {"procedure_code": "1.001193", "applicant": {"full_name": "Trần Thị Bình", "phone": "0987654321"}}
     body.update(fields)
     with db.unit_of_work() as s:
-        return service.create_dossier(s, principal(s, username), DossierCreate(**body), now=when).code
+        return service.create_dossier(s, settings, principal(s, username), DossierCreate(**body), now=when).code
 
 
-def step(db, code: str, to: str, when: datetime, reason: str | None = None, data: dict | None = None) -> None:
+def step(db, settings, code: str, to: str, when: datetime, reason: str | None = None, data: dict | None = None) -> None:
     from queue_server.dossiers import service
     from queue_server.dossiers.schemas import TransitionRequest
 
     with db.unit_of_work() as s:
         dossier = service.get_dossier(s, code)
         service.transition(
-            s, principal(s, "admin"), dossier, TransitionRequest(to=to, reason=reason, data=data or {}), now=when
+            s,
+            settings,
+            principal(s, "admin"),
+            dossier,
+            TransitionRequest(to=to, reason=reason, data=data or {}),
+            now=when,
         )

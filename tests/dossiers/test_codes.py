@@ -52,16 +52,19 @@ def test_ag_layout_over_http(app, new_dossier):
     assert d["code"].endswith("001")
 
 
-def test_day_sequence_restarts_next_day(db, centre, catalogue):
+def test_day_sequence_restarts_next_day(db, settings, centre, catalogue):
     day1 = datetime(2026, 3, 10, 9, 0, tzinfo=VN_TZ)
     day2 = datetime(2026, 3, 11, 9, 0, tzinfo=VN_TZ)
-    a = [create_at(db, day1, agency_id=centre.agency_ids[0]) for _ in range(3)]
-    b = create_at(db, day2, agency_id=centre.agency_ids[0])
+    a = [create_at(db, settings, day1, agency_id=centre.agency_ids[0]) for _ in range(3)]
+    b = create_at(db, settings, day2, agency_id=centre.agency_ids[0])
     assert [c[-4:] for c in a] == ["0001", "0002", "0003"]
     assert b == "000.00.14.H12-260311-0001"
     # The date part is the Vietnam-local receipt day, even when UTC is still the day before.
     early_morning = datetime(2026, 3, 12, 6, 30, tzinfo=VN_TZ)  # 23:30 UTC on the 11th
-    assert create_at(db, early_morning.astimezone(UTC), agency_id=centre.agency_ids[0]) == "000.00.14.H12-260312-0001"
+    assert (
+        create_at(db, settings, early_morning.astimezone(UTC), agency_id=centre.agency_ids[0])
+        == "000.00.14.H12-260312-0001"
+    )
 
 
 def test_sequence_exhausted_answers_409_and_writes_nothing(client, db, centre, catalogue):

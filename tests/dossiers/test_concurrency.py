@@ -11,11 +11,13 @@ PROCESSES = 4
 
 
 def _worker(url: str, agency_id: int, queue) -> None:
+    from queue_server.config import Settings
     from queue_server.db import Database
     from queue_server.dossiers import service
     from queue_server.dossiers.schemas import DossierCreate
     from tests.dossiers.helpers import principal
 
+    settings = Settings(database_url=url)
     db = Database(url)
     made = []
     try:
@@ -26,7 +28,7 @@ def _worker(url: str, agency_id: int, queue) -> None:
                 applicant={"full_name": f"Người nộp {i}", "phone": "0900000000"},
             )
             with db.unit_of_work() as s:
-                made.append(service.create_dossier(s, principal(s, "admin"), data).code)
+                made.append(service.create_dossier(s, settings, principal(s, "admin"), data).code)
         queue.put(made)
     except Exception as exc:  # reported to the parent, which fails the test
         queue.put(repr(exc))

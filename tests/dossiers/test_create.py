@@ -34,9 +34,9 @@ def test_minimal_create_answers_code_lookup_url_and_due_date(client, centre, cat
     assert d["history"][0]["type"] == "created" and d["history"][0]["actor_label"] == "Cán bộ clerk1"
 
 
-def test_due_date_skips_weekend_and_cutoff(db, client, centre, catalogue):
+def test_due_date_skips_weekend_and_cutoff(db, settings, client, centre, catalogue):
     # Friday 16:30 is after the 16:00 cut-off: counting starts Monday, 3 working days → Thursday 17:00.
-    code = create_at(db, datetime(2026, 3, 13, 16, 30, tzinfo=VN_TZ), agency_id=centre.agency_ids[0])
+    code = create_at(db, settings, datetime(2026, 3, 13, 16, 30, tzinfo=VN_TZ), agency_id=centre.agency_ids[0])
     d = client.get(f"/api/v1/dossiers/{code}", headers=centre.auth("admin")).json()
     assert datetime.fromisoformat(d["effective_received_at"]) == datetime(2026, 3, 16, 7, 30, tzinfo=VN_TZ)
     assert datetime.fromisoformat(d["due_at"]) == datetime(2026, 3, 19, 17, 0, tzinfo=VN_TZ)

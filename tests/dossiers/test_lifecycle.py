@@ -77,20 +77,20 @@ def test_supplement_once_with_everything_then_back_to_processing(client, centre,
     assert r.status_code == 409 and r.json()["error"]["code"] == "supplement_already_requested"
 
 
-def test_supplement_lapses_after_the_processing_time(db, client, centre, catalogue):
+def test_supplement_lapses_after_the_processing_time(db, settings, client, centre, catalogue):
     when = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)  # a Monday; 3 working days to supplement
-    code = create_at(db, when, agency_id=centre.agency_ids[0])
-    step(db, code, "supplement_requested", when, reason="Thiếu giấy tờ", data={"items": ["Giấy chứng sinh"]})
+    code = create_at(db, settings, when, agency_id=centre.agency_ids[0])
+    step(db, settings, code, "supplement_requested", when, reason="Thiếu giấy tờ", data={"items": ["Giấy chứng sinh"]})
     r = client.post("/api/v1/dossiers/sweep", headers=centre.auth("admin"))
     assert r.json()["lapsed"] == [code]
     d = client.get(f"/api/v1/dossiers/{code}", headers=centre.auth("admin")).json()
     assert d["status"] == "lapsed" and d["history"][-1]["actor_label"] == "Hệ thống"
 
 
-def test_overdue_and_apology(db, client, centre, catalogue):
-    code = create_at(db, datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ), agency_id=centre.agency_ids[0])
-    step(db, code, "in_processing", datetime(2026, 3, 3, 9, 0, tzinfo=VN_TZ))
-    fresh = create_at(db, datetime.now(UTC), agency_id=centre.agency_ids[0])
+def test_overdue_and_apology(db, settings, client, centre, catalogue):
+    code = create_at(db, settings, datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ), agency_id=centre.agency_ids[0])
+    step(db, settings, code, "in_processing", datetime(2026, 3, 3, 9, 0, tzinfo=VN_TZ))
+    fresh = create_at(db, settings, datetime.now(UTC), agency_id=centre.agency_ids[0])
     overdue = client.get("/api/v1/dossiers/overdue", headers=centre.auth("clerk1")).json()
     assert [d["code"] for d in overdue] == [code] and "overdue" in overdue[0]["flags"]
     r = client.post(
@@ -118,12 +118,12 @@ def test_overdue_and_apology(db, client, centre, catalogue):
     assert client.get("/api/v1/dossiers/overdue", headers=centre.auth("clerk1")).json() == []
 
 
-def test_uncollected_after_60_days(db, client, centre, catalogue):
+def test_uncollected_after_60_days(db, settings, client, centre, catalogue):
     long_ago = datetime.now(UTC) - timedelta(days=75)
-    old = create_at(db, long_ago, agency_id=centre.agency_ids[0])
-    step(db, old, "result_ready", long_ago + timedelta(days=2))
-    recent = create_at(db, datetime.now(UTC) - timedelta(days=10), agency_id=centre.agency_ids[0])
-    step(db, recent, "result_ready", datetime.now(UTC) - timedelta(days=5))
+    old = create_at(db, settings, long_ago, agency_id=centre.agency_ids[0])
+    step(db, settings, old, "result_ready", long_ago + timedelta(days=2))
+    recent = create_at(db, settings, datetime.now(UTC) - timedelta(days=10), agency_id=centre.agency_ids[0])
+    step(db, settings, recent, "result_ready", datetime.now(UTC) - timedelta(days=5))
     listed = client.get("/api/v1/dossiers/uncollected", headers=centre.auth("clerk1")).json()
     assert [d["code"] for d in listed] == [old] and "uncollected" in listed[0]["flags"]
 

@@ -11,23 +11,21 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from queue_server.dossiers.config import DossierSettings
 from queue_server.timeutil import local
 
 
 @pytest.fixture
 def configured(app):
-    app.state.dossier_settings.__dict__.update(
-        DossierSettings(
-            receipt_authority="UBND TỈNH BÌNH PHƯỚC",
-            receipt_place="Đồng Xoài",
-            receipt_agency_head_contact="Giám đốc Sở Tư pháp: 0271 3879 999, giamdoc.stp@binhphuoc.gov.vn",
-            receipt_provincial_office_contact="thutuchanhchinh@binhphuoc.gov.vn",
-            receipt_inspection_contact="BP-congdanvacongvu@binhphuoc.gov.vn",
-            receipt_lookup_websites="dichvucong.binhphuoc.gov.vn",
-            receipt_zalo_account="BP-công dân và công vụ",
-        ).__dict__
-    )
+    for name, value in dict(
+        receipt_authority="UBND TỈNH BÌNH PHƯỚC",
+        receipt_place="Đồng Xoài",
+        receipt_agency_head_contact="Giám đốc Sở Tư pháp: 0271 3879 999, giamdoc.stp@binhphuoc.gov.vn",
+        receipt_provincial_office_contact="thutuchanhchinh@binhphuoc.gov.vn",
+        receipt_inspection_contact="BP-congdanvacongvu@binhphuoc.gov.vn",
+        receipt_lookup_websites="dichvucong.binhphuoc.gov.vn",
+        receipt_zalo_account="BP-công dân và công vụ",
+    ).items():
+        setattr(app.state.settings, name, value)
 
 
 def test_receipt_has_every_field_and_a_readable_qr(client, centre, new_dossier, configured, tmp_path, artifacts_dir):
@@ -135,7 +133,7 @@ def test_control_slip_lists_the_history(client, centre, new_dossier):
 
 def test_print_receipt_after_commit_on_the_configured_printer(client, centre, new_dossier, app, tmp_path):
     code = new_dossier()["code"]
-    app.state.dossier_settings.receipt_printer_url = f"emulator://{tmp_path / 'printer'}"
+    app.state.settings.receipt_printer_url = f"emulator://{tmp_path / 'printer'}"
     r = client.post(f"/api/v1/dossiers/{code}/print-receipt", json={}, headers=centre.auth("clerk1"))
     assert r.status_code == 200 and r.json()["printed"] is True
     pngs = list((tmp_path / "printer").glob("*.png"))

@@ -104,7 +104,7 @@ def test_illegal_external_step_rolls_back_the_whole_batch(signed, db, centre):
     assert _count(db) == 0
 
 
-def test_folder_good_file_and_malformed_file(db, centre, tmp_path):
+def test_folder_good_file_and_malformed_file(db, centre, tmp_path, settings):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "01-good.json").write_text(json.dumps([_external("f-1")]), encoding="utf-8")
@@ -116,7 +116,7 @@ def test_folder_good_file_and_malformed_file(db, centre, tmp_path):
         "update_id,code,status\nf-4,000.00.17.H12-260310-0042,result_ready\nf-5,000.00.17.H12-260310-0042,flying\n",
         encoding="utf-8",
     )
-    report = FolderAdapter(inbox).process(db)
+    report = FolderAdapter(inbox).process(db, settings)
     assert [(r["file"], r["result"]) for r in report] == [
         ("01-good.json", "done"),
         ("02-good.csv", "done"),

@@ -10,18 +10,17 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from queue_server.timeutil import VN_TZ
 from tests.screenshots import publish
 
 pytestmark = pytest.mark.slow
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FONTS = Path(__file__).resolve().parents[2] / "hardware" / "fonts"
 APPLICANT = "Đặng Thị Ngọc Ánh"
 SHOWN = "Đặng T… N… Á…"  # a public screen: the family name and initials only

@@ -5,8 +5,8 @@ from queue_server.procedures.service import list_fields, search_procedures
 
 
 def test_demo_seed_is_idempotent_and_maps_queues(db, centre):
-    demo.seed(db, centre.id)
-    demo.seed(db, centre.id)
+    demo.seed(db)
+    demo.seed(db)
     with db.reading() as s:
         assert list_fields(s)["total"] == 134
         item = search_procedures(s, "1.001193", centre_id=centre.id)["items"][0]

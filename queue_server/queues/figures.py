@@ -7,14 +7,15 @@ else the centre default, when there are fewer than 3).
 
 from __future__ import annotations
 
+import collections
 import math
 from datetime import date
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..centres.models import Counter, CounterService, Service
-from .models import WAITING_STATES, Ticket
+from ..tickets.models import WAITING_STATES, Ticket
 
 QUEUE_ORDER = (Ticket.priority_rank.desc(), Ticket.queue_key, Ticket.id)
 RECENT_SAMPLE = 20
@@ -35,27 +36,67 @@ def waiting_counts(session: Session, service_ids: list[int]) -> dict[int, int]:
     return counts
 
 
+# Built once, on the table (Core: no ORM result machinery): every issuing batch runs it.
+_T = Ticket.__table__.c
+_QUEUE_KEY = bindparam("queue_key", type_=_T.queue_key.type)
+_LINE_BY_RANK = (  # per priority rank of a service's waiting line: tickets, and those queued up to (queue_key, id)
+    select(
+        _T.priority_rank,
+        func.count(),
+        func.sum(
+            case(
+                (
+                    or_(_T.queue_key < _QUEUE_KEY, and_(_T.queue_key == _QUEUE_KEY, _T.id <= bindparam("id"))),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+    )
+    .where(_T.state.in_(WAITING_STATES), _T.service_id == bindparam("service_id"))
+    .group_by(_T.priority_rank)
+)
+
+
+def positions(session: Session, tickets) -> tuple[dict[int, int], dict[int, int]]:
+    """The queue places (1-based) of waiting `tickets`, by id, and their services' waiting counts.
+
+    The queue order (docs/queue-policy.md): a higher priority rank first, then the earlier queue
+    time, then the smaller id. One grouped count per service and queue time: the tickets given
+    for a service either are one ticket, or share one queue time and are every waiting ticket of
+    the service queued then (the tickets one batch has just issued) — true of every caller.
+    Tickets given that are not waiting are not placed.
+    """
+    places: dict[int, int] = {}
+    waiting: dict[int, int] = {}
+    groups: dict[tuple, list] = collections.defaultdict(list)
+    for t in tickets:
+        if t.state in WAITING_STATES:
+            groups[t.service_id, t.queue_key].append(t)
+    for (service_id, queue_key), group in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
+        group.sort(key=lambda t: t.id)
+        if len(group) > 1 and len({t.id for t in group}) != len(group):
+            raise ValueError("positions: the same ticket twice")
+        mine = collections.Counter(t.priority_rank for t in group)
+        # Per rank: (waiting, waiting up to the group's last ticket), the group itself taken off.
+        line = {
+            rank: (n, int(upto or 0) - mine[rank])
+            for rank, n, upto in session.execute(
+                _LINE_BY_RANK, {"service_id": service_id, "queue_key": queue_key, "id": group[-1].id}
+            )
+        }
+        for k, t in enumerate(group):
+            ahead = sum(n for rank, (n, _) in line.items() if rank > t.priority_rank)
+            ahead += line.get(t.priority_rank, (0, 0))[1]
+            ahead += sum(1 for o in group[:k] if o.priority_rank == t.priority_rank)
+            places[t.id] = ahead + 1
+        waiting[service_id] = sum(n for n, _ in line.values())
+    return places, waiting
+
+
 def position_of(session: Session, ticket: Ticket) -> int:
     """1-based place in its service's queue (0 when no longer waiting)."""
-    if ticket.state not in WAITING_STATES:
-        return 0
-    ahead = session.execute(
-        select(func.count()).where(
-            waiting_clause([ticket.service_id]),
-            Ticket.id != ticket.id,
-            or_(
-                Ticket.priority_rank > ticket.priority_rank,
-                and_(
-                    Ticket.priority_rank == ticket.priority_rank,
-                    or_(
-                        Ticket.queue_key < ticket.queue_key,
-                        and_(Ticket.queue_key == ticket.queue_key, Ticket.id < ticket.id),
-                    ),
-                ),
-            ),
-        )
-    ).scalar_one()
-    return int(ahead) + 1
+    return positions(session, [ticket])[0].get(ticket.id, 0)
 
 
 def _memo(session: Session, key, compute):
@@ -71,7 +112,7 @@ def mean_service_s(session: Session, service: Service, day: date, default_s: int
 
 
 # Built once, on the tables (Core: no ORM result machinery): every issued ticket's estimate reads them.
-_T, _CS, _C = Ticket.__table__.c, CounterService.__table__.c, Counter.__table__.c
+_CS, _C = CounterService.__table__.c, Counter.__table__.c
 _RECENT_FINISHED = (
     select(_T.called_at, _T.finished_at)
     .where(

@@ -1,4 +1,4 @@
-"""The boards as the server mounts them: pages at /displays/..., assets, and call audio under /api/v1.
+"""The boards as the server serves them: pages at /displays/..., assets, and call audio under /api/v1.
 
 A board is a static page plus scripts; everything it shows comes over the WebSocket stream. Its
 device token (given once as ?token=) authenticates the stream, `GET /api/v1/devices/me` and the
@@ -7,7 +7,6 @@ call audio.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Request
@@ -15,15 +14,15 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from queue_server.auth.principal import Principal
-from queue_server.centres.models import Counter
-from queue_server.deps import Public, allow
-from queue_server.errors import DomainError
-from queue_server.tickets.models import Ticket
+from displays import STATIC_DIR
+from displays.announcer import AnnouncementUnavailable, BoardAnnouncer
 
-from .announcer import AnnouncementUnavailable, BoardAnnouncer
+from ..auth.principal import Principal
+from ..centres.models import Counter
+from ..deps import Public, allow
+from ..errors import DomainError
+from ..tickets.models import Ticket
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 BoardCaller = Annotated[Principal, allow("display", "admin")]
 
 pages = APIRouter(include_in_schema=False)

@@ -1,0 +1,2 @@
+"""The display boards as the server serves them: pages, their static assets (from `displays/`) and
+the call audio."""
