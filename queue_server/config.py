@@ -40,6 +40,7 @@ NOT_SETTINGS = {
     "MOTCUA_REQUIRE_POSTGRES": "tests: fail instead of skipping when PostgreSQL is unreachable (CI)",
     "MOTCUA_TEST_POSTGRES": "tests and benches: the PostgreSQL database to make private schemas in",
     "MOTCUA_UPDATE_SCREENSHOTS": "tests: copy screenshots into docs/screenshots",
+    "MOTCUA_TEST_CONTROL_PORT": "tests: the kiosk's and tablet's test control channel (control_channel/)",
 }
 NOT_SETTINGS_PREFIXES = ("MOTCUA_KIOSK_", "MOTCUA_TABLET_")  # the apps' own variables (kiosk/, rating_tablet/)
 

@@ -13,7 +13,7 @@ from queue_server.demo import seed_demo
 def test_demo_staff_passwords_and_device_tokens_are_refused_outside_demo_mode(settings, db_url):
     real = settings.model_copy(update={"demo": False})
     app = create_app(real)
-    seed_demo(app.state.db)  # a centre that once ran the demo on the same database
+    seed_demo(app.state.db, real)  # a centre that once ran the demo on the same database
     with TestClient(app) as c:
         for username in ("admin", "lanhdao", "canbo01"):
             r = c.post("/api/v1/auth/token", data={"username": username, "password": "motcua-demo"})
