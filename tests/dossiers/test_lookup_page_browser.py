@@ -27,14 +27,14 @@ def _at(day: int, hour: int = 9) -> datetime:
 
 
 @pytest.fixture
-def dossiers(db, catalogue, centre):
+def dossiers(db, settings, catalogue, centre):
     """name → code of a dossier in that state."""
     made = {}
 
     def make(name, *steps):
-        code = helpers.create_at(db, RECEIVED, agency_id=centre.agency_ids[0])
+        code = helpers.create_at(db, settings, RECEIVED, agency_id=centre.agency_ids[0])
         for to, when, reason, data in steps:
-            helpers.step(db, code, to, when, reason=reason, data=data)
+            helpers.step(db, settings, code, to, when, reason=reason, data=data)
         made[name] = code
 
     make("late", ("in_processing", _at(3), None, None))
