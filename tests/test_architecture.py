@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_import_direction_contracts_hold():
     """The import contracts of pyproject.toml: hardware imports nothing of ours; the server never imports
     an app; only the apps' entry points reach the test control channel; displays sits between the
-    server and hardware; apps and boards are independent; apps reach the server only through
-    queue_server.client; centres never imports ticket logic."""
+    server and hardware and imports no app; apps reach the server only through queue_server.client
+    and never the boards; centres never imports ticket logic."""
     lint = Path(sys.executable).with_name("lint-imports")
     r = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
