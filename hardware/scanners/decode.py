@@ -1,10 +1,23 @@
 """Find and decode QR codes (and 1-D barcodes) in camera frames and image files.
 
-One frame goes through a ladder of attempts, cheapest first: zbar on a reduced
-copy, zbar at full size, then contrast, threshold and sharpening fallbacks, and
-OpenCV's own QR detector as a second decoder. The ladder stops at the first
-attempt that finds something or when the per-frame time budget is spent, so a
-kiosk preview stays smooth even on a frame with no code in it.
+A frame goes through a ladder of attempts, cheapest and most productive first
+(each step's yield and cost measured on a tuning set of hard receipt photos,
+``bench/decode_bench.py --steps``):
+
+1. zxing-cpp on the whole grey frame (its own detector copes with rotation,
+   perspective and uneven light, and tries downscaled copies itself);
+2. zxing-cpp on a half-size copy (averaging four pixels quiets sensor noise);
+3. the regions where a code probably is — where zxing saw finder patterns but could
+   not decode, else the densest black-and-white texture — cut out at full
+   resolution and resampled so the code is ~320 px: smoothed by a quarter module
+   and stretched, thresholded adaptively (block of ~6 modules) or sharpened
+   against defocus, each tried with zxing-cpp;
+4. zbar (pyzbar) and OpenCV's detector on the best region, as second opinions.
+
+The ladder stops at the first attempt that finds something or when the per-frame
+time budget is spent, so a kiosk preview stays smooth even on a frame with no code
+in it. ``inspect_frame`` also says what the frame showed (where a code seemed to
+be, how big and how sharp), from which the kiosk guides the visitor.
 
 Blocking and CPU-bound: call from a worker thread, never from the event loop.
 """
@@ -14,139 +27,319 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ScannerError, ScannerUnavailable
 
-__all__ = ["decode_frame", "decode_file", "DEFAULT_BUDGET_S"]
+__all__ = ["decode_frame", "decode_file", "inspect_frame", "FrameReport", "Region", "DEFAULT_BUDGET_S"]
 
 DEFAULT_BUDGET_S = 0.030
 
-# zbar is fastest and most tolerant at 2-6 px per QR module. A receipt held in
-# front of a kiosk camera shows modules of 4-10 px at 720p, so a copy reduced to
-# this width still decodes and costs a quarter of the full frame.
-_REDUCED_WIDTH = 640
+# How many candidate regions the fallbacks look at, best first.
+_MAX_REGIONS = 3
 
 
-def _libs() -> tuple[Any, Any, Any]:
+def _libs() -> tuple[Any, Any]:
     try:
         import cv2
         import numpy as np
-        from pyzbar import pyzbar
-    except ImportError as exc:  # libzbar0 or opencv missing on this box
+    except ImportError as exc:  # opencv missing on this box
         raise ScannerUnavailable(
             "decoder_missing",
             "Thiếu thư viện giải mã QR trên máy này, vui lòng báo cán bộ kỹ thuật.",
             detail=str(exc),
         ) from exc
-    return cv2, np, pyzbar
+    return cv2, np
 
 
-def _zbar(pyzbar: Any, gray: Any) -> list[str]:
-    found = []
-    for symbol in pyzbar.decode(gray):
-        data: bytes = symbol.data
-        try:
-            found.append(data.decode("utf-8"))
-        except UnicodeDecodeError:
-            # zbar can hand back Latin-1 bytes when the QR declared no charset.
-            found.append(data.decode("latin-1"))
-    return found
+def _zxing() -> Any:
+    try:
+        import zxingcpp
+    except ImportError as exc:
+        raise ScannerUnavailable(
+            "decoder_missing",
+            "Thiếu thư viện giải mã QR trên máy này, vui lòng báo cán bộ kỹ thuật.",
+            detail=str(exc),
+        ) from exc
+    return zxingcpp
+
+
+def _as_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # A QR that declared no charset can hold Latin-1 bytes.
+        return data.decode("latin-1")
+
+
+@dataclass
+class Region:
+    """Where a code seems to be: four corners in frame pixels (clockwise from top left)."""
+
+    corners: Any  # 4x2 float32 array
+    source: str  # "decoded", "finder" (zxing saw it but could not read it) or "texture"
+
+    @property
+    def side_px(self) -> float:
+        _cv2, np = _libs()
+        return float(np.mean(np.linalg.norm(self.corners - np.roll(self.corners, 1, axis=0), axis=1)))
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        x, y = self.corners.mean(axis=0)
+        return float(x), float(y)
+
+
+@dataclass
+class FrameReport:
+    """What one frame showed: the decoded texts, where codes seemed to be, and how it looked."""
+
+    texts: list[str]
+    regions: list[Region] = field(default_factory=list)
+    step: str | None = None  # the attempt that decoded it
+    width: int = 0
+    height: int = 0
+    sharpness: float | None = None  # of the best region: mean gradient relative to contrast, ~0.05 soft .. 0.3 crisp
+    brightness: float | None = None  # of the best region, 0..255
+    clipped: float | None = None  # share of the best region washed out to white (glare)
+    elapsed_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to clean up a region before decoding it."""
+
+    size: int  # the region resampled to about this many pixels
+    smooth: float = 0.0  # Gaussian sigma, px
+    sharpen: tuple[float, float] | None = None  # unsharp mask (amount, sigma)
+    block: int = 0  # adaptive threshold block (px); 0: stretch contrast only
+    decoder: str = "zxing"
+
+
+# Chosen greedily on the tuning set for what each adds per millisecond (bench/decode_bench.py --steps).
+_FIRST_VARIANTS = (
+    Variant(448, smooth=1.8, sharpen=(3.0, 2.0), block=61),
+    Variant(640, smooth=1.0, block=31),
+    Variant(320, smooth=1.8, block=31),
+)
+_MORE_VARIANTS = (
+    Variant(448, smooth=1.8, block=31),
+    Variant(640, smooth=1.8),
+    Variant(448, smooth=1.0, sharpen=(3.0, 2.0)),
+    Variant(320, smooth=1.0, block=61),
+    Variant(320, smooth=2.6, sharpen=(6.0, 3.0)),
+    Variant(448, smooth=1.8, sharpen=(6.0, 3.0), block=61),
+)
 
 
 class _Ladder:
-    """The fallback attempts for one frame, each one cached image derived from the last."""
+    """The attempts for one frame, each cached image derived from the last."""
 
-    def __init__(self, frame: Any) -> None:
-        self.cv2, self.np, self.pyzbar = _libs()
+    def __init__(self, frame: Any, hints: list[Any] | None = None) -> None:
+        self.cv2, self.np = _libs()
+        self.zx = _zxing()
         cv2 = self.cv2
         if frame.ndim == 3:
             conversion = cv2.COLOR_BGRA2GRAY if frame.shape[2] == 4 else cv2.COLOR_BGR2GRAY
             self.gray = cv2.cvtColor(frame, conversion)
         else:
             self.gray = frame
-        height, width = self.gray.shape[:2]
-        if width > _REDUCED_WIDTH * 1.25:
-            scale = _REDUCED_WIDTH / width
-            self.small = cv2.resize(self.gray, (_REDUCED_WIDTH, round(height * scale)), interpolation=cv2.INTER_AREA)
-        else:
-            self.small = None
-        self._clahe: Any = None
-        self._crop: Any = None
+        self.height, self.width = self.gray.shape[:2]
+        self.finders: list[Any] = []  # quads zxing located but could not decode
+        self.hints = list(hints or [])  # quads where earlier frames saw the code
+        self._regions: list[Region] | None = None
 
-    def attempts(self) -> Iterator[Callable[[], list[str]]]:
-        pyzbar = self.pyzbar
-        base = self.small if self.small is not None else self.gray
-        yield lambda: _zbar(pyzbar, base)
-        # Fallbacks work on a crop around the most code-like patch: a few ms each
-        # instead of tens of ms on the whole frame.
-        yield lambda: _zbar(pyzbar, self.sharpen(self.crop()))
-        yield lambda: _zbar(pyzbar, self.otsu(self.sharpen(self.crop(), amount=2.0)))
-        # Motion blur wider than a module needs a harder edge boost than defocus.
-        yield lambda: _zbar(pyzbar, self.sharpen(self.crop(), amount=4.0))
-        yield lambda: _zbar(pyzbar, self.clahe(self.crop()))
-        yield lambda: _zbar(pyzbar, self.crop())
-        yield lambda: self.opencv(self.crop())
-        yield lambda: _zbar(pyzbar, self.threshold(base, 31))
-        if self.small is not None:
-            yield lambda: _zbar(pyzbar, self.gray)
-        yield lambda: self.opencv(base)
+    # -- decoders ----------------------------------------------------------------------------
+    def zxing(self, image: Any, *, downscale: bool = False, collect: float | None = None) -> list[str]:
+        """Texts zxing-cpp reads in ``image``. With ``collect`` (the image's scale to the
+        frame), the quads of codes it located but could not decode are kept as regions."""
+        zx = self.zx
+        found = zx.read_barcodes(
+            image,
+            formats=zx.BarcodeFormat.QRCode | zx.BarcodeFormat.MicroQRCode | zx.BarcodeFormat.Code128,
+            try_rotate=False,
+            try_invert=False,
+            try_downscale=downscale,
+            return_errors=collect is not None,
+        )
+        texts = []
+        for barcode in found:
+            if barcode.error:
+                if collect is not None and barcode.format == zx.BarcodeFormat.QRCode:
+                    self.finders.append(self._quad(barcode.position) / collect)
+                continue
+            texts.append(_as_text(barcode.bytes))
+        return texts
 
-    def crop(self) -> Any:
-        """The full-resolution patch around the strongest black-and-white texture:
-        a QR is the densest block of high local contrast in a receipt photo."""
-        if self._crop is None:
-            cv2, np = self.cv2, self.np
-            base = self.small if self.small is not None else self.gray
-            image = base.astype(np.float32)
-            window = (15, 15)
-            mean = cv2.boxFilter(image, -1, window)
-            spread = np.sqrt(np.maximum(cv2.boxFilter(image * image, -1, window) - mean * mean, 0))
-            score = cv2.boxFilter(spread, -1, (41, 41))
-            _lo, peak, _lo_at, peak_at = cv2.minMaxLoc(score)
-            _n, labels, stats, _centres = cv2.connectedComponentsWithStats((score > 0.6 * peak).astype(np.uint8))
-            x, y, w, h, _area = stats[labels[peak_at[1], peak_at[0]]]
-            scale = self.gray.shape[1] / base.shape[1]
-            x0, y0 = int(max(0, (x - 0.15 * w) * scale)), int(max(0, (y - 0.15 * h) * scale))
-            x1, y1 = int((x + 1.15 * w) * scale), int((y + 1.15 * h) * scale)
-            crop = self.gray[y0:y1, x0:x1]
-            if max(crop.shape) < 240:  # too few pixels per module for zbar's finder
-                crop = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-            self._crop = crop
-        return self._crop
+    def _quad(self, position: Any) -> Any:
+        points = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+        return self.np.float32([[p.x, p.y] for p in points])
 
-    def clahe(self, gray: Any) -> Any:
-        if self._clahe is None:
-            self._clahe = self.cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
-        return self._clahe.apply(gray)
+    def zbar(self, image: Any) -> list[str]:
+        try:
+            from pyzbar import pyzbar
+        except ImportError:  # libzbar0 missing: zxing-cpp alone still reads
+            return []
+        return [_as_text(symbol.data) for symbol in pyzbar.decode(image)]
 
-    def threshold(self, gray: Any, block: int) -> Any:
-        cv2 = self.cv2
-        return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 7)
-
-    def otsu(self, gray: Any) -> Any:
-        cv2 = self.cv2
-        return cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
-
-    def sharpen(self, gray: Any, amount: float = 1.5) -> Any:
-        cv2 = self.cv2
-        stretched = cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX)
-        blurred = cv2.GaussianBlur(stretched, (0, 0), 2.0)
-        return cv2.addWeighted(stretched, 1.0 + amount, blurred, -amount, 0)
-
-    def opencv(self, gray: Any) -> list[str]:
-        detector = _opencv_detector(self.cv2)
-        ok, texts, _points, _straight = detector.detectAndDecodeMulti(gray)
+    def opencv(self, image: Any) -> list[str]:
+        ok, texts, _points, _straight = _opencv_detector(self.cv2).detectAndDecodeMulti(image)
         return [t for t in texts if t] if ok else []
+
+    # -- the ladder --------------------------------------------------------------------------
+    def attempts(self) -> Iterator[tuple[str, Callable[[], list[str]]]]:
+        cv2 = self.cv2
+        for k, hint in enumerate(self.hints[:1]):  # where the last frames saw it: cheapest place to look
+            yield f"hint{k}", lambda hint=hint: self.region_variants(hint, _FIRST_VARIANTS)
+        yield "zxing", lambda: self.zxing(self.gray, downscale=True, collect=1.0)
+        if self.width >= 960:
+            yield "zxing-half", lambda: self.zxing(
+                cv2.resize(self.gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), collect=0.5
+            )
+        for k in range(2):
+            yield f"region{k}", lambda k=k: self.region_attempt(k, _FIRST_VARIANTS)
+        yield "region0-more", lambda: self.region_attempt(0, _MORE_VARIANTS)
+        yield "region1-more", lambda: self.region_attempt(1, _MORE_VARIANTS)
+        yield "region2", lambda: self.region_attempt(2, _FIRST_VARIANTS)
+        if self.width < 960:  # small frames: small codes; zxing's finder likes bigger modules
+            yield "zxing-up", lambda: self.zxing(cv2.resize(self.gray, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_LINEAR))
+        yield "zbar-region", lambda: self.region_attempt(0, (Variant(448, decoder="zbar"),))
+        yield "opencv-region", lambda: self.region_attempt(0, (Variant(448, decoder="opencv"),))
+        yield "zbar", lambda: self.zbar(self.gray)
+
+    # -- regions -----------------------------------------------------------------------------
+    def regions(self) -> list[Region]:
+        """Where a code probably is, best first: zxing's failed finds, then texture blobs."""
+        if self._regions is None:
+            found = [Region(q, "finder") for q in self.finders]
+            for quad in self.texture_quads():
+                centre = quad.mean(axis=0)
+                if not any(self._inside(r.corners, centre) for r in found):
+                    found.append(Region(quad, "texture"))
+            self._regions = found[:_MAX_REGIONS]
+        return self._regions
+
+    def _inside(self, quad: Any, point: Any) -> bool:
+        return self.cv2.pointPolygonTest(quad.reshape(-1, 1, 2), (float(point[0]), float(point[1])), False) >= 0
+
+    def texture_quads(self) -> list[Any]:
+        """Boxes around the densest black-and-white texture: a QR is the busiest block of
+        strong edges in all directions on a receipt photo."""
+        cv2, np = self.cv2, self.np
+        scale = 320 / self.width
+        small = cv2.resize(self.gray, (320, max(1, round(self.height * scale))), interpolation=cv2.INTER_AREA)
+        small = small.astype(np.float32)
+        gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+        # Edges in both directions: stripes and text lines have mostly one.
+        score = np.minimum(cv2.boxFilter(np.abs(gx), -1, (9, 9)), cv2.boxFilter(np.abs(gy), -1, (9, 9)))
+        mean = cv2.boxFilter(small, -1, (9, 9))
+        score /= mean + 20.0  # relative to brightness: a dim code counts as much as a bright one
+        score = cv2.boxFilter(score, -1, (9, 9))
+        _lo, peak, _lo_at, _peak_at = cv2.minMaxLoc(score)
+        if peak <= 0:
+            return []
+        count, labels, stats, _centres = cv2.connectedComponentsWithStats((score > 0.5 * peak).astype(np.uint8))
+        ranked = []
+        for label in range(1, count):
+            x, y, w, h, area = stats[label]
+            if w < 6 or h < 6:
+                continue
+            strength = float(score[labels == label].mean())
+            squareness = min(w, h) / max(w, h)
+            ranked.append((strength * (0.5 + squareness), x, y, w, h))
+        ranked.sort(reverse=True)
+        quads = []
+        for _s, x, y, w, h in ranked[:_MAX_REGIONS]:
+            quads.append(np.float32([[x, y], [x + w, y], [x + w, y + h], [x, y + h]]) / scale)
+        return quads
+
+    def region_image(self, quad: Any, size: int) -> Any:
+        """The frame around ``quad`` at full resolution, resampled to about ``size`` pixels."""
+        cv2, np = self.cv2, self.np
+        x0, y0 = quad.min(axis=0)
+        x1, y1 = quad.max(axis=0)
+        margin = 0.2 * max(x1 - x0, y1 - y0) + 4
+        x0, y0 = int(max(0, x0 - margin)), int(max(0, y0 - margin))
+        x1, y1 = int(min(self.width, x1 + margin)), int(min(self.height, y1 + margin))
+        crop = self.gray[y0:y1, x0:x1]
+        if min(crop.shape[:2]) < 12:
+            return None
+        factor = size / max(crop.shape[:2])
+        if factor > 1.15:
+            crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+        elif factor < 0.87:
+            crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(crop)
+
+    def region_attempt(self, k: int, variants: tuple[Variant, ...]) -> list[str]:
+        regions = self.regions()
+        if k >= len(regions):
+            return []
+        return self.region_variants(regions[k].corners, variants)
+
+    def region_variants(self, quad: Any, variants: tuple[Variant, ...]) -> list[str]:
+        images: dict[int, Any] = {}
+        for variant in variants:
+            if variant.size not in images:
+                images[variant.size] = self.region_image(quad, variant.size)
+            image = images[variant.size]
+            if image is None:
+                return []
+            found = self.variant(image, variant)
+            if found:
+                return found
+        return []
+
+    def variant(self, image: Any, v: Variant) -> list[str]:
+        cv2 = self.cv2
+        if v.decoder == "zbar":
+            return self.zbar(cv2.GaussianBlur(image, (0, 0), 1.2))
+        if v.decoder == "opencv":
+            return self.opencv(image)
+        # Smoothing by about a quarter module removes sensor grain and JPEG blocks...
+        if v.smooth:
+            image = cv2.GaussianBlur(image, (0, 0), v.smooth)
+        # ...unsharp masking gives back the module edges a defocused lens or a shake smeared...
+        if v.sharpen:
+            amount, sigma = v.sharpen
+            image = cv2.addWeighted(image, 1 + amount, cv2.GaussianBlur(image, (0, 0), sigma), -amount, 0)
+        # ...and a threshold over a few modules' neighbourhood undoes shadows, glare and dim light.
+        if v.block:
+            image = cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, v.block, 0)
+        else:
+            image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX)
+        return self.zxing(image)
+
+    # -- what the frame looked like ----------------------------------------------------------
+    def measure(self, report: FrameReport) -> None:
+        cv2, np = self.cv2, self.np
+        regions = self.regions() if not report.texts else report.regions
+        report.regions = list(regions) if not report.texts else report.regions
+        if not report.regions:
+            return
+        quad = report.regions[0].corners
+        x0, y0 = np.maximum(quad.min(axis=0).astype(int), 0)
+        x1, y1 = quad.max(axis=0).astype(int)
+        patch = self.gray[y0 : y1 + 1, x0 : x1 + 1]
+        if patch.size < 64:
+            return
+        values = patch.astype(np.float32)
+        lo, hi = np.percentile(values, (5, 95))
+        gradient = np.abs(cv2.Sobel(values, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(cv2.Sobel(values, cv2.CV_32F, 0, 1, ksize=3))
+        # Strong edges per unit of contrast: a sharp code has steep module edges.
+        report.sharpness = round(float(np.percentile(gradient, 90)) / (8 * max(hi - lo, 10.0)), 3)
+        report.brightness = round(float(values.mean()), 1)
+        report.clipped = round(float((patch >= 250).mean()), 3)
 
 
 _DETECTOR: Any = None
 
 
 def _opencv_detector(cv2: Any) -> Any:
-    # The WeChat detector lives in opencv-contrib only; the Aruco-based one ships
-    # in opencv-python-headless and finds damaged finder patterns better than the
-    # classic detector.
+    # The Aruco-based detector ships in opencv-python-headless and finds damaged finder
+    # patterns better than the classic one.
     global _DETECTOR
     if _DETECTOR is None:
         factory = getattr(cv2, "QRCodeDetectorAruco", None) or cv2.QRCodeDetector
@@ -154,28 +347,38 @@ def _opencv_detector(cv2: Any) -> Any:
     return _DETECTOR
 
 
-def decode_frame(frame_bgr: Any, budget_s: float = DEFAULT_BUDGET_S) -> list[str]:
-    """Texts of the codes in one BGR (or grayscale) frame, without duplicates.
+def inspect_frame(frame: Any, budget_s: float = DEFAULT_BUDGET_S, hints: list[Any] | None = None) -> FrameReport:
+    """Decode one BGR (or grayscale) frame and say what it showed.
 
-    Stops trying fallbacks once ``budget_s`` is spent; the first attempt always runs.
+    Stops trying fallbacks once ``budget_s`` is spent; the first two attempts always run.
+    ``hints`` are quads where earlier frames saw a code: looked at first.
     """
-    if frame_bgr is None or getattr(frame_bgr, "size", 0) == 0:
-        return []
+    if frame is None or getattr(frame, "size", 0) == 0:
+        return FrameReport([])
     started = time.perf_counter()
-    ladder = _Ladder(frame_bgr)
-    for attempt in ladder.attempts():
+    ladder = _Ladder(frame, hints)
+    report = FrameReport([], width=ladder.width, height=ladder.height)
+    for n, (name, attempt) in enumerate(ladder.attempts()):
         found = attempt()
         if found:
-            return list(dict.fromkeys(found))
-        if time.perf_counter() - started >= budget_s:
+            report.texts, report.step = list(dict.fromkeys(found)), name
             break
-    return []
+        if n >= len(ladder.hints[:1]) and time.perf_counter() - started >= budget_s:
+            break
+    report.elapsed_s = time.perf_counter() - started
+    ladder.measure(report)
+    return report
+
+
+def decode_frame(frame_bgr: Any, budget_s: float = DEFAULT_BUDGET_S) -> list[str]:
+    """Texts of the codes in one BGR (or grayscale) frame, without duplicates."""
+    return inspect_frame(frame_bgr, budget_s).texts
 
 
 def decode_file(path: str | os.PathLike[str], budget_s: float = 1.0) -> list[str]:
     """Texts of the codes in an image file. A still image is not a live preview,
     so the budget is generous: every fallback gets its turn."""
-    cv2, _np, _pyzbar = _libs()
+    cv2, _np = _libs()
     frame = cv2.imread(os.fspath(path), cv2.IMREAD_COLOR)
     if frame is None:
         raise ScannerError("image_unreadable", "Không đọc được tệp ảnh.", detail=os.fspath(path))
