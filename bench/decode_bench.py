@@ -143,7 +143,11 @@ def through_cli(photos: list) -> dict:
         row = json.loads(line)
         found.setdefault(row["image"], set()).add(row["raw"])
     hits = [photo.text in found.get(path, set()) for photo, path in zip(photos, paths, strict=True)]
-    return {"decoded": _share(hits), "wall_s": round(wall, 1), "ms_per_photo_with_start_up": round(wall / len(photos) * 1000, 1)}
+    return {
+        "decoded": _share(hits),
+        "wall_s": round(wall, 1),
+        "ms_per_photo_with_start_up": round(wall / len(photos) * 1000, 1),
+    }
 
 
 def main() -> None:

@@ -6,9 +6,10 @@ for scan in scanner.read(timeout=0.1):   # blocking: call from a worker thread
 """
 
 from .base import DEFAULT_REPEAT_WINDOW_S, RepeatFilter, Scan, Scanner
-from .decode import DEFAULT_BUDGET_S, decode_file, decode_frame
+from .decode import DEFAULT_BUDGET_S, FrameReport, decode_file, decode_frame, inspect_frame
 from .errors import ScannerError, ScannerUnavailable
 from .hid import DeviceLineScanner, KeyboardWedgeScanner
+from .multiframe import GUIDANCE_VI, Guidance, MultiFrameReader, Reading
 from .registry import open_scanner, register_scanner, scanner_for_url
 from .sources import CameraScanner, ImageScanner
 
@@ -17,6 +18,11 @@ __all__ = [
     "DEFAULT_REPEAT_WINDOW_S",
     "CameraScanner",
     "DeviceLineScanner",
+    "FrameReport",
+    "GUIDANCE_VI",
+    "Guidance",
+    "MultiFrameReader",
+    "Reading",
     "ImageScanner",
     "KeyboardWedgeScanner",
     "RepeatFilter",
@@ -26,6 +32,7 @@ __all__ = [
     "ScannerUnavailable",
     "decode_file",
     "decode_frame",
+    "inspect_frame",
     "open_scanner",
     "register_scanner",
     "scanner_for_url",

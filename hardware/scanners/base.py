@@ -73,6 +73,8 @@ class Scanner(ABC):
     url: str = ""
     #: The last camera or image frame as a BGR numpy array, for a live preview.
     last_frame: Any = None
+    #: Advice for the visitor from what the camera sees (``multiframe.Guidance`` code), or None.
+    guidance: str | None = None
 
     def __init__(self, repeat_window_s: float = DEFAULT_REPEAT_WINDOW_S, clock: Callable[[], float] = time.monotonic):
         self.repeats = RepeatFilter(repeat_window_s, clock)
@@ -95,6 +97,11 @@ class Scanner(ABC):
 
     def _close(self) -> None:  # noqa: B027 - optional hook
         """Backend hook: release the device."""
+
+    def restart(self) -> None:
+        """A new visitor: codes already reported may be reported again, and what earlier
+        frames showed is forgotten."""
+        self.repeats.reset()
 
     @property
     def is_open(self) -> bool:

@@ -100,10 +100,13 @@ class FrameReport:
     step: str | None = None  # the attempt that decoded it
     width: int = 0
     height: int = 0
-    sharpness: float | None = None  # of the best region: mean gradient relative to contrast, ~0.05 soft .. 0.3 crisp
+    sharpness: float | None = (
+        None  # of the best region: mean edge steepness per unit of contrast (~0.2 blurred, 0.5 crisp)
+    )
     brightness: float | None = None  # of the best region, 0..255
     clipped: float | None = None  # share of the best region washed out to white (glare)
     elapsed_s: float = 0.0
+    next_step: int = 0  # the fallback to try first on the next frame
 
 
 @dataclass(frozen=True)
@@ -157,12 +160,16 @@ class _Ladder:
         zx = self.zx
         found = zx.read_barcodes(
             image,
-            formats=zx.BarcodeFormat.QRCode | zx.BarcodeFormat.MicroQRCode | zx.BarcodeFormat.Code128,
+            formats=[zx.BarcodeFormat.QRCode, zx.BarcodeFormat.MicroQRCode, zx.BarcodeFormat.Code128],
             try_rotate=False,
             try_invert=False,
             try_downscale=downscale,
             return_errors=collect is not None,
         )
+        return self._texts(found, collect)
+
+    def _texts(self, found: Any, collect: float | None) -> list[str]:
+        zx = self.zx
         texts = []
         for barcode in found:
             if barcode.error:
@@ -188,25 +195,40 @@ class _Ladder:
         return [t for t in texts if t] if ok else []
 
     # -- the ladder --------------------------------------------------------------------------
-    def attempts(self) -> Iterator[tuple[str, Callable[[], list[str]]]]:
+    def head(self) -> list[tuple[str, Callable[[], list[str]]]]:
+        """The attempts every frame gets, whatever the budget."""
+        steps: list[tuple[str, Callable[[], list[str]]]] = []
+        for hint in self.hints[:1]:  # where the last frames saw it: the cheapest place to look
+            steps.append(("hint", lambda hint=hint: self.region_variants(hint, _FIRST_VARIANTS)))
+        steps.append(("zxing", lambda: self.zxing(self.gray, downscale=True, collect=1.0)))
+        return steps
+
+    def tail(self) -> list[tuple[str, Callable[[], list[str]]]]:
+        """The fallbacks, most productive per millisecond first, while the budget lasts."""
         cv2 = self.cv2
-        for k, hint in enumerate(self.hints[:1]):  # where the last frames saw it: cheapest place to look
-            yield f"hint{k}", lambda hint=hint: self.region_variants(hint, _FIRST_VARIANTS)
-        yield "zxing", lambda: self.zxing(self.gray, downscale=True, collect=1.0)
+        steps: list[tuple[str, Callable[[], list[str]]]] = []
         if self.width >= 960:
-            yield "zxing-half", lambda: self.zxing(
-                cv2.resize(self.gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), collect=0.5
-            )
-        for k in range(2):
-            yield f"region{k}", lambda k=k: self.region_attempt(k, _FIRST_VARIANTS)
-        yield "region0-more", lambda: self.region_attempt(0, _MORE_VARIANTS)
-        yield "region1-more", lambda: self.region_attempt(1, _MORE_VARIANTS)
-        yield "region2", lambda: self.region_attempt(2, _FIRST_VARIANTS)
-        if self.width < 960:  # small frames: small codes; zxing's finder likes bigger modules
-            yield "zxing-up", lambda: self.zxing(cv2.resize(self.gray, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_LINEAR))
-        yield "zbar-region", lambda: self.region_attempt(0, (Variant(448, decoder="zbar"),))
-        yield "opencv-region", lambda: self.region_attempt(0, (Variant(448, decoder="opencv"),))
-        yield "zbar", lambda: self.zbar(self.gray)
+            half = lambda: cv2.resize(self.gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)  # noqa: E731
+            steps.append(("zxing-half", lambda: self.zxing(half(), collect=0.5)))
+        steps += [
+            ("region0", lambda: self.region_attempt(0, _FIRST_VARIANTS)),
+            ("region1", lambda: self.region_attempt(1, _FIRST_VARIANTS)),
+            ("region0-more", lambda: self.region_attempt(0, _MORE_VARIANTS)),
+            ("region1-more", lambda: self.region_attempt(1, _MORE_VARIANTS)),
+            ("region2", lambda: self.region_attempt(2, _FIRST_VARIANTS)),
+        ]
+        if self.width < 960:  # small frames hold small codes; zxing's finder likes bigger modules
+            up = lambda: cv2.resize(self.gray, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_LINEAR)  # noqa: E731
+            steps.append(("zxing-up", lambda: self.zxing(up())))
+        steps += [
+            ("zbar-region", lambda: self.region_attempt(0, (Variant(448, decoder="zbar"),))),
+            ("opencv-region", lambda: self.region_attempt(0, (Variant(448, decoder="opencv"),))),
+        ]
+        return steps
+
+    def attempts(self) -> Iterator[tuple[str, Callable[[], list[str]]]]:
+        yield from self.head()
+        yield from self.tail()
 
     # -- regions -----------------------------------------------------------------------------
     def regions(self) -> list[Region]:
@@ -325,12 +347,15 @@ class _Ladder:
         patch = self.gray[y0 : y1 + 1, x0 : x1 + 1]
         if patch.size < 64:
             return
+        if max(patch.shape) > 320:  # what matters is the code's look at the scale the decoder reads it
+            factor = 320 / max(patch.shape)
+            patch = cv2.resize(patch, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         values = patch.astype(np.float32)
-        lo, hi = np.percentile(values, (5, 95))
-        gradient = np.abs(cv2.Sobel(values, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(cv2.Sobel(values, cv2.CV_32F, 0, 1, ksize=3))
-        # Strong edges per unit of contrast: a sharp code has steep module edges.
-        report.sharpness = round(float(np.percentile(gradient, 90)) / (8 * max(hi - lo, 10.0)), 3)
-        report.brightness = round(float(values.mean()), 1)
+        mean, std = (float(v[0][0]) for v in cv2.meanStdDev(values))
+        gradient = cv2.magnitude(cv2.Sobel(values, cv2.CV_32F, 1, 0), cv2.Sobel(values, cv2.CV_32F, 0, 1))
+        # Edge steepness per unit of contrast: a sharp code has steep module edges whatever its light.
+        report.sharpness = round(float(cv2.mean(gradient)[0]) / (4 * max(std, 5.0)), 3)
+        report.brightness = round(mean, 1)
         report.clipped = round(float((patch >= 250).mean()), 3)
 
 
@@ -347,23 +372,35 @@ def _opencv_detector(cv2: Any) -> Any:
     return _DETECTOR
 
 
-def inspect_frame(frame: Any, budget_s: float = DEFAULT_BUDGET_S, hints: list[Any] | None = None) -> FrameReport:
+def inspect_frame(
+    frame: Any,
+    budget_s: float = DEFAULT_BUDGET_S,
+    hints: list[Any] | None = None,
+    resume: int = 0,
+    min_fallbacks: int = 0,
+) -> FrameReport:
     """Decode one BGR (or grayscale) frame and say what it showed.
 
-    Stops trying fallbacks once ``budget_s`` is spent; the first two attempts always run.
-    ``hints`` are quads where earlier frames saw a code: looked at first.
+    The first attempts and ``min_fallbacks`` fallbacks always run; the others stop once
+    ``budget_s`` is spent. ``hints`` are quads where earlier frames saw a code: looked at
+    first. ``resume`` starts the fallbacks where an earlier frame stopped (``report.next_step``).
     """
     if frame is None or getattr(frame, "size", 0) == 0:
         return FrameReport([])
     started = time.perf_counter()
     ladder = _Ladder(frame, hints)
     report = FrameReport([], width=ladder.width, height=ladder.height)
-    for n, (name, attempt) in enumerate(ladder.attempts()):
+    tail = ladder.tail()
+    start = resume % len(tail) if tail else 0
+    order = ladder.head() + tail[start:] + tail[:start]
+    for n, (name, attempt) in enumerate(order):
         found = attempt()
         if found:
             report.texts, report.step = list(dict.fromkeys(found)), name
             break
-        if n >= len(ladder.hints[:1]) and time.perf_counter() - started >= budget_s:
+        if n + 1 >= len(order) - len(tail) + min_fallbacks and time.perf_counter() - started >= budget_s:
+            done = n + 1 - (len(order) - len(tail))
+            report.next_step = (start + done) % len(tail) if done < len(tail) else 0
             break
     report.elapsed_s = time.perf_counter() - started
     ladder.measure(report)

@@ -29,9 +29,26 @@ _HOSTS = ("hcc.example.gov.vn", "dichvucong.tinh.gov.vn", "motcua.ubnd-quan1.vn"
 _SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ")
 _MIDDLE = ("Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Đức", "Thuỳ", "Quốc", "Bảo")
 _GIVEN = ("An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Khoa", "Lan", "Long", "Mai", "Nam", "Phương", "Sơn", "Tâm")
-_STREETS = ("Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Lý Thường Kiệt", "Điện Biên Phủ", "Cách Mạng Tháng 8")
+_STREETS = (
+    "Lê Lợi",
+    "Trần Hưng Đạo",
+    "Nguyễn Huệ",
+    "Hai Bà Trưng",
+    "Lý Thường Kiệt",
+    "Điện Biên Phủ",
+    "Cách Mạng Tháng 8",
+)
 _WARDS = ("Phường Bến Nghé", "Phường 7", "Xã Tân Phú", "Phường Hòa Cường Bắc", "Thị trấn Long Thành", "Phường Cầu Kho")
-_CITIES = ("TP Hồ Chí Minh", "Hà Nội", "Đà Nẵng", "Đồng Nai", "An Giang", "Cần Thơ", "Thừa Thiên Huế", "Bà Rịa - Vũng Tàu")
+_CITIES = (
+    "TP Hồ Chí Minh",
+    "Hà Nội",
+    "Đà Nẵng",
+    "Đồng Nai",
+    "An Giang",
+    "Cần Thơ",
+    "Thừa Thiên Huế",
+    "Bà Rịa - Vũng Tàu",
+)
 
 
 @dataclass(frozen=True)
@@ -278,7 +295,9 @@ def _placement(rng: Any, page_size: tuple[int, int], qr_box: tuple[int, int, int
         qr_in_frame = cv2.perspectiveTransform(qr_corners[None], matrix)[0]
         edges = np.linalg.norm(qr_in_frame - np.roll(qr_in_frame, 1, axis=0), axis=1)
         margin = 2.0
-        inside = (qr_in_frame.min(axis=0) > margin).all() and (qr_in_frame.max(axis=0) < [fw - margin, fh - margin]).all()
+        inside = (qr_in_frame.min(axis=0) > margin).all() and (
+            qr_in_frame.max(axis=0) < [fw - margin, fh - margin]
+        ).all()
         if inside and edges.min() >= min_side * 0.92:
             return matrix, qr_in_frame
     raise RuntimeError("no placement found")  # never seen: the ranges leave room

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from .base import Scanner
-from .decode import DEFAULT_BUDGET_S, decode_frame
+from .decode import DEFAULT_BUDGET_S
 from .errors import ScannerError, ScannerUnavailable
+from .multiframe import MultiFrameReader
 
 __all__ = ["CameraScanner", "ImageScanner"]
 
@@ -17,12 +18,25 @@ _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
 
 class _FrameScanner(Scanner):
+    """Frames read one after another through one ``MultiFrameReader``: what a frame saw
+    helps the next, and ``guidance`` holds the advice for the visitor."""
+
     budget_s: float = DEFAULT_BUDGET_S
 
     def _read_texts(self, timeout: float | None) -> list[str]:
         frame = self._next_frame()
         self.last_frame = frame
-        return decode_frame(frame, budget_s=self.budget_s)
+        if getattr(self, "_reader", None) is None or self._reader.budget_s != self.budget_s:
+            self._reader = MultiFrameReader(self.budget_s)
+        reading = self._reader.feed(frame)
+        self.guidance = reading.guidance
+        return reading.texts
+
+    def restart(self) -> None:
+        super().restart()
+        if getattr(self, "_reader", None) is not None:
+            self._reader.reset()
+        self.guidance = None
 
     def _next_frame(self) -> Any:
         raise NotImplementedError

@@ -66,8 +66,9 @@ def test_receipt_qr_is_decoded_despite_damage(angle, damage):
 
 
 def test_blurred_code_needs_the_fallbacks_and_a_zero_budget_stops_after_the_first_try():
-    frame = blurred(in_scene(qr_gray(RECEIPT_URL, box=5)), 2.4)
-    assert decode_frame(frame, budget_s=0.0) == []  # plain zbar alone cannot read it
+    # zxing-cpp's whole-frame pass reads a 2.4 px blur of 5 px modules; 3.2 px needs the region clean-ups.
+    frame = blurred(in_scene(qr_gray(RECEIPT_URL, box=5)), 3.2)
+    assert decode_frame(frame, budget_s=0.0) == []  # the first attempt alone cannot read it
     assert decode_frame(frame, budget_s=1.0) == [RECEIPT_URL]
 
 
