@@ -46,6 +46,9 @@ class SearchResult(BaseModel):
     query: str
     items: list[ProcedureSummary]
     total: int = Field(description="matches before the limit")
+    suggestion: str | None = Field(
+        None, description="«Có phải bạn muốn tìm …?» when nothing matched the whole query and items are partial matches"
+    )
 
 
 class FieldCount(BaseModel):

@@ -20,7 +20,7 @@ import re
 import threading
 import unicodedata
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -38,8 +38,22 @@ _LEADING_NOISE = ("thu tuc ",)
 # Weights of a query word's match against a name word; a field match counts half.
 EXACT, PREFIX, ONE_TYPO, TWO_TYPOS = 1.0, 0.85, 0.7, 0.55
 FIELD_WEIGHT = 0.5
+AGENCY_WEIGHT = 0.3
+# A lexicon entry's helping words (its «also», or a hint's meaning) count this much.
+ALSO_WEIGHT = 0.1
+# Words that tell a procedure from its close cousins (re-issue, exchange, stop, end, delete…):
+# a name with one the visitor did not say ranks a little lower.
+COUSIN_MARKERS = frozenset({"lại", "đổi", "dứt", "ngừng", "xóa", "hạn", "chỉnh", "mất", "thể"})
+COUSIN_PENALTY = 0.06
+# Filler words that may stand inside an everyday phrase («mẹ tôi mất»).
+_PRONOUNS = frozenset({"toi", "minh", "em", "anh", "chi", "chau", "tui"})
 # A procedure must cover this share of the (rarity-weighted) query to be listed at all.
 MIN_RELEVANCE = 0.45
+# Ties in coverage are broken by query word pairs found side by side in the name (Vietnamese
+# words are often two syllables: «khai sinh», «kết hôn») and by the visitor's diacritics.
+PAIR_WEIGHT = 0.15
+PHRASE_WEIGHT = 0.1
+ACCENT_WEIGHT = 0.05
 
 
 def fold(text: str | None) -> str:
@@ -59,21 +73,81 @@ def strip_noise(folded: str) -> str:
     return folded
 
 
+_Y_AFTER_CONSONANT = re.compile(r"(?<=[bcdghklmnpqrstvx])y\b")
+
+
+def key(folded: str) -> str:
+    """A folded text as the index compares it: final «y» after a consonant is «i»
+    (people write «lí lịch», «đăng kí» as often as «lý lịch», «đăng ký»)."""
+    return _Y_AFTER_CONSONANT.sub("i", folded)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """``data/lexicon.json``: what visitors say → the words procedure names use."""
+
+    abbreviations: dict[str, str]  # folded short form → folded words, also written out in names
+    # (said, meant, also): meant words must match (unless the entry is a hint), also-words only help
+    phrases: tuple[tuple[tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]], ...]  # longest first
+    abbreviation_words: dict[str, tuple[str, ...]]  # folded short form → its words with diacritics
+    fillers: frozenset[str]  # lower case, with diacritics: «cần» is a filler, «căn» is not
+    folded_fillers: frozenset[str]
+
+
 @lru_cache(maxsize=1)
-def abbreviations() -> tuple[tuple[str, str], ...]:
-    """(folded abbreviation, folded expansion), longest first so "gcnqsdd" wins over "gcn"."""
-    raw = json.loads((DATA_DIR / "abbreviations.json").read_text(encoding="utf-8"))
-    pairs = {fold(k): fold(v) for k, v in raw.items() if not k.startswith("_")}
-    return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+def lexicon() -> Lexicon:
+    raw = json.loads((DATA_DIR / "lexicon.json").read_text(encoding="utf-8"))
+    abbreviations: dict[str, str] = {}
+    abbreviation_words: dict[str, tuple[str, ...]] = {}
+    phrases: dict[tuple[str, ...], tuple[tuple[str, ...], bool, tuple[str, ...]]] = {}
+    for entry in raw["entries"]:
+        said, meant = key(fold(entry["say"])), key(fold(entry["means"]))
+        if entry["kind"] == "abbreviation":
+            abbreviations[said] = meant
+            abbreviation_words[said] = tuple(unicodedata.normalize("NFC", entry["means"].lower()).split())
+        else:
+            also = tuple(key(fold(entry.get("also", ""))).split())
+            phrases[tuple(said.split())] = (tuple(meant.split()), entry["kind"] != "hint", also)
+    ordered = sorted(((s, *rest) for s, rest in phrases.items()), key=lambda item: -len(item[0]))
+    fillers = frozenset(unicodedata.normalize("NFC", w.lower()) for w in raw["fillers"]["words"])
+    return Lexicon(abbreviations, tuple(ordered), abbreviation_words, fillers, frozenset(key(fold(w)) for w in fillers))
 
 
 def expand(folded_query: str) -> str:
-    """The query with whole-word abbreviations written out (GPLX → giay phep lai xe)."""
-    padded = f" {folded_query} "
-    for short, full in abbreviations():
+    """The text with whole-word abbreviations written out (GPLX → giay phep lai xe)."""
+    padded = f" {key(folded_query)} "
+    for short, full in sorted(lexicon().abbreviations.items(), key=lambda kv: -len(kv[0])):
         if f" {short} " in padded:
             padded = padded.replace(f" {short} ", f" {full} ")
     return strip_noise(padded.strip())
+
+
+_TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("dd", "d"))
+_TELEX_TONE = re.compile(r"(?<=[aeiouy])[sfrxj]")
+
+
+def telex_candidates(word: str) -> list[str]:
+    """What a word typed with Telex on a keyboard without Vietnamese input may have meant
+    («ddawng» → «dang», «kys» → «ky», «caaps» → «cap»)."""
+    plain = word
+    for typed, letter in _TELEX_VOWELS:
+        plain = plain.replace(typed, letter)
+    out = []
+    if plain.endswith(("s", "f", "r", "x", "j")) and len(plain) > 2 and plain[-2] in "aeiouy":
+        out.append(plain[:-1])
+    out.append(_TELEX_TONE.sub("", plain))
+    out.append(plain)
+    return [key(w) for w in dict.fromkeys(out) if w and w != word]
+
+
+@dataclass
+class Analysed:
+    """A query as scored: its words, which must match, and what was corrected."""
+
+    words: list[str]
+    weights: list[float]  # 1: must match; less: only helps (see SAID_WEIGHT, ALSO_WEIGHT)
+    accented: set[str]  # the visitor's words that carried diacritics (lower case, NFC)
+    corrected: bool = False
 
 
 @dataclass
@@ -88,11 +162,20 @@ class Entry:
     data: dict  # the summary answered to callers, without DB access
     name_folded: str = ""
     field_folded: str = ""
+    agency_folded: str = ""
+    accented: set[str] = field(default_factory=set)
+    markers: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # Abbreviations in the source ("Thực hiện chính sách BHXH") are written out as in queries.
         self.name_folded = expand(fold(self.name))
         self.field_folded = expand(fold(self.field))
+        self.agency_folded = expand(fold(self.data.get("agency_name"))) if self.data else ""
+        words = re.findall(r"\w+", unicodedata.normalize("NFC", (self.name or "").lower()))
+        self.accented = set(words)
+        for word in words:  # «BHYT» in a name stands for «bảo hiểm y tế» as the visitor types it
+            self.accented.update(lexicon().abbreviation_words.get(key(fold(word)), ()))
+        self.markers = self.accented & COUSIN_MARKERS
 
 
 @dataclass
@@ -100,6 +183,7 @@ class Hit:
     entry: Entry
     tier: int
     relevance: float
+    partial: bool = False  # matches only part of the query: offered as "did you mean"
 
 
 @dataclass
@@ -114,6 +198,7 @@ class SearchIndex:
     entries: list[Entry]
     name_postings: dict[str, np.ndarray] = field(default_factory=dict)
     field_postings: dict[str, np.ndarray] = field(default_factory=dict)
+    agency_postings: dict[str, np.ndarray] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
     by_ref: dict[str, int] = field(default_factory=dict)
@@ -132,6 +217,7 @@ class SearchIndex:
         doc_freq: dict[str, int] = {}
         name_lists: dict[str, list[int]] = {}
         field_lists: dict[str, list[int]] = {}
+        agency_lists: dict[str, list[int]] = {}
         field_of = []
         for i, e in enumerate(index.entries):
             index.by_ref[e.ref] = i
@@ -143,7 +229,10 @@ class SearchIndex:
                 name_lists.setdefault(w, []).append(i)
             for w in field_words:
                 field_lists.setdefault(w, []).append(i)
-            for w in name_words | field_words:
+            agency_words = set(e.agency_folded.split())
+            for w in agency_words:
+                agency_lists.setdefault(w, []).append(i)
+            for w in name_words | field_words | agency_words:
                 doc_freq[w] = doc_freq.get(w, 0) + 1
             field_of.append(index.field_ids.setdefault(e.field_folded, len(index.field_ids)))
             index.level_of.append(e.level)
@@ -152,6 +241,7 @@ class SearchIndex:
         index.vocabulary = sorted(doc_freq)
         index.name_postings = {w: np.array(v, dtype=np.int32) for w, v in name_lists.items()}
         index.field_postings = {w: np.array(v, dtype=np.int32) for w, v in field_lists.items()}
+        index.agency_postings = {w: np.array(v, dtype=np.int32) for w, v in agency_lists.items()}
         index.codes.sort()
         index.names = np.array([e.name_folded for e in index.entries], dtype=object)
         index.name_lengths = np.array([len(e.name_folded) for e in index.entries], dtype=np.int32)
@@ -192,17 +282,94 @@ class SearchIndex:
                     found[w] = ONE_TYPO if dist <= 1 else TWO_TYPOS
         return found
 
-    def _relevance(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Per entry: the rarity-weighted share of the query it covers (0..1) and how many
-        query words it matches at all (exactly, by prefix or with a typo)."""
+    def analyse(self, raw: str) -> Analysed:
+        """The visitor's words as the index knows them: Telex leftovers repaired,
+        abbreviations and everyday names written out as procedure names say them
+        (their own words kept as optional), filler words optional."""
+        lex = lexicon()
+        tokens = re.findall(r"\w+", unicodedata.normalize("NFC", raw.lower()))
+        accented = {t for t in tokens if fold(t) != t}
+        # A filler by its diacritics («cần», «hỏi»); typed without them, only when the bare
+        # word means nothing in the catalogue («hoi» is a filler, «can» may be «căn»).
+        filler_words = {
+            key(fold(t))
+            for t in tokens
+            if t in lex.fillers or (fold(t) == t and key(t) in lex.folded_fillers and key(t) not in self.idf)
+        }
+        words, corrected = [], False
+        for token in tokens:
+            word = key(fold(token))
+            if word and word not in self.idf and word not in lex.abbreviations and not word.isdigit():
+                for candidate in telex_candidates(word):
+                    if candidate in self.idf:
+                        word, corrected = candidate, True
+                        break
+            words.extend(lex.abbreviations.get(word, word).split())
+        words = strip_noise(" ".join(words)).split()
+        out: list[str] = []
+        weights: list[float] = []
+        i = 0
+        while i < len(words):
+            match = self._phrase_at(words, i, lex, filler_words)
+            if match is not None:
+                (said, meant, strong, also), end = match
+                if strong:  # the visitor's words become the catalogue's
+                    out += [*meant, *also]
+                    weights += [1.0] * len(meant) + [ALSO_WEIGHT] * len(also)
+                else:  # a hint keeps the visitor's words and adds its own as helpers
+                    out += [*said, *meant, *also]
+                    weights += [1.0] * len(said) + [ALSO_WEIGHT] * (len(meant) + len(also))
+                i = end
+                continue
+            if words[i] not in filler_words:
+                out.append(words[i])
+                weights.append(1.0)
+            i += 1
+        if not out:  # only filler words: take them at their word
+            out, weights = list(words), [1.0] * len(words)
+        # A word said twice (by the visitor and by the lexicon) counts once, at its strongest.
+        merged: dict[str, float] = {}
+        for w, weight in zip(out, weights, strict=True):
+            merged[w] = max(merged.get(w, 0.0), weight)
+        return Analysed(list(merged), list(merged.values()), accented, corrected)
+
+    @staticmethod
+    def _phrase_at(words: list[str], i: int, lex: Lexicon, fillers: set[str]):
+        """The longest lexicon phrase said from word ``i`` on (filler words may stand
+        between its words: «mẹ tôi mất»), and where it ends; None if there is none."""
+        for phrase in lex.phrases:
+            said = phrase[0]
+            if words[i] != said[0]:
+                continue
+            j, k = i + 1, 1
+            while k < len(said) and j < len(words):
+                if words[j] == said[k]:
+                    k += 1
+                elif words[j] not in fillers or words[j] not in _PRONOUNS:
+                    break
+                j += 1
+            if k == len(said):
+                return phrase, j
+        return None
+
+    def _relevance(self, query: Analysed) -> tuple[np.ndarray, np.ndarray, int]:
+        """Per entry: the rarity-weighted share of the required words it covers (optional
+        words add to it), how many required words it matches at all (exactly, by prefix
+        or with a typo), and how many required words there are."""
+        words = query.words
         totals = np.zeros(len(self.entries))
         matched = np.zeros(len(self.entries), dtype=np.int16)
         possible = 0.0
-        for n, word in enumerate(words):
+        n_required = 0
+        for n, (word, weight) in enumerate(zip(words, query.weights, strict=True)):
+            required = weight >= 1.0
             matches = self._word_matches(word, last=n == len(words) - 1)
+            if required:
+                n_required += 1
             if not matches:
                 # An unknown word still counts against everyone, as a rare word would.
-                possible += math.log(1 + len(self.entries))
+                if required:
+                    possible += math.log(1 + len(self.entries))
                 continue
             best = np.zeros(len(self.entries))
             for w, weight in matches.items():
@@ -210,13 +377,17 @@ class SearchIndex:
                 for postings, value in (
                     (self.name_postings.get(w), score),
                     (self.field_postings.get(w), score * FIELD_WEIGHT),
+                    (self.agency_postings.get(w), score * AGENCY_WEIGHT),
                 ):
                     if postings is not None:
                         best[postings] = np.maximum(best[postings], value)
-            possible += max(self.idf[w] for w in matches)
-            totals += best
-            matched += best > 0
-        return (totals / possible if possible > 0 else totals), matched
+            if required:
+                possible += max(self.idf[w] for w in matches)
+                totals += best
+                matched += best > 0
+            else:
+                totals += weight * best
+        return (totals / possible if possible > 0 else totals), matched, n_required
 
     def search(
         self, query: str, *, field: str | None = None, level: str | None = None, limit: int | None = None
@@ -239,30 +410,61 @@ class SearchIndex:
         if exact_ref is not None and (allowed is None or allowed[exact_ref]):
             return [Hit(self.entries[exact_ref], 6, 1.0)], 1
         phrase = expand(fold(raw))
-        words = phrase.split()
-        if not words:
+        query = self.analyse(raw)
+        if not query.words:
             return [], 0
-        relevance, matched = self._relevance(words)
-        tiers = self._phrase_tiers(phrase)
-        # Every word must match (one may miss in every three): "ly hon" is not "ket hon".
-        enough = matched >= len(words) - len(words) // 3
+        relevance, matched, n_required = self._relevance(query)
+        tiers = self._phrase_tiers(phrase) if phrase else np.zeros(len(self.entries), dtype=np.int8)
+        # Every required word must match (one may miss in every three): "ly hon" is not "ket hon".
+        enough = matched >= n_required - n_required // 3
         keep = ((relevance >= MIN_RELEVANCE) & enough) | (tiers > 0)
         if allowed is not None:
             keep &= allowed
         candidates = np.flatnonzero(keep)
+        partial = False
         if not len(candidates):
-            return [], 0
+            # Nothing matches the whole query: the best partial matches rather than nothing,
+            # offered as "did you mean".
+            keep = (relevance > 0) if allowed is None else (relevance > 0) & allowed
+            candidates = np.flatnonzero(keep)
+            if not len(candidates):
+                return [], 0
+            partial = True
+        score = relevance[candidates] + PAIR_WEIGHT * self._pair_share(query.words, candidates)
+        if query.accented:
+            score += ACCENT_WEIGHT * np.array(
+                [len(query.accented & self.entries[i].accented) / len(query.accented) for i in candidates]
+            )
+        said = query.accented | set(query.words) | {key(fold(t)) for t in query.accented}
+        score -= COUSIN_PENALTY * np.array(
+            [
+                min(2, len({m for m in self.entries[i].markers if m not in said and key(fold(m)) not in said}))
+                for i in candidates
+            ]
+        )
         tiers = tiers[candidates]
-        coverage = np.round(relevance[candidates], 2)
-        # Closeness of the whole name to the query orders hits of equal coverage (shorter first).
-        closeness = process.cdist([phrase], self.names[candidates].tolist(), scorer=fuzz.ratio, dtype=np.float32)[0]
+        # The query as a phrase inside a name helps; only a name that is or starts with it outranks.
+        score += PHRASE_WEIGHT * (tiers == 2)
+        tiers = np.where(tiers >= 3, tiers, 0)
+        coverage = np.round(score, 2)
+        # Closeness of the whole name to the query orders hits of equal score (shorter first).
+        text = " ".join(query.words)
+        closeness = process.cdist([text], self.names[candidates].tolist(), scorer=fuzz.ratio, dtype=np.float32)[0]
         order = np.lexsort((self.name_lengths[candidates], -closeness, -coverage, -tiers))
         if limit is not None:
             order = order[:limit]
         hits = [
-            Hit(self.entries[candidates[k]], int(tiers[k]), float(relevance[candidates[k]])) for k in order.tolist()
+            Hit(self.entries[candidates[k]], int(tiers[k]), float(relevance[candidates[k]]), partial)
+            for k in order.tolist()
         ]
         return hits, len(candidates)
+
+    def _pair_share(self, words: list[str], candidates: np.ndarray) -> np.ndarray:
+        """Per candidate: the share of adjacent query word pairs found side by side in its name."""
+        pairs = [f" {a} {b} " for a, b in zip(words, words[1:], strict=False)]
+        if not pairs:
+            return np.zeros(len(candidates))
+        return np.array([sum(p in f" {self.names[i]} " for p in pairs) / len(pairs) for i in candidates])
 
     def _phrase_tiers(self, phrase: str) -> np.ndarray:
         """4: the name is the phrase; 3: it starts with it; 2: it holds it from a word start; else 0.

@@ -156,19 +156,29 @@ def search_procedures(
 ) -> dict:
     """Best matches for `q`; an empty `q` browses (alphabetically by field, then name).
 
-    Returns {"query", "items", "total"}; items are summaries with `service_id` for `centre_id`.
+    Returns {"query", "items", "total", "suggestion"}; items are summaries with `service_id` for
+    `centre_id`; `suggestion` ("Có phải bạn muốn tìm …") when nothing matched the whole query
+    and the items are the best partial matches.
     """
     _check_filters(field, level, limit)
     index = search_index(session)
     query = (q or "").strip()
+    suggestion = None
     if query:
         hits, total = index.search(query, field=field, level=level, limit=limit)
         items = [h.entry.data for h in hits]
+        if hits and hits[0].partial:
+            suggestion = f"Có phải bạn muốn tìm «{hits[0].entry.name}»?"
     else:
         entries = index.browse(field=field, level=level)
         items = [e.data for e in entries[:limit]]
         total = len(entries)
-    return {"query": query, "items": with_service_ids(session, centre_id, items), "total": total}
+    return {
+        "query": query,
+        "items": with_service_ids(session, centre_id, items),
+        "total": total,
+        "suggestion": suggestion,
+    }
 
 
 def list_fields(session: Session) -> dict:
