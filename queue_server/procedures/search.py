@@ -41,6 +41,8 @@ FIELD_WEIGHT = 0.5
 AGENCY_WEIGHT = 0.3
 # A lexicon entry's helping words (its «also», or a hint's meaning) count this much.
 ALSO_WEIGHT = 0.1
+# How many of the best-covered candidates get the finer tie-breaks.
+_RERANK = 60
 # Words that tell a procedure from its close cousins (re-issue, exchange, stop, end, delete…):
 # a name with one the visitor did not say ranks a little lower.
 COUSIN_MARKERS = frozenset({"lại", "đổi", "dứt", "ngừng", "xóa", "hạn", "chỉnh", "mất", "thể"})
@@ -90,6 +92,7 @@ class Lexicon:
     # (said, meant, also): meant words must match (unless the entry is a hint), also-words only help
     phrases: tuple[tuple[tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]], ...]  # longest first
     abbreviation_words: dict[str, tuple[str, ...]]  # folded short form → its words with diacritics
+    phrases_by_first: dict[str, tuple]  # the phrases by their first word, longest first
     fillers: frozenset[str]  # lower case, with diacritics: «cần» is a filler, «căn» is not
     folded_fillers: frozenset[str]
 
@@ -110,7 +113,13 @@ def lexicon() -> Lexicon:
             phrases[tuple(said.split())] = (tuple(meant.split()), entry["kind"] != "hint", also)
     ordered = sorted(((s, *rest) for s, rest in phrases.items()), key=lambda item: -len(item[0]))
     fillers = frozenset(unicodedata.normalize("NFC", w.lower()) for w in raw["fillers"]["words"])
-    return Lexicon(abbreviations, tuple(ordered), abbreviation_words, fillers, frozenset(key(fold(w)) for w in fillers))
+    by_first: dict[str, list] = {}
+    for phrase in ordered:
+        by_first.setdefault(phrase[0][0], []).append(phrase)
+    by_first_t = {w: tuple(v) for w, v in by_first.items()}
+    return Lexicon(
+        abbreviations, tuple(ordered), abbreviation_words, by_first_t, fillers, frozenset(key(fold(w)) for w in fillers)
+    )
 
 
 def expand(folded_query: str) -> str:
@@ -337,10 +346,8 @@ class SearchIndex:
     def _phrase_at(words: list[str], i: int, lex: Lexicon, fillers: set[str]):
         """The longest lexicon phrase said from word ``i`` on (filler words may stand
         between its words: «mẹ tôi mất»), and where it ends; None if there is none."""
-        for phrase in lex.phrases:
+        for phrase in lex.phrases_by_first.get(words[i], ()):
             said = phrase[0]
-            if words[i] != said[0]:
-                continue
             j, k = i + 1, 1
             while k < len(said) and j < len(words):
                 if words[j] == said[k]:
@@ -430,6 +437,14 @@ class SearchIndex:
             if not len(candidates):
                 return [], 0
             partial = True
+        if limit is not None and len(candidates) > _RERANK:
+            # The tie-breaks below run in Python: only the best by coverage (and every name
+            # that is or starts with the phrase) need them.
+            strongest = np.argpartition(-relevance[candidates], _RERANK)[:_RERANK]
+            total = len(candidates)
+            candidates = np.union1d(candidates[strongest], candidates[tiers[candidates] >= 3])
+        else:
+            total = len(candidates)
         score = relevance[candidates] + PAIR_WEIGHT * self._pair_share(query.words, candidates)
         if query.accented:
             score += ACCENT_WEIGHT * np.array(
@@ -457,7 +472,7 @@ class SearchIndex:
             Hit(self.entries[candidates[k]], int(tiers[k]), float(relevance[candidates[k]]), partial)
             for k in order.tolist()
         ]
-        return hits, len(candidates)
+        return hits, total
 
     def _pair_share(self, words: list[str], candidates: np.ndarray) -> np.ndarray:
         """Per candidate: the share of adjacent query word pairs found side by side in its name."""
