@@ -56,6 +56,7 @@ class KioskApp(App):
     camera_available = BooleanProperty(False)  # a scanner is configured and working
     scanner_down = BooleanProperty(False)  # a scanner is configured but not working now (being restarted)
     printer_fault = StringProperty("")  # "", or why tickets are not printed now: paper_out, cover_open, printer_offline
+    scan_guidance = StringProperty("")  # the camera's advice while scanning (hardware.scanners.Guidance code)
 
     def __init__(self, config: KioskConfig, **kwargs):
         super().__init__(**kwargs)

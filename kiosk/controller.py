@@ -72,7 +72,7 @@ class KioskController:
             else None
         )
         self.scanner = (
-            ScannerLoop(config.camera_url, lambda: self.scan_mode, self._scanned, self._scanner_changed)
+            ScannerLoop(config.camera_url, lambda: self.scan_mode, self._scanned, self._scanner_changed, self._guidance)
             if config.camera_url
             else None
         )
@@ -405,6 +405,9 @@ class KioskController:
         self.scan_mode = mode
         if changed and self.scanner is not None:
             self.scanner.mode_changed()
+
+    def _guidance(self, code: str | None) -> None:
+        self.app.scan_guidance = code or ""
 
     def _scanned(self, mode: str, text: str) -> None:
         if mode == "cccd":

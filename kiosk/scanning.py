@@ -31,8 +31,10 @@ class ScannerLoop:
         mode: Callable[[], str | None],
         on_code: Callable[[str, str], None],
         on_change: Callable[[BaseException | None], None],
+        on_guidance: Callable[[str | None], None] = lambda _code: None,
     ):
         self.url = url
+        self.on_guidance = on_guidance  # the scanner's advice for the visitor (Guidance code) after each read
         self.mode = mode
         self.on_code = on_code
         self.state = Availability("kiosk scanner", on_change)
@@ -68,6 +70,7 @@ class ScannerLoop:
                 worked = True
                 if mode != self.mode():  # the visitor left while the frame was being decoded
                     continue
+                self.on_guidance(None if texts else self.scanner.guidance)
                 for text in texts:
                     self.on_code(mode, text)
                     if self.mode() != mode:  # that code was what the screen waited for
@@ -89,7 +92,8 @@ class ScannerLoop:
     def mode_changed(self) -> None:
         """The kiosk wants something else read: the next visitor may show the same paper again."""
         if self.scanner is not None:
-            self.scanner.repeats.reset()
+            self.scanner.restart()  # repeats forgotten, and what earlier frames showed
+        self.on_guidance(None)
         if self.mode() is None:
             self.wanted.clear()
         else:

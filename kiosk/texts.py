@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hardware.scanners import GUIDANCE_VI, Guidance
+
 WEEKDAYS = {
     "vi": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"],
     "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
@@ -159,6 +161,20 @@ def mask_name(full_name: str) -> str:
     if len(words) == 1:
         return words[0][0] + "…"
     return " ".join([words[0], *(w[0] + "…" for w in words[1:])])
+
+
+# The camera's advice to the visitor (hardware.scanners.Guidance codes): the scanner's own
+# Vietnamese, and English for the kiosk's second language.
+_GUIDANCE_EN = {
+    Guidance.SHOW_CODE: "Hold the QR code on your paper to the camera",
+    Guidance.CLOSER: "Bring the paper closer",
+    Guidance.FURTHER: "Move the paper a little further away",
+    Guidance.CENTRE: "Move the QR code to the middle of the picture",
+    Guidance.HOLD_STILL: "Hold the paper still",
+    Guidance.MORE_LIGHT: "Move the paper into better light",
+    Guidance.GLARE: "Tilt the paper away from the glare",
+}
+TEXTS.update({f"guide_{code}": (GUIDANCE_VI[code], en) for code, en in _GUIDANCE_EN.items()})
 
 
 def t(key: str, lang: str = "vi", **values) -> str:

@@ -11,11 +11,14 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+import cv2
 import httpx
+import numpy as np
 import pytest
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from hardware.scanners.photos import Conditions, make_photo, with_conditions
 from queue_server.timeutil import VN_TZ
 from tests.screenshots import publish
 
@@ -125,6 +128,50 @@ def test_scanned_receipt_shows_the_status_then_idle_clears_it(server, dossier, k
     texts = kiosk.wait_for("Lấy số thứ tự")
     assert kiosk.state()["screen"] == "home"
     assert not any(SHOWN in t or dossier["code"] in t for t in texts)
+
+
+# A receipt held up calmly, and the same receipt shaken (blurred by a module or more).
+CALM = Conditions(
+    max_rotation_deg=8,
+    max_corner_shift=0.03,
+    defocus_share=0,
+    motion_share=0,
+    glare_share=0,
+    shadow_share=0,
+    finger_share=0,
+    dark_share=0,
+    halftone_share=0,
+    noise_sigma=(2, 4),
+    jpeg_quality=(85, 90),
+)
+SHAKEN = with_conditions(CALM, defocus_share=1.0, defocus_modules=(1.0, 1.2))
+
+
+def test_receipt_across_camera_frames_guides_the_visitor_then_shows_the_status(
+    server, dossier, kiosk_factory, artifacts_dir, tmp_path
+):
+    # The camera's frames as the visitor brings the receipt up: five shaken (unreadable),
+    # then two held still. The kiosk plays them through the image:// camera in order.
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    url = dossier["lookup_url"]
+    shaken = [make_photo(np.random.default_rng(seed), "720p", "link", SHAKEN, text=url) for seed in range(5)]
+    still = [make_photo(np.random.default_rng(seed), "720p", "link", CALM, text=url) for seed in (10, 11)]
+    for i, photo in enumerate(shaken + still):
+        cv2.imwrite(str(frames / f"{i:02d}.jpg"), photo.image)
+    kiosk = kiosk_factory(server.base_url, camera_url=f"image://{frames}", idle_timeout_s=600)
+    kiosk.wait_state("camera", bool)
+    kiosk.tap("Tra cứu hồ sơ")
+    # The scanner's advice from the shaken frames, on screen while the visitor holds the paper up.
+    texts = kiosk.wait_for("Giữ yên phiếu", timeout=30)
+    assert kiosk.state()["screen"] == "dossier"
+    assert SHOWN not in texts
+    kiosk.screenshot(artifacts_dir, "dossier-scan-guidance", docs=True)
+    # Once a still frame is read: the dossier's status, and the advice is gone.
+    texts = kiosk.wait_for(SHOWN, timeout=30)
+    assert kiosk.state()["screen"] == "status"
+    assert_status_fields(texts, dossier)
+    assert "Giữ yên phiếu" not in texts
 
 
 def test_typed_code_and_forged_qr(server, dossier, kiosk_factory, tmp_path):
