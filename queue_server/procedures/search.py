@@ -291,19 +291,21 @@ class SearchIndex:
                     found[w] = ONE_TYPO if dist <= 1 else TWO_TYPOS
         return found
 
-    def analyse(self, raw: str) -> Analysed:
+    def analyse(self, raw: str, *, loose: bool = False) -> Analysed:
         """The visitor's words as the index knows them: Telex leftovers repaired,
         abbreviations and everyday names written out as procedure names say them
-        (their own words kept as optional), filler words optional."""
+        (their own words kept as optional), filler words optional. ``loose``: every word
+        that may be a filler is one (the second reading when the first matched nothing)."""
         lex = lexicon()
         tokens = re.findall(r"\w+", unicodedata.normalize("NFC", raw.lower()))
         accented = {t for t in tokens if fold(t) != t}
         # A filler by its diacritics («cần», «hỏi»); typed without them, only when the bare
-        # word means nothing in the catalogue («hoi» is a filler, «can» may be «căn»).
+        # word means nothing in the catalogue («hoi» is a filler, «can» may be «căn»), or
+        # in the loose reading.
         filler_words = {
             key(fold(t))
             for t in tokens
-            if t in lex.fillers or (fold(t) == t and key(t) in lex.folded_fillers and key(t) not in self.idf)
+            if t in lex.fillers or (fold(t) == t and key(t) in lex.folded_fillers and (loose or key(t) not in self.idf))
         }
         words, corrected = [], False
         for token in tokens:
@@ -429,6 +431,18 @@ class SearchIndex:
             keep &= allowed
         candidates = np.flatnonzero(keep)
         partial = False
+        if not len(candidates):
+            # Words typed without tone marks may be fillers or not («lam giay» is «làm giấy»
+            # or a name's «lâm», «giấy»): read strictly first, then with them as fillers.
+            loose = self.analyse(raw, loose=True)
+            if loose.words and loose.words != query.words:
+                query = loose
+                relevance, matched, n_required = self._relevance(query)
+                enough = matched >= n_required - n_required // 3
+                keep = ((relevance >= MIN_RELEVANCE) & enough) | (tiers > 0)
+                if allowed is not None:
+                    keep &= allowed
+                candidates = np.flatnonzero(keep)
         if not len(candidates):
             # Nothing matches the whole query: the best partial matches rather than nothing,
             # offered as "did you mean".

@@ -1,0 +1,123 @@
+"""How visitors really ask, one test per way the plain name search used to fail: the purpose or
+the person instead of the procedure, everyday names, filler words, no tone marks, Telex
+leftovers, abbreviations and close cousins; and a search that never comes back empty-handed
+when some of its words match. Examples written for these tests (the benches' query sets are
+kept apart: bench/data/)."""
+
+import pytest
+
+
+def _top3(client, centre, q):
+    r = client.get("/api/v1/procedures", params={"q": q, "limit": 3}, headers=centre.auth("kiosk"))
+    assert r.status_code == 200, r.text
+    return [i["code"] for i in r.json()["items"]]
+
+
+def _finds(client, centre, cases):
+    missed = [(q, want, got) for q, want in cases if not set(want) & set(got := _top3(client, centre, q))]
+    assert not missed, missed
+
+
+def test_purpose_finds_the_procedure(client, catalogue):
+    _finds(
+        client,
+        catalogue,
+        [
+            ("vợ vừa sinh em bé cần làm giấy tờ", {"1.001193", "2.001023", "2.000986"}),
+            ("mẹ tôi mất rồi báo tử ở đâu", {"1.000656"}),
+            ("muon mo quan an", {"1.001612", "1.002425"}),
+            ("nghỉ bán một thời gian", {"1.001570", "2.002029"}),
+            ("mất sổ đỏ", {"1.012786"}),
+        ],
+    )
+
+
+def test_the_person_in_mind_finds_their_procedure(client, catalogue):
+    _finds(
+        client,
+        catalogue,
+        [
+            ("căn cước cho bé 8 tuổi", {"1.014062"}),
+            ("trẻ dưới 6 tuổi thẻ bảo hiểm y tế", {"2.001023", "2.000986"}),
+            ("ket hon voi nguoi nuoc ngoai", {"2.000806"}),
+        ],
+    )
+
+
+def test_everyday_names(client, catalogue):
+    _finds(
+        client,
+        catalogue,
+        [
+            ("bằng lái xe bị mất", {"3.000348"}),
+            ("hộ chiếu", {"1.001456", "1.001471"}),
+            ("làm căn cước", {"1.014061", "2.000200", "1.001247", "1.014063", "1.014064", "1.014062"}),
+        ],
+    )
+
+
+def test_filler_words_do_not_get_in_the_way(client, catalogue):
+    _finds(
+        client,
+        catalogue,
+        [
+            ("cho tôi hỏi thủ tục đăng ký tạm trú với ạ", {"1.004194"}),
+            ("em muon lam giay khai tu a", {"1.000656"}),
+        ],
+    )
+
+
+def test_no_tone_marks_and_telex_leftovers(client, catalogue):
+    _finds(
+        client,
+        catalogue,
+        [
+            ("dang ky thuong tru", {"1.004222"}),
+            ("tach ho", {"1.010038"}),
+            ("khai sinhf", {"1.001193"}),
+            ("ddoongf yws tams vawngs", {"1.003677"}),  # "đồng ý tạm vắng": half-typed in Telex
+        ],
+    )
+
+
+def test_abbreviations_in_a_sentence(client, catalogue):
+    _finds(
+        client,
+        catalogue,
+        [
+            ("cấp lại CCCD", {"1.014064"}),
+            ("lltp cho nguoi nuoc ngoai", {"3.000333"}),
+            ("doi gplx", {"3.000347"}),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "q, right, cousin",
+    [
+        ("tạm ngừng hộ kinh doanh", "1.001570", "1.001266"),
+        ("cham dut ho kinh doanh", "1.001266", "1.001570"),
+        ("cap doi the can cuoc", "1.014063", "1.014064"),
+        ("cap lai the can cuoc", "1.014064", "1.014063"),
+        ("đổi bằng lái", "3.000347", "3.000348"),
+    ],
+)
+def test_close_cousins_rank_the_right_one_first(client, catalogue, q, right, cousin):
+    got = _top3(client, catalogue, q)
+    assert got and got[0] == right, (q, got)
+    assert cousin not in got[:1]
+
+
+def test_a_query_with_an_unknown_word_falls_back_to_the_best_partial_match(client, catalogue):
+    r = client.get("/api/v1/procedures", params={"q": "khai sinh zzqxw vvkkj"}, headers=catalogue.auth("kiosk"))
+    body = r.json()
+    assert r.status_code == 200 and body["items"], body
+    assert body["items"][0]["code"] == "1.001193"
+    assert body["suggestion"] == "Có phải bạn muốn tìm «Thủ tục đăng ký khai sinh»?"
+
+
+def test_a_whole_match_needs_no_suggestion_and_nothing_matching_says_so(client, catalogue):
+    r = client.get("/api/v1/procedures", params={"q": "khai sinh"}, headers=catalogue.auth("kiosk"))
+    assert r.json()["suggestion"] is None
+    r = client.get("/api/v1/procedures", params={"q": "zzqxw vvkkj"}, headers=catalogue.auth("kiosk"))
+    assert r.json()["items"] == [] and r.json()["suggestion"] is None
