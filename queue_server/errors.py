@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -120,6 +120,18 @@ def install_error_handlers(app: FastAPI) -> None:
         if request.scope["type"] == "websocket":
             return await request.close(code=1013, reason=err.code)  # "try again later"
         return JSONResponse(_body(err.code, err.message), status_code=503, headers={"Retry-After": "1"})
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(request: Request, exc: Exception):
+        # The last line behind the schemas' bounds (queue_server/bounds.py): a value the database
+        # cannot hold (an integer beyond its column, NUL in text) is the request's fault, not ours.
+        if isinstance(exc, OverflowError) and "SQLite INTEGER" not in str(exc):
+            return await _unexpected(request, exc)
+        log.warning("value out of range for the database on %s %s", _method(request), request.url.path)
+        if request.scope["type"] == "websocket":
+            return await request.close(code=4422, reason="invalid_input")
+        return JSONResponse(_body("invalid_input", "Dữ liệu gửi lên không hợp lệ (giá trị vượt giới hạn)."), 422)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

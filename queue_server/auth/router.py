@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, status
 from sqlalchemy import select
 
 from ..auth.principal import Principal
+from ..bounds import Id
 from ..deps import DEVICES, Admin, AppSettings, DbSession, Public, Staff, allow
 from ..security.ratelimit import client_address
 from . import schemas, service
@@ -35,7 +35,7 @@ AnyDevice = Annotated[Principal, allow(*DEVICES)]
 )
 def login(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[schemas.LoginForm, Form()],
     session: DbSession,
     settings: AppSettings,
     _: Public,
@@ -64,7 +64,7 @@ def list_users(session: DbSession, _: Admin):
 
 
 @router.patch("/users/{user_id}", response_model=schemas.UserRead, tags=["admin"], responses=ERRORS)
-def update_user(user_id: int, data: schemas.UserUpdate, session: DbSession, _: Admin):
+def update_user(user_id: Id, data: schemas.UserUpdate, session: DbSession, _: Admin):
     return service.user_read(service.update_user(session, user_id, data))
 
 
@@ -110,7 +110,7 @@ def device_alert(alert: schemas.DeviceAlert, session: DbSession, actor: AnyDevic
 
 
 @router.patch("/devices/{device_id}", response_model=schemas.DeviceRead, tags=["admin"], responses=ERRORS)
-def update_device(device_id: int, data: schemas.DeviceUpdate, session: DbSession, _: Admin):
+def update_device(device_id: Id, data: schemas.DeviceUpdate, session: DbSession, _: Admin):
     device = service.get_device(session, device_id)
     if data.name is not None:
         device.name = data.name
@@ -120,5 +120,5 @@ def update_device(device_id: int, data: schemas.DeviceUpdate, session: DbSession
 
 
 @router.post("/devices/{device_id}/revoke", response_model=schemas.DeviceRead, tags=["admin"], responses=ERRORS)
-def revoke_device(device_id: int, session: DbSession, _: Admin):
+def revoke_device(device_id: Id, session: DbSession, _: Admin):
     return service.device_read(service.revoke_device(session, device_id))

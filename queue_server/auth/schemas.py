@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..bounds import Id
+
 
 class TokenResponse(BaseModel):
     access_token: str
@@ -13,19 +15,21 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=3, max_length=60, pattern=r"^[a-z0-9_.-]+$", examples=["canbo01"])
     full_name: str = Field(min_length=1, max_length=120, examples=["Nguyễn Thị Lan"])
     title: str | None = Field(None, max_length=120, examples=["Chuyên viên"])
-    role: str = Field(pattern=r"^(admin|manager|clerk)$")
-    centre_id: int | None = None
-    agency_ids: list[int] = Field(default_factory=list, description="a manager's agencies")
+    role: str = Field(max_length=10, pattern=r"^(admin|manager|clerk)$")
+    centre_id: Id | None = None
+    agency_ids: list[Id] = Field(default_factory=list, max_length=200, description="a manager's agencies")
     password: str = Field(min_length=8, max_length=200)
     photo_url: str | None = Field(None, max_length=300)
 
 
 class UserUpdate(BaseModel):
-    full_name: str | None = Field(None, min_length=1, max_length=120)
+    full_name: str = Field(
+        None, min_length=1, max_length=120
+    )  # absent: unchanged; null: refused (the column is NOT NULL)
     title: str | None = Field(None, max_length=120)
-    active: bool | None = None
-    agency_ids: list[int] | None = None
-    password: str | None = Field(None, min_length=8, max_length=200)
+    active: bool = None
+    agency_ids: list[Id] = Field(None, max_length=200)
+    password: str = Field(None, min_length=8, max_length=200)
     photo_url: str | None = Field(None, max_length=300)
 
 
@@ -43,9 +47,9 @@ class UserRead(BaseModel):
 
 
 class DeviceCreate(BaseModel):
-    kind: str = Field(pattern=r"^(kiosk|display|tablet|console)$")
-    centre_id: int
-    counter_id: int | None = None
+    kind: str = Field(max_length=10, pattern=r"^(kiosk|display|tablet|console)$")
+    centre_id: Id
+    counter_id: Id | None = None
     name: str | None = Field(None, max_length=120)
     settings: dict = Field(
         default_factory=dict, description="what the device shows (board layout, services, language …)"
@@ -80,3 +84,14 @@ class DeviceAlert(BaseModel):
 
 
 TokenResponse.model_rebuild()
+
+
+class LoginForm(BaseModel):
+    """The OAuth2 password flow's form (as `OAuth2PasswordRequestForm`), with every field bounded."""
+
+    grant_type: str | None = Field(None, max_length=20, pattern=r"^password$")
+    username: str = Field(min_length=1, max_length=60)
+    password: str = Field(min_length=1, max_length=200)
+    scope: str = Field("", max_length=200)
+    client_id: str | None = Field(None, max_length=200)
+    client_secret: str | None = Field(None, max_length=200)

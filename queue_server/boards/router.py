@@ -18,6 +18,7 @@ from displays import STATIC_DIR
 from displays.announcer import AnnouncementUnavailable, BoardAnnouncer
 
 from ..auth.principal import Principal
+from ..bounds import Id
 from ..centres.models import Counter
 from ..deps import Public, allow
 from ..errors import DomainError
@@ -44,7 +45,7 @@ def counter_board(number: int, _: Public):
     return _page("counter.html")
 
 
-def _call_of(request: Request, actor: Principal, ticket_id: int) -> tuple[str, int]:
+def _call_of(request: Request, actor: Principal, ticket_id: Id) -> tuple[str, int]:
     with request.app.state.db.reading() as s:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None or not actor.can_see_centre(ticket.centre_id):
@@ -66,7 +67,7 @@ def _call_of(request: Request, actor: Principal, ticket_id: int) -> tuple[str, i
     },
     summary="The call of a ticket as audio: chime, then «Mời công dân có số thứ tự … đến quầy số …»",
 )
-async def announcement_audio(ticket_id: int, request: Request, actor: BoardCaller):
+async def announcement_audio(ticket_id: Id, request: Request, actor: BoardCaller):
     # Read with a short session of our own: the request session may hold a pending write
     # (device last-seen), and rendering must not keep a SQLite write lock open.
     number, counter = await run_in_threadpool(_call_of, request, actor, ticket_id)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from ..bounds import INT32_MAX
 from ..centres.service import get_agency
 from ..deps import AnyCaller, AppSettings, DbSession
 from ..errors import DomainError
@@ -77,7 +78,10 @@ def due_date(
     received_at: str = Query(..., max_length=40, description="ISO 8601, e.g. 2025-03-07T10:30 or 2025-03-07T03:30Z"),
     working_days: int = Query(..., ge=0, le=3650),
     agency: int | None = Query(
-        None, description="agency id; checked, the centre's hours apply until agencies have their own"
+        None,
+        ge=1,
+        le=INT32_MAX,
+        description="agency id; checked, the centre's hours apply until agencies have their own",
     ),
 ):
     moment = _parse_moment(received_at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
+from ..bounds import INT32_MAX, Id
 from ..deps import Admin, AnyCaller, AppSettings, CounterActor, DbSession, Staff
 from ..queues import views
 from . import schemas, service
@@ -32,13 +33,13 @@ def list_centres(session: DbSession, actor: AnyCaller):
 
 
 @router.get("/centres/{centre_id}", response_model=schemas.CentreRead, tags=["admin"], responses=ERRORS)
-def get_centre(centre_id: int, session: DbSession, actor: AnyCaller):
+def get_centre(centre_id: Id, session: DbSession, actor: AnyCaller):
     service.ensure_centre_visible(actor, centre_id)
     return service.get_centre(session, centre_id)
 
 
 @router.patch("/centres/{centre_id}", response_model=schemas.CentreRead, tags=["admin"], responses=ERRORS)
-def update_centre(centre_id: int, data: schemas.CentreUpdate, session: DbSession, _: Admin):
+def update_centre(centre_id: Id, data: schemas.CentreUpdate, session: DbSession, _: Admin):
     return service.update_centre(session, centre_id, data)
 
 
@@ -48,7 +49,7 @@ def update_centre(centre_id: int, data: schemas.CentreUpdate, session: DbSession
     responses=ERRORS,
     summary="The state the WebSocket snapshot carries: services, counters, recent calls",
 )
-def snapshot(centre_id: int, session: DbSession, settings: AppSettings, actor: AnyCaller):
+def snapshot(centre_id: Id, session: DbSession, settings: AppSettings, actor: AnyCaller):
     service.ensure_centre_visible(actor, centre_id)
     service.get_centre(session, centre_id)
     return views.centre_snapshot(session, centre_id, settings.default_service_s)
@@ -67,12 +68,12 @@ def create_agency(data: schemas.AgencyCreate, session: DbSession, _: Admin):
 
 
 @router.get("/agencies", response_model=list[schemas.AgencyRead], tags=["admin"], responses=ERRORS)
-def list_agencies(session: DbSession, actor: Staff, centre_id: int | None = None):
+def list_agencies(session: DbSession, actor: Staff, centre_id: Id | None = None):
     return service.list_agencies(session, actor, centre_id)
 
 
 @router.patch("/agencies/{agency_id}", response_model=schemas.AgencyRead, tags=["admin"], responses=ERRORS)
-def update_agency(agency_id: int, data: schemas.AgencyUpdate, session: DbSession, _: Admin):
+def update_agency(agency_id: Id, data: schemas.AgencyUpdate, session: DbSession, _: Admin):
     return service.update_agency(session, agency_id, data)
 
 
@@ -100,7 +101,7 @@ def list_services(
     session: DbSession,
     settings: AppSettings,
     actor: AnyCaller,
-    centre_id: int | None = Query(None, description="default: the caller's centre"),
+    centre_id: int | None = Query(None, ge=1, le=INT32_MAX, description="default: the caller's centre"),
 ):
     centre_id = centre_id or actor.centre_id
     if centre_id is None:
@@ -110,14 +111,14 @@ def list_services(
 
 
 @router.get("/services/{service_id}", response_model=schemas.ServiceRead, tags=["queues"], responses=ERRORS)
-def get_service(service_id: int, session: DbSession, settings: AppSettings, actor: AnyCaller):
+def get_service(service_id: Id, session: DbSession, settings: AppSettings, actor: AnyCaller):
     svc = service.get_service(session, service_id)
     service.ensure_centre_visible(actor, svc.centre_id)
     return views.service_views(session, [svc], settings.default_service_s)[0]
 
 
 @router.patch("/services/{service_id}", response_model=schemas.ServiceRead, tags=["admin"], responses=ERRORS)
-def update_service(service_id: int, data: schemas.ServiceUpdate, session: DbSession, settings: AppSettings, _: Admin):
+def update_service(service_id: Id, data: schemas.ServiceUpdate, session: DbSession, settings: AppSettings, _: Admin):
     svc = service.update_service(session, service_id, data, default_service_s=settings.default_service_s)
     return views.service_views(session, [svc], settings.default_service_s)[0]
 
@@ -135,7 +136,7 @@ def create_counter(data: schemas.CounterCreate, session: DbSession, _: Admin):
 
 
 @router.get("/counters", response_model=list[schemas.CounterRead], tags=["queues"], responses=ERRORS)
-def list_counters(session: DbSession, actor: AnyCaller, centre_id: int | None = None):
+def list_counters(session: DbSession, actor: AnyCaller, centre_id: Id | None = None):
     centre_id = centre_id or actor.centre_id
     if centre_id is None:
         return []
@@ -144,14 +145,14 @@ def list_counters(session: DbSession, actor: AnyCaller, centre_id: int | None = 
 
 
 @router.get("/counters/{counter_id}", response_model=schemas.CounterRead, tags=["queues"], responses=ERRORS)
-def get_counter(counter_id: int, session: DbSession, actor: AnyCaller):
+def get_counter(counter_id: Id, session: DbSession, actor: AnyCaller):
     counter = service.get_counter(session, counter_id)
     service.ensure_centre_visible(actor, counter.centre_id)
     return views.counter_view(session, counter)
 
 
 @router.patch("/counters/{counter_id}", response_model=schemas.CounterRead, tags=["admin"], responses=ERRORS)
-def update_counter(counter_id: int, data: schemas.CounterUpdate, session: DbSession, _: Admin):
+def update_counter(counter_id: Id, data: schemas.CounterUpdate, session: DbSession, _: Admin):
     return views.counter_view(session, service.update_counter(session, counter_id, data))
 
 
@@ -161,7 +162,7 @@ def update_counter(counter_id: int, data: schemas.CounterUpdate, session: DbSess
     responses=ERRORS,
     summary="Waiting tickets for the services this counter serves",
 )
-def counter_queue(counter_id: int, session: DbSession, settings: AppSettings, actor: Staff):
+def counter_queue(counter_id: Id, session: DbSession, settings: AppSettings, actor: Staff):
     counter = service.get_counter(session, counter_id)
     service.ensure_centre_visible(actor, counter.centre_id)
     tickets = views.waiting_list(session, [link.service_id for link in counter.services])
@@ -169,7 +170,7 @@ def counter_queue(counter_id: int, session: DbSession, settings: AppSettings, ac
 
 
 def _state_route(state: str, summary: str):
-    def handler(counter_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+    def handler(counter_id: Id, session: DbSession, settings: AppSettings, actor: CounterActor):
         counter = service.set_counter_state(
             session, actor, counter_id, state, default_service_s=settings.default_service_s
         )

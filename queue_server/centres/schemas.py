@@ -5,6 +5,8 @@ from datetime import date, time
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..bounds import Id
+
 AGENCY_ID_RE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$")
 
 
@@ -18,12 +20,12 @@ class CentreCreate(BaseModel):
 
 
 class CentreUpdate(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: str = Field(None, min_length=1, max_length=200)  # absent: unchanged; null: refused (the column is NOT NULL)
     short_name: str | None = Field(None, max_length=80)
     address: str | None = Field(None, max_length=300)
     phone: str | None = Field(None, max_length=40)
     notice: str | None = Field(None, max_length=2000)
-    target_wait_s: int | None = Field(None, ge=60, le=86400)
+    target_wait_s: int = Field(None, ge=60, le=86400)
 
 
 class CentreRead(BaseModel):
@@ -38,9 +40,9 @@ class CentreRead(BaseModel):
 
 
 class AgencyCreate(BaseModel):
-    centre_id: int
+    centre_id: Id
     identifier: str = Field(
-        examples=["000.00.14.H12"], description="13-character agency identifier V1V2V3.Z1Z2.Y1Y2.MX1X2"
+        max_length=20, examples=["000.00.14.H12"], description="13-character agency identifier V1V2V3.Z1Z2.Y1Y2.MX1X2"
     )
     name: str = Field(min_length=1, max_length=200, examples=["Sở Tư pháp"])
     phone: str | None = Field(None, max_length=40)
@@ -56,7 +58,7 @@ class AgencyCreate(BaseModel):
 
 
 class AgencyUpdate(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: str = Field(None, min_length=1, max_length=200)  # absent: unchanged; null: refused (the column is NOT NULL)
     phone: str | None = Field(None, max_length=40)
     email: str | None = Field(None, max_length=120)
 
@@ -91,11 +93,11 @@ class HoursRead(HoursIn):
 
 
 class ServiceCreate(BaseModel):
-    centre_id: int
+    centre_id: Id
     code: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.-]+$", examples=["HOTICH"])
     name: str = Field(min_length=1, max_length=200, examples=["Hộ tịch"])
     name_en: str | None = Field(None, max_length=200, examples=["Civil status"])
-    agency_id: int | None = None
+    agency_id: Id | None = None
     prefix: str = Field("", max_length=4, pattern=r"^[A-Z]*$", examples=["A"])
     number_start: int = Field(1, ge=0, le=99999)
     number_end: int = Field(999, ge=1, le=99999)
@@ -103,8 +105,8 @@ class ServiceCreate(BaseModel):
     allow_priority: bool = True
     accepting: bool = True
     default_service_s: int | None = Field(None, ge=10, le=36000)
-    max_wait_alert_s: int | None = Field(None, ge=60)
-    sort_order: int = 0
+    max_wait_alert_s: int | None = Field(None, ge=60, le=86400)
+    sort_order: int = Field(0, ge=-10000, le=10000)
     hours: list[HoursIn] = Field(default_factory=list, description="Empty: issuing at any time")
 
     @field_validator("number_end")
@@ -117,18 +119,19 @@ class ServiceCreate(BaseModel):
 
 
 class ServiceUpdate(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    # Non-null types with a None default: absent means unchanged, null is refused (NOT NULL columns).
+    name: str = Field(None, min_length=1, max_length=200)
     name_en: str | None = Field(None, max_length=200)
-    agency_id: int | None = None
-    prefix: str | None = Field(None, max_length=4, pattern=r"^[A-Z]*$")
-    number_start: int | None = Field(None, ge=0, le=99999)
-    number_end: int | None = Field(None, ge=1, le=99999)
+    agency_id: Id | None = None
+    prefix: str = Field(None, max_length=4, pattern=r"^[A-Z]*$")
+    number_start: int = Field(None, ge=0, le=99999)
+    number_end: int = Field(None, ge=1, le=99999)
     daily_cap: int | None = Field(None, ge=1, le=99999)
-    allow_priority: bool | None = None
-    accepting: bool | None = None
-    default_service_s: int | None = Field(None, ge=10, le=36000)
-    max_wait_alert_s: int | None = Field(None, ge=60)
-    sort_order: int | None = None
+    allow_priority: bool = None
+    accepting: bool = None
+    default_service_s: int = Field(None, ge=10, le=36000)
+    max_wait_alert_s: int | None = Field(None, ge=60, le=86400)
+    sort_order: int = Field(None, ge=-10000, le=10000)
     hours: list[HoursIn] | None = None
 
 
@@ -160,16 +163,16 @@ class CounterServiceIn(BaseModel):
 
 
 class CounterCreate(BaseModel):
-    centre_id: int
+    centre_id: Id
     number: int = Field(ge=1, le=9999)
     name: str | None = Field(None, max_length=200)
-    service_ids: list[int] = Field(default_factory=list)
+    service_ids: list[Id] = Field(default_factory=list, max_length=200)
     weights: dict[int, float] | None = Field(None, description="optional weight per service id (default 1)")
 
 
 class CounterUpdate(BaseModel):
     name: str | None = Field(None, max_length=200)
-    service_ids: list[int] | None = None
+    service_ids: list[Id] = Field(None, max_length=200)
     weights: dict[int, float] | None = None
 
 

@@ -11,6 +11,7 @@ from html import escape
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
+from ..bounds import Token
 from ..deps import DbSession, Public
 from ..errors import DomainError
 from ..timeutil import local
@@ -126,7 +127,7 @@ def lookup_submit(
 
 
 @pages.get("/l/{token}", response_class=HTMLResponse)
-def lookup_token_page(token: str, request: Request, session: DbSession, _: Public):
+def lookup_token_page(token: Token, request: Request, session: DbSession, _: Public):
     try:
         view = do_lookup(request, session, token=token)
     except DomainError as exc:

@@ -25,6 +25,7 @@ from . import service, sync
 from .control_slip import control_slip_pdf
 from .receipt import receipt_pdf, receipt_print
 from .schemas import (
+from ..bounds import INT32_MAX, Id, Token
     ApologyRequest,
     DossierCreate,
     DossierPage,
@@ -72,16 +73,16 @@ def list_dossiers(
     session: DbSession,
     settings: AppSettings,
     actor: Staff,
-    centre_id: int | None = None,
-    agency_id: int | None = None,
-    status_: Annotated[str | None, Query(alias="status")] = None,
-    procedure_code: str | None = None,
-    channel: str | None = None,
+    centre_id: Id | None = None,
+    agency_id: Id | None = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=40)] = None,
+    procedure_code: str | None = Query(default=None, max_length=40),
+    channel: str | None = Query(default=None, max_length=20),
     received_from: datetime | None = None,
     received_to: datetime | None = None,
     code: str | None = Query(default=None, max_length=40),
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=INT32_MAX),
 ):
     items, total = service.list_dossiers(
         session,
@@ -143,7 +144,7 @@ def sweep(session: DbSession, settings: AppSettings, _: Annotated[Principal, all
 
 
 @router.get("/dossiers/{code}", response_model=DossierRead, responses=ERRORS, summary="A dossier with its full history")
-def get_dossier(code: str, session: DbSession, settings: AppSettings, actor: Staff):
+def get_dossier(code: Token, session: DbSession, settings: AppSettings, actor: Staff):
     dossier = service.get_dossier(session, code)
     service.ensure_can_see(actor, dossier)
     return _read(session, settings, dossier, history=True)
@@ -155,7 +156,7 @@ def get_dossier(code: str, session: DbSession, settings: AppSettings, actor: Sta
     responses=ERRORS,
     summary="Amend a dossier's details (the code never changes; the diff is kept in the history)",
 )
-def amend(code: str, data: DossierUpdate, session: DbSession, settings: AppSettings, actor: Staff):
+def amend(code: Token, data: DossierUpdate, session: DbSession, settings: AppSettings, actor: Staff):
     return _read(session, settings, service.amend(session, actor, code, data), history=True)
 
 
@@ -165,7 +166,7 @@ def amend(code: str, data: DossierUpdate, session: DbSession, settings: AppSetti
     responses=ERRORS,
     summary="Move a dossier through its lifecycle: {to, reason?, data?}",
 )
-def transition(code: str, data: TransitionRequest, session: DbSession, settings: AppSettings, actor: Staff):
+def transition(code: Token, data: TransitionRequest, session: DbSession, settings: AppSettings, actor: Staff):
     dossier = service.transition_by_code(session, settings, actor, code, data)
     return _read(session, settings, dossier, history=True)
 
@@ -176,7 +177,7 @@ def transition(code: str, data: TransitionRequest, session: DbSession, settings:
     responses=ERRORS,
     summary="Apology and new appointment from the late agency",
 )
-def apologise(code: str, data: ApologyRequest, session: DbSession, settings: AppSettings, actor: Staff):
+def apologise(code: Token, data: ApologyRequest, session: DbSession, settings: AppSettings, actor: Staff):
     return _read(session, settings, service.apologise(session, actor, code, data), history=True)
 
 
@@ -186,7 +187,7 @@ def apologise(code: str, data: ApologyRequest, session: DbSession, settings: App
     responses=ERRORS,
     summary="Invalidate the receipt's QR and issue a new lookup link",
 )
-def revoke_token(code: str, session: DbSession, settings: AppSettings, actor: Receiver):
+def revoke_token(code: Token, session: DbSession, settings: AppSettings, actor: Receiver):
     return _read(session, settings, service.revoke_lookup_token(session, settings, actor, code), history=True)
 
 
@@ -202,7 +203,7 @@ def _pdf(content: bytes, filename: str) -> Response:
     response_class=Response,
     summary="The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả) as PDF",
 )
-def get_receipt(code: str, session: DbSession, settings: AppSettings, actor: Staff):
+def get_receipt(code: Token, session: DbSession, settings: AppSettings, actor: Staff):
     dossier = service.get_dossier(session, code)
     service.ensure_can_see(actor, dossier)
     return _pdf(receipt_pdf(session, settings, dossier), f"giay-tiep-nhan-{dossier.code}.pdf")
@@ -214,7 +215,7 @@ def get_receipt(code: str, session: DbSession, settings: AppSettings, actor: Sta
     response_class=Response,
     summary="The control slip (phiếu kiểm soát, mẫu 05) as PDF",
 )
-def get_control_slip(code: str, session: DbSession, actor: Staff):
+def get_control_slip(code: Token, session: DbSession, actor: Staff):
     dossier = service.get_dossier(session, code)
     service.ensure_can_see(actor, dossier)
     return _pdf(
@@ -228,7 +229,7 @@ def get_control_slip(code: str, session: DbSession, actor: Staff):
     summary="Print the receipt on the desk's thermal printer (after the transaction ends)",
 )
 def print_receipt(
-    code: str, session: DbSession, settings: AppSettings, actor: Receiver, data: PrintRequest | None = None
+    code: Token, session: DbSession, settings: AppSettings, actor: Receiver, data: PrintRequest | None = None
 ):
     from hardware.printers import PrinterError, open_printer
 

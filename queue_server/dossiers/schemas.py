@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..bounds import Id
+
 Channel = Literal["direct", "post", "online"]
 ReturnMethod = Literal["desk", "post"]
 
@@ -41,9 +43,9 @@ class DocumentIn(_Strict):
 
 
 class DossierCreate(_Strict):
-    agency_id: int
+    agency_id: Id
     procedure_code: str | None = Field(default=None, max_length=40)
-    ticket_id: int | None = None
+    ticket_id: Id | None = None
     applicant: ApplicantIn | None = None
     content: str | None = Field(default=None, max_length=2000)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=100)

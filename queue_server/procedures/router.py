@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, UploadFile
 
+from ..bounds import Token
 from ..deps import Admin, AnyCaller, DbSession
 from ..errors import DomainError
 from . import schemas, service
@@ -66,5 +67,5 @@ def import_catalogue(session: DbSession, _: Admin, file: UploadFile):
     responses=ERRORS,
     summary="One procedure with documents, fees, time, agency, channels and the receiving service",
 )
-def get_procedure(ref: str, session: DbSession, caller: AnyCaller):
+def get_procedure(ref: Token, session: DbSession, caller: AnyCaller):
     return service.procedure_detail(session, ref, caller.centre_id)

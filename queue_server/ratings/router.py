@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from ..auth.principal import Principal
+from ..bounds import INT32_MAX
 from ..deps import Admin, AnyCaller, AppSettings, DbSession, Staff, allow
 from . import schemas, service
 
@@ -71,6 +72,6 @@ def rating_summary(
     date_from: date | None = Query(None, alias="from", description="first local day; default: `to`"),
     date_to: date | None = Query(None, alias="to", description="last local day; default: today"),
     group_by: schemas.GroupBy = "officer",
-    centre_id: int | None = Query(None, description="default: the caller's centre"),
+    centre_id: int | None = Query(None, ge=1, le=INT32_MAX, description="default: the caller's centre"),
 ):
     return service.summary(session, actor, date_from=date_from, date_to=date_to, group_by=group_by, centre_id=centre_id)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..bounds import Id
+
 Level = Literal["rat_hai_long", "hai_long", "chua_hai_long"]
 GroupBy = Literal["officer", "counter", "agency", "service"]
 MAX_COMMENT = 1000
@@ -15,11 +17,13 @@ MAX_COMMENT = 1000
 class RatingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ticket_id: int
+    ticket_id: Id
     overall: Level
     criteria: dict[str, Level] = Field(default_factory=dict)
-    criteria_version: int | None = Field(None, description="the criteria version the tablet showed; default: current")
-    comment: str | None = None
+    criteria_version: int | None = Field(
+        None, ge=1, le=10_000, description="the criteria version the tablet showed; default: current"
+    )
+    comment: str | None = Field(None, max_length=1000)
     idempotency_key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     rated_at: datetime | None = Field(
         None, description="when the visitor tapped, by the tablet's clock; lets an offline tablet deliver late"
@@ -47,7 +51,7 @@ class RatingRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    ticket_id: int
+    ticket_id: Id
     centre_id: int
     counter_id: int
     officer_id: int | None
@@ -64,7 +68,7 @@ class RatingRead(BaseModel):
 
 
 class Criterion(BaseModel):
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    code: str = Field(max_length=40, pattern=r"^[a-z][a-z0-9_]{1,39}$")
     label_vi: str = Field(min_length=1, max_length=200)
 
 

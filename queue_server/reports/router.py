@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from ..bounds import INT32_MAX, Id
 from ..deps import AdminOrManager, AppSettings, DbSession
 from ..errors import DomainError
 from ..timeutil import local_day
@@ -52,8 +53,8 @@ def report_params(
         None, description="or a preset: day, week, month, quarter, half (6 months), year"
     ),
     on: date | None = Query(None, description="the day the preset period contains (default today)"),
-    centre: int | None = Query(None, description="default: the caller's centre"),
-    agency: int | None = None,
+    centre: int | None = Query(None, ge=1, le=INT32_MAX, description="default: the caller's centre"),
+    agency: Id | None = None,
     field: str | None = Query(
         None, max_length=200, description="procedure field (dossiers); service code or name (queue)"
     ),
@@ -118,7 +119,7 @@ def dashboard_live(
 
 
 @router.get("/dashboard/satisfaction", responses=ERRORS, summary="Satisfaction today and this month")
-def dashboard_satisfaction(request: Request, session: DbSession, actor: AdminOrManager, centre: int | None = None):
+def dashboard_satisfaction(request: Request, session: DbSession, actor: AdminOrManager, centre: Id | None = None):
     with _reading(request, session) as rs:
         scope = resolve_scope(rs, actor, centre)
         if not rating_figures.available():

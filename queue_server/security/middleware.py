@@ -5,8 +5,9 @@
   (`RequestGate`): a client that sends its body slowly holds a connection, not a place, and is
   cut off by the protocol's `body_timeout_s` (security/http.py).
 - A NUL byte in the path or the query string is refused with 422 before any route sees it
-  (PostgreSQL refuses NUL in text, and no input of ours has one). Bodies are checked by the
-  schemas' string types (`queue_server.bounds`).
+  (PostgreSQL refuses NUL in text, and no input of ours has one); so is a JSON or form body
+  carrying one (`\u0000`, `%00`), whatever its schema — the schemas' string types
+  (`queue_server.bounds`) say so field by field, this catches the rest (free-form JSON objects).
 """
 
 from __future__ import annotations
@@ -18,6 +19,21 @@ from fastapi.responses import JSONResponse
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _carries_nul(scope, body: bytes) -> bool:
+    if not body:
+        return False
+    content_type = b""
+    for name, value in scope.get("headers") or ():
+        if name == b"content-type":
+            content_type = value.lower()
+            break
+    if b"json" in content_type:
+        return b"\\u0000" in body or b"\x00" in body
+    if b"x-www-form-urlencoded" in content_type:
+        return b"%00" in body or b"\x00" in body
+    return False  # files (multipart) may hold NUL bytes legitimately
 
 
 class RequestGuard:
@@ -57,7 +73,12 @@ class RequestGuard:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
-        replay = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        body = b"".join(chunks)
+        if _carries_nul(scope, body):
+            return await _error(422, "invalid_input", "Nội dung gửi lên chứa ký tự không hợp lệ (NUL).")(
+                scope, receive, send
+            )
+        replay = {"type": "http.request", "body": body, "more_body": False}
 
         async def buffered_receive():
             nonlocal replay

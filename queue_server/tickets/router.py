@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
+from ..bounds import Id, Token
 from ..centres.service import ensure_centre_visible
 from ..deps import AnyCaller, AppSettings, CounterActor, DbSession, Public, TicketIssuerToken
 from ..queues.views import ticket_view
@@ -45,7 +46,7 @@ async def issue_ticket(data: TicketCreate, token: TicketIssuerToken, request: Re
     responses=ERRORS,
     summary="A ticket by the token on its printed QR (public)",
 )
-def track_ticket(token: str, session: DbSession, settings: AppSettings, _: Public):
+def track_ticket(token: Token, session: DbSession, settings: AppSettings, _: Public):
     return ticket_view(session, settings, service.find_by_public_token(session, token))
 
 
@@ -55,7 +56,7 @@ def track_ticket(token: str, session: DbSession, settings: AppSettings, _: Publi
     responses=ERRORS,
     summary="A ticket with its state and position (staff, devices)",
 )
-def get_ticket(ticket_id: int, session: DbSession, settings: AppSettings, actor: AnyCaller):
+def get_ticket(ticket_id: Id, session: DbSession, settings: AppSettings, actor: AnyCaller):
     ticket = service.get_ticket(session, ticket_id)
     ensure_centre_visible(actor, ticket.centre_id)
     return ticket_view(session, settings, ticket)
@@ -67,7 +68,7 @@ def get_ticket(ticket_id: int, session: DbSession, settings: AppSettings, actor:
     responses={204: {"description": "nobody is waiting for this counter"}, **ERRORS},
     summary="Call the counter's next ticket (clerk on duty, counter console, admin)",
 )
-def call_next(counter_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+def call_next(counter_id: Id, session: DbSession, settings: AppSettings, actor: CounterActor):
     ticket = service.call_next(session, settings, actor, counter_id)
     if ticket is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -78,7 +79,7 @@ def call_next(counter_id: int, session: DbSession, settings: AppSettings, actor:
     "/counters/{counter_id}/call", response_model=TicketRead, responses=ERRORS, summary="Call a specific waiting number"
 )
 def call_number(
-    counter_id: int, data: CallNumberRequest, session: DbSession, settings: AppSettings, actor: CounterActor
+    counter_id: Id, data: CallNumberRequest, session: DbSession, settings: AppSettings, actor: CounterActor
 ):
     return ticket_view(
         session, settings, service.call_number(session, settings, actor, counter_id, data.display_number)
@@ -91,7 +92,7 @@ def call_number(
     responses=ERRORS,
     summary="Announce a called ticket again (capped)",
 )
-def recall(ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+def recall(ticket_id: Id, session: DbSession, settings: AppSettings, actor: CounterActor):
     return ticket_view(session, settings, service.recall(session, settings, actor, ticket_id))
 
 
@@ -101,7 +102,7 @@ def recall(ticket_id: int, session: DbSession, settings: AppSettings, actor: Cou
     responses=ERRORS,
     summary="The visitor arrived: start serving",
 )
-def start(ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+def start(ticket_id: Id, session: DbSession, settings: AppSettings, actor: CounterActor):
     return ticket_view(session, settings, service.start(session, actor, ticket_id))
 
 
@@ -111,7 +112,7 @@ def start(ticket_id: int, session: DbSession, settings: AppSettings, actor: Coun
     responses=ERRORS,
     summary="Finish serving; asks the counter's tablet for a rating",
 )
-def complete(ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+def complete(ticket_id: Id, session: DbSession, settings: AppSettings, actor: CounterActor):
     return ticket_view(session, settings, service.complete(session, actor, ticket_id))
 
 
@@ -122,7 +123,7 @@ def complete(ticket_id: int, session: DbSession, settings: AppSettings, actor: C
     summary="No-show, or re-queue a few places back",
 )
 def skip(
-    ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor, data: SkipRequest | None = None
+    ticket_id: Id, session: DbSession, settings: AppSettings, actor: CounterActor, data: SkipRequest | None = None
 ):
     return ticket_view(session, settings, service.skip(session, settings, actor, ticket_id, data or SkipRequest()))
 
@@ -133,10 +134,10 @@ def skip(
     responses=ERRORS,
     summary="Transfer to another service or counter",
 )
-def transfer(ticket_id: int, data: TransferRequest, session: DbSession, settings: AppSettings, actor: CounterActor):
+def transfer(ticket_id: Id, data: TransferRequest, session: DbSession, settings: AppSettings, actor: CounterActor):
     return ticket_view(session, settings, service.transfer(session, settings, actor, ticket_id, data))
 
 
 @router.post("/tickets/{ticket_id}/cancel", response_model=TicketRead, responses=ERRORS, summary="Cancel a ticket")
-def cancel(ticket_id: int, session: DbSession, settings: AppSettings, actor: CounterActor):
+def cancel(ticket_id: Id, session: DbSession, settings: AppSettings, actor: CounterActor):
     return ticket_view(session, settings, service.cancel(session, settings, actor, ticket_id))

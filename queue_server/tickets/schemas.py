@@ -4,13 +4,17 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from ..bounds import Id
+
 
 class TicketCreate(BaseModel):
-    service_id: int = Field(examples=[1])
-    priority: str | None = Field(None, description="priority class code, e.g. elderly", examples=[None])
-    source: str = Field("kiosk", pattern=r"^(kiosk|console|web|api|phone)$")
+    service_id: Id = Field(examples=[1])
+    priority: str | None = Field(None, max_length=40, description="priority class code, e.g. elderly", examples=[None])
+    source: str = Field("kiosk", max_length=10, pattern=r"^(kiosk|console|web|api|phone)$")
     procedure_code: str | None = Field(None, max_length=40, examples=["1.001193"])
-    citizen_id: str | None = Field(None, pattern=r"^\d{12}$", description="CCCD number, with the visitor's consent")
+    citizen_id: str | None = Field(
+        None, max_length=12, pattern=r"^\d{12}$", description="CCCD number, with the visitor's consent"
+    )
     client_request_id: str | None = Field(
         None,
         min_length=8,
@@ -49,8 +53,8 @@ class SkipRequest(BaseModel):
 
 
 class TransferRequest(BaseModel):
-    service_id: int | None = None
-    counter_id: int | None = None
+    service_id: Id | None = None
+    counter_id: Id | None = None
     note: str | None = Field(None, max_length=500)
 
 

@@ -6,12 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth.principal import Principal
+from ..bounds import Id
 from ..centres.service import ensure_centre_visible, get_counter
 from ..tickets.models import Ticket
 from ..timeutil import aware, local_day
 
 
-def officer_today(session: Session, actor: Principal, counter_id: int) -> dict:
+def officer_today(session: Session, actor: Principal, counter_id: Id) -> dict:
     """Served and no-show counts and mean service time today, for the officer at this counter.
 
     A clerk sees their own figures (wherever they served today); a console device or an admin

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from hardware.fonts import font_path
 from hardware.voice.announcer import CHIME_FILE
 
+from ..bounds import INT32_MAX
 from ..deps import AppSettings, CounterActor, DbSession, Public
 from .console import officer_today
 
@@ -62,7 +63,9 @@ class OfficerToday(BaseModel):
     summary="Today's figures of the officer at a counter",
     responses={403: {"description": "not allowed"}, 404: {"description": "unknown counter"}},
 )
-def console_stats(session: DbSession, actor: CounterActor, counter_id: int = Query(..., description="the counter")):
+def console_stats(
+    session: DbSession, actor: CounterActor, counter_id: int = Query(..., ge=1, le=INT32_MAX, description="the counter")
+):
     return officer_today(session, actor, counter_id)
 
 

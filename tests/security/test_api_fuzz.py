@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from sqlalchemy import update
 
+from queue_server.app import create_app
 from queue_server.auth.models import User
 from queue_server.auth.security import make_access_token
 from tests.factories import build_centre
@@ -36,14 +37,16 @@ def _admin_headers(app, centre) -> dict:
 
 
 @pytest.fixture
-def http(app):
-    """The app answering unhandled errors with 500, as the server does, instead of raising them."""
+def http(settings):
+    """The app (with the external sync configured, so that endpoint is fuzzed too), answering
+    unhandled errors with 500 as the server does instead of raising them."""
+    app = create_app(settings.model_copy(update={"sync_hmac_secret": "fuzz-sync-secret-0123456789"}))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
 
-def test_no_request_gets_a_server_error(http, db):
-    centre = build_centre(db, http)
+def test_no_request_gets_a_server_error(http):
+    centre = build_centre(http.app.state.db, http)
     schema = schemathesis.openapi.from_dict(http.app.openapi())
     server_errors: list[str] = []
     sent = 0
