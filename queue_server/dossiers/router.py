@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 
 from ..auth.principal import Principal
+from ..bounds import INT32_MAX, Id, Token
 from ..config import Settings
 from ..deps import AppSettings, DbSession, Public, Staff, allow
 from ..errors import DomainError
@@ -25,7 +26,6 @@ from . import service, sync
 from .control_slip import control_slip_pdf
 from .receipt import receipt_pdf, receipt_print
 from .schemas import (
-from ..bounds import INT32_MAX, Id, Token
     ApologyRequest,
     DossierCreate,
     DossierPage,

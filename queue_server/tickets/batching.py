@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import anyio.to_thread
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import Device
 from ..auth.principal import Principal
@@ -151,7 +150,10 @@ class IssueBatcher:
             outcomes_left = [i for i in accepted if i not in views]
             for i, issued in views.items():
                 outcomes[i] = issued
-        except (service.BatchNotPossible, IntegrityError):
+        except Exception:
+            # Anything (a cap inside the batch, a lost race on a unique key, or one member's input
+            # the database refuses): the batch is rolled back and its members go one by one, so
+            # only a faulty request fails — never its neighbours.
             session.rollback()
             outcomes_left = [i for i, o in enumerate(outcomes) if o is None]
         except BaseException:

@@ -46,6 +46,15 @@ class IssueResult:
     view: dict | None = None  # filled by issue_batch, which knows the positions
 
 
+def request_key(actor: Principal, data: schemas.TicketCreate) -> str | None:
+    """The client's request id scoped to the calling device or account: the same id from another
+    caller is another request (kiosk B cannot receive kiosk A's ticket by reusing A's id)."""
+    if not data.client_request_id:
+        return None
+    who = f"d{actor.device_id}" if actor.device_id is not None else f"u{actor.user_id}"
+    return f"{who}:{data.client_request_id}"
+
+
 def _lock_services(session: Session, service_ids) -> None:
     ids = Service.__table__.c.id  # Core: no ORM result machinery for a statement whose rows nobody reads
     lock_only(session, select(ids).where(ids.in_(sorted(set(service_ids)))).order_by(ids))
@@ -85,10 +94,9 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
 
 
 def issue_ticket(session: Session, settings: Settings, actor: Principal, data: schemas.TicketCreate) -> IssueResult:
-    if data.client_request_id:
-        existing = session.execute(
-            select(Ticket).where(Ticket.client_request_id == data.client_request_id)
-        ).scalar_one_or_none()
+    key = request_key(actor, data)
+    if key:
+        existing = session.execute(select(Ticket).where(Ticket.client_request_id == key)).scalar_one_or_none()
         if existing is not None:
             return IssueResult(existing, False)
     service = session.get(Service, data.service_id)
@@ -102,7 +110,7 @@ def issue_ticket(session: Session, settings: Settings, actor: Principal, data: s
             raise DomainError("priority_not_allowed", f"Dịch vụ {service.name} không áp dụng số ưu tiên.", 422)
 
     # A savepoint only when a concurrent retry with the same key could collide on the unique key.
-    savepoint = session.begin_nested() if data.client_request_id else None
+    savepoint = session.begin_nested() if key else None
     try:
         _lock_services(session, [service.id])
         now = utcnow()
@@ -135,7 +143,7 @@ def issue_ticket(session: Session, settings: Settings, actor: Principal, data: s
             source=data.source if actor.role != "kiosk" else "kiosk",
             procedure_code=data.procedure_code,
             citizen_id=data.citizen_id,
-            client_request_id=data.client_request_id,
+            client_request_id=key,
             public_token=new_public_token(),
             state="waiting",
             issued_at=now,
@@ -149,10 +157,8 @@ def issue_ticket(session: Session, settings: Settings, actor: Principal, data: s
         if savepoint is None:
             raise
         savepoint.rollback()
-        if data.client_request_id:
-            existing = session.execute(
-                select(Ticket).where(Ticket.client_request_id == data.client_request_id)
-            ).scalar_one_or_none()
+        if key:
+            existing = session.execute(select(Ticket).where(Ticket.client_request_id == key)).scalar_one_or_none()
             if existing is not None:
                 return IssueResult(existing, False)
         raise
@@ -202,7 +208,7 @@ def plan_issue_batch(
     plain: dict[int, list[int]] = {}
     for i, (actor, data) in enumerate(requests):
         service = services.get(data.service_id)
-        key = data.client_request_id
+        key = request_key(actor, data)
         if (
             key
             and key in seen
@@ -266,7 +272,7 @@ def issue_batch(
                     "source": data.source if actor.role != "kiosk" else "kiosk",
                     "procedure_code": data.procedure_code,
                     "citizen_id": data.citizen_id,
-                    "client_request_id": data.client_request_id,
+                    "client_request_id": request_key(actor, data),
                     "public_token": new_public_token(),
                     "state": "waiting",
                     "issued_at": now,
@@ -656,11 +662,32 @@ def transfer(
     return ticket
 
 
+def ensure_serves_ticket(session: Session, actor: Principal, ticket: Ticket) -> None:
+    """Admins act on any ticket; a clerk (or a counter's console) on a ticket called to its counter,
+    or waiting for a service — or transferred to a counter — that a counter it is on duty at serves."""
+    if actor.is_admin:
+        return
+    if ticket.counter_id is not None:
+        ensure_acts_for_counter(actor, get_counter(session, ticket.counter_id))
+        return
+    if actor.role == "clerk" and actor.user is not None:
+        counters = session.execute(select(Counter).where(Counter.officer_id == actor.user.id)).scalars().all()
+    elif actor.role == "console" and actor.device is not None and actor.device.counter_id is not None:
+        counters = [get_counter(session, actor.device.counter_id)]
+    else:
+        counters = []
+    for counter in counters:
+        if counter.id == ticket.target_counter_id or any(
+            link.service_id == ticket.service_id for link in counter.services
+        ):
+            return
+    raise DomainError("not_your_service", "Bạn chỉ được hủy số của dịch vụ mà quầy mình đang phục vụ.", 403)
+
+
 def cancel(session: Session, settings: Settings, actor: Principal, ticket_id: int) -> Ticket:
     ticket = get_ticket(session, ticket_id)
     ensure_centre_visible(actor, ticket.centre_id)
-    if ticket.counter_id is not None:
-        ensure_acts_for_counter(actor, get_counter(session, ticket.counter_id))
+    ensure_serves_ticket(session, actor, ticket)
     _lock_services(session, [ticket.service_id])
     session.refresh(ticket)
     if ticket.state in ("done", "no_show", "cancelled"):

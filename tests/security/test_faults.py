@@ -15,7 +15,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.server_process import postgres_schema, running_server
+from tests.server_process import running_server
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow
@@ -29,16 +29,6 @@ def _reachable(port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-@pytest.fixture
-def pg_url():
-    if not _reachable(5432):
-        if os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL is required (MOTCUA_REQUIRE_POSTGRES=1) but not reachable")
-        pytest.skip("PostgreSQL not reachable")
-    with postgres_schema("fault") as url:
-        yield url
 
 
 def _ws_close_code(url: str) -> int | None:

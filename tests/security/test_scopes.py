@@ -62,3 +62,35 @@ def test_a_manager_attached_to_nothing_sees_nothing(client, centre, two_centres)
     for centre_id in (centre.id, other):
         assert client.get(f"/api/v1/centres/{centre_id}", headers=m).status_code == 403
         assert client.get("/api/v1/dashboard/live", params={"centre": centre_id}, headers=m).status_code == 403
+
+
+def test_a_clerk_cancels_only_tickets_of_the_services_it_serves(client, centre):
+    from tests.factories import issue, open_counter
+
+    hotich = issue(client, centre, "HOTICH")
+    datdai = issue(client, centre, "DATDAI")
+    open_counter(client, centre, 3, "clerk2")  # counter 3 serves DATDAI only
+    r = client.post(f"/api/v1/tickets/{hotich['id']}/cancel", headers=centre.auth("clerk2"))
+    assert r.status_code == 403 and "dịch vụ" in r.json()["error"]["message"]
+    # a clerk on duty nowhere cancels nothing
+    assert client.post(f"/api/v1/tickets/{datdai['id']}/cancel", headers=centre.auth("clerk3")).status_code == 403
+    assert client.post(f"/api/v1/tickets/{datdai['id']}/cancel", headers=centre.auth("clerk2")).status_code == 200
+    open_counter(client, centre, 1, "clerk1")  # counter 1 serves HOTICH
+    assert client.post(f"/api/v1/tickets/{hotich['id']}/cancel", headers=centre.auth("clerk1")).status_code == 200
+    other = issue(client, centre, "CHUNGTHUC")
+    assert client.post(f"/api/v1/tickets/{other['id']}/cancel", headers=centre.auth("admin")).status_code == 200
+
+
+def test_request_ids_are_scoped_to_the_calling_device(client, db, centre):
+    from queue_server.auth.schemas import DeviceCreate
+    from queue_server.auth.service import create_device
+
+    with db.unit_of_work() as s:
+        _, second_kiosk = create_device(s, DeviceCreate(kind="kiosk", centre_id=centre.id))
+    body = {"service_id": centre.service_ids["HOTICH"], "client_request_id": "kiosk-req-0001"}
+    a = client.post("/api/v1/tickets", json=body, headers=centre.auth("kiosk"))
+    b = client.post("/api/v1/tickets", json=body, headers={"Authorization": f"Bearer {second_kiosk}"})
+    assert a.status_code == 201 and b.status_code == 201  # B's request is B's, not a replay of A's
+    assert b.json()["id"] != a.json()["id"]
+    again = client.post("/api/v1/tickets", json=body, headers=centre.auth("kiosk"))
+    assert again.status_code == 200 and again.json()["id"] == a.json()["id"]  # A's retry: A's ticket

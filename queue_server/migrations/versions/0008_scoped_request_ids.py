@@ -1,0 +1,46 @@
+"""request ids scoped to the calling device or account
+
+A kiosk's client_request_id was unique across the whole system, so kiosk B reusing kiosk A's id
+received A's ticket. The stored key now carries the caller ('d12:<id>' for device 12, 'u3:<id>'
+for user 3); existing keys get the caller of their ticket's 'issued' event.
+
+Revision ID: 0008_scoped_request_ids
+Revises: 0007_queue_indexes
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008_scoped_request_ids"
+down_revision = "0007_queue_indexes"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tickets") as batch:
+        batch.alter_column("client_request_id", type_=sa.String(100), existing_type=sa.String(64))
+    op.execute(
+        """
+        UPDATE tickets SET client_request_id = (
+            SELECT CASE WHEN e.actor_device_id IS NOT NULL THEN 'd' || CAST(e.actor_device_id AS VARCHAR(20))
+                        ELSE 'u' || CAST(e.actor_user_id AS VARCHAR(20)) END
+            FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.type = 'issued'
+            ORDER BY e.id LIMIT 1
+        ) || ':' || client_request_id
+        WHERE client_request_id IS NOT NULL
+          AND EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.type = 'issued')
+        """
+    )
+
+
+def downgrade() -> None:
+    op.execute(
+        "UPDATE tickets SET client_request_id = substr(client_request_id, strpos(client_request_id, ':') + 1) "
+        "WHERE client_request_id LIKE '%:%'"
+        if op.get_bind().dialect.name == "postgresql"
+        else "UPDATE tickets SET client_request_id = substr(client_request_id, instr(client_request_id, ':') + 1) "
+        "WHERE client_request_id LIKE '%:%'"
+    )
+    with op.batch_alter_table("tickets") as batch:
+        batch.alter_column("client_request_id", type_=sa.String(64), existing_type=sa.String(100))
