@@ -24,7 +24,7 @@ from tests.factories import build_centre
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
-EXAMPLES = 25  # per operation, mode and database
+EXAMPLES = 15  # per operation, mode and database (~2 to 4 min per database on this box)
 
 
 def _admin_headers(app, centre) -> dict:
