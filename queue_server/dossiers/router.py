@@ -332,11 +332,8 @@ async def sync_dossiers(request: Request, _: Public):
     updates = sync.parse_json_updates(body)
     db = request.app.state.db
 
-    def apply() -> list[sync.Outcome]:
-        with db.unit_of_work() as session:
-            return sync.apply_updates(session, settings, updates, source="http")
-
-    outcomes = await asyncio.to_thread(apply)
+    # in chunks: a large batch never holds the write lock long enough to stall the desk
+    outcomes = await asyncio.to_thread(sync.apply_in_chunks, db, settings, updates, source="http")
     return {"results": [o.__dict__ for o in outcomes]}
 
 

@@ -2,7 +2,8 @@
 
 Two adapters deliver the same `ExternalUpdate` records to `apply_updates`:
 - `FolderAdapter`: a watched folder of JSON/CSV files (processed files go to `done/`, bad ones to
-  `rejected/` with a `.reason.txt` next to them; a file is applied whole or not at all);
+  `rejected/` with a `.reason.txt` next to them; a file is applied in chunks of ten updates, in
+  order, up to its first failing update — see `apply_in_chunks`);
 - the HTTP endpoint `POST /api/v1/sync/dossiers`, authenticated by an HMAC-SHA256 signature.
 
 Every update carries an `update_id`; applied ids are stored, so a replay changes nothing.
@@ -202,6 +203,31 @@ def apply_updates(
     return [apply_update(session, settings, u, source=source) for u in updates]
 
 
+CHUNK_UPDATES = 10  # updates per transaction: a few milliseconds each, so the desk waits for one chunk at most
+
+
+def apply_in_chunks(
+    db: Database, updates: list[DossierUpdate], *, source: str, chunk: int = CHUNK_UPDATES
+) -> list[Outcome]:
+    """Apply `updates` in order, `chunk` per transaction, so that a large batch (a day of updates
+    the one-stop system sends after an outage) never holds the write lock for long: the clerks'
+    desk waits behind one chunk, not behind the batch. Each chunk is all or nothing. On a failing
+    update the chunks before it stay applied and the error says which (`applied`: their update
+    ids); since every update is idempotent by its update_id, the sender resends the whole batch
+    and the applied ones answer "duplicate". A batch of up to `chunk` updates is all or nothing."""
+    outcomes: list[Outcome] = []
+    for start in range(0, len(updates), chunk):
+        try:
+            with db.unit_of_work() as session:
+                done = apply_updates(session, settings, updates[start : start + chunk], source=source)
+        except DomainError as exc:
+            exc.extra["applied"] = [o.update_id for o in outcomes]
+            raise
+        outcomes += done
+        time.sleep(0.001)  # a writer waiting for the lock gets it before the next chunk
+    return outcomes
+
+
 # -- HTTP: HMAC ---------------------------------------------------------------------------------
 
 
@@ -347,12 +373,14 @@ class FolderAdapter:
         for path in self.pending_files():
             try:
                 updates = self.read(path)
-                with db.unit_of_work() as session:
-                    outcomes = apply_updates(session, settings, updates, source=self.name)
+                outcomes = apply_in_chunks(db, settings, updates, source=self.name)
             except DomainError as exc:
                 target = self._move(path, self.rejected)
+                applied = exc.extra.get("applied") or []
                 target.with_name(target.name + ".reason.txt").write_text(
-                    f"{exc.code}: {exc.message}\n", encoding="utf-8"
+                    f"{exc.code}: {exc.message}\n"
+                    + (f"applied before it (resending the file is safe): {', '.join(applied)}\n" if applied else ""),
+                    encoding="utf-8",
                 )
                 log.warning("sync file rejected: %s (%s)", path.name, exc.code)
                 report.append({"file": path.name, "result": "rejected", "code": exc.code, "message": exc.message})
