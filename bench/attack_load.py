@@ -30,7 +30,7 @@ async def issue(base: str, total: int) -> dict:
     run = uuid.uuid4().hex[:12]
 
     def request(i: int):
-        return "POST", "/api/v1/tickets", {"service_id": 1 + i % 3, "client_request_id": f"atk-{run}-{i}"}
+        return "POST", "/api/v1/tickets", {"service_id": 1 + i % 8, "client_request_id": f"atk-{run}-{i}"}
 
     res = await run_clients(base, {"Authorization": "Bearer mdv_demo-kiosk-1"}, 16, total, request, (201,))
     lat = res["latencies"]
@@ -40,6 +40,7 @@ async def issue(base: str, total: int) -> dict:
         "tickets_per_s": round(len(lat) / res["elapsed_s"], 1),
         "p50_ms": round(percentile(lat, 50), 2),
         "p99_ms": round(percentile(lat, 99), 2),
+        "first_error": res["errors"][0] if res["errors"] else None,
     }
 
 
@@ -85,7 +86,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--attack", choices=["header", "login"], required=True)
     ap.add_argument("--tickets", type=int, default=3000)
-    ap.add_argument("--attackers", type=int, default=2)
+    ap.add_argument("--attackers", type=int, default=1)
     args = ap.parse_args()
     with redirect_stdout(sys.stderr), bench_server("sqlite", 1) as srv:
         asyncio.run(issue(srv.base_url, 200))  # warm-up
