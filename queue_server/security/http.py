@@ -10,8 +10,10 @@ off once it passes a limit:
 - a head not complete `header_timeout_s` after its first byte (or after the connection opened),
   or a body not complete `body_timeout_s` after its head → 408 (slow clients hold no place).
 
-After a refusal the connection reads and discards what the client still sends for a moment, then
-closes: closing at once with unread data resets the connection and can lose the answer.
+After a refusal the connection stops reading (what the client still sends costs the worker
+nothing: the kernel's buffers fill and the client's sends block) and closes a moment later, once
+the answer has reached the client; closing at once with unread data would reset the connection
+and could lose the answer.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..config import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-LINGER_S = 1.0  # how long a refused connection is drained before it is closed
+LINGER_S = 1.0  # how long a refused connection stays open (not read) before it is closed
 
 MESSAGES = {
     408: ("request_timeout", "Yêu cầu gửi quá chậm; kết nối đã bị đóng."),
@@ -88,7 +90,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
-            return  # draining: see LINGER_S
+            return  # (reading is paused; data already buffered is dropped)
         self._unset_keepalive_if_required()
         if self._in_head:
             self._head_bytes += len(data)
@@ -194,5 +196,5 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             client = f"{self.client[0]}:{self.client[1]}" if self.client else "?"
             log.warning("refused a request from %s with %d (%s)", client, status, MESSAGES[status][0])
         self.transport.write(error_response(status))
-        self.flow.resume_reading()
+        self.transport.pause_reading()
         self.loop.call_later(LINGER_S, self.transport.close)

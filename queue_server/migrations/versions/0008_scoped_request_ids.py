@@ -17,9 +17,14 @@ branch_labels = None
 depends_on = None
 
 
+def _postgresql() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("tickets") as batch:
-        batch.alter_column("client_request_id", type_=sa.String(100), existing_type=sa.String(64))
+    # SQLite does not enforce VARCHAR lengths (and rebuilding `tickets` would break its references)
+    if _postgresql():
+        op.alter_column("tickets", "client_request_id", type_=sa.String(100), existing_type=sa.String(64))
     op.execute(
         """
         UPDATE tickets SET client_request_id = (
@@ -38,9 +43,9 @@ def downgrade() -> None:
     op.execute(
         "UPDATE tickets SET client_request_id = substr(client_request_id, strpos(client_request_id, ':') + 1) "
         "WHERE client_request_id LIKE '%:%'"
-        if op.get_bind().dialect.name == "postgresql"
+        if _postgresql()
         else "UPDATE tickets SET client_request_id = substr(client_request_id, instr(client_request_id, ':') + 1) "
         "WHERE client_request_id LIKE '%:%'"
     )
-    with op.batch_alter_table("tickets") as batch:
-        batch.alter_column("client_request_id", type_=sa.String(64), existing_type=sa.String(100))
+    if _postgresql():
+        op.alter_column("tickets", "client_request_id", type_=sa.String(64), existing_type=sa.String(100))
