@@ -207,7 +207,7 @@ CHUNK_UPDATES = 10  # updates per transaction: a few milliseconds each, so the d
 
 
 def apply_in_chunks(
-    db: Database, updates: list[DossierUpdate], *, source: str, chunk: int = CHUNK_UPDATES
+    db: Database, settings: Settings, updates: list[ExternalUpdate], *, source: str, chunk: int = CHUNK_UPDATES
 ) -> list[Outcome]:
     """Apply `updates` in order, `chunk` per transaction, so that a large batch (a day of updates
     the one-stop system sends after an outage) never holds the write lock for long: the clerks'
