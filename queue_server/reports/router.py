@@ -112,7 +112,7 @@ def ratings(request: Request, session: DbSession, actor: AdminOrManager, p: Para
 
 @router.get("/dashboard/live", responses=ERRORS, summary="The queue now, today's figures and alerts")
 def dashboard_live(
-    request: Request, session: DbSession, settings: AppSettings, actor: AdminOrManager, centre: int | None = None
+    request: Request, session: DbSession, settings: AppSettings, actor: AdminOrManager, centre: Id | None = None
 ):
     with _reading(request, session) as rs:
         return live(rs, actor, centre, pause_alert_s=settings.pause_alert_s, device_offline_s=settings.device_offline_s)
