@@ -40,7 +40,7 @@ class Ticket(Base):
     source: Mapped[str] = mapped_column(String(20), default="kiosk")
     procedure_code: Mapped[str | None] = mapped_column(String(40))
     citizen_id: Mapped[str | None] = mapped_column(String(20))  # personal data: never logged
-    client_request_id: Mapped[str | None] = mapped_column(String(100))  # scoped: 'd12:<id>' / 'u3:<id>'
+    client_request_id: Mapped[str | None] = mapped_column(String(64))  # scoped: 'd12:<id>' / 'u3:<id>'
     public_token: Mapped[str] = mapped_column(String(40), unique=True)
     state: Mapped[str] = mapped_column(String(12), default="waiting")
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))  # where it is called/served

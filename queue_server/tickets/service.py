@@ -7,6 +7,7 @@ service rows by id → the day's number sequence → the centre's event sequence
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -52,7 +53,9 @@ def request_key(actor: Principal, data: schemas.TicketCreate) -> str | None:
     if not data.client_request_id:
         return None
     who = f"d{actor.device_id}" if actor.device_id is not None else f"u{actor.user_id}"
-    return f"{who}:{data.client_request_id}"
+    key = f"{who}:{data.client_request_id}"
+    # The column holds 64 characters: a long id is kept as its digest (same id, same key).
+    return key if len(key) <= 64 else f"{who}:#" + hashlib.sha256(data.client_request_id.encode()).hexdigest()[:40]
 
 
 def _lock_services(session: Session, service_ids) -> None:

@@ -2,13 +2,13 @@
 
 A kiosk's client_request_id was unique across the whole system, so kiosk B reusing kiosk A's id
 received A's ticket. The stored key now carries the caller ('d12:<id>' for device 12, 'u3:<id>'
-for user 3); existing keys get the caller of their ticket's 'issued' event.
+for user 3; see tickets.service.request_key); existing keys get the caller of their ticket's
+'issued' event (keys too long for the prefix stay as they were: old tickets, no longer retried).
 
 Revision ID: 0008_scoped_request_ids
 Revises: 0007_queue_indexes
 """
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_scoped_request_ids"
@@ -17,14 +17,7 @@ branch_labels = None
 depends_on = None
 
 
-def _postgresql() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
-
-
 def upgrade() -> None:
-    # SQLite does not enforce VARCHAR lengths (and rebuilding `tickets` would break its references)
-    if _postgresql():
-        op.alter_column("tickets", "client_request_id", type_=sa.String(100), existing_type=sa.String(64))
     op.execute(
         """
         UPDATE tickets SET client_request_id = (
@@ -33,19 +26,15 @@ def upgrade() -> None:
             FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.type = 'issued'
             ORDER BY e.id LIMIT 1
         ) || ':' || client_request_id
-        WHERE client_request_id IS NOT NULL
+        WHERE client_request_id IS NOT NULL AND length(client_request_id) <= 52
           AND EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.type = 'issued')
         """
     )
 
 
 def downgrade() -> None:
+    find = "strpos" if op.get_bind().dialect.name == "postgresql" else "instr"
     op.execute(
-        "UPDATE tickets SET client_request_id = substr(client_request_id, strpos(client_request_id, ':') + 1) "
-        "WHERE client_request_id LIKE '%:%'"
-        if _postgresql()
-        else "UPDATE tickets SET client_request_id = substr(client_request_id, instr(client_request_id, ':') + 1) "
+        f"UPDATE tickets SET client_request_id = substr(client_request_id, {find}(client_request_id, ':') + 1) "
         "WHERE client_request_id LIKE '%:%'"
     )
-    if _postgresql():
-        op.alter_column("tickets", "client_request_id", type_=sa.String(64), existing_type=sa.String(100))
