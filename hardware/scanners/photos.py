@@ -37,7 +37,7 @@ PAYLOAD_KINDS = ("dossier_bp", "dossier_ag", "link", "cccd")
 _TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 _HOSTS = ("hcc.example.gov.vn", "dichvucong.tinh.gov.vn", "motcua.ubnd-quan1.vn", "10.20.1.5:8000", "hcc.local")
 _SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ")
-_MIDDLE = ("Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Đức", "Thuỳ", "Quốc", "Bảo")
+_MIDDLE = ("Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Đức", "Thùy", "Quốc", "Bảo")
 _GIVEN = ("An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Khoa", "Lan", "Long", "Mai", "Nam", "Phương", "Sơn", "Tâm")
 _STREETS = (
     "Lê Lợi",
