@@ -83,6 +83,7 @@ class KioskController:
         self._tasks: set[asyncio.Task] = set()
         self._search_task: asyncio.Task | None = None
         self._lookup_task: asyncio.Task | None = None
+        self._looked_up: str | None = None  # the receipt token last looked up on this visit to the screen
         self._issuing = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -109,8 +110,9 @@ class KioskController:
             await self.stream.close()
         for task in list(self._tasks):
             task.cancel()
-        if self.scanner is not None:
-            await self.scanner.close()
+        for device in (self.scanner, self.printer):
+            if device is not None:
+                await device.close()
         await self.client.aclose()
 
     # -- the centre's live state ---------------------------------------------------------------
@@ -233,6 +235,11 @@ class KioskController:
             app.ticket_note = fault.message if isinstance(fault, TRANSIENT) else PrinterOffline().message
 
     # -- device state ------------------------------------------------------------------------------
+    def check_printer(self) -> None:
+        """Read the printer's status now (a visitor is about to take a number)."""
+        if self.printer is not None:
+            self.printer.check_soon()
+
     def _printer_changed(self, problem: BaseException | None) -> None:
         """Say it on screen before anyone taps, and tell staff (an alert, cleared when it is back)."""
         if problem is None:
@@ -369,6 +376,7 @@ class KioskController:
                 app.message = self._unavailable(exc, "lookup_unavailable")
             return
         except Unreachable as exc:
+            self._looked_up = None  # no answer: showing the receipt again tries again
             app.message = self._unavailable(exc, "lookup_unavailable")
             return
         finally:
@@ -381,6 +389,9 @@ class KioskController:
         app = self.app
         if payload.kind == "receipt":
             token = payload.token
+            if token == self._looked_up:  # the same paper, seen again: it was answered already
+                return
+            self._looked_up = token
             self._start_lookup(lambda: self.client.lookup_token(token))
         elif payload.kind == "dossier_code":
             app.prefill_dossier_code(payload.code)
@@ -403,8 +414,10 @@ class KioskController:
     def _set_scan_mode(self, mode: str | None) -> None:
         changed = mode != self.scan_mode
         self.scan_mode = mode
-        if changed and self.scanner is not None:
-            self.scanner.mode_changed()
+        if changed:
+            self._looked_up = None  # the next visitor may show the same receipt again
+            if self.scanner is not None:
+                self.scanner.mode_changed()
 
     def _guidance(self, code: str | None) -> None:
         self.app.scan_guidance = code or ""

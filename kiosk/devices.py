@@ -96,6 +96,10 @@ class PrinterWatch:
         """The wait before the next check, cut short by `check_soon`."""
         await nap(seconds, self._wake)
 
+    async def close(self) -> None:
+        if self.printer is not None:
+            await asyncio.to_thread(self.printer.close)
+
     async def print_ticket(self, job: TicketPrint) -> BaseException | None:
         """Print if the printer is ready; otherwise (or if it fails now) the fault that stopped it."""
         if self.fault is not None or self.printer is None:

@@ -126,6 +126,9 @@ class HomeScreen(Screen):
 
 
 class ServicesScreen(Screen):
+    def on_pre_enter(self, *_):
+        App.get_running_app().controller.check_printer()  # fresh before the visitor picks a service
+
     def on_kv_post(self, _base):
         app = App.get_running_app()
         app.bind(services=self._refresh, lang=self._refresh)

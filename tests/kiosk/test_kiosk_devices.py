@@ -74,9 +74,15 @@ def test_printer_state_is_shown_before_a_tap_and_recovery_is_noticed(server, kio
         kiosk.screenshot(artifacts_dir, "printer-paper-out", docs=True)
         _eventually(lambda: _paper_out_alerted(server.base_url))
 
-        # 2. A visitor takes a number anyway: it is on screen to photograph, nothing goes to the printer.
+        # 2. A visitor takes a number anyway: told again on the services and confirm screens, the
+        #    number is on screen to photograph, and nothing goes to the printer.
         on_paper = printer.job_bytes()
-        state = _take_ticket(kiosk)
+        kiosk.tap("Lấy số thứ tự")
+        assert PAPER_OUT_NOTICE in kiosk.wait_for("Chọn lĩnh vực")
+        kiosk.tap("Chứng thực")
+        assert PAPER_OUT_NOTICE in kiosk.wait_for("Không — lấy số thường")
+        kiosk.tap("Không — lấy số thường")
+        state = kiosk.wait_state("ticket_note", lambda n: n and n != "Đang in phiếu…", timeout=20)
         assert state["ticket_note"] == PAPER_OUT_NOTE and state["ticket"] in state["texts"]
         assert printer.job_bytes() == on_paper
         kiosk.tap("Xong")
