@@ -57,7 +57,7 @@ class ScannerLoop:
         try:
             if self.state.problem is not None:  # coming back from a failure: available once it reads again
                 await self.read_once()
-                self.scanner.repeats.reset()  # what that read saw is still new to the visitor
+                self.scanner.restart()  # what that read saw is still new to the visitor
                 worked = True
             self.state.set(None)
             while True:
