@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from .audit.router import router as audit_router
 from .auth.router import router as auth_router
 from .boards import router as boards
 from .calendar.router import router as calendar_router
@@ -42,6 +43,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     reports_router,
     console.router,
     boards.router,
+    audit_router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     stream_router,  # WS /ws

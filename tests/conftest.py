@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from queue_server.audit.models import DROP_IMMUTABLE_DDL, IMMUTABLE_DDL
 from queue_server.db import Database
 from queue_server.migrate import upgrade
 from queue_server.models_registry import metadata
@@ -74,8 +75,13 @@ def _wipe(url: str) -> None:
         if db.dialect == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
+            # the audit log refuses DELETE (TRUNCATE, above, is not a row operation): lifted for the wipe only
+            for statement in DROP_IMMUTABLE_DDL["sqlite"]:
+                conn.execute(text(statement))
             for t in tables:
                 conn.execute(text(f'DELETE FROM "{t}"'))
+            for statement in IMMUTABLE_DDL["sqlite"]:
+                conn.execute(text(statement))
             conn.execute(text("DELETE FROM sqlite_sequence")) if conn.execute(
                 text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
             ).first() else None

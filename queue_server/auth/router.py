@@ -54,8 +54,8 @@ def me(actor: Staff):
 @router.post(
     "/users", response_model=schemas.UserRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS
 )
-def create_user(data: schemas.UserCreate, session: DbSession, _: Admin):
-    return service.user_read(service.create_user(session, data))
+def create_user(data: schemas.UserCreate, session: DbSession, actor: Admin):
+    return service.user_read(service.create_user(session, data, actor=actor))
 
 
 @router.get("/users", response_model=list[schemas.UserRead], tags=["admin"], responses=ERRORS)
@@ -64,8 +64,8 @@ def list_users(session: DbSession, _: Admin):
 
 
 @router.patch("/users/{user_id}", response_model=schemas.UserRead, tags=["admin"], responses=ERRORS)
-def update_user(user_id: Id, data: schemas.UserUpdate, session: DbSession, _: Admin):
-    return service.user_read(service.update_user(session, user_id, data))
+def update_user(user_id: Id, data: schemas.UserUpdate, session: DbSession, actor: Admin):
+    return service.user_read(service.update_user(session, user_id, data, actor=actor))
 
 
 @router.post(
@@ -76,8 +76,8 @@ def update_user(user_id: Id, data: schemas.UserUpdate, session: DbSession, _: Ad
     responses=ERRORS,
     summary="Register a device; the token is shown once",
 )
-def create_device(data: schemas.DeviceCreate, session: DbSession, _: Admin):
-    device, token = service.create_device(session, data)
+def create_device(data: schemas.DeviceCreate, session: DbSession, actor: Admin):
+    device, token = service.create_device(session, data, actor=actor)
     return {**service.device_read(device), "token": token}
 
 
@@ -110,15 +110,10 @@ def device_alert(alert: schemas.DeviceAlert, session: DbSession, actor: AnyDevic
 
 
 @router.patch("/devices/{device_id}", response_model=schemas.DeviceRead, tags=["admin"], responses=ERRORS)
-def update_device(device_id: Id, data: schemas.DeviceUpdate, session: DbSession, _: Admin):
-    device = service.get_device(session, device_id)
-    if data.name is not None:
-        device.name = data.name
-    if data.settings is not None:
-        device.settings = data.settings
-    return service.device_read(device)
+def update_device(device_id: Id, data: schemas.DeviceUpdate, session: DbSession, actor: Admin):
+    return service.device_read(service.update_device(session, device_id, data, actor=actor))
 
 
 @router.post("/devices/{device_id}/revoke", response_model=schemas.DeviceRead, tags=["admin"], responses=ERRORS)
-def revoke_device(device_id: Id, session: DbSession, _: Admin):
-    return service.device_read(service.revoke_device(session, device_id))
+def revoke_device(device_id: Id, session: DbSession, actor: Admin):
+    return service.device_read(service.revoke_device(session, device_id, actor=actor))

@@ -8,6 +8,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..audit.service import record, snapshot
 from ..centres.models import Agency, Centre, Counter
 from ..errors import DomainError, not_found
 from ..realtime.service import record_event
@@ -70,7 +71,30 @@ def _agencies(session: Session, ids: list[int]) -> list[Agency]:
     return agencies
 
 
-def create_user(session: Session, data: schemas.UserCreate) -> User:
+USER_FIELDS = ("username", "full_name", "title", "role", "centre_id", "active", "photo_url", "password_hash")
+
+
+def user_snapshot(user: User) -> dict:
+    """A user's audited state (the password hash is kept out by `record`, noted only as changed)."""
+    return snapshot(user, USER_FIELDS, agency_ids=sorted(user.agency_ids))
+
+
+def _record_user(session: Session, actor: Principal | None, action: str, user: User, **states) -> None:
+    agencies = user.agency_ids
+    record(
+        session,
+        actor,
+        action,
+        "user",
+        user.id,
+        centre_id=user.centre_id,
+        agency_id=agencies[0] if len(agencies) == 1 else None,
+        summary=f"{user.username} ({user.full_name})",
+        **states,
+    )
+
+
+def create_user(session: Session, data: schemas.UserCreate, *, actor: Principal | None = None) -> User:
     if data.centre_id is not None and session.get(Centre, data.centre_id) is None:
         raise not_found("trung tâm", "centre_not_found")
     if data.role == "clerk" and data.centre_id is None:
@@ -87,13 +111,15 @@ def create_user(session: Session, data: schemas.UserCreate) -> User:
     user.agencies = _agencies(session, data.agency_ids)
     session.add(user)
     session.flush()
+    _record_user(session, actor, "create", user, after=user_snapshot(user))
     return user
 
 
-def update_user(session: Session, user_id: int, data: schemas.UserUpdate) -> User:
+def update_user(session: Session, user_id: int, data: schemas.UserUpdate, *, actor: Principal | None = None) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise not_found("người dùng", "user_not_found")
+    before = user_snapshot(user)
     changes = data.model_dump(exclude_unset=True)
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
@@ -105,6 +131,15 @@ def update_user(session: Session, user_id: int, data: schemas.UserUpdate) -> Use
     for key, value in changes.items():
         setattr(user, key, value)
     session.flush()
+    after = user_snapshot(user)
+    action = (
+        "deactivate"
+        if before["active"] and not after["active"]
+        else "reset_password"
+        if before["password_hash"] != after["password_hash"]
+        else "update"
+    )
+    _record_user(session, actor, action, user, before=before, after=after)
     return user
 
 
@@ -122,7 +157,26 @@ def user_read(user: User) -> dict:
     }
 
 
-def create_device(session: Session, data: schemas.DeviceCreate) -> tuple[Device, str]:
+def device_snapshot(device: Device) -> dict:
+    return snapshot(device, ("kind", "name", "centre_id", "counter_id", "settings", "revoked_at"))
+
+
+def _record_device(session: Session, actor: Principal | None, action: str, device: Device, **states) -> None:
+    record(
+        session,
+        actor,
+        action,
+        "device",
+        device.id,
+        centre_id=device.centre_id,
+        summary=f"{device.kind} {device.name or device.id}",
+        **states,
+    )
+
+
+def create_device(
+    session: Session, data: schemas.DeviceCreate, *, actor: Principal | None = None
+) -> tuple[Device, str]:
     if session.get(Centre, data.centre_id) is None:
         raise not_found("trung tâm", "centre_not_found")
     if data.counter_id is not None:
@@ -142,6 +196,7 @@ def create_device(session: Session, data: schemas.DeviceCreate) -> tuple[Device,
     )
     session.add(device)
     session.flush()
+    _record_device(session, actor, "create", device, after=device_snapshot(device))
     return device, token
 
 
@@ -152,10 +207,25 @@ def get_device(session: Session, device_id: int) -> Device:
     return device
 
 
-def revoke_device(session: Session, device_id: int) -> Device:
+def update_device(
+    session: Session, device_id: int, data: schemas.DeviceUpdate, *, actor: Principal | None = None
+) -> Device:
+    device = get_device(session, device_id)
+    before = device_snapshot(device)
+    if data.name is not None:
+        device.name = data.name
+    if data.settings is not None:
+        device.settings = data.settings
+    _record_device(session, actor, "update", device, before=before, after=device_snapshot(device))
+    return device
+
+
+def revoke_device(session: Session, device_id: int, *, actor: Principal | None = None) -> Device:
     device = get_device(session, device_id)
     if device.revoked_at is None:
+        before = device_snapshot(device)
         device.revoked_at = utcnow()
+        _record_device(session, actor, "revoke", device, before=before, after=device_snapshot(device))
     return device
 
 

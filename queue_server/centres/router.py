@@ -23,8 +23,8 @@ ERRORS = {
 @router.post(
     "/centres", response_model=schemas.CentreRead, status_code=status.HTTP_201_CREATED, tags=["admin"], responses=ERRORS
 )
-def create_centre(data: schemas.CentreCreate, session: DbSession, _: Admin):
-    return service.create_centre(session, data)
+def create_centre(data: schemas.CentreCreate, session: DbSession, actor: Admin):
+    return service.create_centre(session, data, actor=actor)
 
 
 @router.get("/centres", response_model=list[schemas.CentreRead], tags=["admin"], responses=ERRORS)
@@ -39,8 +39,8 @@ def get_centre(centre_id: Id, session: DbSession, actor: AnyCaller):
 
 
 @router.patch("/centres/{centre_id}", response_model=schemas.CentreRead, tags=["admin"], responses=ERRORS)
-def update_centre(centre_id: Id, data: schemas.CentreUpdate, session: DbSession, _: Admin):
-    return service.update_centre(session, centre_id, data)
+def update_centre(centre_id: Id, data: schemas.CentreUpdate, session: DbSession, actor: Admin):
+    return service.update_centre(session, centre_id, data, actor=actor)
 
 
 @router.get(
@@ -63,8 +63,8 @@ def snapshot(centre_id: Id, session: DbSession, settings: AppSettings, actor: An
     tags=["admin"],
     responses=ERRORS,
 )
-def create_agency(data: schemas.AgencyCreate, session: DbSession, _: Admin):
-    return service.create_agency(session, data)
+def create_agency(data: schemas.AgencyCreate, session: DbSession, actor: Admin):
+    return service.create_agency(session, data, actor=actor)
 
 
 @router.get("/agencies", response_model=list[schemas.AgencyRead], tags=["admin"], responses=ERRORS)
@@ -73,8 +73,8 @@ def list_agencies(session: DbSession, actor: Staff, centre_id: Id | None = None)
 
 
 @router.patch("/agencies/{agency_id}", response_model=schemas.AgencyRead, tags=["admin"], responses=ERRORS)
-def update_agency(agency_id: Id, data: schemas.AgencyUpdate, session: DbSession, _: Admin):
-    return service.update_agency(session, agency_id, data)
+def update_agency(agency_id: Id, data: schemas.AgencyUpdate, session: DbSession, actor: Admin):
+    return service.update_agency(session, agency_id, data, actor=actor)
 
 
 # services (queues)
@@ -85,8 +85,8 @@ def update_agency(agency_id: Id, data: schemas.AgencyUpdate, session: DbSession,
     tags=["admin"],
     responses=ERRORS,
 )
-def create_service(data: schemas.ServiceCreate, session: DbSession, settings: AppSettings, _: Admin):
-    created = service.create_service(session, data)
+def create_service(data: schemas.ServiceCreate, session: DbSession, settings: AppSettings, actor: Admin):
+    created = service.create_service(session, data, actor=actor)
     return views.service_views(session, [created], settings.default_service_s)[0]
 
 
@@ -118,8 +118,10 @@ def get_service(service_id: Id, session: DbSession, settings: AppSettings, actor
 
 
 @router.patch("/services/{service_id}", response_model=schemas.ServiceRead, tags=["admin"], responses=ERRORS)
-def update_service(service_id: Id, data: schemas.ServiceUpdate, session: DbSession, settings: AppSettings, _: Admin):
-    svc = service.update_service(session, service_id, data, default_service_s=settings.default_service_s)
+def update_service(
+    service_id: Id, data: schemas.ServiceUpdate, session: DbSession, settings: AppSettings, actor: Admin
+):
+    svc = service.update_service(session, service_id, data, default_service_s=settings.default_service_s, actor=actor)
     return views.service_views(session, [svc], settings.default_service_s)[0]
 
 
@@ -131,8 +133,8 @@ def update_service(service_id: Id, data: schemas.ServiceUpdate, session: DbSessi
     tags=["admin"],
     responses=ERRORS,
 )
-def create_counter(data: schemas.CounterCreate, session: DbSession, _: Admin):
-    return views.counter_view(session, service.create_counter(session, data))
+def create_counter(data: schemas.CounterCreate, session: DbSession, actor: Admin):
+    return views.counter_view(session, service.create_counter(session, data, actor=actor))
 
 
 @router.get("/counters", response_model=list[schemas.CounterRead], tags=["queues"], responses=ERRORS)
@@ -152,8 +154,8 @@ def get_counter(counter_id: Id, session: DbSession, actor: AnyCaller):
 
 
 @router.patch("/counters/{counter_id}", response_model=schemas.CounterRead, tags=["admin"], responses=ERRORS)
-def update_counter(counter_id: Id, data: schemas.CounterUpdate, session: DbSession, _: Admin):
-    return views.counter_view(session, service.update_counter(session, counter_id, data))
+def update_counter(counter_id: Id, data: schemas.CounterUpdate, session: DbSession, actor: Admin):
+    return views.counter_view(session, service.update_counter(session, counter_id, data, actor=actor))
 
 
 @router.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..audit.service import record, snapshot
 from ..auth.principal import Principal
 from ..db import next_value
 from ..errors import DomainError, forbidden, not_found
@@ -53,11 +54,14 @@ def get_agency(session: Session, agency_id: int) -> Agency:
 # -- centres --------------------------------------------------------------------------------
 
 
-def create_centre(session: Session, data: schemas.CentreCreate) -> Centre:
+def create_centre(session: Session, data: schemas.CentreCreate, *, actor: Principal | None = None) -> Centre:
     centre = Centre(**data.model_dump())
     session.add(centre)
     session.flush()
     next_value(session, sequence_name(centre.id), start=0)  # the event sequence row exists from the start
+    record(
+        session, actor, "create", "centre", centre.id, after=snapshot(centre), centre_id=centre.id, summary=centre.name
+    )
     return centre
 
 
@@ -66,11 +70,25 @@ def list_centres(session: Session, actor: Principal) -> list[Centre]:
     return [c for c in rows if actor.can_see_centre(c.id)]
 
 
-def update_centre(session: Session, centre_id: int, data: schemas.CentreUpdate) -> Centre:
+def update_centre(
+    session: Session, centre_id: int, data: schemas.CentreUpdate, *, actor: Principal | None = None
+) -> Centre:
     centre = get_centre(session, centre_id)
+    before = snapshot(centre)
     changes = data.model_dump(exclude_unset=True)
     for key, value in changes.items():
         setattr(centre, key, value)
+    record(
+        session,
+        actor,
+        "update",
+        "centre",
+        centre.id,
+        before=before,
+        after=snapshot(centre),
+        centre_id=centre.id,
+        summary=centre.name,
+    )
     if "notice" in changes:
         record_event(session, centre.id, "notice.updated", {"notice": centre.notice})
     return centre
@@ -79,11 +97,22 @@ def update_centre(session: Session, centre_id: int, data: schemas.CentreUpdate) 
 # -- agencies -------------------------------------------------------------------------------
 
 
-def create_agency(session: Session, data: schemas.AgencyCreate) -> Agency:
+def create_agency(session: Session, data: schemas.AgencyCreate, *, actor: Principal | None = None) -> Agency:
     get_centre(session, data.centre_id)
     agency = Agency(**data.model_dump())
     session.add(agency)
     session.flush()
+    record(
+        session,
+        actor,
+        "create",
+        "agency",
+        agency.id,
+        after=snapshot(agency),
+        centre_id=agency.centre_id,
+        agency_id=agency.id,
+        summary=f"{agency.identifier} {agency.name}",
+    )
     return agency
 
 
@@ -99,10 +128,25 @@ def list_agencies(session: Session, actor: Principal, centre_id: int | None = No
     ]
 
 
-def update_agency(session: Session, agency_id: int, data: schemas.AgencyUpdate) -> Agency:
+def update_agency(
+    session: Session, agency_id: int, data: schemas.AgencyUpdate, *, actor: Principal | None = None
+) -> Agency:
     agency = get_agency(session, agency_id)
+    before = snapshot(agency)
     for key, value in data.model_dump(exclude_unset=True).items():
         setattr(agency, key, value)
+    record(
+        session,
+        actor,
+        "update",
+        "agency",
+        agency.id,
+        before=before,
+        after=snapshot(agency),
+        centre_id=agency.centre_id,
+        agency_id=agency.id,
+        summary=f"{agency.identifier} {agency.name}",
+    )
     return agency
 
 
@@ -114,20 +158,50 @@ def _check_agency(session: Session, centre_id: int, agency_id: int | None) -> No
         raise DomainError("agency_not_in_centre", "Cơ quan không thuộc trung tâm này.", 422)
 
 
-def create_service(session: Session, data: schemas.ServiceCreate) -> Service:
+def service_snapshot(service: Service) -> dict:
+    """A service's audited state: its columns and its issuing hours."""
+    hours = [
+        {"weekday": h.weekday, "start": h.start, "end": h.end, "effective_from": h.effective_from}
+        for h in service.hours
+    ]
+    return snapshot(service, hours=hours)
+
+
+def _record_service(session: Session, actor: Principal | None, action: str, service: Service, **states) -> None:
+    record(
+        session,
+        actor,
+        action,
+        "service",
+        service.id,
+        centre_id=service.centre_id,
+        agency_id=service.agency_id,
+        summary=f"{service.code} {service.name}",
+        **states,
+    )
+
+
+def create_service(session: Session, data: schemas.ServiceCreate, *, actor: Principal | None = None) -> Service:
     get_centre(session, data.centre_id)
     _check_agency(session, data.centre_id, data.agency_id)
     fields = data.model_dump(exclude={"hours"})
     service = Service(**fields, hours=[ServiceHours(**h.model_dump()) for h in data.hours])
     session.add(service)
     session.flush()
+    _record_service(session, actor, "create", service, after=service_snapshot(service))
     return service
 
 
 def update_service(
-    session: Session, service_id: int, data: schemas.ServiceUpdate, *, default_service_s: int
+    session: Session,
+    service_id: int,
+    data: schemas.ServiceUpdate,
+    *,
+    default_service_s: int,
+    actor: Principal | None = None,
 ) -> Service:
     service = get_service(session, service_id)
+    before = service_snapshot(service)
     changes = data.model_dump(exclude_unset=True, exclude={"hours"})
     if "agency_id" in changes:
         _check_agency(session, service.centre_id, changes["agency_id"])
@@ -138,6 +212,7 @@ def update_service(
     if data.hours is not None:
         service.hours = [ServiceHours(**h.model_dump()) for h in data.hours]
     session.flush()
+    _record_service(session, actor, "update", service, before=before, after=service_snapshot(service))
     publish_queue(session, service.centre_id, [service.id], default_service_s)
     return service
 
@@ -156,22 +231,46 @@ def _set_counter_services(
     counter.services = links
 
 
-def create_counter(session: Session, data: schemas.CounterCreate) -> Counter:
+def counter_snapshot(counter: Counter) -> dict:
+    """A counter's audited state: its columns and the services it serves (in order, with weights)."""
+    services = [{"service_id": link.service_id, "weight": link.weight} for link in counter.services]
+    return snapshot(counter, ("number", "name", "state", "officer_id"), services=services)
+
+
+def _record_counter(session: Session, actor: Principal | None, action: str, counter: Counter, **states) -> None:
+    record(
+        session,
+        actor,
+        action,
+        "counter",
+        counter.id,
+        centre_id=counter.centre_id,
+        summary=f"Quầy {counter.number}" + (f" — {counter.name}" if counter.name else ""),
+        **states,
+    )
+
+
+def create_counter(session: Session, data: schemas.CounterCreate, *, actor: Principal | None = None) -> Counter:
     get_centre(session, data.centre_id)
     counter = Counter(centre_id=data.centre_id, number=data.number, name=data.name, state="closed")
     session.add(counter)
     _set_counter_services(session, counter, data.service_ids, data.weights)
     session.flush()
+    _record_counter(session, actor, "create", counter, after=counter_snapshot(counter))
     return counter
 
 
-def update_counter(session: Session, counter_id: int, data: schemas.CounterUpdate) -> Counter:
+def update_counter(
+    session: Session, counter_id: int, data: schemas.CounterUpdate, *, actor: Principal | None = None
+) -> Counter:
     counter = get_counter(session, counter_id)
+    before = counter_snapshot(counter)
     if data.name is not None:
         counter.name = data.name
     if data.service_ids is not None:
         _set_counter_services(session, counter, data.service_ids, data.weights)
     session.flush()
+    _record_counter(session, actor, "update", counter, before=before, after=counter_snapshot(counter))
     publish_counter(session, counter)
     return counter
 
@@ -193,6 +292,7 @@ def set_counter_state(
     """open (the clerk signs in and takes the counter), pause, or close (the officer signs out)."""
     counter = get_counter(session, counter_id)
     ensure_centre_visible(actor, counter.centre_id)
+    before = counter_snapshot(counter)
     if state == "open":
         if actor.role == "clerk":
             if counter.officer_id not in (None, actor.user.id) and counter.state != "closed":
@@ -211,6 +311,8 @@ def set_counter_state(
         counter.state_changed_at = utcnow()
     if state == "closed":
         counter.officer_id = None
+    if actor.is_admin:  # an officer opening or closing their own counter is the day's work, not administration
+        _record_counter(session, actor, state, counter, before=before, after=counter_snapshot(counter))
     publish_counter(session, counter)
     publish_queue(session, counter.centre_id, [link.service_id for link in counter.services], default_service_s)
     return counter

@@ -54,11 +54,11 @@ def fields(session: DbSession, _: AnyCaller):
     responses=ERRORS,
     summary="Import a catalogue file (JSON, CSV or XLSX; multipart field 'file'); idempotent",
 )
-def import_catalogue(session: DbSession, _: Admin, file: UploadFile):
+def import_catalogue(session: DbSession, actor: Admin, file: UploadFile):
     content = file.file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
         raise DomainError("file_too_large", "Tệp quá lớn (tối đa 20 MB).", 413)
-    return service.import_file(session, content, filename=file.filename).as_dict()
+    return service.import_file(session, content, filename=file.filename, actor=actor).as_dict()
 
 
 @router.get(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ..audit.service import record
+from ..auth.principal import Principal
 from ..centres.models import Service
 from ..db import current_value, next_value
 from ..errors import DomainError
@@ -240,7 +242,12 @@ class ImportSummary:
 
 
 def import_file(
-    session: Session, content: bytes, *, filename: str | None = None, fmt: str | None = None
+    session: Session,
+    content: bytes,
+    *,
+    filename: str | None = None,
+    fmt: str | None = None,
+    actor: Principal | None = None,
 ) -> ImportSummary:
     """Read, check and write a catalogue file in the caller's transaction.
 
@@ -252,6 +259,22 @@ def import_file(
     result = import_rows(session, rows)
     result.rejected = rejected
     result.format = fmt
+    record(
+        session,
+        actor,
+        "import",
+        "procedure_catalogue",
+        None,
+        after={
+            "file": filename,
+            "format": fmt,
+            "added": result.added,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": len(rejected),
+        },
+        summary=result.message(),
+    )
     return result
 
 

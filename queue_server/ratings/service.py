@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..audit.service import record
 from ..auth.models import User
 from ..auth.principal import Principal
 from ..centres.models import Agency, Counter, Service
@@ -48,6 +49,15 @@ def publish_criteria(session: Session, actor: Principal, data: schemas.CriteriaC
     version = CriteriaVersion(items=[dict(c) for c in items], created_by=actor.user_id, created_at=utcnow())
     session.add(version)
     session.flush()
+    record(
+        session,
+        actor,
+        "publish",
+        "rating_criteria",
+        version.id,
+        after={"items": version.items},
+        summary=f"Bộ tiêu chí đánh giá {version.id}" + (f" ({data.preset})" if data.preset else ""),
+    )
     return version
 
 
