@@ -38,13 +38,13 @@
     return `${WEEKDAYS[lang][wd]}, ${parts.day}/${parts.month}/${parts.year} ${parts.hour === "24" ? "00" : parts.hour}:${parts.minute}`;
   }
 
-  async function deviceWithRetry(token) {
+  async function withRetry(path, token) {
     let delay = 500;
     for (;;) {
       try {
-        return await MotcuaStream.api("/api/v1/devices/me", { token });
+        return await MotcuaStream.api(path, { token });
       } catch (err) {
-        if (err.status === 401 || err.status === 403) throw err;
+        if (err.status >= 400 && err.status < 500) throw err; // refused: say why, do not retry
         await new Promise((r) => setTimeout(r, delay)); // server not up yet (power cut): try again
         delay = Math.min(10000, delay * 2);
       }
@@ -58,14 +58,27 @@
     el.classList.add("blink");
   }
 
-  /* start({render, onCall}) — render(state, change) redraws; onCall(brief, kind) for new calls. */
-  async function start({ render, wantsAnnouncements }) {
+  /* Why this board shows nothing: said in the middle of the screen, where whoever set up the TV looks. */
+  function refuse(message) {
+    const box = document.getElementById("refused");
+    document.getElementById("centre-name").textContent = box ? "" : message;
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+    document.body.classList.add("is-refused");
+  }
+
+  /* start({render, wantsAnnouncements, check}) — render(state, change) redraws; check: the API path
+   * the server must allow for this device before the board shows anything (403: it says why). */
+  async function start({ render, wantsAnnouncements, check }) {
     const token = takeToken();
     const offline = document.getElementById("offline");
-    if (!token) { document.getElementById("centre-name").textContent = TEXT.vi.noToken; return; }
-    let device;
-    try { device = await deviceWithRetry(token); }
-    catch (err) { document.getElementById("centre-name").textContent = err.message || TEXT.vi.noToken; return; }
+    if (!token) { refuse(TEXT.vi.noToken); return; }
+    let device, checked = null;
+    try {
+      device = await withRetry("/api/v1/devices/me", token);
+      if (check) checked = await withRetry(check, token);
+    } catch (err) { refuse(err.message || TEXT.vi.noToken); return; }
     const settings = device.settings || {};
     const lang = settings.language === "en" ? "en" : "vi";
     const t = TEXT[lang];
@@ -80,7 +93,7 @@
 
     const announceOn = settings.announce !== undefined ? !!settings.announce : wantsAnnouncements;
     const announcer = announceOn ? createAnnouncer({ token, language: lang }) : null;
-    const state = { centre: null, services: new Map(), counters: new Map(), calls: [], settings, lang, t, device };
+    const state = { centre: null, services: new Map(), counters: new Map(), calls: [], settings, lang, t, device, checked };
     const services = settings.services && settings.services.length ? new Set(settings.services) : null;
     const counters = settings.counters && settings.counters.length ? new Set(settings.counters) : null;
     state.showsService = (id) => !services || services.has(id);

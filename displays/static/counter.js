@@ -33,5 +33,6 @@
     if ((change.type === "ticket.called" || change.type === "ticket.recalled") && mine) Board.blink($("serving"));
   }
 
-  Board.start({ render, wantsAnnouncements: false });
+  // The server refuses (403) a display registered for another counter; the board then says so.
+  Board.start({ render, wantsAnnouncements: false, check: `/api/v1/displays/counters/${number}` });
 })();

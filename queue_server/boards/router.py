@@ -12,6 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from displays import STATIC_DIR
@@ -20,7 +22,7 @@ from displays.announcer import AnnouncementUnavailable, BoardAnnouncer
 from ..auth.principal import Principal
 from ..bounds import Id
 from ..centres.models import Counter
-from ..deps import Public, allow
+from ..deps import DbSession, Public, allow
 from ..errors import DomainError
 from ..tickets.models import Ticket
 
@@ -43,6 +45,42 @@ def hall_board(_: Public):
 @pages.get("/displays/counter/{number}")
 def counter_board(number: int, _: Public):
     return _page("counter.html")
+
+
+class BoardCounter(BaseModel):
+    id: int
+    number: int
+    name: str
+
+
+@router.get(
+    "/displays/counters/{number}",
+    response_model=BoardCounter,
+    responses={
+        403: {"description": "the display is the board of another counter"},
+        404: {"description": "no counter with this number in the display's centre"},
+    },
+    summary="The counter a counter board shows, if this display may show it",
+)
+def board_counter(number: Id, session: DbSession, actor: BoardCaller):
+    """A display registered for one counter (`create-device --counter`) opens that counter's board
+    only: its token, copied to another TV, must not put counter 1's name above counter 2's desk.
+    A display bound to no counter (a hall display) may show any counter of its centre."""
+    counter = session.execute(
+        select(Counter).where(Counter.centre_id == actor.centre_id, Counter.number == number)
+    ).scalar_one_or_none()
+    if counter is None:
+        raise DomainError("counter_not_found", f"Trung tâm không có quầy số {number}.", 404)
+    bound = actor.device.counter_id if actor.device is not None else None
+    if bound is not None and bound != counter.id:
+        own = session.get(Counter, bound)
+        raise DomainError(
+            "board_not_for_counter",
+            f"Mã thiết bị này là của bảng quầy số {own.number if own else bound}, "
+            f"không dùng được cho bảng quầy số {number}.",
+            403,
+        )
+    return {"id": counter.id, "number": counter.number, "name": counter.name}
 
 
 def _call_of(request: Request, actor: Principal, ticket_id: Id) -> tuple[str, int]:

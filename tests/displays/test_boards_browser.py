@@ -95,3 +95,20 @@ def test_a_recall_is_announced_again_after_the_call(demo_server, chromium):
     assert all(a["via"] == "audio" for a in played), played  # the server's WAV, not the speech fallback
     assert played[1]["at"] - played[0]["at"] > 2000  # queued behind the first, never over it
     hall.close()
+
+
+def test_a_counter_boards_token_does_not_open_another_counters_board(demo_server, chromium, artifacts_dir):
+    base = demo_server.base_url
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{base}/displays/counter/2?token=mdv_demo-counter-display-1")
+    page.wait_for_selector("#refused:not([hidden])", timeout=30000)
+    assert page.inner_text("#refused") == ("Mã thiết bị này là của bảng quầy số 1, không dùng được cho bảng quầy số 2.")
+    assert not page.is_visible("#serving")  # nothing of counter 2 shown under a wrong token
+    assert page.evaluate("window.__board") is None  # and no event stream opened
+    screenshot(page, artifacts_dir, "counter-board-wrong-token.png", publish=True)
+    # The same token on its own counter's board works.
+    page.goto(f"{base}/displays/counter/1?token=mdv_demo-counter-display-1")
+    page.wait_for_function("window.__board && document.body.dataset.online === '1'", timeout=30000)
+    wait_text(page, "#counter-number", "QUẦY 1")
+    assert page.is_hidden("#refused")
+    page.close()

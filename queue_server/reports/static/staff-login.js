@@ -1,11 +1,8 @@
-/* Manager login shared by /dashboard and /reports: token kept for the browser tab (sessionStorage). */
+/* Manager sign-in for /dashboard and /reports: the browser's one staff sign-in (MotcuaStaff, shared
+ * with the console), so Báo cáo opened in a new tab does not ask again. */
 (function (global) {
   "use strict";
-  const KEY = "motcua.manager";
-
-  function saved() {
-    try { return JSON.parse(sessionStorage.getItem(KEY) || "null"); } catch (e) { return null; }
-  }
+  const MANAGERS = ["admin", "manager"];
 
   /* Shows the login form until a manager or admin logs in, then calls start({token, user}). */
   const FORM = `<h2></h2><form id="login-form">
@@ -23,8 +20,11 @@
     const screen = document.getElementById("login-screen");
     const app = document.getElementById("app");
     function go(session) { screen.hidden = true; app.hidden = false; start(session); }
-    const s = saved();
-    if (s) { go(s); return; }
+    // Signed out (or in as someone else) in another tab: this page follows.
+    let current = MotcuaStaff.get();
+    MotcuaStaff.onChange((s) => { if (!s || !current || s.user.id !== current.user.id) location.reload(); });
+    if (current && MANAGERS.includes(current.user.role)) { go(current); return; }
+    if (current) message.textContent = `Tài khoản ${current.user.full_name || current.user.username} không được xem trang này; hãy đăng nhập bằng tài khoản lãnh đạo hoặc quản trị viên.`;
     screen.hidden = false; app.hidden = true;
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -32,18 +32,17 @@
       try {
         const res = await MotcuaStream.api("/api/v1/auth/token", { method: "POST", form: {
           username: form.username.value.trim(), password: form.password.value } });
-        if (!["admin", "manager"].includes(res.user.role)) {
+        if (!MANAGERS.includes(res.user.role)) {
           message.textContent = "Chỉ lãnh đạo và quản trị viên được xem trang này.";
           return;
         }
-        const session = { token: res.access_token, user: res.user };
-        sessionStorage.setItem(KEY, JSON.stringify(session));
-        go(session);
+        current = MotcuaStaff.save(res);
+        go(current);
       } catch (err) { message.textContent = err.message; }
     });
   }
 
-  function logout() { sessionStorage.removeItem(KEY); location.reload(); }
+  function logout() { MotcuaStaff.clear(); location.reload(); }
 
   const fmt = {
     min(s) { return s === null || s === undefined ? "–" : (s / 60).toFixed(1).replace(".", ",") + " phút"; },

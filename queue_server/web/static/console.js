@@ -4,14 +4,15 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-  const TOKEN = "motcua.console.token", USER = "motcua.console.user", COUNTER = "motcua.console.counter";
+  const COUNTER = "motcua.console.counter"; // the counter this tab works at (the sign-in is the browser's: MotcuaStaff)
   const STATE_VI = { waiting: "đang chờ", called: "đã gọi", serving: "đang phục vụ", done: "đã hoàn thành", no_show: "vắng mặt",
                      cancelled: "đã hủy", transferred: "đã chuyển" };
   const COUNTER_STATE_VI = { open: "Đang mở", paused: "Tạm dừng", closed: "Đóng" };
 
+  const signedIn = MotcuaStaff.get();
   const app = {
-    token: sessionStorage.getItem(TOKEN),
-    user: JSON.parse(sessionStorage.getItem(USER) || "null"),
+    token: signedIn && signedIn.token,
+    user: signedIn && signedIn.user,
     counterId: parseInt(sessionStorage.getItem(COUNTER) || "", 10) || null,
     counter: null, services: new Map(), counters: new Map(), ticket: null, dossier: null, stream: null, busy: false,
     agencies: null, priorityClasses: {},
@@ -41,10 +42,9 @@
     $("login-message").textContent = "";
     try {
       const res = await MotcuaStream.api("/api/v1/auth/token", { method: "POST", form: { username: $("username").value.trim(), password: $("password").value } });
-      app.token = res.access_token;
-      app.user = res.user;
-      sessionStorage.setItem(TOKEN, app.token);
-      sessionStorage.setItem(USER, JSON.stringify(app.user));
+      const s = MotcuaStaff.save(res);
+      app.token = s.token;
+      app.user = s.user;
       $("password").value = "";
       await chooseCounter();
     } catch (err) {
@@ -53,13 +53,26 @@
   });
 
   function logout() {
-    sessionStorage.removeItem(TOKEN); sessionStorage.removeItem(USER); sessionStorage.removeItem(COUNTER);
+    MotcuaStaff.clear(); sessionStorage.removeItem(COUNTER);
+    signedOut();
+  }
+  /* Signed out here or in another tab (the dashboard's Đăng xuất signs the console out too). */
+  function signedOut() {
     app.token = null; app.user = null; app.counterId = null; app.agencies = null;
     if (app.stream) { app.stream.close(); app.stream = null; }
     show("login-screen");
     $("username").focus();
   }
   $("logout").addEventListener("click", logout);
+  MotcuaStaff.onChange((s) => {
+    if (!s) { if (app.token) signedOut(); return; }
+    if (!app.token || s.user.id !== app.user.id) {
+      if (app.stream) { app.stream.close(); app.stream = null; }
+      app.token = s.token; app.user = s.user; app.counterId = null; app.agencies = null;
+      chooseCounter();
+    }
+    else app.token = s.token;
+  });
   $("logout-2").addEventListener("click", logout);
 
   async function chooseCounter() {
