@@ -90,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "stream is `WS /ws?centre=ID&since=SEQ` (see docs/events.md). Each operation's description says who may call it."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by queue_server.web.pages with local assets (FastAPI's loads them from a CDN)
+        redoc_url=None,  # ReDoc too would load from a CDN; Swagger UI at /docs is the one documentation page
     )
     app.state.settings = settings
     app.state.db = db

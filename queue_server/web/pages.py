@@ -1,14 +1,17 @@
-"""Staff pages (/console), their shared assets (/web/static, fonts, the chime) and the console's
-figures endpoint. The dashboard and report pages are in `queue_server.reports.pages`."""
+"""The landing page (/), the API documentation (/docs, its assets served locally), staff pages
+(/console), their shared assets (/web/static, fonts, the chime) and the console's figures
+endpoint. The dashboard and report pages are in `queue_server.reports.pages`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from swagger_ui import __file__ as _swagger_ui_init
 
 from hardware.fonts import font_path
 from hardware.voice.announcer import CHIME_FILE
@@ -18,6 +21,8 @@ from ..deps import AppSettings, CounterActor, DbSession, Public
 from .console import officer_today
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Swagger UI's own build, as the swagger-ui-py package ships it (no CDN: an intranet has none).
+SWAGGER_DIR = Path(_swagger_ui_init).resolve().parent / "static"
 FONTS = {"DejaVuSans.ttf": font_path(), "DejaVuSans-Bold.ttf": font_path(bold=True)}
 
 pages = APIRouter(include_in_schema=False)
@@ -27,6 +32,23 @@ router = APIRouter(tags=["console"])
 def html_page(path: Path) -> HTMLResponse:
     """A static page, never cached, so devices pick up new scripts on their next load."""
     return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
+
+
+@pages.get("/")
+def landing_page(_: Public):
+    return html_page(STATIC_DIR / "home.html")
+
+
+@pages.get("/docs")
+def api_docs(_: Public):
+    """Swagger UI over /openapi.json, every asset from this server."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Motcua QMS — API v1",
+        swagger_js_url="/web/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/web/swagger/swagger-ui.css",
+        swagger_favicon_url="/web/swagger/favicon-32x32.png",
+    )
 
 
 @pages.get("/console")
@@ -81,3 +103,4 @@ def console_priority_classes(settings: AppSettings, _: CounterActor):
 
 def setup(app: FastAPI) -> None:
     app.mount("/web/static", StaticFiles(directory=STATIC_DIR), name="web-static")
+    app.mount("/web/swagger", StaticFiles(directory=SWAGGER_DIR), name="swagger-ui")
