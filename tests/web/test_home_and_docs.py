@@ -43,7 +43,7 @@ def test_docs_render_in_a_browser_cut_off_from_the_internet(demo_server, chromiu
     page.route("**/*", only_this_server)
     page.goto(f"{base}/")
     page.click("#link-docs")
-    page.wait_for_selector("[data-path=\"/api/v1/tickets\"]", timeout=30000)
+    page.wait_for_selector('[data-path="/api/v1/tickets"]', timeout=30000)
     assert page.locator(".opblock").count() > 50
     screenshot(page, artifacts_dir, "api-docs.png")
     assert outside == []
