@@ -391,6 +391,7 @@ FATAL_CLOSE_CODES = {
     4400: ("bad_params", "Tham số kết nối sự kiện không hợp lệ."),
     4401: ("unauthorized", "Mã thiết bị không hợp lệ hoặc đã bị thu hồi."),
     4403: ("forbidden", "Thiết bị không thuộc trung tâm này."),
+    4410: ("device_revoked", "Thiết bị đã bị thu hồi. Liên hệ quản trị viên để được cấp mã mới."),
 }
 
 

@@ -85,6 +85,23 @@ def resolve_principal(session: Session, settings: Settings, token: str | None) -
     return Principal(role=user.role, user=user)
 
 
+UNAUTHORIZED_MESSAGE = "Cần đăng nhập hoặc mã thiết bị hợp lệ."
+REVOKED_MESSAGE = "Thiết bị đã bị thu hồi. Liên hệ quản trị viên để được cấp mã mới."
+
+
+def refusal(session: Session, token: str | None) -> DomainError:
+    """The 401 for a token `resolve_principal` refused: a revoked device is told so (its screen
+    says "thiết bị đã bị thu hồi" instead of retrying for ever); anything else is "unauthorized".
+    Read only on the refusal path, so accepted requests pay nothing for it."""
+    if token and token.startswith(DEVICE_TOKEN_PREFIX):
+        revoked = session.execute(
+            select(Device.revoked_at).where(Device.token_hash == token_digest(token))
+        ).scalar_one_or_none()
+        if revoked is not None:
+            return DomainError("device_revoked", REVOKED_MESSAGE, 401)
+    return DomainError("unauthorized", UNAUTHORIZED_MESSAGE, 401)
+
+
 def allow(*roles: str):
     """A dependency that admits only the given roles (401 without a valid token, 403 otherwise)."""
 
@@ -105,7 +122,7 @@ def authorize(
     """
     principal = resolve_principal(session, settings, token)
     if principal is None:
-        raise DomainError("unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ.", 401)
+        raise refusal(session, token)
     if principal.role not in roles:
         raise DomainError("role_not_allowed", "Bạn không có quyền thực hiện thao tác này.", 403)
     if touch and seen_due(principal):
@@ -123,12 +140,12 @@ ROLE_CACHE_S = 5.0
 _known_roles: dict[str, tuple[str, float]] = {}  # sha256(token) → (role, time seen), valid tokens only
 
 
-def _role_of(request: Request, token: str) -> str | None:
-    """The role behind a token, from a fresh read (a worker thread)."""
+def _role_of(request: Request, token: str) -> str | DomainError:
+    """The role behind a token, or why it is refused, from a fresh read (a worker thread)."""
     session = request.app.state.db.read_session_factory()
     try:
         principal = resolve_principal(session, request.app.state.settings, token)
-        return principal.role if principal is not None else None
+        return principal.role if principal is not None else refusal(session, token)
     finally:
         session.close()
 
@@ -145,14 +162,14 @@ def allow_token(*roles: str):
     async def checker(request: Request) -> str:
         token = bearer_token(request)
         if token is None:
-            raise DomainError("unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ.", 401)
+            raise DomainError("unauthorized", UNAUTHORIZED_MESSAGE, 401)
         key = token_digest(token)
         known = _known_roles.get(key)
         now = time.monotonic()
         if known is None or now - known[1] > ROLE_CACHE_S:
             role = await run_in_threadpool(_role_of, request, token)
-            if role is None:
-                raise DomainError("unauthorized", "Cần đăng nhập hoặc mã thiết bị hợp lệ.", 401)
+            if isinstance(role, DomainError):
+                raise role
             if len(_known_roles) > 10_000:
                 _known_roles.clear()
             known = _known_roles[key] = (role, now)

@@ -9,10 +9,12 @@
     vi: { calling: "Mời số", counter: "Quầy", serving: "Đang phục vụ", waiting: "chờ", countersHead: "Quầy đang phục vụ",
           waitingHead: "Số người đang chờ", paused: "Tạm dừng", closed: "Đóng",
           offline: "Mất kết nối", to: "Quầy", none: "Chưa gọi số", noToken: "Thiết bị chưa có mã hoặc mã đã bị thu hồi.",
+          revoked: "Thiết bị đã bị thu hồi.", revokedHint: "Liên hệ quản trị viên để được cấp mã mới.",
           sound: "Chạm vào màn hình để bật âm thanh" },
     en: { calling: "Now calling", counter: "Counter", serving: "Now serving", waiting: "waiting", countersHead: "Counters",
           waitingHead: "Waiting", paused: "Paused", closed: "Closed",
           offline: "Offline", to: "Counter", none: "No calls yet", noToken: "This device has no valid token.",
+          revoked: "This device has been revoked.", revokedHint: "Ask the administrator for a new token.",
           sound: "Touch the screen to enable sound" },
   };
   const RECENT_ANNOUNCE_MS = 60000; // calls replayed after a longer outage are shown, not read out
@@ -51,6 +53,23 @@
     }
   }
 
+  /* The device's token was revoked (docs/events.md, close 4410): the board stops showing the queue
+   * at once, forgets the token and says so until someone enrols it again with a new one. */
+  function showRevoked(t) {
+    localStorage.removeItem(TOKEN_KEY);
+    if (global.__board && global.__board.stream) global.__board.stream.close();
+    const box = document.createElement("div");
+    box.className = "revoked";
+    box.id = "revoked";
+    const head = document.createElement("div");
+    head.textContent = t.revoked;
+    const hint = document.createElement("small");
+    hint.textContent = t.revokedHint;
+    box.append(head, hint);
+    document.body.replaceChildren(box);
+    document.body.dataset.revoked = "1";
+  }
+
   function blink(el) {
     if (!el) return;
     el.classList.remove("blink");
@@ -78,7 +97,11 @@
     try {
       device = await withRetry("/api/v1/devices/me", token);
       if (check) checked = await withRetry(check, token);
-    } catch (err) { refuse(err.message || TEXT.vi.noToken); return; }
+    } catch (err) {
+      if (err.code === "device_revoked") showRevoked(TEXT.vi);
+      else refuse(err.message || TEXT.vi.noToken);
+      return;
+    }
     const settings = device.settings || {};
     const lang = settings.language === "en" ? "en" : "vi";
     const t = TEXT[lang];
@@ -107,6 +130,7 @@
       centre: device.centre_id,
       token,
       onStatus(online) { offline.hidden = online; document.body.dataset.online = online ? "1" : "0"; },
+      onRevoked() { showRevoked(t); },
       onSnapshot(data) {
         state.centre = data.centre;
         state.services = new Map(data.services.map((s) => [s.id, s]));

@@ -221,11 +221,14 @@ def update_device(
 
 
 def revoke_device(session: Session, device_id: int, *, actor: Principal | None = None) -> Device:
+    """Revoke a device's token: its requests are refused from this commit on, and the
+    `device.revoked` event makes every worker close the device's open event streams at once."""
     device = get_device(session, device_id)
     if device.revoked_at is None:
         before = device_snapshot(device)
         device.revoked_at = utcnow()
         _record_device(session, actor, "revoke", device, before=before, after=device_snapshot(device))
+        record_event(session, device.centre_id, "device.revoked", {"device_id": device.id})
     return device
 
 

@@ -29,6 +29,8 @@ SEND_MANY = "motcua.websocket.send_many"
 # Markers a subscription's queue may hold besides (seq, text) and None (= close and reconnect).
 CLOSED = object()  # the client went away
 HEARTBEAT = object()  # nothing sent for a heartbeat interval
+REVOKED = object()  # the subscriber's device was revoked: close its stream for good
+REVOKED_EVENT = "device.revoked"
 
 
 _gc_settled = False
@@ -118,6 +120,7 @@ class IdleCollector:
 @dataclass(eq=False)
 class Subscription:
     centre_id: int
+    device_id: int | None = None  # the device behind the stream (None: staff)
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=2000))
     overflowed: bool = False
     closed: bool = False
@@ -257,6 +260,9 @@ class Hub:
             # Encoded once here, not once per client: with hundreds of boards this is the hot path.
             self._deliver(centre_id, [(msg["seq"], json.dumps(msg, ensure_ascii=False)) for msg in events])
             self._delivered[centre_id] = events[-1]["seq"]
+            revoked = {msg["data"].get("device_id") for msg in events if msg["type"] == REVOKED_EVENT}
+            if revoked:
+                self._close_devices(centre_id, revoked)
 
     def _read(self, centre_id: int, since: int) -> list[dict]:
         with self.db.reading() as s:
@@ -288,9 +294,20 @@ class Hub:
                     sub.queue.put_nowait(None)
                     break
 
+    def _close_devices(self, centre_id: int, device_ids: set) -> None:
+        """Revoked devices: stop feeding their streams and have their senders close them (4410)."""
+        for sub in list(self._subs.get(centre_id, ())):
+            if sub.device_id in device_ids:
+                self.unsubscribe(sub)
+                try:
+                    sub.queue.put_nowait(REVOKED)
+                except asyncio.QueueFull:
+                    sub.queue.get_nowait()
+                    sub.queue.put_nowait(REVOKED)
+
     # -- consumers -------------------------------------------------------------------------
-    async def subscribe(self, centre_id: int) -> Subscription:
-        sub = Subscription(centre_id)
+    async def subscribe(self, centre_id: int, device_id: int | None = None) -> Subscription:
+        sub = Subscription(centre_id, device_id)
         subs = self._subs.setdefault(centre_id, set())
         if not subs:
             # First watcher of this centre here: start from the current end of the log.

@@ -15,8 +15,8 @@ import logging
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from ..deps import bearer_token, resolve_principal
-from .hub import CLOSED, HEARTBEAT, SEND_MANY
+from ..deps import bearer_token, refusal, resolve_principal
+from .hub import CLOSED, HEARTBEAT, REVOKED, SEND_MANY
 from .service import events_after, last_seq, oldest_seq, wire
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,14 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
 CLOSE_OVERFLOW = 4408
+CLOSE_REVOKED = 4410  # the device's token was revoked (now, or before it connected): do not reconnect
+
+
+CLOSE_REASONS = {
+    CLOSE_UNAUTHORIZED: "unauthorized",
+    CLOSE_FORBIDDEN: "forbidden",
+    CLOSE_REVOKED: "device_revoked",
+}
 
 
 def _auth(app, token: str | None, centre_id: int):
@@ -33,7 +41,8 @@ def _auth(app, token: str | None, centre_id: int):
     with app.state.db.reading() as s:
         principal = resolve_principal(s, app.state.settings, token)
         if principal is None:
-            return False, CLOSE_UNAUTHORIZED
+            revoked = refusal(s, token).code == "device_revoked"
+            return False, CLOSE_REVOKED if revoked else CLOSE_UNAUTHORIZED
         if not principal.can_see_centre(centre_id):
             return False, CLOSE_FORBIDDEN
         return principal.device_id, None
@@ -52,9 +61,18 @@ def _touch_device(app, device_id: int | None) -> None:
             device.last_seen_at = utcnow()
 
 
-def _catch_up(app, centre_id: int, since: int | None) -> list[dict]:
+def _catch_up(app, centre_id: int, since: int | None, device_id: int | None) -> list[dict] | None:
+    """What the client missed, or a snapshot; None when its device was revoked meanwhile.
+
+    Read after the subscription is in place, so a revocation committed while the client was
+    connecting is seen either here or as the `device.revoked` event the hub acts on."""
     limit = app.state.settings.ws_replay_limit
     with app.state.db.reading() as s:
+        if device_id is not None:
+            from ..auth.models import Device
+
+            if s.get(Device, device_id).revoked_at is not None:
+                return None
         current = last_seq(s, centre_id)
         if since is not None and 0 <= since <= current and current - since <= limit:
             if since == current:
@@ -81,13 +99,13 @@ async def stream(websocket: WebSocket):
     token = params.get("token") or bearer_token(websocket)  # type: ignore[arg-type]
     device_id, code = await run_in_threadpool(_auth, app, token, centre_id)
     if code is not None:
-        await websocket.close(code, "unauthorized" if code == CLOSE_UNAUTHORIZED else "forbidden")
+        await websocket.close(code, CLOSE_REASONS[code])
         return
 
     await run_in_threadpool(_touch_device, app, device_id)
     loop = asyncio.get_running_loop()
     hub = app.state.hub
-    sub = await hub.subscribe(centre_id)
+    sub = await hub.subscribe(centre_id, device_id)
     sub.last_sent = since or 0
     # One task step per message burst and client at most: the loop below only awaits its own queue.
     # Hangup and heartbeats reach it through that queue (no task and no asyncio.wait per message);
@@ -97,7 +115,11 @@ async def stream(websocket: WebSocket):
     beats = _Heartbeat(loop, sub, app.state.settings.ws_heartbeat_s)
     touched = loop.time()
     try:
-        for msg in await run_in_threadpool(_catch_up, app, centre_id, since):
+        missed = await run_in_threadpool(_catch_up, app, centre_id, since, device_id)
+        if missed is None:
+            await websocket.close(CLOSE_REVOKED, CLOSE_REASONS[CLOSE_REVOKED])
+            return
+        for msg in missed:
             await websocket.send_json(msg)
             sub.last_sent = msg["seq"]
         queue = sub.queue
@@ -112,7 +134,7 @@ async def stream(websocket: WebSocket):
                 items.append(queue.get_nowait())
             texts, end = [], False  # end: None = server closes (overflow, shutdown); CLOSED = client gone
             for item in items:
-                if item is None or item is CLOSED:
+                if item is None or item is CLOSED or item is REVOKED:
                     end = item
                     break
                 if item is HEARTBEAT:
@@ -140,6 +162,9 @@ async def stream(websocket: WebSocket):
             if texts:
                 sub.last_active = loop.time()
             if end is CLOSED:
+                break
+            if end is REVOKED:
+                await websocket.close(CLOSE_REVOKED, CLOSE_REASONS[CLOSE_REVOKED])
                 break
             if end is None:
                 await websocket.close(CLOSE_OVERFLOW if sub.overflowed else 1012, "reconnect with since")

@@ -169,6 +169,48 @@ def test_bad_stream_token_raises_instead_of_reconnecting_forever(server):
     assert err.value.code == "unauthorized"
 
 
+def test_a_kiosk_revoked_while_connected_is_told_so_and_refused(server):
+    """Its open stream ends with `device_revoked` at once (not after a timeout), and so does every request."""
+    staff = {
+        "Authorization": "Bearer "
+        + httpx.post(
+            server.base_url + "/api/v1/auth/token", data={"username": "admin", "password": "motcua-demo"}
+        ).json()["access_token"]
+    }
+    centre = server.demo["centre_id"]
+    made = httpx.post(
+        server.base_url + "/api/v1/devices",
+        json={"kind": "kiosk", "centre_id": centre, "name": "Kiosk tạm"},
+        headers=staff,
+    ).json()
+    connected = asyncio.Event()
+
+    async def run():
+        stream = EventStream(
+            server.base_url, centre, token=made["token"], on_connection=lambda up: up and connected.set()
+        )
+
+        async def follow():
+            async for _ in stream:
+                pass
+
+        task = asyncio.create_task(follow())
+        await asyncio.wait_for(connected.wait(), 20)
+        await asyncio.to_thread(
+            lambda: httpx.post(
+                f"{server.base_url}/api/v1/devices/{made['id']}/revoke", headers=staff
+            ).raise_for_status()
+        )
+        await asyncio.wait_for(task, 5)
+
+    with pytest.raises(ServerError) as err:
+        asyncio.run(run())
+    assert err.value.code == "device_revoked" and "thu hồi" in err.value.message
+    with QueueClient(server.base_url, token=made["token"]) as client, pytest.raises(ServerError) as err:
+        client.issue_ticket(_service_id(QueueClient(server.base_url, token=KIOSK)))
+    assert (err.value.status, err.value.code) == (401, "device_revoked")
+
+
 @pytest.mark.slow
 def test_event_stream_resumes_after_a_server_restart_exactly_once(tmp_path):
     with running_server(tmp_path) as srv:

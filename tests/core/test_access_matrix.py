@@ -62,7 +62,7 @@ def test_revoked_device_token_is_refused(client, centre):
     device_id = client.get("/api/v1/devices/me", headers=centre.auth("kiosk")).json()["id"]
     assert client.post(f"/api/v1/devices/{device_id}/revoke", headers=centre.auth("admin")).status_code == 200
     r = client.get("/api/v1/services", headers=centre.auth("kiosk"))
-    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    assert r.status_code == 401 and r.json()["error"]["code"] == "device_revoked"
 
 
 def test_deactivated_staff_token_is_refused(client, centre):

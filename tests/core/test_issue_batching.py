@@ -136,7 +136,7 @@ def test_a_token_revoked_after_use_is_refused_by_the_issuing_transaction(client,
     device_id = client.get("/api/v1/devices/me", headers=centre.auth("kiosk")).json()["id"]
     assert client.post(f"/api/v1/devices/{device_id}/revoke", headers=centre.auth("admin")).status_code == 200
     r = client.post("/api/v1/tickets", json=body, headers=centre.auth("kiosk"))
-    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    assert r.status_code == 401 and r.json()["error"]["code"] == "device_revoked"  # said so, not just refused
     with db.reading() as s:
         assert s.execute(select(func.count()).select_from(Ticket)).scalar_one() == 1
 

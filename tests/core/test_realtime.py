@@ -98,3 +98,33 @@ def test_live_events_are_exactly_what_a_client_replaying_them_reads(client, cent
         replayed = receive_until(ws, lambda m: m["seq"] == live[-1]["seq"])
     assert [m["seq"] for m in live] == list(range(start + 1, start + 1 + len(live)))
     assert live == replayed
+
+
+def test_revoking_a_device_closes_its_open_stream_at_once(client, centre):
+    """The board's stream is closed with 4410 by the revocation itself (no reconnect, no timer);
+    other clients of the centre keep theirs, and the revoked token is refused everywhere after."""
+    import pytest
+    from starlette.websockets import WebSocketDisconnect
+
+    board = client.get("/api/v1/devices/me", headers=centre.auth("display")).json()
+    with client.websocket_connect(ws_url(centre)) as ws, client.websocket_connect(ws_url(centre, "kiosk")) as other:
+        ws.receive_json(), other.receive_json()
+        r = client.post(f"/api/v1/devices/{board['id']}/revoke", headers=centre.auth("admin"))
+        assert r.status_code == 200 and r.json()["revoked"]
+        with pytest.raises(WebSocketDisconnect) as exc:
+            receive_until(ws, lambda m: False)
+        assert exc.value.code == 4410
+        # Everyone else is told which device went (admin screens), and keeps its stream.
+        assert receive_until(other, lambda m: m["type"] == "device.revoked")[-1]["data"] == {"device_id": board["id"]}
+        issue(client, centre)
+        receive_until(other, lambda m: m["type"] == "ticket.issued")
+    with client.websocket_connect(ws_url(centre)) as ws, pytest.raises(WebSocketDisconnect) as exc:
+        ws.receive_json()
+    assert exc.value.code == 4410
+    r = client.get("/api/v1/devices/me", headers=centre.auth("display"))
+    assert r.status_code == 401 and r.json()["error"] == {
+        "code": "device_revoked",
+        "message": "Thiết bị đã bị thu hồi. Liên hệ quản trị viên để được cấp mã mới.",
+    }
+    r = client.get("/api/v1/devices/me", headers={"Authorization": "Bearer mdv_never-issued"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"

@@ -1,6 +1,6 @@
 /* Motcua event stream client (WS /ws?centre=&since=&token=), shared by boards, console and dashboards.
  *
- *   const stream = MotcuaStream.connect({centre, token, onSnapshot(data, seq), onEvent(msg), onStatus(online)});
+ *   const stream = MotcuaStream.connect({centre, token, onSnapshot(data, seq), onEvent(msg), onStatus(online), onRevoked()});
  *
  * A snapshot replaces the caller's state; events arrive once, in seq order. On any drop the client
  * reconnects with backoff (0.5 s doubling to 10 s, with jitter) and resumes from its last seq; a gap
@@ -79,6 +79,12 @@
         clearTimeout(state.watchdog);
         if (state.ws === ws) state.ws = null;
         setOnline(false);
+        if (ev.code === 4410) { // the device was revoked: never reconnect with this token
+          state.closed = true;
+          clearTimeout(state.timer);
+          if (opts.onRevoked) opts.onRevoked();
+          return;
+        }
         if (ev.code === 4401 && opts.onAuthError) opts.onAuthError();
         if (ev.code === 4400 || ev.code === 4403) { if (opts.onAuthError) opts.onAuthError(); }
         schedule();
