@@ -279,6 +279,23 @@ class WorkingCalendar:
             remaining -= end - begin
             moment = end
 
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time inside [start, end): only working sessions of working days count.
+
+        The inverse of `add_working_hours`: add_working_hours(a, working_time_between(a, b)) lands
+        on b when b is inside a session (else on the end of the last session before b).
+        Zero when `end` is not after `start`.
+        """
+        moment, stop = _local(start, "start"), _local(end, "end")
+        total = timedelta()
+        while moment < stop:
+            begin, session_end = self._next_working_span(moment)
+            if begin >= stop:
+                break
+            total += min(session_end, stop) - begin
+            moment = session_end
+        return total
+
 
 @lru_cache(maxsize=16)
 def _cached_calendar(extra: tuple[str, ...]) -> WorkingCalendar:

@@ -30,8 +30,19 @@ class ParsedCode:
     sequence: int
 
 
-def sequence_name(agency_id: int, day: date) -> str:
-    """The named counter of an agency's receipts on one (Vietnam-local) day."""
+def sequence_name(agency_identifier: str, day: date) -> str:
+    """The named counter of the receipts under one agency identifier on one (Vietnam-local) day.
+
+    The day sequence belongs to the identifier, not to the agency row: a province running several
+    centres (commune desks) on one server may register the same identifier at each of them, and
+    the codes they give out must still never repeat (the code is agency identifier + date +
+    sequence). Every desk sharing an identifier therefore draws from the same counter.
+    """
+    return f"dossier-id:{agency_identifier}:{day.isoformat()}"
+
+
+def legacy_sequence_name(agency_id: int, day: date) -> str:
+    """The per-agency-row counter used before the sequence moved to the identifier (upgrade day only)."""
     return f"dossier:{agency_id}:{day.isoformat()}"
 
 

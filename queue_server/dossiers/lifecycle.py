@@ -62,7 +62,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
         {"in_processing", "verifying", "supplement_requested", "result_ready", "refused", "withdrawn"}
     ),
     # Supplemented: back to where the dossier is processed (or accepted, for online ones).
-    "supplement_requested": frozenset({"received", "in_processing", "lapsed", "refused", "withdrawn"}),
+    # pending_acceptance: an online dossier sent back before acceptance, supplemented, to be checked again.
+    "supplement_requested": frozenset(
+        {"pending_acceptance", "received", "in_processing", "lapsed", "refused", "withdrawn"}
+    ),
     "result_ready": frozenset({"returned"}),
     "returned": frozenset(),
     "wrong_agency": frozenset(),
@@ -75,6 +78,12 @@ assert set(TRANSITIONS) == set(STATUS_LABELS) == set(STATUS_TONES)
 FINAL_STATES = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 # Still being worked on by the agency: counts towards "overdue" once due_at has passed.
 OPEN_STATES = frozenset({"received", "transferred", "in_processing", "verifying", "consulting", "supplement_requested"})
+# A step into any of these means the dossier was accepted (received) by the agency.
+ACCEPTED_STATES = frozenset(OPEN_STATES - {"supplement_requested"}) | {"result_ready", "returned"}
+# The supplement arrived: the dossier's clocks run again (service._resume_clock).
+RESUMING_STATES = frozenset({"pending_acceptance", "received", "in_processing"})
+# Waiting for the citizen: the clock is stopped, the dossier is not the agency's delay.
+CLOCK_STOPPED = frozenset({"supplement_requested"})
 REASON_REQUIRED = frozenset({"refused", "wrong_agency", "supplement_requested", "withdrawn"})
 RETURN_METHODS = ("desk", "post")
 

@@ -35,7 +35,11 @@ class Dossier(Base):
     procedure_code: Mapped[str] = mapped_column(String(40))
     procedure_name: Mapped[str] = mapped_column(Text)
     procedure_field: Mapped[str | None] = mapped_column(String(200))
+    # The time limit in its own unit (time_limits.py): the amount is kept in `processing_days` for
+    # every unit (days, working days or working hours); "unknown": the catalogue states none readably.
     processing_days: Mapped[int] = mapped_column(Integer, default=0)
+    processing_unit: Mapped[str] = mapped_column(String(16), default="working_days", server_default="working_days")
+    procedure_level: Mapped[str | None] = mapped_column(String(20))  # the catalogue's level, for the by-level report
 
     # Personal data: never logged.
     applicant_kind: Mapped[str] = mapped_column(String(20), default="person")  # person | organisation
@@ -60,6 +64,9 @@ class Dossier(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     effective_received_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column()
+    # The appointment the law owes: set at receipt (or acceptance), moved only by the working time
+    # the dossier waited for the citizen's supplement, never by an apology. Early / on time / late
+    # are judged against it; `due_at` is the appointment in force (an apology moves it).
     original_due_at: Mapped[datetime | None] = mapped_column()
     acceptance_deadline_at: Mapped[datetime | None] = mapped_column()  # online: accept or send back by then
     supplement_deadline_at: Mapped[datetime | None] = mapped_column()

@@ -28,6 +28,7 @@ from ..centres.models import Agency, Centre
 from ..config import Settings
 from ..errors import DomainError
 from ..timeutil import local
+from . import time_limits
 from .models import Dossier
 from .service import history_of, lookup_url, procedure_snapshot
 
@@ -99,14 +100,16 @@ def processing_time_label(days: int | None, catalogue_text: str | None = None) -
 
 
 def _processing_time(session: Session, dossier: Dossier) -> str:
-    """From the catalogue when it still lists the procedure; else from the days the dossier holds."""
+    """The limit the dossier was received with, in its own unit ('Trong ngày', '3 ngày làm việc',
+    '10 ngày', '2 giờ làm việc'); for a limit the catalogue states unreadably, its own wording."""
+    unit = dossier.processing_unit or time_limits.WORKING_DAYS
+    if unit != time_limits.UNKNOWN:
+        return time_limits.TimeLimit(dossier.processing_days or 0, unit).label()
     try:
         procedure = procedure_snapshot(session, dossier.procedure_code) if dossier.procedure_code else None
     except DomainError:
         procedure = None
-    if procedure is not None and not procedure.days_known:
-        return processing_time_label(None, procedure.processing_time_text)
-    return processing_time_label(dossier.processing_days)
+    return processing_time_label(None, procedure.processing_time_text if procedure else None)
 
 
 def receipt_data(session: Session, settings: Settings, dossier: Dossier) -> ReceiptData:

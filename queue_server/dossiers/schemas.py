@@ -128,7 +128,9 @@ class DossierRead(BaseModel):
     source: str
     procedure_code: str
     procedure_name: str
-    processing_days: int
+    processing_days: int = Field(description="the time limit's amount, in processing_unit")
+    processing_unit: str = Field(description="working_days | days (calendar) | hours (working) | unknown")
+    procedure_level: str | None = None
     applicant: ApplicantRead
     content: str | None
     documents: list[dict]

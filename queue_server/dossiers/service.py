@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,10 +21,10 @@ from ..calendar import CalendarError, default_calendar
 from ..centres.models import Agency
 from ..centres.service import get_agency
 from ..config import Settings
-from ..db import next_value
+from ..db import Sequence, next_value
 from ..errors import DomainError, forbidden, not_found
-from ..timeutil import local_day, utcnow
-from . import codes, lifecycle
+from ..timeutil import aware, local_day, utcnow
+from . import codes, lifecycle, time_limits
 from .models import Dossier, DossierEvent
 from .schemas import ApologyRequest, ApplicantIn, DossierCreate, DossierUpdate, TransitionRequest
 
@@ -41,6 +41,12 @@ class ProcedureSnapshot:
     # The catalogue's own wording of the time limit, and whether it states whole working days.
     processing_time_text: str | None = None
     days_known: bool = True
+    level: str | None = None
+
+    def limit(self, channel: str) -> time_limits.TimeLimit:
+        """The time limit that applies to a dossier filed through `channel`."""
+        days = self.processing_days if self.days_known else None
+        return time_limits.limit_for(days, self.processing_time_text, channel)
 
 
 def procedure_snapshot(session: Session, code: str) -> ProcedureSnapshot:
@@ -64,6 +70,7 @@ def procedure_snapshot(session: Session, code: str) -> ProcedureSnapshot:
         fee_text=getattr(procedure, "fee_text", None),
         processing_time_text=getattr(procedure, "processing_time_text", None),
         days_known=days is not None,
+        level=getattr(procedure, "level", None),
     )
 
 
@@ -257,11 +264,14 @@ def new_dossier(
     cal = calendar_of(settings)
     if code is None:
         day = local_day(now)
-        sequence = next_value(session, codes.sequence_name(agency.id, day))
+        sequence = next_value(
+            session, codes.sequence_name(agency.identifier, day), start=_first_sequence(session, agency, day)
+        )
         code = codes.format_code(settings.dossier_code_layout, agency.identifier, day, sequence)
     online = channel == "online"
     status = status or ("pending_acceptance" if online else "received")
-    effective, computed_due = _due(cal, now, procedure.processing_days)
+    limit = procedure.limit(channel)
+    effective, computed_due = time_limits.appointment(cal, now, limit)
     if status == "pending_acceptance":
         computed_due = None  # the appointment is set when the online dossier is accepted
     book = ledger_book or f"{local_day(now).year}"
@@ -273,7 +283,9 @@ def new_dossier(
         procedure_code=procedure.code,
         procedure_name=procedure.name,
         procedure_field=procedure.field,
-        processing_days=procedure.processing_days,
+        processing_days=limit.amount,
+        processing_unit=limit.unit,
+        procedure_level=procedure.level,
         applicant_kind=applicant.kind,
         applicant_name=applicant.full_name,
         organisation_name=applicant.organisation_name,
@@ -305,12 +317,19 @@ def new_dossier(
     return dossier
 
 
-def _due(cal, received_at: datetime, days: int) -> tuple[datetime, datetime]:
-    try:
-        due = cal.due_date(received_at, days)
-    except CalendarError as exc:  # a broken override file must not become a 500 at the desk
-        raise DomainError("calendar_error", f"Không tính được ngày hẹn trả: {exc}", 409) from None
-    return due.effective_received_at, due.due_at
+def _first_sequence(session: Session, agency: Agency, day: date) -> int:
+    """Where the identifier's day counter starts when first drawn: after every number the older
+    per-agency counters gave that day (a server upgraded mid-day never repeats a code)."""
+    same = session.execute(select(Agency.id).where(Agency.identifier == agency.identifier)).scalars().all()
+    names = [codes.legacy_sequence_name(agency_id, day) for agency_id in same]
+    taken = session.execute(select(func.max(Sequence.value)).where(Sequence.name.in_(names))).scalar()
+    return int(taken or 0) + 1
+
+
+def _appointment(settings: Settings, dossier: Dossier, received_at: datetime) -> tuple[datetime, datetime | None]:
+    """(effective receipt, appointment) of `dossier`'s own time limit counted from `received_at`."""
+    limit = time_limits.TimeLimit(dossier.processing_days or 0, dossier.processing_unit or time_limits.WORKING_DAYS)
+    return time_limits.appointment(calendar_of(settings), received_at, limit)
 
 
 # -- amendments ---------------------------------------------------------------------------------
@@ -391,20 +410,23 @@ def transition(
             )
         dossier.supplement_count += 1
         # Lapses after a period equal to the procedure's processing time (BD19 Đ.10 k.3).
-        dossier.supplement_deadline_at = _due(calendar_of(settings), now, dossier.processing_days)[1]
-        data["lapses_at"] = dossier.supplement_deadline_at.isoformat()
-    if current == "pending_acceptance" and target == "received":
-        dossier.effective_received_at, dossier.due_at = _due(calendar_of(settings), now, dossier.processing_days)
+        dossier.supplement_deadline_at = _appointment(settings, dossier, now)[1]
+        data["lapses_at"] = dossier.supplement_deadline_at.isoformat() if dossier.supplement_deadline_at else None
+        data["clock_stopped_at"] = now.isoformat()
+    awaiting = _awaiting_acceptance(session, dossier)
+    if current == "supplement_requested" and target == "pending_acceptance" and not awaiting:
+        raise DomainError(
+            "not_awaiting_acceptance",
+            "Chỉ hồ sơ trực tuyến chưa được tiếp nhận mới quay lại chờ tiếp nhận sau khi bổ sung.",
+            409,
+        )
+    if current == "supplement_requested" and target in lifecycle.RESUMING_STATES:
+        data.update(_resume_clock(settings, dossier, now, awaiting_acceptance=awaiting))
+    if awaiting and target in lifecycle.ACCEPTED_STATES:
+        # Accepted: the appointment counts from now (BP Đ.12 k.1 đ.d).
+        dossier.effective_received_at, dossier.due_at = _appointment(settings, dossier, now)
         dossier.original_due_at = dossier.due_at
-        data["due_at"] = dossier.due_at.isoformat()
-    if (
-        current == "supplement_requested"
-        and target != "lapsed"
-        and dossier.channel == "online"
-        and dossier.due_at is None
-    ):
-        dossier.effective_received_at, dossier.due_at = _due(calendar_of(settings), now, dossier.processing_days)
-        dossier.original_due_at = dossier.due_at
+        data["due_at"] = dossier.due_at.isoformat() if dossier.due_at else None
     if target == "result_ready":
         dossier.result_ready_at = now
     if target == "returned":
@@ -428,6 +450,49 @@ def transition(
         agency_name=agency.name if agency else None,
     )
     return dossier
+
+
+def _awaiting_acceptance(session: Session, dossier: Dossier) -> bool:
+    """An online dossier never accepted yet (no step of its history put it into processing)."""
+    if dossier.status == "pending_acceptance":
+        return True
+    if dossier.channel != "online" or dossier.acceptance_deadline_at is None:
+        return False
+    accepted = session.execute(
+        select(DossierEvent.id)
+        .where(DossierEvent.dossier_id == dossier.id, DossierEvent.to_status.in_(lifecycle.ACCEPTED_STATES))
+        .limit(1)
+    ).first()
+    return accepted is None
+
+
+def _resume_clock(settings: Settings, dossier: Dossier, now: datetime, *, awaiting_acceptance: bool) -> dict:
+    """The supplement arrived: every clock moves on by the working time the dossier waited.
+
+    The rule (BP Đ.9 k.3 đ.b and Đ.10 k.2 đ.đ: «Thời gian mà cơ quan, tổ chức đã giải quyết lần đầu
+    được tính trong thời gian giải quyết hồ sơ»): the time the agency spent before sending the
+    dossier back counts, the time the citizen spends supplementing does not. So the clock stops
+    when the supplement is requested and the appointment — the one in force and the one the law
+    owes (`original_due_at`) — moves by the working time (working sessions of working days,
+    `WorkingCalendar.working_time_between`) from the request to the supplement's arrival. An
+    online dossier not accepted yet has its 8-working-hour acceptance deadline moved the same way
+    (BD23 Đ.10; AG Đ.15).
+    """
+    cal = calendar_of(settings)
+    stopped = aware(dossier.status_changed_at)
+    try:
+        waited = cal.working_time_between(stopped, now)
+        hours = waited.total_seconds() / 3600
+        moved = {}
+        for attr in ("due_at", "original_due_at", "acceptance_deadline_at"):
+            value = getattr(dossier, attr)
+            if value is None or (attr == "acceptance_deadline_at" and not awaiting_acceptance):
+                continue
+            setattr(dossier, attr, cal.add_working_hours(aware(value), hours))
+            moved[attr] = {"from": aware(value).isoformat(), "to": getattr(dossier, attr).isoformat()}
+    except CalendarError as exc:
+        raise DomainError("calendar_error", f"Không tính được ngày hẹn trả: {exc}", 409) from None
+    return {"clock_stopped_at": stopped.isoformat(), "waited_working_hours": round(hours, 2), "moved": moved}
 
 
 def transition_by_code(
@@ -508,8 +573,16 @@ def sweep(session: Session, settings: Settings, *, now: datetime | None = None) 
 
 
 def overdue_days(dossier: Dossier, now: datetime) -> int | None:
-    """Days past the appointment (0: due earlier today) while the agency still owes the result; else None."""
-    if dossier.status not in lifecycle.OPEN_STATES or dossier.due_at is None or now <= dossier.due_at:
+    """Days past the appointment (0: due earlier today) while the agency still owes the result; else None.
+
+    A dossier waiting for the citizen's supplement is not overdue: its clock is stopped.
+    """
+    if (
+        dossier.status not in lifecycle.OPEN_STATES
+        or dossier.status in lifecycle.CLOCK_STOPPED
+        or dossier.due_at is None
+        or now <= dossier.due_at
+    ):
         return None
     return (local_day(now) - local_day(dossier.due_at)).days
 
@@ -565,6 +638,8 @@ def dossier_view(
         "procedure_code": dossier.procedure_code,
         "procedure_name": dossier.procedure_name,
         "processing_days": dossier.processing_days,
+        "processing_unit": dossier.processing_unit,
+        "procedure_level": dossier.procedure_level,
         "applicant": {key: getattr(dossier, attr) for key, attr in _APPLICANT_FIELDS.items()},
         "content": dossier.content,
         "documents": dossier.documents or [],
@@ -669,7 +744,9 @@ def overdue(session: Session, actor: Principal, *, now: datetime | None = None) 
     """Open dossiers past their due date (apology due from the late agency)."""
     now = now or utcnow()
     stmt = _scoped(actor, select(Dossier)).where(
-        Dossier.status.in_(lifecycle.OPEN_STATES), Dossier.due_at.is_not(None), Dossier.due_at < now
+        Dossier.status.in_(lifecycle.OPEN_STATES - lifecycle.CLOCK_STOPPED),
+        Dossier.due_at.is_not(None),
+        Dossier.due_at < now,
     )
     return list(session.execute(stmt.order_by(Dossier.due_at)).scalars())
 

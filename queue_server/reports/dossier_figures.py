@@ -12,13 +12,17 @@ of the period, so a past period's figures never change:
 - **received_new** (mới tiếp nhận): received in the period, split by channel (online / direct / post).
 - **received_total** = carried_over + received_new.
 - **resolved**: resolved in the period; **early** (trước hạn) when resolved on a centre-local day
-  before the due day, **on_time** (đúng hạn) when otherwise not after `due_at`, **late** (quá hạn)
-  after `due_at`. Dossiers without a due date count as on time. Percentages are of `resolved`.
+  before the due day, **on_time** (đúng hạn) when otherwise not after the due moment, **late**
+  (quá hạn) after it. Dossiers without a due date count as on time. Percentages are of `resolved`.
+- **the due moment** is the appointment the law owes (`original_due_at`): set at receipt, moved
+  only by the working time spent waiting for the citizen's supplement (BP Đ.9 k.3 đ.b), never by
+  an apology — a dossier resolved after its appointment is late even when an apology letter gave
+  a new date it then met.
 - **pending** (đang giải quyết) at the period's end: received, not resolved or closed;
   **pending_overdue** when `due_at` is before the period's end, else **pending_in_time**.
 
-Rows: totals, per agency, per procedure field, per channel (and per procedure level when the
-dossier model records one). The due date is the dossier's current `due_at`.
+Rows: totals, per agency, per procedure field, per channel and per procedure level (the catalogue's
+level recorded on the dossier when it was received; "" when the catalogue gave none).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session
 
+from ..procedures.models import LEVEL_LABELS, LEVELS
 from ..timeutil import aware, local
 from .service import Period, Scope, share
 
@@ -38,6 +43,7 @@ try:  # the dossiers area is built in parallel; without it the report answers 50
 except ImportError:  # pragma: no cover
     Dossier = None
 
+_LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 RESOLVED = ("result_ready", "returned", "refused")
 CLOSED_OTHERWISE = ("withdrawn", "wrong_agency", "lapsed")
 CHANNELS = {"online": "Trực tuyến", "direct": "Trực tiếp", "post": "Bưu chính"}
@@ -108,7 +114,7 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
         Dossier.agency_id,
         Dossier.channel,
         Dossier.procedure_field,
-        Dossier.due_at,
+        func.coalesce(Dossier.original_due_at, Dossier.due_at),
         moments.c.received_at,
         moments.c.resolved_at,
         moments.c.closed_at,
@@ -140,7 +146,7 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
             "agency": agency_id,
             "field": fld or "",
             "channel": channel,
-            "level": r[7] if level_col is not None else None,
+            "level": (r[7] or "") if level_col is not None else None,
         }
         rows = [total] + [groups[g][k] for g, k in keys.items() if not (g == "level" and level_col is None)]
         done_before_start = min((t for t in (resolved_at, closed_at) if t is not None), default=None)
@@ -188,7 +194,10 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
             )
         ],
         "by_level": (
-            [{"level": k, **v.figures()} for k, v in sorted(groups["level"].items(), key=lambda kv: str(kv[0]))]
+            [
+                {"level": k, "name": LEVEL_LABELS.get(k, k or "(chưa xác định cấp)"), **v.figures()}
+                for k, v in sorted(groups["level"].items(), key=lambda kv: _LEVEL_ORDER.get(kv[0], 9))
+            ]
             if level_col is not None
             else None
         ),

@@ -72,7 +72,7 @@ def test_sequence_exhausted_answers_409_and_writes_nothing(client, db, centre, c
     from queue_server.db import Sequence
 
     with db.unit_of_work() as s:
-        name = codes.sequence_name(centre.agency_ids[0], day)
+        name = codes.sequence_name("000.00.14.H12", day)
         next_value(s, name)
         s.get(Sequence, name).value = 9999
     body = {
@@ -85,3 +85,38 @@ def test_sequence_exhausted_answers_409_and_writes_nothing(client, db, centre, c
     assert "9999" in r.json()["error"]["message"]
     with db.reading() as s:
         assert s.execute(select(func.count()).select_from(Dossier)).scalar_one() == 0
+
+
+def test_centres_sharing_an_agency_identifier_never_repeat_a_code(db, settings, client, centre, catalogue):
+    """A province runs two commune desks on one server with the same agency identifier: registering
+    it at the second centre is accepted (201, never a 500) and the day sequence belongs to the
+    identifier, so the two desks' codes interleave and never repeat."""
+    r = client.post("/api/v1/centres", json={"name": "Bộ phận Một cửa xã Tân Lập"}, headers=centre.auth("admin"))
+    assert r.status_code == 201, r.text
+    r = client.post(
+        "/api/v1/agencies",
+        json={"centre_id": r.json()["id"], "identifier": "000.00.14.H12", "name": "Sở Tư pháp (điểm xã)"},
+        headers=centre.auth("admin"),
+    )
+    assert r.status_code == 201, r.text
+    second = r.json()["id"]
+    when = datetime(2026, 3, 10, 9, 0, tzinfo=VN_TZ)
+    made = [
+        create_at(db, settings, when, agency_id=a) for a in (centre.agency_ids[0], second, second, centre.agency_ids[0])
+    ]
+    assert made == [f"000.00.14.H12-260310-000{n}" for n in (1, 2, 3, 4)]
+    # The same identifier twice in one centre stays refused with a clear message.
+    r = client.post(
+        "/api/v1/agencies",
+        json={"centre_id": centre.id, "identifier": "000.00.14.H12", "name": "Trùng"},
+        headers=centre.auth("admin"),
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "agency_exists"
+
+
+def test_a_server_upgraded_mid_day_continues_after_the_old_per_agency_counter(db, settings, centre, catalogue):
+    day = date(2026, 3, 10)
+    with db.unit_of_work() as s:
+        next_value(s, codes.legacy_sequence_name(centre.agency_ids[0], day), start=5)  # 5 codes given before
+    code = create_at(db, settings, datetime(2026, 3, 10, 14, 0, tzinfo=VN_TZ), agency_id=centre.agency_ids[0])
+    assert code == "000.00.14.H12-260310-0006"

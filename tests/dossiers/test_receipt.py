@@ -177,7 +177,9 @@ def test_procedure_timed_in_hours_reads_its_own_time_not_zero_days(client, centr
         )
     d = new_dossier(procedure_code="2.001159")
     text = _receipt_text(client, centre, d["code"])
-    assert "Thời gian giải quyết hồ sơ theo quy định: Trực tiếp: 1 giờ; Trực tuyến: 2 giờ" in text
+    # The dossier was filed at the desk: its own limit ("Trực tiếp: 1 Giờ"), counted in working hours.
+    assert "Thời gian giải quyết hồ sơ theo quy định: 1 giờ làm việc" in text
+    assert d["processing_unit"] == "hours" and d["processing_days"] == 1
     assert "0 ngày làm việc" not in text
 
 
