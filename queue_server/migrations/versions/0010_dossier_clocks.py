@@ -6,15 +6,15 @@
   was received, for the by-level report; filled for existing dossiers from the catalogue as it
   stands (the best knowledge there is).
 
-Revision ID: 0009_dossier_clocks
-Revises: 0008_scoped_request_ids, 0002_procedures, 0003_dossiers, 0004_ratings (merges the heads: one head from here on)
+Revision ID: 0010_dossier_clocks
+Revises: 0009_audit_log, 0002_procedures, 0003_dossiers, 0004_ratings (merges the heads: one head from here on)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_dossier_clocks"
-down_revision = ("0008_scoped_request_ids", "0002_procedures", "0003_dossiers", "0004_ratings")
+revision = "0010_dossier_clocks"
+down_revision = ("0009_audit_log", "0002_procedures", "0003_dossiers", "0004_ratings")
 branch_labels = None
 depends_on = None
 
