@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     # -- queue ------------------------------------------------------------------------------
     max_recalls: int = 3
     requeue_places_back: int = 3
+    # A visitor marked absent (skip without re-queue) may be called back this many minutes after,
+    # from the console's "Vắng mặt" list or by number; 0: never (docs/queue-policy.md).
+    missed_recall_minutes: int = Field(30, ge=0, le=24 * 60)
     default_service_s: int = 300
     priority_classes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY_CLASSES))
     ws_heartbeat_s: float = 15.0

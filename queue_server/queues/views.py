@@ -6,6 +6,8 @@ the set-up area (centres) and the ticket actions (tickets) announce changes the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -17,7 +19,7 @@ from ..db import lock_rows
 from ..errors import not_found
 from ..realtime.service import record_event
 from ..tickets.models import ACTIVE_STATES, WAITING_STATES, Ticket
-from ..timeutil import local_day, utcnow
+from ..timeutil import aware, local_day, utcnow
 from .figures import QUEUE_ORDER, estimate_wait_s, position_of, waiting_counts
 
 _WITH_HOURS = (joinedload(Service.hours),)
@@ -198,6 +200,21 @@ def ticket_view(
         "track_url": f"{settings.public_base_url.rstrip('/')}/t/{ticket.public_token}",
         "procedure_code": ticket.procedure_code,
         "dossier_code": ticket.dossier_code,
+    }
+
+
+def missed_view(session: Session, settings: Settings, ticket: Ticket) -> dict:
+    """A ticket of the console's "Vắng mặt" list."""
+    counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    missed_at = aware(ticket.finished_at)
+    return {
+        "id": ticket.id,
+        "display_number": ticket.display_number,
+        "service_id": ticket.service_id,
+        "service_name": session.get(Service, ticket.service_id).name,
+        "counter_number": counter.number if counter else None,
+        "missed_at": missed_at,
+        "recall_until": missed_at + timedelta(minutes=settings.missed_recall_minutes),
     }
 
 

@@ -4,7 +4,9 @@ Definitions (each ticket counted once, in the period its `issued` event falls in
 
 - **issued**: tickets whose `issued` event lies in the period [start, end).
 - **served**: of those, tickets with a `completed` event before the period's end.
-- **no_show**: tickets whose final state is no-show (a `no_show` event before the end; no-show is final).
+- **no_show**: tickets whose state at the end is no-show (a `no_show` event before the end, and no
+  call after it before the end: a missed ticket called back within `MOTCUA_MISSED_RECALL_MINUTES`
+  counts by how it ended, once).
 - **cancelled**: tickets with a `cancelled` event before the end.
 - **waiting**: tickets still waiting (or transferred, i.e. waiting at their new service/counter) at the
   end of the period: no final event, and their last queueing event (`issued`, `requeued`,
@@ -369,16 +371,17 @@ def _unsettled(session: Session, conds: list, period: Period, target_s: int, row
     ).all()
     if not tickets:
         return
-    # a final event is a ticket's last, so every one of these was open at the end
+    # open at the end, or marked absent before it and called back after it (docs/queue-policy.md)
     called = [t.ticket_id for t in tickets if t.first_called_at is not None and t.first_called_at < end]
     last = (
         {
-            tid: (queued, at_counter)
-            for tid, queued, at_counter in session.execute(
+            tid: (queued, at_counter, missed)
+            for tid, queued, at_counter, missed in session.execute(
                 select(
                     E.ticket_id,
                     func.max(case((E.type.in_(QUEUEING), E.at))),
                     func.max(case((E.type.in_(AT_COUNTER), E.at))),
+                    func.max(case((E.type == "no_show", E.at))),
                 )
                 .where(E.ticket_id.in_(called), E.at < end)
                 .group_by(E.ticket_id)
@@ -389,11 +392,14 @@ def _unsettled(session: Session, conds: list, period: Period, target_s: int, row
     )
     for t in tickets:
         wait = t.wait_s if t.first_called_at is not None and t.first_called_at < end else None
-        queued, at_counter = last.get(t.ticket_id, (None, None))
+        queued, at_counter, missed = last.get(t.ticket_id, (None, None, None))
         in_service = at_counter is not None and (queued is None or at_counter >= queued)
+        state = "in_service" if in_service else "waiting"
+        if missed is not None and (at_counter is None or missed >= at_counter) and (queued is None or missed >= queued):
+            state = "no_show"
         g = (1, int(wait is not None), wait or 0.0, wait, int(wait is not None and wait <= target_s), 0, 0.0)
         for tally in rows_of(t.service_id, t.service_day, t.issued_hour):
-            tally.add("in_service" if in_service else "waiting", g)
+            tally.add(state, g)
             if wait is not None:
                 tally.waits.append(wait)
 

@@ -7,9 +7,17 @@ from fastapi import APIRouter, Request, Response, status
 from ..bounds import Id, Token
 from ..centres.service import ensure_centre_visible
 from ..deps import AnyCaller, AppSettings, CounterActor, DbSession, Public, TicketIssuerToken
-from ..queues.views import ticket_view
+from ..queues.views import missed_view, ticket_view
 from . import service
-from .schemas import CallNumberRequest, SkipRequest, TicketCreate, TicketRead, TransferRequest
+from .schemas import (
+    CallMissedRequest,
+    CallNumberRequest,
+    MissedTicket,
+    SkipRequest,
+    TicketCreate,
+    TicketRead,
+    TransferRequest,
+)
 
 router = APIRouter(tags=["tickets"])
 
@@ -84,6 +92,28 @@ def call_number(
     return ticket_view(
         session, settings, service.call_number(session, settings, actor, counter_id, data.display_number)
     )
+
+
+@router.get(
+    "/counters/{counter_id}/missed",
+    response_model=list[MissedTicket],
+    responses=ERRORS,
+    summary="Tickets marked absent today that this counter may still call back (MOTCUA_MISSED_RECALL_MINUTES)",
+)
+def missed(counter_id: Id, session: DbSession, settings: AppSettings, actor: CounterActor):
+    return [missed_view(session, settings, t) for t in service.missed_list(session, settings, actor, counter_id)]
+
+
+@router.post(
+    "/counters/{counter_id}/call-missed",
+    response_model=TicketRead,
+    responses=ERRORS,
+    summary="Call back a ticket marked absent (within MOTCUA_MISSED_RECALL_MINUTES)",
+)
+def call_missed(
+    counter_id: Id, data: CallMissedRequest, session: DbSession, settings: AppSettings, actor: CounterActor
+):
+    return ticket_view(session, settings, service.call_missed(session, settings, actor, counter_id, data.ticket_id))
 
 
 @router.post(

@@ -48,7 +48,10 @@ class TicketRead(BaseModel):
 
 
 class SkipRequest(BaseModel):
-    requeue: bool = Field(False, description="put the ticket back a few places instead of marking it a no-show")
+    requeue: bool = Field(
+        False,
+        description="put the ticket back a few places instead of marking it a no-show (the console's default: true)",
+    )
     places_back: int | None = Field(None, ge=0, le=100)
 
 
@@ -60,3 +63,19 @@ class TransferRequest(BaseModel):
 
 class CallNumberRequest(BaseModel):
     display_number: str = Field(min_length=1, max_length=12, examples=["A012"])
+
+
+class CallMissedRequest(BaseModel):
+    ticket_id: Id
+
+
+class MissedTicket(BaseModel):
+    """A ticket marked absent that the counter may still call back (the console's "Vắng mặt" list)."""
+
+    id: int
+    display_number: str = Field(examples=["A012"])
+    service_id: int
+    service_name: str
+    counter_number: int | None = Field(description="the counter where it was called and missed")
+    missed_at: datetime
+    recall_until: datetime

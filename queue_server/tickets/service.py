@@ -35,7 +35,7 @@ from ..queues.views import (
     ticket_view,
 )
 from ..realtime.service import record_event, record_events
-from ..timeutil import local_day, utcnow
+from ..timeutil import aware, local, local_day, utcnow
 from . import schemas, stats
 from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent
 
@@ -449,31 +449,109 @@ def call_next(session: Session, settings: Settings, actor: Principal, counter_id
     return _call(session, settings, actor, counter, ticket, "next")
 
 
+def _for_counter(counter: Counter):
+    """Tickets of the services the counter serves, or sent to the counter itself."""
+    service_ids = [link.service_id for link in counter.services]
+    return or_(
+        Ticket.service_id.in_(service_ids), Ticket.target_counter_id == counter.id, Ticket.counter_id == counter.id
+    )
+
+
 def call_number(session: Session, settings: Settings, actor: Principal, counter_id: int, display: str) -> Ticket:
+    """Call a given number: one waiting for this counter, or one marked absent (no-show) for it
+    within `missed_recall_minutes` — the visitor who stepped out and came back."""
     counter = _counter_for_action(session, actor, counter_id)
     _require_open(counter)
     service_ids = [link.service_id for link in counter.services]
     _lock_services(session, service_ids)
     display = display.strip().upper()
-    ticket = (
+    candidates = (
         session.execute(
             select(Ticket)
             .where(
                 Ticket.centre_id == counter.centre_id,
                 Ticket.display_number == display,
                 Ticket.service_day == local_day(),
-                Ticket.state.in_(WAITING_STATES),
-                or_(Ticket.service_id.in_(service_ids), Ticket.target_counter_id == counter.id),
+                Ticket.state.in_((*WAITING_STATES, "no_show")),
+                _for_counter(counter),
             )
             .order_by(Ticket.issued_at.desc())
         )
         .scalars()
-        .first()
+        .all()
     )
-    if ticket is None:
-        raise DomainError("ticket_not_waiting", f"Số {display} không có trong hàng chờ của quầy này.", 404)
+    waiting = [t for t in candidates if t.state in WAITING_STATES]
+    if waiting:
+        _finish_current(session, actor, counter)
+        return _call(session, settings, actor, counter, waiting[0], "number")
+    if candidates:
+        return _call_missed(session, settings, actor, counter, candidates[0])
+    raise DomainError("ticket_not_waiting", f"Số {display} không có trong hàng chờ của quầy này.", 404)
+
+
+def recall_deadline(settings: Settings, ticket: Ticket) -> datetime | None:
+    """Until when a ticket marked absent may be called back (None: not absent, or never)."""
+    if ticket.state != "no_show" or ticket.finished_at is None or settings.missed_recall_minutes <= 0:
+        return None
+    return aware(ticket.finished_at) + timedelta(minutes=settings.missed_recall_minutes)
+
+
+def call_missed(session: Session, settings: Settings, actor: Principal, counter_id: int, ticket_id: int) -> Ticket:
+    """Call back a ticket from the counter's "Vắng mặt" list."""
+    counter = _counter_for_action(session, actor, counter_id)
+    _require_open(counter)
+    ticket = get_ticket(session, ticket_id)
+    ensure_centre_visible(actor, ticket.centre_id)
+    _lock_services(session, [link.service_id for link in counter.services] + [ticket.service_id])
+    session.refresh(ticket)
+    if ticket.state != "no_show":
+        raise DomainError(
+            "ticket_not_missed",
+            f"Số {ticket.display_number} không ở danh sách vắng mặt "
+            f"(đang ở trạng thái «{STATE_VI.get(ticket.state, ticket.state)}»).",
+            409,
+        )
+    if ticket.counter_id != counter.id and not any(link.service_id == ticket.service_id for link in counter.services):
+        raise DomainError("not_your_service", f"Số {ticket.display_number} không thuộc dịch vụ của quầy này.", 403)
+    return _call_missed(session, settings, actor, counter, ticket)
+
+
+def _call_missed(session: Session, settings: Settings, actor: Principal, counter: Counter, ticket: Ticket) -> Ticket:
+    deadline = recall_deadline(settings, ticket)
+    if deadline is None or utcnow() > deadline:
+        missed_at = local(ticket.finished_at).strftime("%H:%M") if ticket.finished_at else "?"
+        raise DomainError(
+            "missed_recall_expired",
+            f"Số {ticket.display_number} vắng mặt lúc {missed_at}, đã quá {settings.missed_recall_minutes} phút "
+            "được gọi lại; hãy hướng dẫn công dân lấy số mới.",
+            409,
+        )
     _finish_current(session, actor, counter)
-    return _call(session, settings, actor, counter, ticket, "number")
+    ticket.finished_at = None
+    return _call(session, settings, actor, counter, ticket, "missed")
+
+
+def missed_list(session: Session, settings: Settings, actor: Principal, counter_id: int) -> list[Ticket]:
+    """Today's tickets marked absent that this counter may still call back, latest first."""
+    counter = get_counter(session, counter_id)
+    ensure_centre_visible(actor, counter.centre_id)
+    if settings.missed_recall_minutes <= 0:
+        return []
+    since = utcnow() - timedelta(minutes=settings.missed_recall_minutes)
+    return list(
+        session.execute(
+            select(Ticket)
+            .where(
+                Ticket.centre_id == counter.centre_id,
+                Ticket.service_day == local_day(),
+                Ticket.state == "no_show",
+                Ticket.finished_at >= since,
+                _for_counter(counter),
+            )
+            .order_by(Ticket.finished_at.desc())
+            .limit(100)
+        ).scalars()
+    )
 
 
 # -- actions on a called ticket ---------------------------------------------------------------

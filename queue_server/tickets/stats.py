@@ -5,7 +5,8 @@ The rules are the report's definitions (queue_server/reports/README.md), applied
 - waiting time = first `called` − `issued`;
 - service start = the latest `called` or `started` (a `started` not older than the last call wins,
   else the last call), service time = `completed` − service start;
-- final state = `completed` → done, `no_show` → no_show, `cancelled` → cancelled (all final);
+- final state = `completed` → done, `no_show` → no_show, `cancelled` → cancelled; a no-show called
+  back (docs/queue-policy.md, missed tickets) is open again until its next final event;
 - counter and officer = those on the latest event, i.e. on the `completed` / `no_show` event for a
   finished ticket (the serving counter);
 - `at_counter` = open and its latest event is at a counter (called, recalled, started), not a
@@ -60,6 +61,7 @@ def apply_event(row, type_: str, at: datetime, counter_id: int | None, officer_i
     row.counter_id, row.officer_id = counter_id, officer_id
     if type_ in AT_COUNTER:
         row.at_counter = True
+        row.final_state = None  # a missed ticket called back is open again
         if type_ == "called" and row.first_called_at is None:
             row.first_called_at = at
             row.wait_s = _seconds(at, row.issued_at)

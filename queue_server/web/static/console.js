@@ -133,7 +133,7 @@
         app.counters = new Map(data.counters.map((c) => [c.id, c]));
         const mine = app.counters.get(app.counterId);
         if (mine) { app.counter = mine; if (mine.current_ticket) setTicket(mine.current_ticket); }
-        renderCounter(); refreshWaiting(); refreshStats();
+        renderCounter(); refreshWaiting(); refreshMissed(); refreshStats();
       },
       onEvent(msg) {
         const d = msg.data;
@@ -148,6 +148,8 @@
           if (app.ticket && d.id === app.ticket.id) { app.ticket = Object.assign({}, app.ticket, d); renderTicket(); }
           if (msg.type === "ticket.completed" && d.counter_id === app.counterId) refreshStats();
           if (myServices().has(d.service_id) || (app.counter && d.to_counter_number === app.counter.number)) refreshWaiting();
+          // marked absent here or at a counter sharing a service, or called back from the list
+          if (myServices().has(d.service_id) && (msg.type === "ticket.skipped" || msg.type === "ticket.called")) refreshMissed();
         } else if (msg.type === "queue.updated") {
           d.services.forEach((s) => app.services.set(s.id, Object.assign({}, app.services.get(s.id) || {}, s)));
           if (d.services.some((s) => myServices().has(s.id))) refreshWaiting();
@@ -169,6 +171,41 @@
           `<td>${esc(t.priority ? app.priorityClasses[t.priority] || t.priority : "")}</td><td>${new Date(t.issued_at).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" })}</td></tr>`).join("");
       } catch (err) { /* the next event retries; the stream shows when we are offline */ }
     }, 120);
+  }
+
+  // -- "Vắng mặt": tickets marked absent that this counter may still call back ------------------------
+  const hhmm = (iso) => new Date(iso).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
+  let missedTimer = null;
+  app.missed = [];
+  function refreshMissed() {
+    clearTimeout(missedTimer);
+    missedTimer = setTimeout(async () => {
+      if (!app.counterId) return;
+      try { app.missed = await api(`/api/v1/counters/${app.counterId}/missed`); renderMissed(); }
+      catch (err) { /* the next event retries */ }
+    }, 150);
+  }
+  function renderMissed() {
+    // A number whose time is up leaves the list by itself (redrawn each half minute, no server poll).
+    const open = app.missed.filter((m) => Date.parse(m.recall_until) > Date.now());
+    $("missed-count").textContent = `(${open.length})`;
+    $("missed-empty").hidden = open.length > 0;
+    $("missed").innerHTML = open.map((m) => `<tr data-missed="${m.id}"><td><b>${esc(m.display_number)}</b></td><td>${esc(m.service_name)}</td>` +
+      `<td>${hhmm(m.missed_at)}${m.counter_number && app.counter && m.counter_number !== app.counter.number ? ` (quầy ${m.counter_number})` : ""}</td>` +
+      `<td>${hhmm(m.recall_until)}</td><td><button type="button" data-recall-missed="${m.id}">Gọi lại</button></td></tr>`).join("");
+    $("missed").querySelectorAll("[data-recall-missed]").forEach((b) => b.addEventListener("click", () => {
+      b.blur();
+      const reason = blocked("call-number");
+      if (reason) { say(reason, "error"); return; }
+      callMissed(parseInt(b.dataset.recallMissed, 10));
+    }));
+  }
+  setInterval(() => { if (app.counterId) renderMissed(); }, 30000);
+  function callMissed(ticketId) {
+    return act(async () => {
+      const t = await api(`/api/v1/counters/${app.counterId}/call-missed`, { method: "POST", body: { ticket_id: ticketId } });
+      setTicket(t); say(`Đã gọi lại số ${t.display_number} (vắng mặt trước đó).`); refreshMissed();
+    });
   }
 
   async function refreshStats() {
@@ -278,9 +315,10 @@
       await act(async () => {
         const t = await api(`/api/v1/tickets/${app.ticket.id}/skip`, { method: "POST", body });
         setTicket(t);
-        say(body.requeue ? `Đã xếp số ${t.display_number} lại hàng chờ.` : `Số ${t.display_number} vắng mặt.`);
+        say(body.requeue ? `Đã xếp số ${t.display_number} lại hàng chờ.` : `Số ${t.display_number} vắng mặt; gọi lại được từ danh sách «Vắng mặt».`);
+        if (!body.requeue) refreshMissed();
       });
-    }, () => $("skip-requeue").focus()),
+    }, () => { $("skip-requeue").checked = true; $("skip-places").disabled = false; $("skip-requeue").focus(); }),
     transfer: () => needTicket() && openDialog("transfer-dialog", async () => {
       const [kind, id] = $("transfer-target").value.split(":");
       const body = kind === "service" ? { service_id: parseInt(id, 10) } : { counter_id: parseInt(id, 10) };
@@ -326,6 +364,8 @@
     $("transfer-note").value = "";
     $("transfer-target").focus();
   }
+  // Re-queue is the default (a visitor who stepped away keeps a place); unticked, the places do not apply.
+  $("skip-requeue").addEventListener("change", () => { $("skip-places").disabled = !$("skip-requeue").checked; });
   // "Chuyển (Enter)": Enter on the drop-down submits, as it does in the note, instead of opening the list.
   $("transfer-target").addEventListener("keydown", (ev) => {
     if (ev.key !== "Enter" || ev.isComposing) return;
