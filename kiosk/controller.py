@@ -36,7 +36,15 @@ ALERT_CODES = {
     "printer_offline": "printer.offline",
 }
 PRINTER_OFFLINE = "printer_offline"
-LIVE_FIELDS = ("waiting", "estimated_wait_s", "open_now", "closed_reason", "reopens_at")
+LIVE_FIELDS = (
+    "waiting",
+    "estimated_wait_s",
+    "estimated_wait_low_s",
+    "estimated_wait_high_s",
+    "open_now",
+    "closed_reason",
+    "reopens_at",
+)
 
 
 def merge_queue_update(services: list[dict], updates: list[dict]) -> list[dict]:
@@ -225,6 +233,8 @@ class KioskController:
             issued_at=_parse_time(ticket["issued_at"]),
             people_ahead=int(ticket.get("people_ahead") or 0),
             estimated_wait_s=ticket.get("estimated_wait_s"),
+            estimated_wait_low_s=ticket.get("estimated_wait_low_s"),
+            estimated_wait_high_s=ticket.get("estimated_wait_high_s"),
             qr_url=ticket["track_url"],
             priority_label=priority_label(priority, "vi"),
         )

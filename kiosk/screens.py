@@ -17,7 +17,7 @@ from kivy.utils import escape_markup
 from .controller import VN_TZ
 from .images import frame_texture
 from .keyboard import OnScreenKeyboard  # noqa: F401  (used by the kv files)
-from .texts import DOSSIER_FIELDS, PRIORITY_CLASSES, mask_name, minutes, t
+from .texts import DOSSIER_FIELDS, PRIORITY_CLASSES, mask_name, t, wait_line
 
 
 class KioskButton(Button):
@@ -92,7 +92,7 @@ class ServiceTile(ButtonBehavior, BoxLayout):
         self.name = (service.get("name_en") or service["name"]) if lang == "en" else service["name"]
         if service.get("open_now", True):
             self.line1 = t("waiting", lang, n=service.get("waiting", 0))
-            self.line2 = t("estimated_wait", lang, m=minutes(service.get("estimated_wait_s")))
+            self.line2 = wait_line(service, lang)
         else:
             self.line1 = service.get("closed_reason") or t("closed", lang)
             self.line2 = _reopens(service.get("reopens_at"), lang)

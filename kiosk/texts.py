@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hardware.printers.layouts import wait_range_minutes
 from hardware.scanners import GUIDANCE_VI, Guidance
 
 WEEKDAYS = {
@@ -31,6 +32,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "choose_service": ("Chọn lĩnh vực cần giải quyết", "Choose a service"),
     "waiting": ("Đang chờ: {n} người", "Waiting: {n}"),
     "estimated_wait": ("Chờ khoảng {m} phút", "About {m} min"),
+    "estimated_wait_range": ("Chờ khoảng {lo}–{hi} phút", "About {lo}–{hi} min"),
     "closed": ("Tạm ngừng cấp số", "Not issuing now"),
     "reopens_at": ("Mở lại lúc {t}", "Reopens at {t}"),
     "confirm_title": ("Lấy số: {service}", "Ticket for: {service}"),
@@ -197,3 +199,13 @@ def clock_line(now: datetime, lang: str = "vi") -> str:
 
 def minutes(seconds: int | float | None) -> int:
     return max(1, round((seconds or 0) / 60))
+
+
+def wait_line(service: dict, lang: str = "vi") -> str:
+    """A service tile's estimate: one figure, or its range while the server is unsure."""
+    lo, hi = wait_range_minutes(
+        service.get("estimated_wait_s") or 0, service.get("estimated_wait_low_s"), service.get("estimated_wait_high_s")
+    )
+    if lo == hi:
+        return t("estimated_wait", lang, m=minutes(service.get("estimated_wait_s")))
+    return t("estimated_wait_range", lang, lo=max(1, lo), hi=hi)

@@ -74,13 +74,15 @@ class ServerProcess:
         env.update(self.extra_env)
         return env
 
+    def launcher(self) -> list[str]:
+        """The command before its --host/--port/… arguments (a bench's clock-controlled server changes it)."""
+        return [sys.executable, "-m", "queue_server.security.serve"]
+
     def start(self, timeout: float = 90) -> ServerProcess:
         log = open(self.log_path, "ab")
         # As the CLI serves (queue_server/security/serve.py): request limits, coalescing WebSockets, redacted logs.
         cmd = [
-            sys.executable,
-            "-m",
-            "queue_server.security.serve",
+            *self.launcher(),
             "--host",
             "127.0.0.1",
             "--port",

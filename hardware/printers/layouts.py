@@ -6,6 +6,7 @@ A text element whose fields are empty is left out, so an optional field
 
 from __future__ import annotations
 
+import math
 import string
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,16 +92,45 @@ def format_time(moment: datetime | None) -> str:
     return moment.strftime("%H:%M %d/%m/%Y") if moment else ""
 
 
-def format_wait(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return "dưới 1 phút"
+def wait_range_minutes(wait_s: float, low_s: float | None = None, high_s: float | None = None) -> tuple[int, int]:
+    """The minutes to show of an estimate: (m, m) for one figure, (low, high) for its range.
+
+    The range is rounded outwards, to the minute under 20 minutes and to five minutes above; when
+    it spans no more than one such step (or two minutes) the figure alone is shown (the server is
+    sure of it).
+    """
+    m = round(wait_s / 60)
+    if low_s is None or high_s is None or high_s <= low_s:
+        return m, m
+    step = 5 if high_s >= 20 * 60 else 1
+    lo = math.floor(low_s / 60 / step) * step
+    hi = max(math.ceil(high_s / 60 / step) * step, lo)
+    if hi - lo <= max(step, 2):
+        return m, m
+    return lo, hi
+
+
+def _span(minutes: int) -> str:
     hours, minutes = divmod(minutes, 60)
     if not hours:
-        return f"khoảng {minutes} phút"
-    return f"khoảng {hours} giờ" + (f" {minutes} phút" if minutes else "")
+        return f"{minutes} phút"
+    return f"{hours} giờ" + (f" {minutes} phút" if minutes else "")
+
+
+def format_wait(seconds: int | None, low_s: int | None = None, high_s: int | None = None) -> str:
+    """'khoảng 15 phút', or the range when the server gives one: 'khoảng 10–15 phút'."""
+    if seconds is None:
+        return ""
+    lo, hi = wait_range_minutes(seconds, low_s, high_s)
+    if hi < 1:
+        return "dưới 1 phút"
+    if lo == hi:
+        return f"khoảng {_span(hi)}"
+    if lo == 0:
+        return f"dưới {_span(hi)}"
+    if hi < 60:
+        return f"khoảng {lo}–{hi} phút"
+    return f"khoảng {_span(lo)} – {_span(hi)}"
 
 
 def format_fee(fee_vnd: int | None) -> str:
@@ -117,7 +147,7 @@ def ticket_fields(t: TicketPrint) -> dict:
         "priority_label": t.priority_label,
         "issued_at": format_time(t.issued_at),
         "people_ahead": str(max(0, int(t.people_ahead))),
-        "estimated_wait": format_wait(t.estimated_wait_s),
+        "estimated_wait": format_wait(t.estimated_wait_s, t.estimated_wait_low_s, t.estimated_wait_high_s),
         "qr_url": t.qr_url,
         "note": t.note,
     }

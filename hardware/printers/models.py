@@ -33,6 +33,8 @@ class TicketPrint:
     qr_url: str
     priority_label: str | None = None
     note: str | None = None
+    estimated_wait_low_s: int | None = None  # the estimate's range, printed "khoảng 10–15 phút"
+    estimated_wait_high_s: int | None = None
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,8 @@ class ServiceRead(BaseModel):
     hours: list[HoursRead]
     waiting: int = Field(description="tickets waiting now")
     estimated_wait_s: int = Field(description="estimated wait for a ticket taken now")
+    estimated_wait_low_s: int = Field(description="the estimate's range, low end (docs/queue-policy.md)")
+    estimated_wait_high_s: int = Field(description="the estimate's range, high end; wide while the server is unsure")
     open_now: bool = Field(description="issuing tickets right now")
     closed_reason: str | None = Field(None, description="Vietnamese reason when not issuing")
     reopens_at: str | None = Field(None, description="ISO time when issuing resumes, if known")

@@ -1,24 +1,26 @@
 """Queue figures: positions, waiting counts and estimated waits.
 
-Estimated wait = ceil(position / open counters serving the service) × mean service time, where
-the mean is taken over the service's last 20 finished tickets of the day (the service's default,
-else the centre default, when there are fewer than 3).
+The estimate's arithmetic is in `estimate.py` (docs/queue-policy.md, *Estimated wait*); this module
+reads what it needs, once per transaction (`_memo`): the service's last finished tickets of the
+day, the centre's open counters and the services they serve, the waiting counts of the services
+sharing those counters, and the tickets the counters are serving now.
 """
 
 from __future__ import annotations
 
 import collections
-import math
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..centres.models import Counter, CounterService, Service
-from ..tickets.models import WAITING_STATES, Ticket
+from ..tickets.models import ACTIVE_STATES, WAITING_STATES, Ticket
+from ..timeutil import aware
+from .estimate import Estimate, ServiceTime, WaitModel, learn_service_time, residual_s, share_counters
 
 QUEUE_ORDER = (Ticket.priority_rank.desc(), Ticket.queue_key, Ticket.id)
-RECENT_SAMPLE = 20
+RECENT_SAMPLE = 20  # finished tickets of the day a service's time is learnt from
 
 
 def waiting_clause(service_ids):
@@ -107,10 +109,6 @@ def _memo(session: Session, key, compute):
     return memo[key]
 
 
-def mean_service_s(session: Session, service: Service, day: date, default_s: int) -> int:
-    return _memo(session, ("mean", service.id, day), lambda: _mean_service_s(session, service, day, default_s))
-
-
 # Built once, on the tables (Core: no ORM result machinery): every issued ticket's estimate reads them.
 _CS, _C = CounterService.__table__.c, Counter.__table__.c
 _RECENT_FINISHED = (
@@ -125,31 +123,83 @@ _RECENT_FINISHED = (
     .order_by(_T.finished_at.desc())
     .limit(RECENT_SAMPLE)
 )
-_OPEN_COUNTERS = (
-    select(func.count())
+_OPEN_LINKS = (
+    select(_CS.counter_id, _CS.service_id, _CS.weight)
     .select_from(CounterService.__table__.join(Counter.__table__, _C.id == _CS.counter_id))
-    .where(_CS.service_id == bindparam("service_id"), _C.state == "open")
+    .where(_C.centre_id == bindparam("centre_id"), _C.state == "open")
+)
+_AT_COUNTERS = select(_T.counter_id, _T.service_id, _T.called_at).where(
+    _T.centre_id == bindparam("centre_id"),
+    _T.state.in_(ACTIVE_STATES),
+    _T.counter_id.in_(bindparam("counters", expanding=True)),
 )
 
 
-def _mean_service_s(session: Session, service: Service, day: date, default_s: int) -> int:
+def service_time(session: Session, service: Service, day: date, default_s: int) -> ServiceTime:
+    """The service's time per visitor, learnt from its last finished tickets of the day."""
+    return _memo(session, ("time", service.id, day), lambda: _service_time(session, service, day, default_s))
+
+
+def _service_time(session: Session, service: Service, day: date, default_s: int) -> ServiceTime:
     rows = session.execute(_RECENT_FINISHED, {"service_id": service.id, "day": day}).all()
-    fallback = service.default_service_s or default_s
-    if len(rows) < 3:
-        return fallback
-    return int(sum((f - c).total_seconds() for c, f in rows) / len(rows))
+    samples = [(aware(f) - aware(c)).total_seconds() for c, f in rows]
+    return learn_service_time(samples, service.default_service_s or default_s)
 
 
-def open_counters(session: Session, service_id: int) -> int:
-    return _memo(session, ("open", service_id), lambda: _open_counters(session, service_id))
+def open_links(session: Session, centre_id: int) -> dict[int, dict[int, float]]:
+    """The centre's open counters: counter id → {service id: weight}."""
+    return _memo(session, ("links", centre_id), lambda: _open_links(session, centre_id))
 
 
-def _open_counters(session: Session, service_id: int) -> int:
-    return int(session.execute(_OPEN_COUNTERS, {"service_id": service_id}).scalar_one())
+def _open_links(session: Session, centre_id: int) -> dict[int, dict[int, float]]:
+    links: dict[int, dict[int, float]] = {}
+    for counter_id, service_id, weight in session.execute(_OPEN_LINKS, {"centre_id": centre_id}):
+        links.setdefault(counter_id, {})[service_id] = float(weight if weight is not None else 1.0)
+    return links
 
 
-def estimate_wait_s(session: Session, service: Service, position: int, day: date, default_s: int) -> int:
+def wait_model(session: Session, service: Service, day: date, default_s: int, now: datetime) -> WaitModel:
+    return _memo(session, ("wait", service.id, day), lambda: _wait_model(session, service, day, default_s, now))
+
+
+def _wait_model(session: Session, service: Service, day: date, default_s: int, now: datetime) -> WaitModel:
+    time = service_time(session, service, day, default_s)
+    links = open_links(session, service.centre_id)
+    mine = sorted(c for c, svc in links.items() if service.id in svc)
+    if not mine:
+        return WaitModel(time, ())
+    # the services tied to this one by open counters that serve both (directly or through others)
+    tied, frontier = {service.id}, [service.id]
+    while frontier:
+        sid = frontier.pop()
+        for svc in links.values():
+            if sid in svc:
+                for other in svc:
+                    if other not in tied:
+                        tied.add(other)
+                        frontier.append(other)
+    times = {service.id: time}
+    if len(tied) > 1:
+        services = {s.id: s for s in session.execute(select(Service).where(Service.id.in_(sorted(tied)))).scalars()}
+        times.update({sid: service_time(session, s, day, default_s) for sid, s in services.items()})
+        counts = waiting_counts(session, sorted(tied))
+        counts[service.id] = counts.get(service.id, 0) + 1  # the visitor the estimate is for
+        work = {sid: counts.get(sid, 0) * times[sid].mean_s for sid in times}
+        shares = share_counters({c: svc for c, svc in links.items() if tied.intersection(svc)}, work)
+    else:
+        shares = {c: {service.id: 1.0} for c in mine}
+    free_in = dict.fromkeys(mine, 0.0)
+    for counter_id, sid, called_at in session.execute(_AT_COUNTERS, {"centre_id": service.centre_id, "counters": mine}):
+        visit = times.get(sid) or time
+        elapsed = (now - aware(called_at)).total_seconds() if called_at is not None else 0.0
+        free_in[counter_id] = residual_s(visit.mean_s, elapsed)
+    return WaitModel(time, tuple((free_in[c], shares[c].get(service.id, 0.0)) for c in mine if c in shares))
+
+
+def estimate_wait(
+    session: Session, service: Service, position: int, day: date, default_s: int, now: datetime
+) -> Estimate:
+    """The estimated wait of the visitor at `position` (1-based) in the service's queue, with its range."""
     if position <= 0:
-        return 0
-    counters = max(1, open_counters(session, service.id))
-    return math.ceil(position / counters) * mean_service_s(session, service, day, default_s)
+        return Estimate(0, 0, 0)
+    return wait_model(session, service, day, default_s, now).at(position)

@@ -20,11 +20,19 @@ from ..errors import not_found
 from ..realtime.service import record_event
 from ..tickets.models import ACTIVE_STATES, WAITING_STATES, Ticket
 from ..timeutil import aware, local_day, utcnow
-from .figures import QUEUE_ORDER, estimate_wait_s, position_of, waiting_counts
+from .estimate import Estimate
+from .figures import QUEUE_ORDER, estimate_wait, position_of, waiting_counts
 
 _WITH_HOURS = (joinedload(Service.hours),)
 
 # -- services -------------------------------------------------------------------------------
+
+WAIT_FIELDS = ("estimated_wait_s", "estimated_wait_low_s", "estimated_wait_high_s")
+
+
+def wait_fields(estimate: Estimate) -> dict:
+    """The estimate as devices are given it: the figure and its range (docs/queue-policy.md)."""
+    return dict(zip(WAIT_FIELDS, (estimate.wait_s, estimate.low_s, estimate.high_s), strict=True))
 
 
 def list_services(session: Session, centre_id: int) -> list[Service]:
@@ -45,6 +53,7 @@ def service_views(
     for s in services:
         state = issuing_state(s, now)
         waiting = counts.get(s.id, 0)
+        estimate = estimate_wait(session, s, waiting + 1, local_day(now), default_s, now)
         views.append(
             {
                 "id": s.id,
@@ -65,7 +74,7 @@ def service_views(
                     for h in s.hours
                 ],
                 "waiting": waiting,
-                "estimated_wait_s": estimate_wait_s(session, s, waiting + 1, local_day(now), default_s),
+                **wait_fields(estimate),
                 "open_now": state.open,
                 "closed_reason": state.reason,
                 "reopens_at": state.reopens_at.isoformat() if state.reopens_at else None,
@@ -90,9 +99,7 @@ def queue_update(
     session.flush()
     views = service_views(session, services, default_s, counts)
     return {
-        "services": [
-            {k: v[k] for k in ("id", "waiting", "estimated_wait_s", "open_now", "closed_reason")} for v in views
-        ]
+        "services": [{k: v[k] for k in ("id", "waiting", *WAIT_FIELDS, "open_now", "closed_reason")} for v in views]
     }
 
 
@@ -180,6 +187,7 @@ def ticket_view(
     service = service or session.get(Service, ticket.service_id)
     position = position_of(session, ticket) if position is None else position
     counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    estimate = estimate_wait(session, service, position, ticket.service_day, settings.default_service_s, utcnow())
     return {
         "id": ticket.id,
         "number": ticket.number,
@@ -191,7 +199,7 @@ def ticket_view(
         "priority": ticket.priority,
         "position": position,
         "people_ahead": max(0, position - 1),
-        "estimated_wait_s": estimate_wait_s(session, service, position, ticket.service_day, settings.default_service_s),
+        **wait_fields(estimate),
         "issued_at": ticket.issued_at,
         "called_at": ticket.called_at,
         "counter_id": ticket.counter_id,

@@ -36,7 +36,9 @@ class TicketRead(BaseModel):
     priority: str | None
     position: int = Field(description="1-based place in the queue; 0 once called")
     people_ahead: int
-    estimated_wait_s: int
+    estimated_wait_s: int = Field(description="estimated wait from now until the call (0 once called)")
+    estimated_wait_low_s: int = Field(description="the estimate's range, low end (docs/queue-policy.md)")
+    estimated_wait_high_s: int = Field(description="the estimate's range, high end; wide while the server is unsure")
     issued_at: datetime
     called_at: datetime | None
     counter_id: int | None

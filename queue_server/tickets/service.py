@@ -24,7 +24,7 @@ from ..centres.service import ensure_acts_for_counter, ensure_centre_visible, ge
 from ..config import Settings
 from ..db import insert_rows, lock_only, lock_rows, next_value
 from ..errors import DomainError, not_found
-from ..queues.figures import QUEUE_ORDER, estimate_wait_s, positions
+from ..queues.figures import QUEUE_ORDER, positions, wait_model
 from ..queues.views import (
     counter_view,
     current_ticket,
@@ -186,7 +186,7 @@ class IssuePlan:
     now: datetime
     services: dict[int, Service]
     plain: dict[int, list[int]]  # service id → indexes of the requests issued in the batch
-    memo: dict  # the services' queue figures (open counters, mean service time), see queue._memo
+    memo: dict  # the services' queue figures (open counters, service times), see queues.figures._memo
 
 
 def plan_issue_batch(
@@ -226,7 +226,7 @@ def plan_issue_batch(
             seen.add(key)  # a repeat of the key later in this batch goes one by one, and is answered as a replay
         plain.setdefault(service.id, []).append(i)
     for sid in plain:
-        estimate_wait_s(session, services[sid], 1, local_day(now), settings.default_service_s)  # fills the memo
+        wait_model(session, services[sid], local_day(now), settings.default_service_s, now)  # fills the memo
     return IssuePlan(now, services, plain, dict(session.info.get("queue_memo", {})))
 
 

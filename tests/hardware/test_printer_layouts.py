@@ -135,4 +135,11 @@ def test_fields_are_worded_for_visitors():
     assert format_wait(30) == "dưới 1 phút"
     assert format_wait(900) == "khoảng 15 phút"
     assert format_wait(4500) == "khoảng 1 giờ 15 phút"
+    # with the server's range (docs/queue-policy.md): outward to the minute, to 5 minutes from 20 up
+    assert format_wait(720, 560, 890) == "khoảng 9–15 phút"
+    assert format_wait(1500, 1100, 1950) == "khoảng 15–35 phút"
+    assert format_wait(300, 100, 520) == "khoảng 1–9 phút"
+    assert format_wait(200, 20, 400) == "dưới 7 phút"
+    assert format_wait(900, 870, 930) == "khoảng 15 phút"  # a narrow range: the figure alone
+    assert format_wait(5400, 4100, 7000) == "khoảng 1 giờ 5 phút – 2 giờ"
     assert format_time(datetime(2024, 5, 8, 14, 0)) == "14:00 08/05/2024"

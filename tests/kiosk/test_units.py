@@ -11,7 +11,7 @@ import pytest
 from kiosk.config import ConfigError, load_config, parse_config
 from kiosk.controller import merge_queue_update
 from kiosk.keyboard import TONES, apply_tone
-from kiosk.texts import clock_line, mask_name
+from kiosk.texts import clock_line, mask_name, wait_line
 
 SAC, HUYEN, HOI, NGA, NANG = (TONES[k] for k in ("Dấu sắc", "Dấu huyền", "Dấu hỏi", "Dấu ngã", "Dấu nặng"))
 
@@ -118,3 +118,12 @@ def test_queue_update_changes_only_live_figures():
 )
 def test_a_public_screen_shows_the_family_name_and_initials(full, shown):
     assert mask_name(full) == shown
+
+
+def test_a_tile_shows_the_estimate_as_a_range_while_the_server_is_unsure():
+    unsure = {"estimated_wait_s": 720, "estimated_wait_low_s": 560, "estimated_wait_high_s": 890}
+    assert wait_line(unsure) == "Chờ khoảng 9–15 phút"
+    assert wait_line(unsure, "en") == "About 9–15 min"
+    sure = {"estimated_wait_s": 900, "estimated_wait_low_s": 870, "estimated_wait_high_s": 930}
+    assert wait_line(sure) == "Chờ khoảng 15 phút"
+    assert wait_line({"estimated_wait_s": 600}) == "Chờ khoảng 10 phút"  # a server without ranges
