@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
@@ -40,7 +41,11 @@ def _step(event: DossierEvent) -> str:
     else:
         text = EVENT_LABELS.get(event.type, event.type)
     if event.type == "apology":
-        text += f" (hẹn lại: {event.data.get('new_due_at', '')[:16].replace('T', ' ')})"
+        if (event.data or {}).get("kind") == "receiving_error":
+            text += " của Bộ phận Một cửa (lỗi khi tiếp nhận)"
+        new_due = (event.data or {}).get("new_due_at")
+        if new_due:
+            text += f" (hẹn lại: {vn_datetime(datetime.fromisoformat(new_due))})"
     return text
 
 

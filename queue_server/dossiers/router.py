@@ -23,6 +23,7 @@ from ..errors import DomainError
 from ..security.ratelimit import client_address
 from . import lookup as lookup_mod
 from . import service, sync
+from .apology import apology_pdf
 from .control_slip import control_slip_pdf
 from .receipt import receipt_pdf, receipt_print
 from .schemas import (
@@ -175,10 +176,29 @@ def transition(code: Token, data: TransitionRequest, session: DbSession, setting
     "/dossiers/{code}/apologies",
     response_model=DossierRead,
     responses=ERRORS,
-    summary="Apology and new appointment from the late agency",
+    summary="Apology letter and new appointment: the late agency's (kind=late), or the desk's own receiving error",
 )
 def apologise(code: Token, data: ApologyRequest, session: DbSession, settings: AppSettings, actor: Staff):
     return _read(session, settings, service.apologise(session, actor, code, data), history=True)
+
+
+@router.get(
+    "/dossiers/{code}/apology.pdf",
+    responses={200: {"content": {"application/pdf": {}}}, **ERRORS},
+    response_class=Response,
+    summary="An apology letter (phiếu xin lỗi và hẹn lại ngày trả kết quả) as PDF: the latest, or ?number=",
+)
+def get_apology(
+    code: Token,
+    session: DbSession,
+    settings: AppSettings,
+    actor: Staff,
+    number: int | None = Query(default=None, ge=1, le=1000, description="1-based; default the latest"),
+):
+    dossier = service.get_dossier(session, code)
+    service.ensure_can_see(actor, dossier)
+    event = service.apology_event(session, dossier, number)
+    return _pdf(apology_pdf(session, settings, dossier, event), f"phieu-xin-loi-{dossier.code}.pdf")
 
 
 @router.post(

@@ -78,8 +78,17 @@ class TransitionRequest(_Strict):
 
 
 class ApologyRequest(_Strict):
+    """A letter of apology and new appointment (phiếu xin lỗi và hẹn lại ngày trả kết quả).
+
+    kind "late": the agency that let the dossier pass its appointment (BP Đ.9 k.3 đ.d, k.4 đ.d);
+    a new date is required. kind "receiving_error": the one-stop desk's own error at receipt, sent
+    with a supplement request (BP Đ.9 k.4 đ.b); the new date may be left out while the
+    supplement is awaited (the appointment then moves by the time the citizen takes).
+    """
+
     reason: str = Field(min_length=1, max_length=2000)
-    new_due_at: datetime
+    kind: Literal["late", "receiving_error"] = "late"
+    new_due_at: datetime | None = None
     agency_name: str | None = Field(
         default=None, max_length=200
     )  # liên thông: the late agency, if not the receiving one

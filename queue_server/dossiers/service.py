@@ -506,22 +506,39 @@ def transition_by_code(
 def apologise(
     session: Session, actor: Principal, code: str, req: ApologyRequest, *, now: datetime | None = None
 ) -> Dossier:
-    """The late agency's apology with reason and new appointment (văn bản xin lỗi và hẹn lại)."""
+    """An apology letter with its reason and new appointment (phiếu xin lỗi và hẹn lại ngày trả kết quả).
+
+    The new date goes into `due_at` (what the citizen is now told); `original_due_at`, the
+    appointment the law owes, never moves, so a late dossier stays late in every figure.
+    """
     now = now or utcnow()
     dossier = get_dossier(session, code)
     ensure_can_see(actor, dossier)
-    if dossier.status not in lifecycle.OPEN_STATES or dossier.due_at is None:
+    if dossier.status not in lifecycle.OPEN_STATES:
         raise DomainError("apology_not_applicable", "Chỉ lập phiếu xin lỗi và hẹn lại cho hồ sơ đang giải quyết.", 409)
-    if dossier.due_at > now:
-        raise DomainError("not_overdue", "Hồ sơ chưa quá hạn giải quyết, chưa cần phiếu xin lỗi và hẹn lại.", 409)
-    new_due = req.new_due_at if req.new_due_at.tzinfo else None
-    if new_due is None:
-        raise DomainError("timezone_required", "Ngày hẹn lại phải kèm múi giờ (ví dụ +07:00).", 422)
-    if new_due <= now:
-        raise DomainError("new_due_in_past", "Ngày hẹn lại phải sau thời điểm hiện tại.", 422)
     agency = session.get(Agency, dossier.agency_id)
+    if req.kind == "late":
+        if dossier.due_at is None:
+            raise DomainError("apology_not_applicable", "Hồ sơ chưa có ngày hẹn trả, chưa thể quá hạn.", 409)
+        if aware(dossier.due_at) > now:
+            raise DomainError("not_overdue", "Hồ sơ chưa quá hạn giải quyết, chưa cần phiếu xin lỗi và hẹn lại.", 409)
+        if req.new_due_at is None:
+            raise DomainError("new_due_required", "Phiếu xin lỗi do quá hạn phải ghi ngày hẹn trả kết quả mới.", 422)
+        agency_name = req.agency_name or (agency.name if agency else None)
+    else:
+        if actor.role not in ("admin", "clerk"):
+            raise forbidden("Chỉ cán bộ Bộ phận Một cửa lập phiếu xin lỗi vì lỗi khi tiếp nhận hồ sơ.")
+        agency_name = req.agency_name or f"Bộ phận Một cửa – {agency.name if agency else ''}"
+    new_due = req.new_due_at
+    if new_due is not None:
+        if new_due.tzinfo is None:
+            raise DomainError("timezone_required", "Ngày hẹn lại phải kèm múi giờ (ví dụ +07:00).", 422)
+        if new_due <= now:
+            raise DomainError("new_due_in_past", "Ngày hẹn lại phải sau thời điểm hiện tại.", 422)
     previous = dossier.due_at
-    dossier.due_at = new_due
+    if new_due is not None:
+        dossier.due_at = new_due
+    number = len([e for e in history_of(session, dossier) if e.type == "apology"]) + 1
     record(
         session,
         dossier,
@@ -529,10 +546,23 @@ def apologise(
         actor,
         at=now,
         reason=req.reason,
-        agency_name=req.agency_name or (agency.name if agency else None),
-        data={"previous_due_at": previous.isoformat(), "new_due_at": new_due.isoformat()},
+        agency_name=agency_name,
+        data={
+            "kind": req.kind,
+            "number": number,
+            "previous_due_at": aware(previous).isoformat() if previous else None,
+            "new_due_at": new_due.isoformat() if new_due else None,
+        },
     )
     return dossier
+
+
+def apology_event(session: Session, dossier: Dossier, number: int | None = None) -> DossierEvent:
+    """The dossier's `number`-th apology (1-based), or its latest; 404 when there is none."""
+    apologies = [e for e in history_of(session, dossier) if e.type == "apology"]
+    if not apologies or (number is not None and not 1 <= number <= len(apologies)):
+        raise not_found("phiếu xin lỗi", "apology_not_found")
+    return apologies[-1] if number is None else apologies[number - 1]
 
 
 def revoke_lookup_token(

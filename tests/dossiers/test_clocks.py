@@ -112,18 +112,18 @@ def test_an_accepted_dossier_does_not_go_back_to_acceptance(db, settings, client
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_awaiting_acceptance"
 
 
+def _late_apology(db, code, who):
+    """On Fri 06/03 10:00, a new date Wed 11/03 17:00."""
+    with db.unit_of_work() as s:
+        request = ApologyRequest(reason="Phải lấy ý kiến Sở Xây dựng", new_due_at=vn(2026, 3, 11, 17))
+        service.apologise(s, principal(s, who), code, request, now=vn(2026, 3, 6, 10))
+
+
 def test_late_dossier_with_an_apology_met_is_still_late_in_the_report(db, settings, client, centre, catalogue):
     """Due Thu 05/03 17:00; apology on Fri 06/03 with a new date Wed 11/03; result Tue 10/03: LATE."""
     code = create_at(db, settings, vn(2026, 3, 2, 9), agency_id=centre.agency_ids[0])
     step(db, settings, code, "in_processing", vn(2026, 3, 2, 10))
-    with db.unit_of_work() as s:
-        service.apologise(
-            s,
-            principal(s, "admin"),
-            code,
-            ApologyRequest(reason="Phải lấy ý kiến Sở Xây dựng", new_due_at=vn(2026, 3, 11, 17)),
-            now=vn(2026, 3, 6, 10),
-        )
+    _late_apology(db, code, "admin")
     step(db, settings, code, "result_ready", vn(2026, 3, 10, 10))
     d = _get(db, code)
     assert d["due_at"] == vn(2026, 3, 11, 17) and d["original_due_at"] == vn(2026, 3, 5, 17)
@@ -176,3 +176,72 @@ def test_time_limits_read_from_the_catalogue_wording():
     )
     assert parse_time_limit("Số ngày xử lý: 35") is None
     assert TimeLimit(0, WORKING_DAYS).label() == "Trong ngày"
+
+
+def _pdf_text(content: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages).split())
+
+
+def test_the_apology_letter_prints_like_the_receipt(db, settings, client, centre, catalogue):
+    code = create_at(db, settings, vn(2026, 3, 2, 9), agency_id=centre.agency_ids[0])  # due Thu 05/03 17:00
+    r = client.get(f"/api/v1/dossiers/{code}/apology.pdf", headers=centre.auth("clerk1"))
+    assert r.status_code == 404 and r.json()["error"]["code"] == "apology_not_found"
+    _late_apology(db, code, "clerk1")
+    r = client.get(f"/api/v1/dossiers/{code}/apology.pdf", headers=centre.auth("clerk1"))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = _pdf_text(r.content)
+    expected = [
+        "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Kính gửi: Trần Thị Bình",
+        f"mã số hồ sơ: {code}",
+        "Thời gian hẹn trả kết quả giải quyết hồ sơ: 17 giờ 00 phút, ngày 05/03/2026",
+        "Lý do: Phải lấy ý kiến Sở Xây dựng",
+        "hẹn trả kết quả giải quyết hồ sơ vào 17 giờ 00 phút, ngày 11/03/2026",
+        "THỦ TRƯỞNG CƠ QUAN",
+        "ngày 06 tháng 03 năm 2026",
+    ]
+    assert [line for line in expected if line not in text] == []
+
+
+def test_the_desk_apologises_for_its_own_receiving_error(db, settings, client, centre, catalogue):
+    """Sent with the supplement request, before any appointment passed; no new date yet."""
+    code = create_at(db, settings, vn(2026, 3, 2, 9), agency_id=centre.agency_ids[0])
+    step(db, settings, code, "supplement_requested", vn(2026, 3, 3, 9), reason="Thiếu giấy tờ", data=ITEMS)
+    with db.unit_of_work() as s:
+        with pytest.raises(Exception) as refused:  # a late apology needs the appointment passed
+            service.apologise(
+                s,
+                principal(s, "clerk1"),
+                code,
+                ApologyRequest(reason="x", new_due_at=vn(2026, 3, 20, 17)),
+                now=vn(2026, 3, 3, 9, 5),
+            )
+        assert refused.value.code == "not_overdue"
+    with db.unit_of_work() as s:
+        service.apologise(
+            s,
+            principal(s, "clerk1"),
+            code,
+            ApologyRequest(kind="receiving_error", reason="Cán bộ tiếp nhận không yêu cầu bản sao Giấy chứng sinh"),
+            now=vn(2026, 3, 3, 9, 5),
+        )
+    step(db, settings, code, "in_processing", vn(2026, 3, 4, 9))  # 1 working day waited
+    d = _get(db, code)
+    assert d["due_at"] == d["original_due_at"] == vn(2026, 3, 6, 17)
+    text = _pdf_text(client.get(f"/api/v1/dossiers/{code}/apology.pdf", headers=centre.auth("clerk1")).content)
+    assert "Bộ phận Một cửa – Sở Tư pháp" in text and "ĐẠI DIỆN BỘ PHẬN MỘT CỬA" in text
+    assert "lùi lại đúng bằng thời gian làm việc" in text
+    r = client.get(f"/api/v1/dossiers/{code}/control-slip.pdf", headers=centre.auth("clerk1"))
+    assert "lỗi khi tiếp nhận" in _pdf_text(r.content)
+    # Managers read the letter but do not write the desk's one.
+    r = client.post(
+        f"/api/v1/dossiers/{code}/apologies",
+        json={"kind": "receiving_error", "reason": "x"},
+        headers=centre.auth("manager"),
+    )
+    assert r.status_code == 403
