@@ -27,6 +27,7 @@ class KioskConfig:
     issue_retry_s: float = 20.0  # how long a tap on a service keeps retrying an unreachable server
     search_debounce_s: float = 0.35
     printer_check_s: float = 10.0  # how often the printer's status is read (and, at most, re-read while at fault)
+    heartbeat_s: float = 30.0  # how often the kiosk tells the server it is alive (and at once on a hardware change)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -50,6 +51,8 @@ def _check(cfg: KioskConfig) -> KioskConfig:
         problems.append("font_scale must be between 0.5 and 3")
     if not 0.5 <= cfg.printer_check_s <= 600:
         problems.append("printer_check_s must be between 0.5 and 600")
+    if not 1 <= cfg.heartbeat_s <= 60:
+        problems.append("heartbeat_s must be between 1 and 60 (the server calls a device offline after 120 s)")
     if problems:
         raise ConfigError("; ".join(problems))
     return cfg
@@ -66,7 +69,14 @@ def parse_config(data: dict) -> KioskConfig:
     for name, value in data.items():
         if value in ("", "none") and name in ("printer_url", "camera_url"):
             value = None
-        if name in ("idle_timeout_s", "font_scale", "issue_retry_s", "search_debounce_s", "printer_check_s"):
+        if name in (
+            "idle_timeout_s",
+            "font_scale",
+            "issue_retry_s",
+            "search_debounce_s",
+            "printer_check_s",
+            "heartbeat_s",
+        ):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError(f"{name} must be a number")
             value = float(value)

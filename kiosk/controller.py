@@ -19,9 +19,11 @@ from queue_server.client import (
     EventStream,
     ServerError,
     Unreachable,
+    app_version,
     new_request_id,
     retry_unreachable,
     retrying,
+    send_heartbeats,
 )
 
 from .config import KioskConfig
@@ -74,8 +76,14 @@ class KioskController:
         self.centre_id: int | None = None
         self.device_id: int | None = None
         self.stream: EventStream | None = None
+        self._beat_now = asyncio.Event()  # the hardware changed: tell the server now, not at the next beat
         self.printer = (
-            PrinterWatch(config.printer_url, config.printer_check_s, self._printer_changed)
+            PrinterWatch(
+                config.printer_url,
+                config.printer_check_s,
+                self._printer_changed,
+                on_near_end=lambda _near: self._beat_now.set(),
+            )
             if config.printer_url
             else None
         )
@@ -108,6 +116,15 @@ class KioskController:
 
     def start(self) -> None:
         self.spawn(self._run_stream())
+        self.spawn(
+            send_heartbeats(
+                self.client,
+                app_version("kiosk"),
+                self.hardware_state,
+                interval_s=self.config.heartbeat_s,
+                wake=self._beat_now,
+            )
+        )
         if self.printer is not None:
             self.spawn(self.printer.run())
         if self.scanner is not None:
@@ -245,6 +262,15 @@ class KioskController:
             app.ticket_note = fault.message if isinstance(fault, TRANSIENT) else PrinterOffline().message
 
     # -- device state ------------------------------------------------------------------------------
+    def hardware_state(self) -> dict:
+        """What the heartbeat reports: the printer's ESC/POS status and whether the scanner works."""
+        state = {}
+        if self.printer is not None and self.printer.hardware_state is not None:
+            state["printer"] = self.printer.hardware_state
+        if self.scanner is not None:
+            state["scanner"] = "missing" if self.app.scanner_down else "ok"
+        return state
+
     def check_printer(self) -> None:
         """Read the printer's status now (a visitor is about to take a number)."""
         if self.printer is not None:
@@ -252,6 +278,7 @@ class KioskController:
 
     def _printer_changed(self, problem: BaseException | None) -> None:
         """Say it on screen before anyone taps, and tell staff (an alert, cleared when it is back)."""
+        self._beat_now.set()
         if problem is None:
             self.app.printer_fault = ""
             if self._alerted is not None:
@@ -278,6 +305,7 @@ class KioskController:
             log.warning("could not send alert %s: %s", code, exc.code)
 
     def _scanner_changed(self, problem: BaseException | None) -> None:
+        self._beat_now.set()
         self.app.camera_available = problem is None
         self.app.scanner_down = problem is not None
         if problem is not None:

@@ -52,11 +52,19 @@ class PrinterWatch:
     fault, checks again with backoff (up to ``check_s`` apart), re-opening it when it stopped
     answering, so paper put back or a printer switched on again is noticed without a restart."""
 
-    def __init__(self, url: str, check_s: float, on_change: Callable[[BaseException | None], None]):
+    def __init__(
+        self,
+        url: str,
+        check_s: float,
+        on_change: Callable[[BaseException | None], None],
+        on_near_end: Callable[[bool], None] | None = None,
+    ):
         self.url = url
         self.check_s = check_s
         self.state = Availability("kiosk printer", on_change)
         self.printer = None
+        self.near_end = False  # paper still there but the roll's end is near (prints go on)
+        self.on_near_end = on_near_end
         self._wake = asyncio.Event()
 
     @property
@@ -77,12 +85,29 @@ class PrinterWatch:
                     name="printer",
                 ):
                     with attempt:
-                        await asyncio.to_thread(self.printer.test_connection)
+                        status = await asyncio.to_thread(self.printer.test_connection)
                 self.state.set(None)
+                self._note_near_end(bool(status.paper_near_end))
                 await self._nap(self.check_s)
         except PrinterError as exc:  # the configuration must be fixed: say so, stop checking
             log.error("printer not usable: %s", exc)
             self.state.set(exc)
+
+    def _note_near_end(self, near: bool) -> None:
+        if near != self.near_end:
+            self.near_end = near
+            if self.on_near_end is not None:
+                self.on_near_end(near)
+
+    @property
+    def hardware_state(self) -> str | None:
+        """The printer as a heartbeat reports it (None until first checked)."""
+        if self.state._last is None:
+            return None
+        fault = self.fault
+        if fault is None:
+            return "paper_near_end" if self.near_end else "ok"
+        return {"paper_out": "paper_out", "cover_open": "cover_open"}.get(getattr(fault, "code", ""), "offline")
 
     async def _failed(self, exc: BaseException, _attempt: int) -> None:
         if isinstance(exc, PrinterOffline):

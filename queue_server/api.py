@@ -19,6 +19,7 @@ from .auth.router import router as auth_router
 from .boards import router as boards
 from .calendar.router import router as calendar_router
 from .centres.router import router as centres_router
+from .devices import router as devices
 from .dossiers import router as dossiers
 from .dossiers.pages import pages as dossier_pages
 from .procedures.router import router as procedures_router
@@ -44,6 +45,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     console.router,
     boards.router,
     audit_router,
+    devices.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     stream_router,  # WS /ws
@@ -53,7 +55,13 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     boards.pages,
 )
 # Start-up wiring of the areas that need it: static files, the announcer, background jobs.
-SETUPS: tuple[Callable[[FastAPI], None], ...] = (dossiers.setup, report_pages.setup, console.setup, boards.setup)
+SETUPS: tuple[Callable[[FastAPI], None], ...] = (
+    dossiers.setup,
+    report_pages.setup,
+    console.setup,
+    boards.setup,
+    devices.setup,
+)
 
 
 def include_all(app: FastAPI) -> None:

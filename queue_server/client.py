@@ -55,6 +55,9 @@ from .timeutil import VN_TZ  # the apps show the server's UTC times in the centr
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "HEARTBEAT_INTERVAL_S",
+    "app_version",
+    "send_heartbeats",
     "AsyncQueueClient",
     "Call",
     "EventStream",
@@ -211,11 +214,50 @@ class _Endpoints:
     def device_me(self):
         return self._send(Call("GET", "/api/v1/devices/me"))
 
+    def heartbeat(self, app_version: str, hardware: dict | None = None):
+        """Say this device is alive, with its version and hardware state (`POST /devices/me/heartbeat`)."""
+        body = {"app_version": app_version, "hardware": hardware or {}}
+        return self._send(Call("POST", "/api/v1/devices/me/heartbeat", json=body))
+
     def alert(self, code: str, message: str, cleared: bool = False):
         """Tell staff about a device fault (event ``device.alert``), or that it cleared."""
         return self._send(
             Call("POST", "/api/v1/devices/me/alerts", json={"code": code, "message": message, "cleared": cleared})
         )
+
+
+HEARTBEAT_INTERVAL_S = 30.0  # well inside the server's offline threshold (MOTCUA_DEVICE_OFFLINE_S, 120 s)
+
+
+def app_version(app: str) -> str:
+    """What a heartbeat reports as the version: the app's name and the installed package's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{app} {version('motcua-qms')}"
+    except PackageNotFoundError:
+        return f"{app} (not installed)"
+
+
+async def send_heartbeats(
+    client: AsyncQueueClient,
+    version: str,
+    hardware: Callable[[], dict],
+    *,
+    interval_s: float = HEARTBEAT_INTERVAL_S,
+    wake: asyncio.Event | None = None,
+) -> None:
+    """A heartbeat now and every `interval_s`, and at once whenever `wake` is set (the hardware
+    changed). Runs until cancelled: a server away or refusing is logged, never raised."""
+    wake = wake or asyncio.Event()
+    while True:
+        try:
+            await client.heartbeat(version, hardware())
+        except Unreachable:
+            pass  # the stream's banner says so; the next beat tries again
+        except ServerError as exc:
+            log.warning("heartbeat refused: %s", exc.code)
+        await nap(interval_s, wake)
 
 
 def _headers(token: str | None) -> dict:

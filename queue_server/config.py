@@ -171,7 +171,8 @@ class Settings(BaseSettings):
     # -- ratings and dashboards -------------------------------------------------------------
     rating_window_s: int = 600
     pause_alert_s: int = 900  # dashboard: a counter paused longer than this
-    device_offline_s: int = 600  # dashboard: a device not seen for longer than this
+    device_offline_s: int = Field(120, ge=30, le=86_400)  # dashboard: a device not seen for longer than this
+    device_check_interval_s: float = Field(10.0, gt=0, le=600)  # how often silent devices are looked for
 
     # -- hardening (queue_server/security, SECURITY.md) ----------------------------------------
     # What one connection may send before the application sees it; enforced by the HTTP protocol

@@ -193,6 +193,7 @@ Public = Annotated[Principal, public()]
 AnyCaller = Annotated[Principal, allow(*ALL_ROLES)]
 Staff = Annotated[Principal, allow(*STAFF)]
 Admin = Annotated[Principal, allow("admin")]
+AnyDevice = Annotated[Principal, allow(*DEVICES)]
 AdminOrManager = Annotated[Principal, allow("admin", "manager")]
 CounterActor = Annotated[Principal, allow("admin", "clerk", "console")]
 TICKET_ISSUERS = ("admin", "clerk", "kiosk", "console")

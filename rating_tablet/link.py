@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from queue_server.client import nap, retrying
+from queue_server.client import app_version, nap, retrying, send_heartbeats
 
 from .net import EventStream, ServerError, TabletClient, Unreachable
 from .outbox import Outbox
@@ -29,8 +29,10 @@ class Link:
         self.stream: EventStream | None = None
 
     async def run(self) -> None:
-        """Sender and stream side by side until cancelled."""
-        await asyncio.gather(self.run_sender(), self.run_stream())
+        """Sender, stream and heartbeats side by side until cancelled."""
+        await asyncio.gather(
+            self.run_sender(), self.run_stream(), send_heartbeats(self.client, app_version("tablet"), dict)
+        )
 
     # -- start-up -------------------------------------------------------------------------
     async def _until_answered(self, call):

@@ -94,6 +94,7 @@
     return {
       announce(call) { queue.push(call); pump(); },
       get pending() { return queue.length; },
+      get muted() { return muted; }, // the device's heartbeat reports it ("audio": "muted")
     };
   }
 

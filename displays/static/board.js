@@ -17,6 +17,8 @@
           revoked: "This device has been revoked.", revokedHint: "Ask the administrator for a new token.",
           sound: "Touch the screen to enable sound" },
   };
+  const BOARD_VERSION = "1"; // this script's version, in the fleet list beside the browser's
+  const HEARTBEAT_MS = 30000; // the server calls a device offline after 120 s of silence
   const RECENT_ANNOUNCE_MS = 60000; // calls replayed after a longer outage are shown, not read out
 
   function takeToken() {
@@ -75,6 +77,20 @@
     el.classList.remove("blink");
     void el.offsetWidth; // restart the animation
     el.classList.add("blink");
+  }
+
+  /* Every 30 s: alive, with the script's and the browser's versions and whether sound can play. */
+  function startHeartbeats(token, announcer) {
+    const chrome = (navigator.userAgent.match(/Chrom(e|ium)\/([\d.]+)/) || [])[2];
+    const version = "board " + BOARD_VERSION + (chrome ? " · Chromium " + chrome : "");
+    const beat = () => {
+      if (document.body.dataset.revoked) return;
+      const hardware = announcer ? { audio: announcer.muted ? "muted" : "ok" } : {};
+      MotcuaStream.api("/api/v1/devices/me/heartbeat", { token, method: "POST", body: { app_version: version.slice(0, 60), hardware } })
+        .catch(() => {}); // offline: the stream's mark says so; the next beat tries again
+    };
+    beat();
+    setInterval(beat, HEARTBEAT_MS);
   }
 
   /* Why this board shows nothing: said in the middle of the screen, where whoever set up the TV looks. */
@@ -163,6 +179,7 @@
       },
     });
     global.__board = { state, stream };
+    startHeartbeats(token, announcer);
   }
 
   global.Board = { start, blink, clockText };

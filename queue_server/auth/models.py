@@ -57,3 +57,8 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_seen_at: Mapped[datetime | None] = mapped_column()
+    # The fleet (queue_server/devices): what its last heartbeat said, and when the sweep reported
+    # it silent (None while it is not), so each change is published once.
+    app_version: Mapped[str | None] = mapped_column(String(60))
+    hardware: Mapped[dict | None] = mapped_column()
+    offline_reported_at: Mapped[datetime | None] = mapped_column()

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from sqlalchemy import select
 
-from ..auth.principal import Principal
 from ..bounds import Id
-from ..deps import DEVICES, Admin, AppSettings, DbSession, Public, Staff, allow
+from ..deps import Admin, AnyDevice, AppSettings, DbSession, Public, Staff
 from ..security.ratelimit import client_address
 from . import schemas, service
 from .models import Device, User
@@ -23,7 +22,6 @@ ERRORS = {
     404: {"description": "not found"},
     422: {"description": "invalid input"},
 }
-AnyDevice = Annotated[Principal, allow(*DEVICES)]
 
 
 @router.post(

@@ -247,7 +247,10 @@ def device_read(device: Device) -> dict:
 
 def raise_alert(session: Session, actor: Principal, alert: schemas.DeviceAlert) -> None:
     """A device reports a fault staff must see (printer out of paper …) on the event stream."""
+    from ..devices.service import printer_alert
+
     device = actor.device
+    printer_alert(session, device, alert.code, alert.cleared)
     record_event(
         session,
         device.centre_id,

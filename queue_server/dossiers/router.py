@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 
 from ..auth.principal import Principal
+from ..background import run_with_app
 from ..bounds import INT32_MAX, Id, Token
 from ..config import Settings
 from ..deps import AppSettings, DbSession, Public, Staff, allow
@@ -363,24 +364,11 @@ async def sync_dossiers(request: Request, _: Public):
 def setup(app: FastAPI) -> None:
     """The background jobs: the supplement sweep and the watched sync folder."""
     settings = app.state.settings
-    tasks: list[asyncio.Task] = []
-
-    async def start(app: FastAPI) -> None:
-        tasks.append(asyncio.create_task(_sweep_loop(app)))
-        if settings.sync_watch_dir:
-            adapter = sync.FolderAdapter(settings.sync_watch_dir)
-            tasks.append(asyncio.create_task(_watch_loop(app, adapter)))
-
-    async def stop(app: FastAPI) -> None:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        tasks.clear()
-
-    app.state.startup_hooks.append(start)
-    app.state.shutdown_hooks.append(stop)
+    jobs = [_sweep_loop]
+    if settings.sync_watch_dir:
+        adapter = sync.FolderAdapter(settings.sync_watch_dir)
+        jobs.append(lambda app: _watch_loop(app, adapter))
+    run_with_app(app, *jobs)
 
 
 async def _watch_loop(app: FastAPI, adapter: sync.FolderAdapter) -> None:

@@ -1,32 +1,28 @@
 """The live dashboard: the queue now, today's figures and what needs a manager's attention.
 
 Alert thresholds: a service's `max_wait_alert_s` (else the centre's `target_wait_s`); a counter
-paused longer than the setting `pause_alert_s`; a kiosk printer
-whose last `device.alert` with code `printer.paper_out` is not `cleared`; a kiosk, display or
-tablet whose `last_seen_at` is older than the setting `device_offline_s`. Devices never seen
-are not flagged (a fresh installation would be all red).
+paused longer than the setting `pause_alert_s`; a device whose printer last reported paper out,
+near its end, cover open or offline (heartbeat or alert); a kiosk, display or tablet whose
+`last_seen_at` is older than the setting `device_offline_s` (queue_server/devices). Devices never
+seen are not flagged (a fresh installation would be all red).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..auth.models import Device, User
+from ..auth.models import User
 from ..auth.principal import Principal
 from ..centres.models import Counter
+from ..devices.service import alerts as device_alerts
 from ..queues.views import ticket_brief
-from ..realtime.models import Event
 from ..tickets.models import ACTIVE_STATES, WAITING_STATES, Ticket
 from ..timeutil import local_day, utcnow
 from .queue_figures import queue_report
 from .service import preset_period, resolve_scope
-
-WATCHED_DEVICES = ("kiosk", "display", "tablet")
-PAPER_OUT = "printer.paper_out"
-DEVICE_ALERT_LOOKBACK = 500  # newest device.alert events read; older faults were long since reported again
 
 
 def live(
@@ -81,7 +77,7 @@ def live(
             )
 
     counters = _counters(session, scope, now, alerts, pause_alert_s)
-    alerts.extend(_device_alerts(session, scope.centre_id, now, device_offline_s))
+    alerts.extend(device_alerts(session, scope.centre_id, now, device_offline_s))
     longest = max(services, key=lambda s: s["longest_wait_s"], default=None)
     return {
         "at": now.isoformat(),
@@ -156,50 +152,3 @@ def _counters(session: Session, scope, now: datetime, alerts: list, pause_alert_
             )
         views.append(view)
     return views
-
-
-def _device_alerts(session: Session, centre_id: int, now: datetime, offline_s: int) -> list[dict]:
-    alerts = []
-    latest: dict[int, dict] = {}
-    events = session.execute(
-        select(Event.data)
-        .where(Event.centre_id == centre_id, Event.type == "device.alert")
-        .order_by(Event.seq.desc())
-        .limit(DEVICE_ALERT_LOOKBACK)
-    ).scalars()
-    for data in events:
-        if data.get("code") == PAPER_OUT and data.get("device_id") not in latest:
-            latest[data.get("device_id")] = data
-    for device_id, data in sorted(latest.items(), key=lambda kv: kv[0] or 0):
-        if not data.get("cleared"):
-            alerts.append(
-                {
-                    "kind": "paper_out",
-                    "device_id": device_id,
-                    "message": f"{data.get('name') or 'Kiosk'}: máy in hết giấy.",
-                }
-            )
-    stale = now - timedelta(seconds=offline_s)
-    for d in session.execute(
-        select(Device)
-        .where(
-            Device.centre_id == centre_id,
-            Device.kind.in_(WATCHED_DEVICES),
-            Device.revoked_at.is_(None),
-            Device.last_seen_at.is_not(None),
-            Device.last_seen_at < stale,
-        )
-        .order_by(Device.id)
-    ).scalars():
-        minutes = int((now - d.last_seen_at).total_seconds())
-        alerts.append(
-            {
-                "kind": "device_offline",
-                "device_id": d.id,
-                "message": f"{d.name or KIND_VI.get(d.kind, d.kind)} mất kết nối {_minutes(minutes)}.",
-            }
-        )
-    return alerts
-
-
-KIND_VI = {"kiosk": "Kiosk", "display": "Bảng hiển thị", "tablet": "Máy đánh giá"}

@@ -4,7 +4,7 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const { fmt } = MotcuaLogin;
-  const LIVE_EVENTS = /^(ticket\.|counter\.updated|queue\.updated|device\.alert)/;
+  const LIVE_EVENTS = /^(ticket\.|counter\.updated|queue\.updated|device\.(alert|state|revoked))/;
   const STATE_VI = { open: "Mở", paused: "Tạm dừng", closed: "Đóng" };
   let session, stream, liveTimer = null, satTimer = null, inflight = false, again = false;
   window.dashboardState = { fetches: 0, lastEventSeq: null };
