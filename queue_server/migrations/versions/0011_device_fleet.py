@@ -1,7 +1,7 @@
 """devices: app version, hardware state and the offline report of the device fleet
 
-Revision ID: 0010_device_fleet
-Revises: 0009_audit_log
+Revision ID: 0011_device_fleet
+Revises: 0010_dossier_clocks
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from queue_server.db import JSONType, UTCDateTime
 
-revision = "0010_device_fleet"
-down_revision = "0009_audit_log"
+revision = "0011_device_fleet"
+down_revision = "0010_dossier_clocks"
 branch_labels = None
 depends_on = None
 
