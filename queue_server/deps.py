@@ -6,12 +6,10 @@ roles straight from these dependencies, so the declaration and the test cannot d
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -136,46 +134,19 @@ def seen_due(principal: Principal) -> bool:
     return device is not None and (device.last_seen_at is None or (utcnow() - device.last_seen_at).total_seconds() > 60)
 
 
-ROLE_CACHE_S = 5.0
-_known_roles: dict[str, tuple[str, float]] = {}  # sha256(token) → (role, time seen), valid tokens only
+def allow_reading(*roles: str):
+    """Like `allow`, with the caller read in a read-only session of its own (no write lock on
+    SQLite, no transaction kept open while the handler waits): for handlers that write in a
+    transaction of their own — the batched ticket issuing. Noting a device as seen is theirs
+    (`seen_due`)."""
 
-
-def _role_of(request: Request, token: str) -> str | DomainError:
-    """The role behind a token, or why it is refused, from a fresh read (a worker thread)."""
-    session = request.app.state.db.read_session_factory()
-    try:
-        principal = resolve_principal(session, request.app.state.settings, token)
-        return principal.role if principal is not None else refusal(session, token)
-    finally:
-        session.close()
-
-
-def allow_token(*roles: str):
-    """Like `allow`, for handlers whose own transaction checks the token again (the batched
-    ticket issuing): yields the bearer token.
-
-    The role is checked here as well, so callers are refused (401/403) before their body is
-    looked at, as everywhere; valid tokens' roles are remembered for a few seconds. That memory
-    only ever refuses early: a revoked token is stopped by the handler's transaction at once.
-    """
-
-    async def checker(request: Request) -> str:
-        token = bearer_token(request)
-        if token is None:
-            raise DomainError("unauthorized", UNAUTHORIZED_MESSAGE, 401)
-        key = token_digest(token)
-        known = _known_roles.get(key)
-        now = time.monotonic()
-        if known is None or now - known[1] > ROLE_CACHE_S:
-            role = await run_in_threadpool(_role_of, request, token)
-            if isinstance(role, DomainError):
-                raise role
-            if len(_known_roles) > 10_000:
-                _known_roles.clear()
-            known = _known_roles[key] = (role, now)
-        if known[0] not in roles:
-            raise DomainError("role_not_allowed", "Bạn không có quyền thực hiện thao tác này.", 403)
-        return token
+    def checker(request: Request) -> Principal:
+        # closed, not rolled back: the caller's user or device stays loaded for the handler
+        session = request.app.state.db.read_session_factory()
+        try:
+            return authorize(session, request.app.state.settings, bearer_token(request), roles, touch=False)
+        finally:
+            session.close()
 
     checker.allowed = tuple(roles)  # type: ignore[attr-defined]
     return Depends(checker)
@@ -197,5 +168,5 @@ AnyDevice = Annotated[Principal, allow(*DEVICES)]
 AdminOrManager = Annotated[Principal, allow("admin", "manager")]
 CounterActor = Annotated[Principal, allow("admin", "clerk", "console")]
 TICKET_ISSUERS = ("admin", "clerk", "kiosk", "console")
-TicketIssuer = Annotated[Principal, allow(*TICKET_ISSUERS)]
-TicketIssuerToken = Annotated[str, allow_token(*TICKET_ISSUERS)]
+# read apart from the handler's transaction: the ticket batch writes in one of its own
+TicketIssuer = Annotated[Principal, allow_reading(*TICKET_ISSUERS)]

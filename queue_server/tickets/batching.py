@@ -5,11 +5,12 @@ service's number sequence. Running them one transaction each makes them queue on
 (and, on SQLite, on the single writer) for ~20 statements apiece; gathered, a batch costs about
 the statements of one ticket, so the wait no longer grows with the crowd.
 
-Per event loop, one batch runs at a time; requests that arrive meanwhile wait for the next. A
-batch checks each caller's token inside its own transaction (revoked tokens stop at once, as
-everywhere), and hands anything unusual (a replayed request, a closed or unknown service, a
-daily cap reached inside the batch, a lost race on a unique key) to the one-at-a-time path,
-which gives exactly the answers it always gave.
+Per event loop, one batch runs at a time; requests that arrive meanwhile wait for the next. The
+callers come authorised (the endpoint's dependency, per request); a batch runs the one issuing
+path (`service.plan_issue` / `service.write_issue`: a single ticket is a batch of one), which
+answers each request on its own — issued, replayed or refused. A batch that fails as a whole (a
+lost race on a unique key, input the database refuses) is rolled back and its members issued one
+by one, so only a faulty request fails.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from dataclasses import dataclass, field
 
 import anyio.to_thread
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import Device
 from ..auth.principal import Principal
 from ..config import Settings
 from ..db import Database
-from ..deps import authorize, seen_due
+from ..deps import seen_due
 from ..errors import DomainError
-from ..queues.views import ticket_view
 from . import service
 from .schemas import TicketCreate
 
@@ -45,7 +46,7 @@ class Issued:
 
 @dataclass
 class _Request:
-    token: str
+    actor: Principal
     data: TicketCreate
     future: asyncio.Future
 
@@ -59,19 +60,18 @@ class _LoopState:
 
 
 class IssueBatcher:
-    def __init__(self, db: Database, settings: Settings, roles: tuple[str, ...]):
+    def __init__(self, db: Database, settings: Settings):
         self.db = db
         self.settings = settings
-        self.roles = roles  # who may issue (the endpoint's declaration)
         self._loops: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    async def issue(self, token: str, data: TicketCreate) -> Issued:
-        """Issue one ticket for the caller behind `token`; raises DomainError like `issue_ticket`."""
+    async def issue(self, actor: Principal, data: TicketCreate) -> Issued:
+        """Issue one ticket for `actor` (authorised by the caller); raises the DomainError refusing it."""
         loop = asyncio.get_running_loop()
         state = self._loops.get(loop)
         if state is None:
             state = self._loops[loop] = _LoopState()
-        request = _Request(token, data, loop.create_future())
+        request = _Request(actor, data, loop.create_future())
         state.pending.append(request)
         if state.filled is not None and len(state.pending) >= state.want and not state.filled.done():
             state.filled.set_result(None)
@@ -116,46 +116,40 @@ class IssueBatcher:
     # -- in a worker thread -------------------------------------------------------------------
 
     def _run(self, batch: list[_Request]) -> list[Issued | BaseException]:
-        outcomes: list[Issued | BaseException | None] = [None] * len(batch)
+        try:
+            return self._issue(batch)
+        except Exception:
+            # Anything (a lost race on a unique key, one member's input the database refuses): the
+            # batch was rolled back and its members go one by one, so only a faulty request fails.
+            return [self._one(request) for request in batch]
+
+    def _one(self, request: _Request) -> Issued | BaseException:
+        try:
+            return self._issue([request])[0]
+        except IntegrityError:
+            # Another worker committed the same client_request_id meanwhile: now it is a replay.
+            try:
+                return self._issue([request])[0]
+            except Exception as exc:
+                return exc
+        except Exception as exc:
+            return exc
+
+    def _issue(self, batch: list[_Request]) -> list[Issued | DomainError]:
         session = self.db.session_factory()
         # With SQLite, what the batch reads is read before the write lock (which comes with the
         # first statement of a write session), so other writers wait only for the writing itself.
         separate_reader = self.db.read_engine is not self.db.engine
         reader = self.db.read_session_factory() if separate_reader else session
         try:
-            principals: dict[str, object] = {}  # token → Principal, or the DomainError refusing it
-            accepted: list[int] = []
-            for i, request in enumerate(batch):
-                if request.token not in principals:
-                    try:
-                        principals[request.token] = authorize(
-                            reader, self.settings, request.token, self.roles, touch=not separate_reader
-                        )
-                    except DomainError as exc:
-                        principals[request.token] = exc
-                if isinstance(principals[request.token], DomainError):
-                    outcomes[i] = principals[request.token]
-                else:
-                    accepted.append(i)
-            requests = [(principals[batch[i].token], batch[i].data) for i in accepted]
-            plan = service.plan_issue_batch(reader, self.settings, requests)
+            plan = service.plan_issue(reader, self.settings, [(r.actor, r.data) for r in batch])
             if separate_reader:
                 reader.close()
-                seen = sorted({p.device.id for p in principals.values() if isinstance(p, Principal) and seen_due(p)})
-                if seen:
-                    session.execute(update(Device).where(Device.id.in_(seen)).values(last_seen_at=plan.now))
-            results = service.issue_batch(session, self.settings, requests, plan)
-            views = {i: Issued(r.view, True) for i, r in zip(accepted, results) if r is not None}
+            seen = sorted({r.actor.device_id for r in batch if seen_due(r.actor)})
+            if seen:
+                session.execute(update(Device).where(Device.id.in_(seen)).values(last_seen_at=plan.now))
+            outcomes = service.write_issue(session, self.settings, plan)
             session.commit()
-            outcomes_left = [i for i in accepted if i not in views]
-            for i, issued in views.items():
-                outcomes[i] = issued
-        except Exception:
-            # Anything (a cap inside the batch, a lost race on a unique key, or one member's input
-            # the database refuses): the batch is rolled back and its members go one by one, so
-            # only a faulty request fails — never its neighbours.
-            session.rollback()
-            outcomes_left = [i for i, o in enumerate(outcomes) if o is None]
         except BaseException:
             session.rollback()
             raise
@@ -163,20 +157,4 @@ class IssueBatcher:
             session.close()
             if separate_reader:
                 reader.close()
-        for i in outcomes_left:
-            outcomes[i] = self._one(batch[i])
-        return outcomes  # type: ignore[return-value]
-
-    def _one(self, request: _Request) -> Issued | BaseException:
-        session = self.db.session_factory()
-        try:
-            principal = authorize(session, self.settings, request.token, self.roles)
-            result = service.issue_ticket(session, self.settings, principal, request.data)
-            view = ticket_view(session, self.settings, result.ticket)
-            session.commit()
-            return Issued(view, result.created)
-        except Exception as exc:
-            session.rollback()
-            return exc
-        finally:
-            session.close()
+        return [Issued(o.view, o.created) if isinstance(o, service.IssueResult) else o for o in outcomes]

@@ -10,20 +10,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
 from ..auth.principal import Principal
 from ..auth.security import new_public_token
-from ..centres.hours import issuing_state
+from ..centres.hours import IssuingState, issuing_state
 from ..centres.models import Counter, Service
 from ..centres.service import ensure_acts_for_counter, ensure_centre_visible, get_counter, get_service
 from ..config import Settings
 from ..db import insert_rows, lock_only, lock_rows, next_value
-from ..errors import DomainError, not_found
+from ..errors import DomainError, forbidden, not_found
 from ..queues.figures import QUEUE_ORDER, positions, wait_model
 from ..queues.views import (
     counter_view,
@@ -38,13 +36,6 @@ from ..realtime.service import record_event, record_events
 from ..timeutil import aware, local, local_day, utcnow
 from . import schemas, stats
 from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent
-
-
-@dataclass
-class IssueResult:
-    ticket: Ticket
-    created: bool
-    view: dict | None = None  # filled by issue_batch, which knows the positions
 
 
 def request_key(actor: Principal, data: schemas.TicketCreate) -> str | None:
@@ -93,222 +84,241 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-# -- issuing --------------------------------------------------------------------------------
+# -- issuing: one path, for one ticket as for many -----------------------------------------
+#
+# A single ticket is a batch of one. `plan_issue` reads (it may run in a read-only session,
+# before the write lock), `write_issue` takes the numbers and writes; `decide` holds the rules.
 
 
-def issue_ticket(session: Session, settings: Settings, actor: Principal, data: schemas.TicketCreate) -> IssueResult:
-    key = request_key(actor, data)
-    if key:
-        existing = session.execute(select(Ticket).where(Ticket.client_request_id == key)).scalar_one_or_none()
-        if existing is not None:
-            return IssueResult(existing, False)
-    service = session.get(Service, data.service_id)
+@dataclass
+class IssueResult:
+    ticket: Ticket
+    created: bool  # False: a replayed client_request_id, answered with the ticket issued the first time
+    view: dict  # what the API answers (TicketRead), positions counted as the ticket was issued
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The rules' answer to one request: refused (and why), or issued with these fields."""
+
+    refusal: DomainError | None
+    source: str = "kiosk"
+    priority_rank: int = 0
+
+
+def decide(
+    settings: Settings,
+    actor: Principal,
+    data: schemas.TicketCreate,
+    service: Service | None,
+    state: IssuingState | None,
+    taken: int | None = None,
+) -> Decision:
+    """The rules of issuing, for one request (pure: everything they look at is given).
+
+    In this order: the service exists (404), the caller may use its centre (403), the priority
+    class exists (422) and applies to the service (422), the service issues now (409, with when it
+    reopens: `state` is `centres.hours.issuing_state`), and — once the request has its place in
+    the day's sequence, `taken` (1 = the day's first) — the daily cap and the number range (409).
+    A kiosk's ticket is always a kiosk ticket, whatever `source` it sends.
+    """
     if service is None:
-        raise DomainError("service_not_found", "Không tìm thấy dịch vụ đã chọn.", 404)
-    ensure_centre_visible(actor, service.centre_id)
+        return Decision(DomainError("service_not_found", "Không tìm thấy dịch vụ đã chọn.", 404))
+    if not actor.can_see_centre(service.centre_id):
+        return Decision(forbidden("Bạn không có quyền với trung tâm này."))
     if data.priority is not None:
         if data.priority not in settings.priority_classes:
-            raise DomainError("unknown_priority", "Đối tượng ưu tiên không hợp lệ.", 422)
+            return Decision(DomainError("unknown_priority", "Đối tượng ưu tiên không hợp lệ.", 422))
         if not service.allow_priority:
-            raise DomainError("priority_not_allowed", f"Dịch vụ {service.name} không áp dụng số ưu tiên.", 422)
-
-    # A savepoint only when a concurrent retry with the same key could collide on the unique key.
-    savepoint = session.begin_nested() if key else None
-    try:
-        _lock_services(session, [service.id])
-        now = utcnow()
-        state = issuing_state(service, now)
-        if not state.open:
-            raise DomainError(
-                "service_closed",
-                state.reason,
-                409,
-                reopens_at=state.reopens_at.isoformat() if state.reopens_at else None,
+            return Decision(
+                DomainError("priority_not_allowed", f"Dịch vụ {service.name} không áp dụng số ưu tiên.", 422)
             )
-        day = local_day(now)
-        taken = next_value(session, f"ticket:{service.id}:{day.isoformat()}")
-        number = service.number_start + taken - 1
-        if (service.daily_cap and taken > service.daily_cap) or number > service.number_end:
-            raise DomainError(
+    if state is not None and not state.open:
+        reopens = state.reopens_at.isoformat() if state.reopens_at else None
+        return Decision(DomainError("service_closed", state.reason, 409, reopens_at=reopens))
+    if taken is not None and (
+        (service.daily_cap and taken > service.daily_cap) or service.number_start + taken - 1 > service.number_end
+    ):
+        return Decision(
+            DomainError(
                 "daily_cap_reached",
-                f"Dịch vụ {service.name} đã hết số thứ tự trong ngày hôm nay. Mời quay lại vào ngày làm việc tiếp theo.",
+                f"Dịch vụ {service.name} đã hết số thứ tự trong ngày hôm nay. "
+                "Mời quay lại vào ngày làm việc tiếp theo.",
                 409,
             )
-        ticket = Ticket(
-            centre_id=service.centre_id,
-            service_id=service.id,
-            original_service_id=service.id,
-            service_day=day,
-            number=number,
-            display_number=display_number(service, number),
-            priority=data.priority,
-            priority_rank=1 if data.priority else 0,
-            source=data.source if actor.role != "kiosk" else "kiosk",
-            procedure_code=data.procedure_code,
-            citizen_id=data.citizen_id,
-            client_request_id=key,
-            public_token=new_public_token(),
-            state="waiting",
-            issued_at=now,
-            queue_key=now,
         )
-        session.add(ticket)
-        session.flush()
-        if savepoint is not None:
-            savepoint.commit()
-    except IntegrityError:
-        if savepoint is None:
-            raise
-        savepoint.rollback()
-        if key:
-            existing = session.execute(select(Ticket).where(Ticket.client_request_id == key)).scalar_one_or_none()
-            if existing is not None:
-                return IssueResult(existing, False)
-        raise
-    except BaseException:
-        if savepoint is not None:
-            savepoint.rollback()
-        raise
-    _append(session, ticket, "issued", actor, priority=ticket.priority, source=ticket.source)
-    record_event(session, ticket.centre_id, "ticket.issued", ticket_brief(ticket))
-    publish_queue(session, ticket.centre_id, [service.id], settings.default_service_s)
-    return IssueResult(ticket, True)
+    return Decision(None, "kiosk" if actor.role == "kiosk" else data.source, 1 if data.priority else 0)
 
 
-# The batch's statements, built once (building one costs more than running it).
+# The plan's statements, built once (building one costs more than running it).
 _SERVICES = select(Service).options(joinedload(Service.hours)).where(Service.id.in_(bindparam("ids", expanding=True)))
+_BY_KEYS = select(Ticket).where(Ticket.client_request_id.in_(bindparam("keys", expanding=True)))
 
 
 @dataclass
 class IssuePlan:
-    """What a batch found out before taking any lock: which requests it issues, and the figures it needs."""
+    """What `plan_issue` found out before any lock: each request's fate so far, and the figures needed."""
 
     now: datetime
+    requests: list[tuple[Principal, schemas.TicketCreate]]
     services: dict[int, Service]
-    plain: dict[int, list[int]]  # service id → indexes of the requests issued in the batch
-    memo: dict  # the services' queue figures (open counters, service times), see queues.figures._memo
+    states: dict[int, IssuingState]
+    # per request: a refusal (DomainError), the ticket an earlier request with its key got
+    # (Ticket), the index of the request earlier in this batch with the same key (int), or None
+    # (to be issued: listed in `admitted`)
+    early: list[DomainError | Ticket | int | None]
+    admitted: dict[int, list[int]]  # service id → indexes of the requests that take a number, in order
+    memo: dict  # the services' queue figures (open counters, mean service time), see queues.figures._memo
 
 
-def plan_issue_batch(
+def plan_issue(
     session: Session, settings: Settings, requests: list[tuple[Principal, schemas.TicketCreate]]
 ) -> IssuePlan:
-    """The reading half of `issue_batch`: may run in a read-only session, before the write lock.
-
-    A request that is anything but a plain new ticket for an open service the caller may use (a
-    client_request_id repeated in the batch, an unknown, closed or foreign service, a priority
-    class that does not apply) is left out of the plan; the caller runs it through `issue_ticket`,
-    which gives the answer. A retry of a request issued earlier is not looked up here: its key
-    breaks the unique constraint when the batch writes, and the batch goes one by one (retries
-    are rare; a look-up would cost every batch a round trip).
-    """
-    seen: set[str] = set()
+    """The reading half of issuing: replays looked up, every rule but the daily cap applied."""
+    now = utcnow()
+    keys = [request_key(actor, data) for actor, data in requests]
+    wanted = sorted({k for k in keys if k})
+    earlier = {t.client_request_id: t for t in session.execute(_BY_KEYS, {"keys": wanted}).scalars()} if wanted else {}
     services = {
         s.id: s
         for s in session.execute(_SERVICES, {"ids": sorted({d.service_id for _, d in requests})}).unique().scalars()
     }
-    now = utcnow()
-    open_now = {sid: issuing_state(s, now).open for sid, s in services.items()}  # loads the hours, too
-    plain: dict[int, list[int]] = {}
-    for i, (actor, data) in enumerate(requests):
-        service = services.get(data.service_id)
-        key = request_key(actor, data)
-        if (
-            key
-            and key in seen
-            or service is None
-            or not open_now[service.id]
-            or not actor.can_see_centre(service.centre_id)
-        ):
+    states = {sid: issuing_state(s, now) for sid, s in services.items()}
+    early: list = [None] * len(requests)
+    admitted: dict[int, list[int]] = {}
+    first_with: dict[str, int] = {}
+    for i, ((actor, data), key) in enumerate(zip(requests, keys)):
+        if key in earlier:
+            early[i] = earlier[key]
             continue
-        if data.priority is not None and (data.priority not in settings.priority_classes or not service.allow_priority):
+        if key in first_with:
+            early[i] = first_with[key]  # sent twice at once: the second is a replay of the first
             continue
         if key:
-            seen.add(key)  # a repeat of the key later in this batch goes one by one, and is answered as a replay
-        plain.setdefault(service.id, []).append(i)
-    for sid in plain:
-        wait_model(session, services[sid], local_day(now), settings.default_service_s, now)  # fills the memo
-    return IssuePlan(now, services, plain, dict(session.info.get("queue_memo", {})))
-
-
-def issue_batch(
-    session: Session,
-    settings: Settings,
-    requests: list[tuple[Principal, schemas.TicketCreate]],
-    plan: IssuePlan | None = None,
-) -> list[IssueResult | None]:
-    """Issue several tickets in one transaction: the same rules as `issue_ticket`, fewer statements.
-
-    `plan`: from `plan_issue_batch` (made here when not given). Requests left out of the plan get
-    None. A batch that would pass a service's daily cap raises `BatchNotPossible` before writing
-    anything; the caller rolls back and goes one by one. Locks are taken after every read, and the
-    centre's event sequence last, so concurrent writers wait on them as briefly as possible.
-    """
-    plan = plan or plan_issue_batch(session, settings, requests)
-    results: list[IssueResult | None] = [None] * len(requests)
-    services, plain, now = plan.services, plan.plain, plan.now
+            first_with[key] = i
+        service = services.get(data.service_id)
+        decision = decide(settings, actor, data, service, states.get(data.service_id))
+        if decision.refusal is not None:
+            early[i] = decision.refusal
+        else:
+            admitted.setdefault(service.id, []).append(i)
     day = local_day(now)
-    if not plain:
-        return results
-    session.info.setdefault("queue_memo", {}).update(plan.memo)
+    for sid in admitted:
+        wait_model(session, services[sid], day, settings.default_service_s, now)  # fills the memo
+    return IssuePlan(now, requests, services, states, early, admitted, dict(session.info.get("queue_memo", {})))
 
-    _lock_services(session, plain)
-    rows: list[dict] = []
-    for sid in sorted(plain):
-        service, indexes = services[sid], plain[sid]
-        last = next_value(session, f"ticket:{sid}:{day.isoformat()}", count=len(indexes))
-        first = last - len(indexes) + 1
-        if (service.daily_cap and last > service.daily_cap) or service.number_start + last - 1 > service.number_end:
-            raise BatchNotPossible()
-        for taken, i in enumerate(indexes, start=first):
-            actor, data = requests[i]
-            number = service.number_start + taken - 1
-            rows.append(
-                {
-                    "centre_id": service.centre_id,
-                    "service_id": sid,
-                    "original_service_id": sid,
-                    "service_day": day,
-                    "number": number,
-                    "display_number": display_number(service, number),
-                    "priority": data.priority,
-                    "priority_rank": 1 if data.priority else 0,
-                    "source": data.source if actor.role != "kiosk" else "kiosk",
-                    "procedure_code": data.procedure_code,
-                    "citizen_id": data.citizen_id,
-                    "client_request_id": request_key(actor, data),
-                    "public_token": new_public_token(),
-                    "state": "waiting",
-                    "issued_at": now,
-                    "queue_key": now,
-                    "counter_id": None,
-                    "target_counter_id": None,
-                    "officer_id": None,
-                    "called_at": None,
-                    "started_at": None,
-                    "finished_at": None,
-                    "recall_count": 0,
-                    "transfer_count": 0,
-                    "dossier_code": None,
-                    "_index": i,
-                }
-            )
-    table = Ticket.__table__
-    new_ids = {
+
+def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[IssueResult | DomainError]:
+    """The writing half: numbers taken (the daily cap applied), tickets, history, statistics and
+    events written, one statement each for the whole batch. Locks are taken after every read, the
+    centre's event sequence last, so concurrent writers wait on them as briefly as possible.
+
+    Per request: its IssueResult, or the DomainError refusing it.
+    """
+    requests, services, now = plan.requests, plan.services, plan.now
+    day = local_day(now)
+    results: list = list(plan.early)
+    tickets: list[Ticket] = []
+    if plan.admitted:
+        session.info.setdefault("queue_memo", {}).update(plan.memo)
+        _lock_services(session, plan.admitted)
+        rows: list[tuple[int, dict]] = []
+        for sid in sorted(plan.admitted):
+            service, indexes = services[sid], plan.admitted[sid]
+            sequence = f"ticket:{sid}:{day.isoformat()}"
+            first = next_value(session, sequence, count=len(indexes)) - len(indexes) + 1
+            refused = 0
+            for taken, i in enumerate(indexes, start=first):
+                actor, data = requests[i]
+                decision = decide(settings, actor, data, service, plan.states[sid], taken)
+                if decision.refusal is not None:  # past the cap: the batch's last requests of the service
+                    results[i] = decision.refusal
+                    refused += 1
+                    continue
+                number = service.number_start + taken - 1
+                rows.append((i, _ticket_row(service, number, decision, actor, data, now)))
+            if refused:
+                next_value(session, sequence, count=-refused)  # the numbers past the cap are given back
+        tickets = _insert_tickets(session, [row for _, row in rows])
+        for (i, _), ticket in zip(rows, tickets):
+            results[i] = ticket
+        _record_issued(session, settings, plan, [(requests[i][0], t) for (i, _), t in zip(rows, tickets)])
+    places = positions(session, tickets)[0] if tickets else {}
+    new = {t.id for t in tickets}
+    out: list[IssueResult | DomainError] = []
+    for result in results:
+        if isinstance(result, int):  # the same key earlier in the batch: its answer, as a replay
+            result = out[result]
+            out.append(IssueResult(result.ticket, False, result.view) if isinstance(result, IssueResult) else result)
+        elif isinstance(result, Ticket) and result.id in new:
+            view = ticket_view(session, settings, result, services[result.service_id], places[result.id])
+            out.append(IssueResult(result, True, view))
+        elif isinstance(result, Ticket):  # issued by an earlier request with this key
+            out.append(IssueResult(result, False, ticket_view(session, settings, result)))
+        else:
+            out.append(result)
+    return out
+
+
+def _ticket_row(service: Service, number: int, decision: Decision, actor, data, now: datetime) -> dict:
+    return {
+        "centre_id": service.centre_id,
+        "service_id": service.id,
+        "original_service_id": service.id,
+        "service_day": local_day(now),
+        "number": number,
+        "display_number": display_number(service, number),
+        "priority": data.priority,
+        "priority_rank": decision.priority_rank,
+        "source": decision.source,
+        "procedure_code": data.procedure_code,
+        "citizen_id": data.citizen_id,
+        "client_request_id": request_key(actor, data),
+        "public_token": new_public_token(),
+        "state": "waiting",
+        "issued_at": now,
+        "queue_key": now,
+        "counter_id": None,
+        "target_counter_id": None,
+        "officer_id": None,
+        "called_at": None,
+        "started_at": None,
+        "finished_at": None,
+        "recall_count": 0,
+        "transfer_count": 0,
+        "dossier_code": None,
+    }
+
+
+_TICKETS = Ticket.__table__
+
+
+def _insert_tickets(session: Session, rows: list[dict]) -> list[Ticket]:
+    """One statement for all rows; the tickets as they now stand in the database (detached: the
+    session does not track them, there is nothing to flush)."""
+    if not rows:
+        return []
+    c = _TICKETS.c
+    ids = {
         (sid, number): tid
-        for tid, sid, number in insert_rows(
-            session,
-            table,
-            [{k: v for k, v in r.items() if k != "_index"} for r in rows],
-            returning=(table.c.id, table.c.service_id, table.c.number),
-        )
+        for tid, sid, number in insert_rows(session, _TICKETS, rows, returning=(c.id, c.service_id, c.number))
     }
     tickets = []
     for row in rows:
-        ticket = SimpleNamespace(
-            id=new_ids[row["service_id"], row["number"]], **{k: v for k, v in row.items() if k != "_index"}
-        )  # a plain record: nothing to track
+        ticket = Ticket(id=ids[row["service_id"], row["number"]], **row)
+        make_transient_to_detached(ticket)
         tickets.append(ticket)
-        results[row["_index"]] = IssueResult(ticket, True)
+    return tickets
+
+
+def _record_issued(
+    session: Session, settings: Settings, plan: IssuePlan, issued: list[tuple[Principal, Ticket]]
+) -> None:
+    """The tickets' `issued` history, their statistics rows, and per centre the boards' events:
+    each ticket, then its services' queues once."""
+    if not issued:
+        return
+    now, services = plan.now, plan.services
     insert_rows(
         session,
         TicketEvent.__table__,
@@ -321,35 +331,38 @@ def issue_batch(
                 "service_id": t.service_id,
                 "counter_id": None,
                 "officer_id": None,
-                "actor_user_id": requests[r["_index"]][0].user_id,
-                "actor_device_id": requests[r["_index"]][0].device_id,
+                "actor_user_id": actor.user_id,
+                "actor_device_id": actor.device_id,
                 "data": {"priority": t.priority, "source": t.source},
             }
-            for t, r in zip(tickets, rows)
+            for actor, t in issued
         ],
     )
+    tickets = [t for _, t in issued]
     stats.record_issued(session, [(t, services[t.service_id].agency_id) for t in tickets], now)
-    places, waiting = positions(session, tickets)
+    waiting = positions(session, tickets)[1]
     for centre_id in sorted({t.centre_id for t in tickets}):
         mine = [t for t in tickets if t.centre_id == centre_id]
-        update = queue_update(
-            session,
-            [services[sid] for sid in sorted({t.service_id for t in mine})],
-            settings.default_service_s,
-            waiting,
-        )
+        mine_services = [services[sid] for sid in sorted({t.service_id for t in mine})]
+        update = queue_update(session, mine_services, settings.default_service_s, waiting)
         record_events(
             session, centre_id, [("ticket.issued", ticket_brief(t)) for t in mine] + [("queue.updated", update)]
         )
-    for result in results:
-        if result is not None:
-            t = result.ticket
-            result.view = ticket_view(session, settings, t, services[t.service_id], places[t.id])
-    return results
 
 
-class BatchNotPossible(Exception):
-    """The batch cannot be issued as one (a daily cap falls inside it)."""
+def issue_tickets(
+    session: Session, settings: Settings, requests: list[tuple[Principal, schemas.TicketCreate]]
+) -> list[IssueResult | DomainError]:
+    """Issue several tickets in the caller's transaction (planning and writing in one session)."""
+    return write_issue(session, settings, plan_issue(session, settings, requests))
+
+
+def issue_ticket(session: Session, settings: Settings, actor: Principal, data: schemas.TicketCreate) -> IssueResult:
+    """One ticket: a batch of one; raises the DomainError refusing it."""
+    (result,) = issue_tickets(session, settings, [(actor, data)])
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
 
 # -- calling --------------------------------------------------------------------------------

@@ -84,16 +84,7 @@ def record(session: Session, ticket, event: TicketEvent) -> None:
     """Project one just-appended event of `ticket` (same transaction)."""
     if event.type == "issued":
         service = session.get(Service, ticket.original_service_id)
-        session.add(
-            start_row(
-                TicketStats(),
-                ticket.id,
-                ticket.centre_id,
-                ticket.original_service_id,
-                service.agency_id if service else None,
-                event.at,
-            )
-        )
+        record_issued(session, [(ticket, service.agency_id if service else None)], event.at)
         return
     row = session.get(TicketStats, ticket.id)
     if row is None:  # a ticket from before the projection existed: replay its whole history once

@@ -4,6 +4,7 @@ import asyncio
 
 from sqlalchemy import func, select, update
 
+from queue_server.deps import TICKET_ISSUERS, authorize
 from queue_server.errors import DomainError
 from queue_server.realtime.models import Event
 from queue_server.tickets.models import Ticket, TicketEvent
@@ -11,14 +12,24 @@ from queue_server.tickets.schemas import TicketCreate
 from tests.factories import issue
 
 
+def caller(app, token: str):
+    """The caller behind `token`, as the endpoint's dependency reads it (DomainError if refused)."""
+    session = app.state.db.read_session_factory()
+    try:
+        return authorize(session, app.state.settings, token, TICKET_ISSUERS, touch=False)
+    finally:
+        session.close()
+
+
 def issue_together(app, requests: list[tuple[str, dict]]) -> list:
     """Submit all requests before the first batch starts, so they share one batch; each outcome is
-    (view, created) or the DomainError it was refused with."""
+    (view, created) or the DomainError it was refused with (by the endpoint's authorisation, or
+    by the batch)."""
     issuer = app.state.ticket_issuer
 
     async def one(token, body):
         try:
-            got = await issuer.issue(token, TicketCreate(**body))
+            got = await issuer.issue(caller(app, token), TicketCreate(**body))
             return got.view, got.created
         except DomainError as exc:
             return exc
@@ -179,20 +190,17 @@ def _wave(app, gather_ms: float) -> None:
     asks again at once (a busy kiosk, a closed-loop client)."""
     from queue_server.tickets.batching import IssueBatcher
 
-    issuer = IssueBatcher(
-        app.state.db,
-        app.state.settings.model_copy(update={"issue_gather_ms": gather_ms}),
-        app.state.ticket_issuer.roles,
-    )
+    issuer = IssueBatcher(app.state.db, app.state.settings.model_copy(update={"issue_gather_ms": gather_ms}))
 
     async def main(token, body):
+        actor = caller(app, token)
         loop = asyncio.get_running_loop()
-        first = asyncio.ensure_future(issuer.issue(token, body))
+        first = asyncio.ensure_future(issuer.issue(actor, body))
         while not issuer._loops.get(loop) or issuer._loops[loop].pending:  # the first batch has started
             await asyncio.sleep(0)
-        waiting = [asyncio.ensure_future(issuer.issue(token, body)) for _ in range(2)]
+        waiting = [asyncio.ensure_future(issuer.issue(actor, body)) for _ in range(2)]
         await first
-        again = asyncio.ensure_future(issuer.issue(token, body))
+        again = asyncio.ensure_future(issuer.issue(actor, body))
         await asyncio.gather(again, *waiting)
 
     return main

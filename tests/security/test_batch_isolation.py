@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from queue_server.tickets.schemas import TicketCreate
+from tests.core.test_issue_batching import caller
 from tests.server_process import running_server
 
 POISON = [2**31, 2**63, -(2**63), 10**20]
@@ -55,7 +56,7 @@ def test_a_batch_that_fails_is_retried_member_by_member(app, client, centre):
     """Input that slipped past validation (built without it, as a future endpoint might) breaks
     the shared batch in the database; its neighbours are issued all the same."""
     issuer = app.state.ticket_issuer
-    token = centre.tokens["kiosk"]
+    token = caller(app, centre.tokens["kiosk"])
     sid = centre.service_ids["HOTICH"]
 
     async def main():
