@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from . import api
 from .config import Settings, get_settings
 from .db import Database
+from .deps import CallerReader
 from .errors import install_error_handlers
 from .queues.views import centre_snapshot
 from .realtime.hub import Hub
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.hub = hub
     app.state.snapshot = lambda session, centre_id: centre_snapshot(session, centre_id, settings.default_service_s)
+    app.state.callers = CallerReader(db, settings)  # the issuing endpoint's callers (deps.allow_reading)
     app.state.ticket_issuer = IssueBatcher(db, settings)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm import Session, joinedload
 
 from ..auth.principal import Principal
 from ..auth.security import new_public_token
@@ -35,7 +35,7 @@ from ..queues.views import (
 from ..realtime.service import record_event, record_events
 from ..timeutil import aware, local, local_day, utcnow
 from . import schemas, stats
-from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent
+from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent, TicketRecord
 
 
 def request_key(actor: Principal, data: schemas.TicketCreate) -> str | None:
@@ -92,7 +92,7 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
 
 @dataclass
 class IssueResult:
-    ticket: Ticket
+    ticket: Ticket | TicketRecord  # a replay: the Ticket issued the first time
     created: bool  # False: a replayed client_request_id, answered with the ticket issued the first time
     view: dict  # what the API answers (TicketRead), positions counted as the ticket was issued
 
@@ -218,7 +218,8 @@ def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[I
     requests, services, now = plan.requests, plan.services, plan.now
     day = local_day(now)
     results: list = list(plan.early)
-    tickets: list[Ticket] = []
+    tickets: list[TicketRecord] = []
+    places: dict[int, int] = {}
     if plan.admitted:
         session.info.setdefault("queue_memo", {}).update(plan.memo)
         _lock_services(session, plan.admitted)
@@ -242,15 +243,14 @@ def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[I
         tickets = _insert_tickets(session, [row for _, row in rows])
         for (i, _), ticket in zip(rows, tickets):
             results[i] = ticket
-        _record_issued(session, settings, plan, [(requests[i][0], t) for (i, _), t in zip(rows, tickets)])
-    places = positions(session, tickets)[0] if tickets else {}
-    new = {t.id for t in tickets}
+        places, waiting = positions(session, tickets)
+        _record_issued(session, settings, plan, [(requests[i][0], t) for (i, _), t in zip(rows, tickets)], waiting)
     out: list[IssueResult | DomainError] = []
     for result in results:
         if isinstance(result, int):  # the same key earlier in the batch: its answer, as a replay
             result = out[result]
             out.append(IssueResult(result.ticket, False, result.view) if isinstance(result, IssueResult) else result)
-        elif isinstance(result, Ticket) and result.id in new:
+        elif isinstance(result, TicketRecord):
             view = ticket_view(session, settings, result, services[result.service_id], places[result.id])
             out.append(IssueResult(result, True, view))
         elif isinstance(result, Ticket):  # issued by an earlier request with this key
@@ -293,9 +293,8 @@ def _ticket_row(service: Service, number: int, decision: Decision, actor, data, 
 _TICKETS = Ticket.__table__
 
 
-def _insert_tickets(session: Session, rows: list[dict]) -> list[Ticket]:
-    """One statement for all rows; the tickets as they now stand in the database (detached: the
-    session does not track them, there is nothing to flush)."""
+def _insert_tickets(session: Session, rows: list[dict]) -> list[TicketRecord]:
+    """One statement for all rows; the tickets as they now stand in the database."""
     if not rows:
         return []
     c = _TICKETS.c
@@ -303,19 +302,18 @@ def _insert_tickets(session: Session, rows: list[dict]) -> list[Ticket]:
         (sid, number): tid
         for tid, sid, number in insert_rows(session, _TICKETS, rows, returning=(c.id, c.service_id, c.number))
     }
-    tickets = []
-    for row in rows:
-        ticket = Ticket(id=ids[row["service_id"], row["number"]], **row)
-        make_transient_to_detached(ticket)
-        tickets.append(ticket)
-    return tickets
+    return [TicketRecord(id=ids[row["service_id"], row["number"]], **row) for row in rows]
 
 
 def _record_issued(
-    session: Session, settings: Settings, plan: IssuePlan, issued: list[tuple[Principal, Ticket]]
+    session: Session,
+    settings: Settings,
+    plan: IssuePlan,
+    issued: list[tuple[Principal, TicketRecord]],
+    waiting: dict[int, int],
 ) -> None:
     """The tickets' `issued` history, their statistics rows, and per centre the boards' events:
-    each ticket, then its services' queues once."""
+    each ticket, then its services' queues once (`waiting`: their waiting counts, just counted)."""
     if not issued:
         return
     now, services = plan.now, plan.services
@@ -340,7 +338,6 @@ def _record_issued(
     )
     tickets = [t for _, t in issued]
     stats.record_issued(session, [(t, services[t.service_id].agency_id) for t in tickets], now)
-    waiting = positions(session, tickets)[1]
     for centre_id in sorted({t.centre_id for t in tickets}):
         mine = [t for t in tickets if t.centre_id == centre_id]
         mine_services = [services[sid] for sid in sorted({t.service_id for t in mine})]
