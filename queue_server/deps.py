@@ -122,15 +122,17 @@ def authorize(
     `touch`: note the device as seen (a write); a caller reading in a read-only session passes False
     and writes it itself (see `seen_due`).
     """
-    principal = admit(resolve_principal(session, settings, token), roles)
+    principal = resolve_principal(session, settings, token)
+    principal = admit(principal if principal is not None else refusal(session, token), roles)
     if touch and seen_due(principal):
         principal.device.last_seen_at = utcnow()
     return principal
 
 
-def admit(principal: Principal | None, roles: tuple[str, ...]) -> Principal:
-    if principal is None:
-        raise refusal(session, token)
+def admit(principal: Principal | DomainError, roles: tuple[str, ...]) -> Principal:
+    """The caller if its role is one of `roles`; raises its refusal (401) or role_not_allowed (403)."""
+    if isinstance(principal, DomainError):
+        raise principal
     if principal.role not in roles:
         raise DomainError("role_not_allowed", "Bạn không có quyền thực hiện thao tác này.", 403)
     return principal
@@ -158,9 +160,10 @@ class CallerReader:
         self.settings = settings
         self._loops: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    async def resolve(self, token: str | None) -> Principal | None:
+    async def resolve(self, token: str | None) -> Principal | DomainError:
+        """The caller behind `token`, or the 401 refusing it (`refusal`)."""
         if token is None:
-            return None
+            return DomainError("unauthorized", UNAUTHORIZED_MESSAGE, 401)
         loop = asyncio.get_running_loop()
         state = self._loops.get(loop)
         if state is None:
@@ -188,11 +191,12 @@ class CallerReader:
         finally:
             state.task = None
 
-    def _read(self, tokens: set[str]) -> dict[str, Principal | None]:
+    def _read(self, tokens: set[str]) -> dict[str, Principal | DomainError]:
         # closed, not rolled back: the callers' users and devices stay loaded for the handlers
         session = self.db.read_session_factory()
         try:
-            return {token: resolve_principal(session, self.settings, token) for token in tokens}
+            found = {token: resolve_principal(session, self.settings, token) for token in tokens}
+            return {token: p if p is not None else refusal(session, token) for token, p in found.items()}
         finally:
             session.close()
 
