@@ -168,6 +168,13 @@ class Settings(BaseSettings):
     receipt_lookup_websites: str = ""  # extra lookup addresses besides our own /l page
     receipt_zalo_account: str = ""
 
+    # -- periodic reports -------------------------------------------------------------------
+    # The day a reporting month starts (statistics cut-off): 1 = calendar months; 15 = ĐN Đ.24 k.9
+    # (6-month period 15/12 → 14/06); 20 = AG Đ.25 k.7. Presets month/quarter/half/year follow it.
+    report_cutoff_day: int = Field(1, ge=1, le=28)
+    report_signer_title: str = Field("THỦ TRƯỞNG ĐƠN VỊ", max_length=200)  # signs the PDF report
+    report_signer_name: str = Field("", max_length=200)
+
     # -- ratings and dashboards -------------------------------------------------------------
     rating_window_s: int = 600
     pause_alert_s: int = 900  # dashboard: a counter paused longer than this

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi.responses import JSONResponse, Response
@@ -49,10 +50,25 @@ CHARTS = {
 }
 
 
-def respond(kind: str, report: dict, fmt: str) -> Response:
+@dataclass(frozen=True)
+class Letterhead:
+    """The official frame of a PDF report: the issuing body over the national motto, place and
+    date, and the signature block (người lập biểu; the head of the unit, signed and stamped)."""
+
+    authority: str = "UBND TỈNH"
+    unit: str = ""
+    place: str = ""
+    signer_title: str = "THỦ TRƯỞNG ĐƠN VỊ"
+    signer_name: str = ""
+
+
+def respond(kind: str, report: dict, fmt: str, letterhead: Letterhead | None = None) -> Response:
     if fmt == "json":
         return JSONResponse({**report, "tables": table_specs(kind)})
-    body = {"xlsx": to_xlsx, "csv": to_csv, "pdf": to_pdf}[fmt](kind, report)
+    if fmt == "pdf":
+        body = to_pdf(kind, report, letterhead)
+    else:
+        body = {"xlsx": to_xlsx, "csv": to_csv}[fmt](kind, report)
     name = f"bao-cao-{kind}-{report['period']['from']}-{report['period']['to']}.{fmt}"
     return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -205,7 +221,7 @@ def _chart(rows: list[dict], label: str, series: list, title: str, width: float)
     return d
 
 
-def to_pdf(kind: str, report: dict) -> bytes:
+def to_pdf(kind: str, report: dict, letterhead: Letterhead | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -229,10 +245,25 @@ def to_pdf(kind: str, report: dict) -> bytes:
     h2 = ParagraphStyle("h2", fontName="DejaVuSans-Bold", fontSize=11, leading=15, spaceBefore=8)
     body = ParagraphStyle("body", fontName="DejaVuSans", fontSize=9, leading=12)
     small = ParagraphStyle("small", fontName="DejaVuSans", fontSize=7, leading=8.5)
+    head = letterhead or Letterhead()
+    made = datetime.now(VN_TZ)
+    centred = ParagraphStyle("centred", parent=body, alignment=1, fontSize=10, leading=13)
+    centred_bold = ParagraphStyle("centred_bold", parent=centred, fontName="DejaVuSans-Bold")
+    place = f"{head.place}, " if head.place else ""
+    half = (page[0] - 24 * mm) / 2
     story = [
-        Paragraph(TITLES[kind], h1),
-        Paragraph(_heading(kind, report)[1], body),
-        Paragraph(f"Lập lúc {datetime.now(VN_TZ):%H:%M %d/%m/%Y}", body),
+        PdfTable(
+            [
+                [Paragraph(head.authority, centred), Paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", centred_bold)],
+                [Paragraph(head.unit, centred_bold), Paragraph("Độc lập - Tự do - Hạnh phúc", centred_bold)],
+                ["", Paragraph(f"{place}ngày {made:%d} tháng {made:%m} năm {made:%Y}", centred)],
+            ],
+            colWidths=[half, half],
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph(TITLES[kind].upper(), ParagraphStyle("title", parent=h1, alignment=1)),
+        Paragraph(_heading(kind, report)[1], centred),
+        Paragraph(f"Lập lúc {made:%H:%M %d/%m/%Y}", centred),
         Spacer(1, 4 * mm),
     ]
     for table_key, label, series, title in CHARTS.get(kind, []):
@@ -260,6 +291,18 @@ def to_pdf(kind: str, report: dict) -> bytes:
             )
         )
         story.append(t)
+    story += [
+        Spacer(1, 8 * mm),
+        PdfTable(
+            [
+                [Paragraph("NGƯỜI LẬP BIỂU", centred_bold), Paragraph(head.signer_title, centred_bold)],
+                [Paragraph("(Ký, ghi rõ họ tên)", centred), Paragraph("(Ký, ghi rõ họ tên và đóng dấu)", centred)],
+                [Spacer(1, 20 * mm), Spacer(1, 20 * mm)],
+                ["", Paragraph(head.signer_name, centred_bold)],
+            ],
+            colWidths=[half, half],
+        ),
+    ]
     doc.build(story)
     return out.getvalue()
 

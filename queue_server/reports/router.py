@@ -19,7 +19,7 @@ from ..errors import DomainError
 from ..timeutil import local_day
 from . import dossier_figures, rating_figures
 from .dashboard import live
-from .exports import respond
+from .exports import Letterhead, respond
 from .queue_figures import queue_report
 from .service import PRESETS, preset_period, resolve_period, resolve_scope
 
@@ -44,6 +44,7 @@ class ReportParams:
     field: str | None
     procedure: str | None
     format: str
+    cutoff: int | None = None
 
 
 def report_params(
@@ -53,6 +54,9 @@ def report_params(
         None, description="or a preset: day, week, month, quarter, half (6 months), year"
     ),
     on: date | None = Query(None, description="the day the preset period contains (default today)"),
+    cutoff: int | None = Query(
+        None, ge=1, le=28, description="day a reporting month starts (default MOTCUA_REPORT_CUTOFF_DAY; 15: ĐN, 20: AG)"
+    ),
     centre: int | None = Query(None, ge=1, le=INT32_MAX, description="default: the caller's centre"),
     agency: Id | None = None,
     field: str | None = Query(
@@ -61,7 +65,7 @@ def report_params(
     procedure: str | None = Query(None, max_length=40, description="procedure code"),
     format: Literal["json", "xlsx", "csv", "pdf"] = "json",
 ) -> ReportParams:
-    return ReportParams(date_from, date_to, period, on, centre, agency, field, procedure, format)
+    return ReportParams(date_from, date_to, period, on, centre, agency, field, procedure, format, cutoff)
 
 
 Params = Annotated[ReportParams, Depends(report_params)]
@@ -73,7 +77,8 @@ def _reading(request: Request, session: Session):
 
 
 def _run(kind: str, request: Request, session: Session, actor, p: ReportParams):
-    period = resolve_period(p.date_from, p.date_to, p.period, p.on)
+    settings = request.app.state.settings
+    period = resolve_period(p.date_from, p.date_to, p.period, p.on, p.cutoff or settings.report_cutoff_day)
     with _reading(request, session) as rs:
         scope = resolve_scope(rs, actor, p.centre, p.agency, p.field, p.procedure)
         if kind == "queue":
@@ -88,7 +93,14 @@ def _run(kind: str, request: Request, session: Session, actor, p: ReportParams):
                     "not_available", "Chức năng đánh giá hài lòng chưa được cài đặt trên máy chủ này.", 501
                 )
             report = rating_figures.ratings_report(rs, scope, period)
-    return respond(kind, report, p.format)
+        letterhead = Letterhead(
+            authority=settings.receipt_authority,
+            unit=scope.centre.name,
+            place=settings.receipt_place,
+            signer_title=settings.report_signer_title,
+            signer_name=settings.report_signer_name,
+        )
+    return respond(kind, report, p.format, letterhead)
 
 
 @router.get("/reports/queue", responses=ERRORS, summary="Queue figures per service, counter, officer, hour and day")

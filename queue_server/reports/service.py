@@ -49,8 +49,19 @@ class Period:
         return {"from": self.first_day.isoformat(), "to": self.last_day.isoformat(), "days": self.days}
 
 
-def preset_period(kind: str, on: date) -> Period:
-    """The day, ISO week (Monday first), month, quarter, half-year or year containing `on`."""
+def _month_start(year: int, month: int, day: int) -> date:
+    """`day` of month `month` of `year`, months counted past December or before January."""
+    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, day)
+
+
+def preset_period(kind: str, on: date, cutoff_day: int = 1) -> Period:
+    """The day, ISO week (Monday first), month, quarter, half-year or year containing `on`.
+
+    `cutoff_day` is the day a reporting month starts (the statistics cut-off): 1 gives calendar
+    months; 15 gives the Đắk Nông cycle (ĐN Đ.24 k.9: the 6-month report is sent before 15 June,
+    so its period runs 15/12 → 14/06, the year 15/12 → 14/12); 20 the An Giang one (AG Đ.25 k.7).
+    A reporting month is named after the month it ends in: with 15, "March" is 15/02 → 14/03.
+    """
     if kind == "day":
         return Period(on, on)
     if kind == "week":
@@ -59,15 +70,27 @@ def preset_period(kind: str, on: date) -> Period:
     months = {"month": 1, "quarter": 3, "half": 6, "year": 12}.get(kind)
     if months is None:
         raise DomainError("invalid_period", "Kỳ báo cáo phải là ngày, tuần, tháng, quý, 6 tháng hoặc năm.", 422)
-    first_month = (on.month - 1) // months * months + 1
-    first = date(on.year, first_month, 1)
-    next_month = first_month + months
-    after = date(on.year + (next_month - 1) // 12, (next_month - 1) % 12 + 1, 1)
+    if not 1 <= cutoff_day <= 28:
+        raise DomainError("invalid_period", "Ngày chốt số liệu phải từ 1 đến 28.", 422)
+    year, month = on.year, on.month
+    if cutoff_day > 1 and on.day >= cutoff_day:  # already in the next reporting month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    first_month = (month - 1) // months * months + 1
+    if cutoff_day == 1:
+        first = date(year, first_month, 1)
+        after = _month_start(year, first_month + months, 1)
+    else:  # from the cut-off day of the month before, to the day before it in the last month
+        first = _month_start(year, first_month - 1, cutoff_day)
+        after = _month_start(year, first_month + months - 1, cutoff_day)
     return Period(first, after - timedelta(days=1))
 
 
 def resolve_period(
-    date_from: date | None, date_to: date | None, preset: str | None = None, on: date | None = None
+    date_from: date | None,
+    date_to: date | None,
+    preset: str | None = None,
+    on: date | None = None,
+    cutoff_day: int = 1,
 ) -> Period:
     """A range (from/to), or a preset around `on` (default today); nothing at all means today."""
     if preset:
@@ -75,7 +98,7 @@ def resolve_period(
             raise DomainError(
                 "invalid_period", "Chọn hoặc kỳ báo cáo, hoặc khoảng ngày (từ ngày – đến ngày), không chọn cả hai.", 422
             )
-        return preset_period(preset, on or local_day())
+        return preset_period(preset, on or local_day(), cutoff_day)
     last = date_to or date_from or local_day()
     first = date_from or last
     if first > last:

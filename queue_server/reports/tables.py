@@ -93,7 +93,7 @@ TABLES: dict[str, list[Table]] = {
         Table("by_agency", "Theo cơ quan", [("name", "Cơ quan", "t")] + DOSSIER_FIGURES),
         Table("by_field", "Theo lĩnh vực", [("field", "Lĩnh vực", "t")] + DOSSIER_FIGURES),
         Table("by_channel", "Theo hình thức nộp", [("name", "Hình thức nộp", "t")] + DOSSIER_FIGURES),
-        Table("by_level", "Theo mức độ", [("level", "Mức độ", "t")] + DOSSIER_FIGURES),
+        Table("by_level", "Theo cấp giải quyết", [("name", "Cấp", "t")] + DOSSIER_FIGURES),
     ],
     "ratings": [
         Table("totals", "Tổng hợp", RATING_FIGURES),

@@ -142,7 +142,7 @@ def test_exports(client, centre, db):
     assert r.headers["content-type"] == "application/pdf"
     pdf = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
     for expected in (
-        "Báo cáo xếp hàng",
+        "BÁO CÁO XẾP HÀNG",
         "Từ ngày 12/03/2024 đến ngày 12/03/2024",
         "Theo dịch vụ",
         "Hộ tịch",
