@@ -27,6 +27,7 @@ from .ratings.router import router as ratings_router
 from .realtime.router import router as stream_router
 from .reports import pages as report_pages
 from .reports.router import router as reports_router
+from .tickets import pages as ticket_pages
 from .tickets.router import router as tickets_router
 from .web import pages as console
 
@@ -49,6 +50,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     stream_router,  # WS /ws
+    ticket_pages.pages,  # /t/{token} and WS /ws/t/{token}
     dossier_pages,
     report_pages.pages,
     console.pages,
@@ -61,6 +63,7 @@ SETUPS: tuple[Callable[[FastAPI], None], ...] = (
     console.setup,
     boards.setup,
     devices.setup,
+    ticket_pages.setup,
 )
 
 

@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     # -- dossiers ---------------------------------------------------------------------------
     dossier_code_layout: str = "bp"  # "bp" (TT 01/2018, 25 chars) or "ag" (22 chars)
     lookup_rate_limit_per_minute: int = Field(10, ge=1, le=10_000)  # public lookups per client address
+    # The ticket page (/t/<token>): page loads, reads and stream connections per client address. Higher
+    # than the lookup's: visitors on the centre's Wi-Fi may reach the server from one address.
+    ticket_page_rate_limit_per_minute: int = Field(120, ge=1, le=100_000)
     sync_hmac_secret: str | None = None
     sync_watch_dir: Path | None = None
     sync_poll_interval_s: float = 2.0

@@ -8,7 +8,9 @@ from ..bounds import Id, Token
 from ..centres.service import ensure_centre_visible
 from ..deps import AnyCaller, AppSettings, CounterActor, DbSession, Public, TicketIssuer
 from ..queues.views import missed_view, ticket_view
+from ..security.ratelimit import client_address
 from . import service
+from .pages import check_rate
 from .schemas import (
     CallMissedRequest,
     CallNumberRequest,
@@ -51,10 +53,14 @@ async def issue_ticket(data: TicketCreate, actor: TicketIssuer, request: Request
 @router.get(
     "/tickets/track/{token}",
     response_model=TicketRead,
-    responses=ERRORS,
+    responses={
+        **ERRORS,
+        429: {"description": "too many reads from this address (MOTCUA_TICKET_PAGE_RATE_LIMIT_PER_MINUTE)"},
+    },
     summary="A ticket by the token on its printed QR (public)",
 )
-def track_ticket(token: Token, session: DbSession, settings: AppSettings, _: Public):
+def track_ticket(token: Token, request: Request, session: DbSession, settings: AppSettings, _: Public):
+    check_rate(request.app, client_address(request))  # with the ticket page's limit
     return ticket_view(session, settings, service.find_by_public_token(session, token))
 
 
