@@ -26,13 +26,15 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, joinedload
 from starlette.concurrency import run_in_threadpool
 
+from hardware.printers.layouts import wait_range_minutes
+
 from ..bounds import Token
 from ..centres.hours import issuing_state
 from ..centres.models import Centre, Service
 from ..config import Settings
 from ..deps import DbSession, Public
 from ..errors import DomainError
-from ..queues.figures import open_counters
+from ..queues.figures import open_links
 from ..queues.views import ticket_view
 from ..realtime.hub import CLOSED, HEARTBEAT
 from ..security.ratelimit import client_address
@@ -72,6 +74,10 @@ def page_view(session: Session, settings: Settings, ticket: Ticket) -> dict:
         "position": full["position"],
         "people_ahead": full["people_ahead"],
         "estimated_wait_s": full["estimated_wait_s"],
+        # what to say: (m, m) for one figure, (low, high) minutes while the server is unsure
+        "estimated_wait_minutes": list(
+            wait_range_minutes(full["estimated_wait_s"], full["estimated_wait_low_s"], full["estimated_wait_high_s"])
+        ),
         "counter_number": full["counter_number"],
         "recall_count": ticket.recall_count,
         "issued_at": full["issued_at"].isoformat(),
@@ -80,7 +86,7 @@ def page_view(session: Session, settings: Settings, ticket: Ticket) -> dict:
         "expired": ticket.service_day < local_day(now) and ticket.state in (*WAITING_STATES, *ACTIVE_STATES),
         "service_open": issuing.open,
         "service_notice": issuing.reason,
-        "counters_open": open_counters(session, service.id),
+        "counters_open": sum(1 for links in open_links(session, ticket.centre_id).values() if service.id in links),
         "centre_name": centre.name,
         "centre_notice": centre.notice or "",
         "recall_until": deadline.isoformat() if deadline is not None and now <= deadline else None,

@@ -7,7 +7,7 @@ from starlette.websockets import WebSocketDisconnect
 from tests.factories import issue, open_counter
 
 PAGE_FIELDS = {
-    "display_number", "service_name", "state", "position", "people_ahead", "estimated_wait_s", "counter_number",
+    "display_number", "service_name", "state", "position", "people_ahead", "estimated_wait_s", "estimated_wait_minutes", "counter_number",
     "recall_count", "issued_at", "service_day", "expired", "service_open", "service_notice", "counters_open",
     "centre_name", "centre_notice", "recall_until", "recall_minutes",
 }  # fmt: skip

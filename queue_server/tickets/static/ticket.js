@@ -50,7 +50,9 @@
       show("waiting", true);
       $("ahead").textContent = String(v.people_ahead);
       $("position").textContent = `thứ ${v.position}`;
-      $("estimate").textContent = v.people_ahead === 0 ? "Sắp đến lượt bạn" : minutesText(v.estimated_wait_s);
+      const [lo, hi] = v.estimated_wait_minutes;
+      $("estimate").textContent = v.people_ahead === 0 ? "Sắp đến lượt bạn"
+        : lo === hi ? minutesText(v.estimated_wait_s) : `khoảng ${Math.max(1, lo)}–${hi} phút`; // a range while unsure
       let note = v.people_ahead === 0 ? "Bạn là người tiếp theo. Hãy ở gần khu vực các quầy." : "Ước tính theo thời gian phục vụ gần đây; có thể thay đổi.";
       if (v.state === "transferred") note = `Số của bạn đã được chuyển sang ${v.service_name}; bạn giữ thứ tự theo giờ lấy số. ` + note;
       if (v.counters_open === 0) note = "Hiện chưa có quầy nào đang mở phục vụ dịch vụ này; thời gian chờ có thể lâu hơn ước tính.";
