@@ -226,7 +226,8 @@ def main() -> None:
                 result = {"bench": "wait_estimate", "conditions": conditions()}
                 seeds = [int(s) for s in args.seeds.split(",") if s]
                 held = [int(s) for s in args.held_out.split(",") if s]
-                result["tuning"] = run_seeds(centre, clock, seeds, args.days, first)
+                if seeds:
+                    result["tuning"] = run_seeds(centre, clock, seeds, args.days, first)
                 if held:
                     later = first + timedelta(days=len(seeds) * args.days)
                     result["held_out"] = run_seeds(centre, clock, held, args.days, later)

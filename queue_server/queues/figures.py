@@ -9,6 +9,7 @@ sharing those counters, and the tickets the counters are serving now.
 from __future__ import annotations
 
 import collections
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
@@ -123,39 +124,62 @@ _RECENT_FINISHED = (
     .order_by(_T.finished_at.desc())
     .limit(RECENT_SAMPLE)
 )
-_OPEN_LINKS = (
-    select(_CS.counter_id, _CS.service_id, _CS.weight)
-    .select_from(CounterService.__table__.join(Counter.__table__, _C.id == _CS.counter_id))
+_S, _A = Service.__table__.c, Ticket.__table__.alias("at_counter")
+_W = Ticket.__table__.alias("waiting")
+# The centre's open counters in one statement: each service they serve (weight, configured time,
+# waiting count) and the visit each is in now, if any.
+_OPEN_COUNTERS = (
+    select(
+        _CS.counter_id,
+        _CS.service_id,
+        _CS.weight,
+        _S.default_service_s,
+        select(func.count()).where(_W.c.service_id == _CS.service_id, _W.c.state.in_(WAITING_STATES)).scalar_subquery(),
+        _A.c.service_id,
+        _A.c.called_at,
+    )
+    .select_from(
+        CounterService.__table__.join(Counter.__table__, _C.id == _CS.counter_id)
+        .join(Service.__table__, _S.id == _CS.service_id)
+        .outerjoin(_A, and_(_A.c.centre_id == _C.centre_id, _A.c.state.in_(ACTIVE_STATES), _A.c.counter_id == _C.id))
+    )
     .where(_C.centre_id == bindparam("centre_id"), _C.state == "open")
 )
-_AT_COUNTERS = select(_T.counter_id, _T.service_id, _T.called_at).where(
-    _T.centre_id == bindparam("centre_id"),
-    _T.state.in_(ACTIVE_STATES),
-    _T.counter_id.in_(bindparam("counters", expanding=True)),
-)
 
 
-def service_time(session: Session, service: Service, day: date, default_s: int) -> ServiceTime:
+@dataclass
+class OpenCounters:
+    links: dict[int, dict[int, float]] = field(default_factory=dict)  # counter → {service: weight}
+    prior_s: dict[int, int | None] = field(default_factory=dict)  # service → its configured time
+    waiting: dict[int, int] = field(default_factory=dict)  # service → waiting tickets
+    current: dict[int, tuple[int, datetime | None]] = field(default_factory=dict)  # counter → its visit
+
+
+def service_time(session: Session, service_id: int, prior_s: int, day: date) -> ServiceTime:
     """The service's time per visitor, learnt from its last finished tickets of the day."""
-    return _memo(session, ("time", service.id, day), lambda: _service_time(session, service, day, default_s))
+    return _memo(session, ("time", service_id, day), lambda: _service_time(session, service_id, prior_s, day))
 
 
-def _service_time(session: Session, service: Service, day: date, default_s: int) -> ServiceTime:
-    rows = session.execute(_RECENT_FINISHED, {"service_id": service.id, "day": day}).all()
+def _service_time(session: Session, service_id: int, prior_s: int, day: date) -> ServiceTime:
+    rows = session.execute(_RECENT_FINISHED, {"service_id": service_id, "day": day}).all()
     samples = [(aware(f) - aware(c)).total_seconds() for c, f in rows]
-    return learn_service_time(samples, service.default_service_s or default_s)
+    return learn_service_time(samples, prior_s)
 
 
-def open_links(session: Session, centre_id: int) -> dict[int, dict[int, float]]:
-    """The centre's open counters: counter id → {service id: weight}."""
-    return _memo(session, ("links", centre_id), lambda: _open_links(session, centre_id))
+def open_counters(session: Session, centre_id: int) -> OpenCounters:
+    return _memo(session, ("open", centre_id), lambda: _open_counters(session, centre_id))
 
 
-def _open_links(session: Session, centre_id: int) -> dict[int, dict[int, float]]:
-    links: dict[int, dict[int, float]] = {}
-    for counter_id, service_id, weight in session.execute(_OPEN_LINKS, {"centre_id": centre_id}):
-        links.setdefault(counter_id, {})[service_id] = float(weight if weight is not None else 1.0)
-    return links
+def _open_counters(session: Session, centre_id: int) -> OpenCounters:
+    found = OpenCounters()
+    for counter_id, service_id, weight, prior, waiting, at_service, called_at in session.execute(
+        _OPEN_COUNTERS, {"centre_id": centre_id}
+    ):
+        found.links.setdefault(counter_id, {})[service_id] = float(weight if weight is not None else 1.0)
+        found.prior_s[service_id], found.waiting[service_id] = prior, int(waiting or 0)
+        if at_service is not None:
+            found.current[counter_id] = (at_service, aware(called_at))
+    return found
 
 
 def wait_model(session: Session, service: Service, day: date, default_s: int, now: datetime) -> WaitModel:
@@ -163,8 +187,9 @@ def wait_model(session: Session, service: Service, day: date, default_s: int, no
 
 
 def _wait_model(session: Session, service: Service, day: date, default_s: int, now: datetime) -> WaitModel:
-    time = service_time(session, service, day, default_s)
-    links = open_links(session, service.centre_id)
+    time = service_time(session, service.id, service.default_service_s or default_s, day)
+    found = open_counters(session, service.centre_id)
+    links = found.links
     mine = sorted(c for c, svc in links.items() if service.id in svc)
     if not mine:
         return WaitModel(time, ())
@@ -178,21 +203,21 @@ def _wait_model(session: Session, service: Service, day: date, default_s: int, n
                     if other not in tied:
                         tied.add(other)
                         frontier.append(other)
-    times = {service.id: time}
+    times = {sid: service_time(session, sid, found.prior_s[sid] or default_s, day) for sid in tied - {service.id}}
+    times[service.id] = time
     if len(tied) > 1:
-        services = {s.id: s for s in session.execute(select(Service).where(Service.id.in_(sorted(tied)))).scalars()}
-        times.update({sid: service_time(session, s, day, default_s) for sid, s in services.items()})
-        counts = waiting_counts(session, sorted(tied))
-        counts[service.id] = counts.get(service.id, 0) + 1  # the visitor the estimate is for
-        work = {sid: counts.get(sid, 0) * times[sid].mean_s for sid in times}
+        counts = {sid: found.waiting.get(sid, 0) for sid in tied}
+        counts[service.id] += 1  # the visitor the estimate is for
+        work = {sid: counts[sid] * times[sid].mean_s for sid in tied}
         shares = share_counters({c: svc for c, svc in links.items() if tied.intersection(svc)}, work)
     else:
         shares = {c: {service.id: 1.0} for c in mine}
     free_in = dict.fromkeys(mine, 0.0)
-    for counter_id, sid, called_at in session.execute(_AT_COUNTERS, {"centre_id": service.centre_id, "counters": mine}):
-        visit = times.get(sid) or time
-        elapsed = (now - aware(called_at)).total_seconds() if called_at is not None else 0.0
-        free_in[counter_id] = residual_s(visit.mean_s, elapsed)
+    for counter_id in mine:
+        if counter_id in found.current:
+            sid, called_at = found.current[counter_id]
+            elapsed = (now - called_at).total_seconds() if called_at is not None else 0.0
+            free_in[counter_id] = residual_s((times.get(sid) or time).mean_s, elapsed)
     return WaitModel(time, tuple((free_in[c], shares[c].get(service.id, 0.0)) for c in mine if c in shares))
 
 
