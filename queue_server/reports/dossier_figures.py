@@ -19,7 +19,8 @@ of the period, so a past period's figures never change:
   an apology — a dossier resolved after its appointment is late even when an apology letter gave
   a new date it then met.
 - **pending** (đang giải quyết) at the period's end: received, not resolved or closed;
-  **pending_overdue** when `due_at` is before the period's end, else **pending_in_time**.
+  **pending_overdue** when the due moment is before the period's end, else **pending_in_time** —
+  also a dossier waiting for the citizen's supplement at the period's end (its clock is stopped).
 
 Rows: totals, per agency, per procedure field, per channel and per procedure level (the catalogue's
 level recorded on the dossier when it was received; "" when the catalogue gave none).
@@ -104,6 +105,8 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
             func.min(case((ev.to_status.in_(received_states), ev.at))).label("received_at"),
             func.min(case((ev.to_status.in_(RESOLVED), ev.at))).label("resolved_at"),
             func.min(case((ev.to_status.in_(CLOSED_OTHERWISE), ev.at))).label("closed_at"),
+            func.max(case((ev.to_status == "supplement_requested", ev.at))).label("stopped_at"),
+            func.max(case((ev.from_status == "supplement_requested", ev.at))).label("resumed_at"),
         )
         .where(ev.at < period.end)
         .group_by(ev.dossier_id)
@@ -111,6 +114,8 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
     )
     level_col = getattr(Dossier, "procedure_level", None)
     cols = [
+        moments.c.stopped_at,
+        moments.c.resumed_at,
         Dossier.agency_id,
         Dossier.channel,
         Dossier.procedure_field,
@@ -138,6 +143,10 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
     }
     start, end = period.start, period.end
     for r in session.execute(stmt):
+        stopped_at, resumed_at = (aware(x) for x in r[:2])
+        r = r[2:]
+        # Waiting for the citizen's supplement at the period's end: the clock is stopped.
+        waiting = stopped_at is not None and (resumed_at is None or resumed_at < stopped_at)
         agency_id, channel, fld, due_at, received_at, resolved_at, closed_at = r[:7]
         received_at, resolved_at, closed_at, due_at = (aware(x) for x in (received_at, resolved_at, closed_at, due_at))
         if received_at is None:
@@ -172,7 +181,7 @@ def dossiers_report(session: Session, scope: Scope, period: Period) -> dict:
             elif closed_at is not None and closed_at < end:
                 row.closed_otherwise += 1
             elif resolved_at is None:
-                if due_at is not None and due_at < end:
+                if due_at is not None and due_at < end and not waiting:
                     row.pending_overdue += 1
                 else:
                     row.pending_in_time += 1

@@ -245,3 +245,14 @@ def test_the_desk_apologises_for_its_own_receiving_error(db, settings, client, c
         headers=centre.auth("manager"),
     )
     assert r.status_code == 403
+
+
+def test_the_report_does_not_count_a_waiting_dossier_overdue(db, settings, client, centre, catalogue):
+    """Both due Thu 05/03; at the end of March one waits for the citizen (clock stopped), one does not."""
+    waiting = create_at(db, settings, vn(2026, 3, 2, 9), agency_id=centre.agency_ids[0])
+    step(db, settings, waiting, "supplement_requested", vn(2026, 3, 3, 9), reason="Thiếu giấy tờ", data=ITEMS)
+    late = create_at(db, settings, vn(2026, 3, 2, 9), agency_id=centre.agency_ids[0])
+    step(db, settings, late, "in_processing", vn(2026, 3, 3, 9))
+    march = {"from": "2026-03-01", "to": "2026-03-31"}
+    t = client.get("/api/v1/reports/dossiers", params=march, headers=centre.auth("admin")).json()["totals"]
+    assert (t["pending"], t["pending_in_time"], t["pending_overdue"]) == (2, 1, 1)
