@@ -182,6 +182,11 @@ def _open_counters(session: Session, centre_id: int) -> OpenCounters:
     return found
 
 
+def open_links(session: Session, centre_id: int) -> dict[int, dict[int, float]]:
+    """The centre's open counters: counter id → {service id: weight}."""
+    return open_counters(session, centre_id).links
+
+
 def wait_model(session: Session, service: Service, day: date, default_s: int, now: datetime) -> WaitModel:
     return _memo(session, ("wait", service.id, day), lambda: _wait_model(session, service, day, default_s, now))
 
