@@ -519,6 +519,10 @@ class EventStream:
                         break
                     if message is not None:
                         yield message
+                        if message.type == "config.updated":
+                            # the centre's set-up changed (docs/events.md): take a fresh snapshot
+                            self.last_seq = None
+                            break
                     raw = await asyncio.wait_for(ws.recv(), timeout=self.silence_timeout_s)
             except ConnectionClosed as exc:
                 self._raise_if_fatal(exc)

@@ -89,6 +89,54 @@ def unavailable(exc: Exception) -> DomainError:
     return DomainError("database_unavailable", "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.", 503)
 
 
+# Pydantic's error types in Vietnamese, so a form shows the server's own words beside the field.
+_PROBLEMS_VI: dict[str, str] = {
+    "missing": "bắt buộc nhập",
+    "string_too_short": "cần ít nhất {min_length} ký tự",
+    "string_too_long": "tối đa {max_length} ký tự",
+    "string_pattern_mismatch": "không đúng định dạng",
+    "string_type": "phải là chuỗi ký tự",
+    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "greater_than": "phải lớn hơn {gt}",
+    "less_than": "phải nhỏ hơn {lt}",
+    "int_parsing": "phải là số nguyên",
+    "int_type": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "float_parsing": "phải là số",
+    "float_type": "phải là số",
+    "bool_parsing": "phải là có hoặc không",
+    "bool_type": "phải là có hoặc không",
+    "time_parsing": "giờ không hợp lệ (dạng 07:30)",
+    "time_type": "giờ không hợp lệ (dạng 07:30)",
+    "date_parsing": "ngày không hợp lệ (dạng 2026-01-31)",
+    "date_from_datetime_parsing": "ngày không hợp lệ (dạng 2026-01-31)",
+    "date_type": "ngày không hợp lệ (dạng 2026-01-31)",
+    "datetime_parsing": "thời điểm không hợp lệ",
+    "too_long": "tối đa {max_length} mục",
+    "too_short": "cần ít nhất {min_length} mục",
+    "list_type": "phải là một danh sách",
+    "dict_type": "phải là một bảng giá trị",
+    "literal_error": "giá trị không được phép (chọn một trong: {expected})",
+    "enum": "giá trị không được phép (chọn một trong: {expected})",
+    "extra_forbidden": "trường này không được phép",
+}
+
+
+def problem_vi(error: dict) -> str:
+    """One validation error in Vietnamese: our validators already speak it; pydantic's built-ins are translated."""
+    kind = error.get("type", "")
+    if kind in ("value_error", "assertion_error"):
+        return str(error.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    template = _PROBLEMS_VI.get(kind)
+    if template is None:
+        return "giá trị không hợp lệ"
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return template.split(" {", 1)[0].split(" (", 1)[0]
+
+
 def _method(request) -> str:
     return request.scope.get("method", "WEBSOCKET")
 
@@ -139,7 +187,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse(_body("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ."), status_code=400)
         fields = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": e.get("msg", "")}
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": problem_vi(e)}
             for e in errors
         ]
         return JSONResponse(_body("invalid_input", "Dữ liệu gửi lên không hợp lệ.", fields=fields), status_code=422)

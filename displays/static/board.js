@@ -173,6 +173,8 @@
             d.services.forEach((s) => state.services.set(s.id, Object.assign({}, state.services.get(s.id) || {}, s)));
             break;
           case "notice.updated": if (state.centre) state.centre.notice = d.notice; break;
+          // Its own settings (layout, language, services shown) changed in /admin: start again with them.
+          case "config.updated": if (d.entity === "device" && d.id === device.id) location.reload(); return;
           default: return;
         }
         render(state, msg);

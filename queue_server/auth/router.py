@@ -67,6 +67,18 @@ def update_user(user_id: Id, data: schemas.UserUpdate, session: DbSession, actor
 
 
 @router.post(
+    "/users/{user_id}/reset-password",
+    response_model=schemas.PasswordReset,
+    tags=["admin"],
+    responses=ERRORS,
+    summary="Give the user a new random password (shown once) and sign them out everywhere",
+)
+def reset_password(user_id: Id, session: DbSession, actor: Admin):
+    _, password = service.reset_password(session, user_id, actor=actor)
+    return {"password": password}
+
+
+@router.post(
     "/devices",
     response_model=schemas.DeviceCreated,
     status_code=status.HTTP_201_CREATED,

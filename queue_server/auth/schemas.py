@@ -23,6 +23,8 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
+    role: str = Field(None, max_length=10, pattern=r"^(admin|manager|clerk)$")
+    centre_id: Id | None = None
     full_name: str = Field(
         None, min_length=1, max_length=120
     )  # absent: unchanged; null: refused (the column is NOT NULL)
@@ -31,6 +33,10 @@ class UserUpdate(BaseModel):
     agency_ids: list[Id] = Field(None, max_length=200)
     password: str = Field(None, min_length=8, max_length=200)
     photo_url: str | None = Field(None, max_length=300)
+
+
+class PasswordReset(BaseModel):
+    password: str = Field(description="the new password, shown once; every session of the user is signed out")
 
 
 class UserRead(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -127,9 +128,21 @@ def update_user(session: Session, user_id: int, data: schemas.UserUpdate, *, act
     if "agency_ids" in changes:
         user.agencies = _agencies(session, changes.pop("agency_ids") or [])
     if changes.get("active") is False:
+        if actor is not None and actor.user_id == user.id:
+            raise DomainError("own_account", "Không thể tự vô hiệu hóa tài khoản của chính mình.", 409)
         user.token_version += 1
+    if (
+        "centre_id" in changes
+        and changes["centre_id"] is not None
+        and session.get(Centre, changes["centre_id"]) is None
+    ):
+        raise not_found("trung tâm", "centre_not_found")
+    if changes.get("role", user.role) != user.role:
+        user.token_version += 1  # a token carries no role, but a changed role starts a fresh sign-in
     for key, value in changes.items():
         setattr(user, key, value)
+    if user.role == "clerk" and user.centre_id is None:
+        raise DomainError("centre_required", "Cán bộ một cửa phải thuộc một trung tâm.", 422)
     session.flush()
     after = user_snapshot(user)
     action = (
@@ -141,6 +154,24 @@ def update_user(session: Session, user_id: int, data: schemas.UserUpdate, *, act
     )
     _record_user(session, actor, action, user, before=before, after=after)
     return user
+
+
+def reset_password(session: Session, user_id: int, *, actor: Principal | None = None) -> tuple[User, str]:
+    """A new random password for the user (to be shown once) and every session of theirs ended."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("người dùng", "user_not_found")
+    if actor is not None and actor.user_id == user.id:
+        raise DomainError(
+            "own_account", "Không thể tự đặt lại mật khẩu của chính mình; hãy nhờ một quản trị viên khác.", 409
+        )
+    before = user_snapshot(user)
+    password = secrets.token_urlsafe(9)  # 12 characters, 72 bits
+    user.password_hash = hash_password(password)
+    user.token_version += 1
+    session.flush()
+    _record_user(session, actor, "reset_password", user, before=before, after=user_snapshot(user))
+    return user, password
 
 
 def user_read(user: User) -> dict:
@@ -161,8 +192,8 @@ def device_snapshot(device: Device) -> dict:
     return snapshot(device, ("kind", "name", "centre_id", "counter_id", "settings", "revoked_at"))
 
 
-def _record_device(session: Session, actor: Principal | None, action: str, device: Device, **states) -> None:
-    record(
+def _record_device(session: Session, actor: Principal | None, action: str, device: Device, **states):
+    return record(
         session,
         actor,
         action,
@@ -216,7 +247,8 @@ def update_device(
         device.name = data.name
     if data.settings is not None:
         device.settings = data.settings
-    _record_device(session, actor, "update", device, before=before, after=device_snapshot(device))
+    if _record_device(session, actor, "update", device, before=before, after=device_snapshot(device)):
+        record_event(session, device.centre_id, "config.updated", {"entity": "device", "id": device.id})
     return device
 
 

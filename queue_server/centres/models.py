@@ -56,6 +56,7 @@ class Service(Base):
     default_service_s: Mapped[int | None] = mapped_column(Integer)
     max_wait_alert_s: Mapped[int | None] = mapped_column(Integer)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    notice: Mapped[str | None] = mapped_column(Text)  # the public notice kiosks show with the service
 
     hours: Mapped[list[ServiceHours]] = relationship(
         back_populates="service", cascade="all, delete-orphan", order_by="ServiceHours.weekday"

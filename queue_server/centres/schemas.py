@@ -8,6 +8,27 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..bounds import Id
 
 AGENCY_ID_RE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{6,18}[0-9]$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_phone(v: str | None) -> str | None:
+    """A telephone number as people write it (0274 3822 000, (0274) 3.822.000, +84 …), or none."""
+    if v is None or not v.strip():
+        return None
+    v = " ".join(v.split())
+    if not PHONE_RE.match(v) or sum(c.isdigit() for c in v) < 8:
+        raise ValueError("số điện thoại không hợp lệ (ví dụ 0274 3822 000)")
+    return v
+
+
+def check_email(v: str | None) -> str | None:
+    if v is None or not v.strip():
+        return None
+    v = v.strip()
+    if not EMAIL_RE.match(v):
+        raise ValueError("địa chỉ thư điện tử không hợp lệ (ví dụ motcua@binhduong.gov.vn)")
+    return v
 
 
 class CentreCreate(BaseModel):
@@ -18,6 +39,8 @@ class CentreCreate(BaseModel):
     notice: str | None = Field(None, max_length=2000)
     target_wait_s: int = Field(1200, ge=60, le=86400)
 
+    _phone = field_validator("phone")(check_phone)
+
 
 class CentreUpdate(BaseModel):
     name: str = Field(None, min_length=1, max_length=200)  # absent: unchanged; null: refused (the column is NOT NULL)
@@ -26,6 +49,8 @@ class CentreUpdate(BaseModel):
     phone: str | None = Field(None, max_length=40)
     notice: str | None = Field(None, max_length=2000)
     target_wait_s: int = Field(None, ge=60, le=86400)
+
+    _phone = field_validator("phone")(check_phone)
 
 
 class CentreRead(BaseModel):
@@ -56,11 +81,17 @@ class AgencyCreate(BaseModel):
             raise ValueError("mã định danh cơ quan phải có dạng V1V2V3.Z1Z2.Y1Y2.MX1X2 (13 ký tự), ví dụ 000.00.14.H12")
         return v
 
+    _phone = field_validator("phone")(check_phone)
+    _email = field_validator("email")(check_email)
+
 
 class AgencyUpdate(BaseModel):
     name: str = Field(None, min_length=1, max_length=200)  # absent: unchanged; null: refused (the column is NOT NULL)
     phone: str | None = Field(None, max_length=40)
     email: str | None = Field(None, max_length=120)
+
+    _phone = field_validator("phone")(check_phone)
+    _email = field_validator("email")(check_email)
 
 
 class AgencyRead(BaseModel):
@@ -88,6 +119,23 @@ class HoursIn(BaseModel):
         return v
 
 
+WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+
+def check_hours(hours: list[HoursIn]) -> list[HoursIn]:
+    """Windows of one weekday, in force from the same day, must not overlap."""
+    seen: dict[tuple[int, date], list[HoursIn]] = {}
+    for h in hours:
+        for other in seen.setdefault((h.weekday, h.effective_from), []):
+            if h.start < other.end and other.start < h.end:
+                raise ValueError(
+                    f"khung giờ {WEEKDAY_NAMES[h.weekday]} {h.start:%H:%M}–{h.end:%H:%M} trùng với "
+                    f"{other.start:%H:%M}–{other.end:%H:%M}"
+                )
+        seen[(h.weekday, h.effective_from)].append(h)
+    return hours
+
+
 class HoursRead(HoursIn):
     model_config = ConfigDict(from_attributes=True)
 
@@ -107,7 +155,13 @@ class ServiceCreate(BaseModel):
     default_service_s: int | None = Field(None, ge=10, le=36000)
     max_wait_alert_s: int | None = Field(None, ge=60, le=86400)
     sort_order: int = Field(0, ge=-10000, le=10000)
-    hours: list[HoursIn] = Field(default_factory=list, description="Empty: issuing at any time")
+    notice: str | None = Field(None, max_length=1000, description="public notice shown with the service")
+    hours: list[HoursIn] = Field(default_factory=list, max_length=100, description="Empty: issuing at any time")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: list[HoursIn]) -> list[HoursIn]:
+        return check_hours(v)
 
     @field_validator("number_end")
     @classmethod
@@ -132,7 +186,13 @@ class ServiceUpdate(BaseModel):
     default_service_s: int = Field(None, ge=10, le=36000)
     max_wait_alert_s: int | None = Field(None, ge=60, le=86400)
     sort_order: int = Field(None, ge=-10000, le=10000)
-    hours: list[HoursIn] | None = None
+    notice: str | None = Field(None, max_length=1000)
+    hours: list[HoursIn] | None = Field(None, max_length=100)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: list[HoursIn] | None) -> list[HoursIn] | None:
+        return check_hours(v) if v is not None else v
 
 
 class ServiceRead(BaseModel):
@@ -149,6 +209,9 @@ class ServiceRead(BaseModel):
     allow_priority: bool
     accepting: bool
     sort_order: int
+    default_service_s: int | None = None
+    max_wait_alert_s: int | None = None
+    notice: str | None = None
     hours: list[HoursRead]
     waiting: int = Field(description="tickets waiting now")
     estimated_wait_s: int = Field(description="estimated wait for a ticket taken now")
@@ -176,6 +239,7 @@ class CounterUpdate(BaseModel):
     name: str | None = Field(None, max_length=200)
     service_ids: list[Id] = Field(None, max_length=200)
     weights: dict[int, float] | None = None
+    officer_id: Id | None = Field(None, description="the officer on duty (a clerk of the centre); null: nobody")
 
 
 class OfficerBrief(BaseModel):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import record, snapshot
+from ..auth.models import User
 from ..auth.principal import Principal
 from ..db import next_value
 from ..errors import DomainError, forbidden, not_found
@@ -51,6 +52,12 @@ def get_agency(session: Session, agency_id: int) -> Agency:
     return agency
 
 
+def config_changed(session: Session, centre_id: int, entity: str, entity_id: int) -> None:
+    """Tell the centre's boards, kiosks and consoles that its set-up changed: stream clients take a
+    fresh snapshot (docs/events.md), so a new service or counter shows without a restart."""
+    record_event(session, centre_id, "config.updated", {"entity": entity, "id": entity_id})
+
+
 # -- centres --------------------------------------------------------------------------------
 
 
@@ -91,6 +98,8 @@ def update_centre(
     )
     if "notice" in changes:
         record_event(session, centre.id, "notice.updated", {"notice": centre.notice})
+    if changes.keys() - {"notice"}:
+        config_changed(session, centre.id, "centre", centre.id)
     return centre
 
 
@@ -189,6 +198,7 @@ def create_service(session: Session, data: schemas.ServiceCreate, *, actor: Prin
     session.add(service)
     session.flush()
     _record_service(session, actor, "create", service, after=service_snapshot(service))
+    config_changed(session, service.centre_id, "service", service.id)
     return service
 
 
@@ -213,6 +223,7 @@ def update_service(
         service.hours = [ServiceHours(**h.model_dump()) for h in data.hours]
     session.flush()
     _record_service(session, actor, "update", service, before=before, after=service_snapshot(service))
+    config_changed(session, service.centre_id, "service", service.id)
     publish_queue(session, service.centre_id, [service.id], default_service_s)
     return service
 
@@ -250,6 +261,18 @@ def _record_counter(session: Session, actor: Principal | None, action: str, coun
     )
 
 
+def _officer_for(session: Session, counter: Counter, officer_id: int | None) -> int | None:
+    """The officer an administrator puts on duty at a counter: an active clerk of its centre."""
+    if officer_id is None:
+        return None
+    officer = session.get(User, officer_id)
+    if officer is None or officer.role != "clerk" or officer.centre_id != counter.centre_id or not officer.active:
+        raise DomainError(
+            "officer_not_in_centre", "Cán bộ trực phải là cán bộ một cửa đang làm việc tại trung tâm này.", 422
+        )
+    return officer.id
+
+
 def create_counter(session: Session, data: schemas.CounterCreate, *, actor: Principal | None = None) -> Counter:
     get_centre(session, data.centre_id)
     counter = Counter(centre_id=data.centre_id, number=data.number, name=data.name, state="closed")
@@ -257,6 +280,8 @@ def create_counter(session: Session, data: schemas.CounterCreate, *, actor: Prin
     _set_counter_services(session, counter, data.service_ids, data.weights)
     session.flush()
     _record_counter(session, actor, "create", counter, after=counter_snapshot(counter))
+    publish_counter(session, counter)
+    config_changed(session, counter.centre_id, "counter", counter.id)
     return counter
 
 
@@ -269,9 +294,12 @@ def update_counter(
         counter.name = data.name
     if data.service_ids is not None:
         _set_counter_services(session, counter, data.service_ids, data.weights)
+    if "officer_id" in data.model_fields_set:
+        counter.officer_id = _officer_for(session, counter, data.officer_id)
     session.flush()
     _record_counter(session, actor, "update", counter, before=before, after=counter_snapshot(counter))
     publish_counter(session, counter)
+    config_changed(session, counter.centre_id, "counter", counter.id)
     return counter
 
 

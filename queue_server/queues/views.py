@@ -69,8 +69,17 @@ def service_views(
                 "allow_priority": s.allow_priority,
                 "accepting": s.accepting,
                 "sort_order": s.sort_order,
+                "default_service_s": s.default_service_s,
+                "max_wait_alert_s": s.max_wait_alert_s,
+                "notice": s.notice,
+                # as text: this view also goes over the WebSocket (snapshots), which carries JSON only
                 "hours": [
-                    {"weekday": h.weekday, "start": h.start, "end": h.end, "effective_from": h.effective_from}
+                    {
+                        "weekday": h.weekday,
+                        "start": h.start.isoformat(),
+                        "end": h.end.isoformat(),
+                        "effective_from": h.effective_from.isoformat(),
+                    }
                     for h in s.hours
                 ],
                 "waiting": waiting,

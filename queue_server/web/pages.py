@@ -51,6 +51,13 @@ def api_docs(_: Public):
     )
 
 
+@pages.get("/admin")
+def admin_page(_: Public):
+    """The administration page: a static shell; what it shows and changes goes through the API with
+    the staff member's token (admins edit, managers read, clerks are turned away at sign-in)."""
+    return html_page(STATIC_DIR / "admin.html")
+
+
 @pages.get("/console")
 def console_page(_: Public):
     return html_page(STATIC_DIR / "console.html")

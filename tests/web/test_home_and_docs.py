@@ -6,7 +6,7 @@ import pytest
 
 from tests.displays.browser import screenshot
 
-PAGES = ["/console", "/dashboard", "/reports", "/displays/hall", "/displays/counter/1", "/l", "/docs"]
+PAGES = ["/console", "/dashboard", "/reports", "/admin", "/displays/hall", "/displays/counter/1", "/l", "/docs"]
 
 
 def test_landing_page_links_every_page(client):

@@ -2,7 +2,9 @@
  *
  *   const stream = MotcuaStream.connect({centre, token, onSnapshot(data, seq), onEvent(msg), onStatus(online), onRevoked()});
  *
- * A snapshot replaces the caller's state; events arrive once, in seq order. On any drop the client
+ * A snapshot replaces the caller's state; events arrive once, in seq order. After a config.updated
+ * event (an administrator changed services, counters, the centre or a device) the client takes a
+ * fresh snapshot, so pages show the new set-up without a reload. On any drop the client
  * reconnects with backoff (0.5 s doubling to 10 s, with jitter) and resumes from its last seq; a gap
  * (an event or heartbeat ahead of what we hold) forces a resume too, so state never goes stale.
  */
@@ -58,6 +60,7 @@
       if (state.seq !== null && msg.seq !== state.seq + 1) { state.ws.close(4001, "gap"); return; }
       state.seq = msg.seq;
       if (opts.onEvent) opts.onEvent(msg);
+      if (msg.type === "config.updated" && state.ws) { state.seq = null; state.ws.close(4002, "resync"); }
     }
 
     function open() {

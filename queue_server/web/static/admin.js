@@ -1,0 +1,665 @@
+/* /admin: the centre's set-up, edited by administrators and seen read-only by managers.
+ *
+ * Every page is a table and a form over the API (/api/v1). A form sends what is typed; when the
+ * server refuses it, its own Vietnamese message shows beside the field it names (422 `fields`) or
+ * above the buttons (409 …), and nothing typed is lost. Saved changes reach kiosks and boards by
+ * the event stream (config.updated → a fresh snapshot), not by a restart. */
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const esc = (s) => String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"];
+  const WEEKDAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+  const STATES = { open: "Mở", paused: "Tạm dừng", closed: "Đóng" };
+  const ROLES = { admin: "Quản trị viên", manager: "Lãnh đạo", clerk: "Cán bộ một cửa" };
+  const KINDS = { kiosk: "Ki-ốt lấy số", display: "Màn hình", tablet: "Máy tính bảng đánh giá", console: "Bàn phím quầy" };
+  const EN = {
+    title: "Administration", centre: "Centre", logout: "Sign out",
+    "nav-services": "Services", "nav-counters": "Counters", "nav-centres": "Centres and agencies",
+    "nav-users": "Officers and accounts", "nav-devices": "Devices", "nav-catalogue": "Procedure catalogue",
+    "nav-criteria": "Rating criteria", "nav-audit": "Audit log",
+    readonly: "You are viewing as a manager: read only.",
+    add: "Add", save: "Save", cancel: "Cancel", edit: "Edit", saved: "Saved.",
+    "svc-title": "Services (queues)", "svc-new": "New service", "svc-edit": "Edit service",
+    code: "Code", name: "Name", name_en: "English name", agency: "Agency", prefix: "Prefix", number_start: "First number",
+    number_end: "Last number", daily_cap: "Daily cap", allow_priority: "Priority allowed", accepting: "Accepting tickets",
+    default_service_s: "Default service time (s)", max_wait_alert_s: "Wait alert after (s)", sort_order: "Order",
+    notice: "Public notice", hours: "Issuing hours per weekday", "hours-add": "Add a window", "hours-weekdays": "Mon–Fri 7:30–11:30, 13:30–17:00",
+    "hours-empty": "No hours: tickets are issued at any time (within the working calendar).",
+    weekday: "Weekday", start: "From", end: "To", effective_from: "In force from", remove: "Remove",
+    "ctr-title": "Counters", "ctr-new": "New counter", "ctr-edit": "Edit counter", number: "Number", state: "State",
+    officer: "Officer on duty", services: "Services served (in order) and weight", "svc-add": "Add a service", weight: "Weight",
+    open: "Open", pause: "Pause", close: "Close",
+    "centre-title": "Centre", "agency-title": "Agencies (one-stop desks)", "agency-new": "New agency", identifier: "Agency identifier",
+    short_name: "Short name", address: "Address", phone: "Telephone", email: "E-mail", target_wait_s: "Target wait (s)",
+    "user-title": "Officers and accounts", "user-new": "New account", "user-edit": "Edit account", username: "Username",
+    full_name: "Full name", job_title: "Job title", role: "Role", agencies: "Agencies (managers)", password: "Initial password",
+    active: "Active", reset: "Reset password", deactivate: "Deactivate",
+    "dev-title": "Devices", "dev-new": "Register a device", kind: "Kind", counter: "Counter", settings: "Board settings (JSON)",
+    revoke: "Revoke", revoked: "revoked", "last-seen": "Last seen",
+    "cat-title": "Procedure catalogue", "cat-import": "Import a file (JSON, CSV or XLSX)", "cat-do": "Import",
+    "crit-title": "Rating criteria", "crit-current": "Current criteria", "crit-publish": "Publish a new list",
+    "audit-title": "Audit log", "audit-csv": "Export CSV", filter: "Filter", when: "When", who: "Who", what: "What", action: "Action", change: "Before → after",
+  };
+  const t = MotcuaI18n.page({ en: EN }, { onChange: () => show(currentPage()) });
+  const en = () => MotcuaI18n.lang() === "en";
+  const L = (key, vi) => t(key, vi);
+
+  const ctx = { session: null, admin: false, centreId: null, centres: [], agencies: [], services: [], counters: [], users: null };
+  window.__admin = ctx;
+
+  async function api(path, opts = {}) {
+    try {
+      return await MotcuaStream.api("/api/v1" + path, Object.assign({ token: ctx.session.token }, opts));
+    } catch (err) {
+      if (err.status === 401) MotcuaLogin.logout();
+      throw err;
+    }
+  }
+
+  // -- forms ------------------------------------------------------------------------------------
+  // A field: {name, label, key (i18n), type: text|number|check|select|textarea|hours|counterServices|checks|json,
+  //           options: [[value, label]], wide, createOnly, required, nullable}
+
+  function fieldHtml(f, value, editing, prefix) {
+    const id = prefix + "-" + f.name;
+    const label = `<label for="${id}">${esc(L(f.key || f.name, f.label))}</label>`;
+    const err = `<div class="field-error" data-error-for="${f.name}" role="alert"></div>`;
+    const disabled = editing && f.createOnly ? " disabled" : "";
+    const wide = f.wide ? " wide" : "";
+    const v = value === null || value === undefined ? "" : value;
+    switch (f.type) {
+      case "check":
+        return `<div class="field${wide}" data-field="${f.name}"><label class="check"><input type="checkbox" id="${id}" name="${f.name}"${value ? " checked" : ""}> ${esc(L(f.key || f.name, f.label))}</label>${err}</div>`;
+      case "select":
+        return `<div class="field${wide}" data-field="${f.name}">${label}<select id="${id}" name="${f.name}"${disabled}>` +
+          (f.nullable ? `<option value="">—</option>` : "") +
+          f.options().map(([val, text]) => `<option value="${esc(val)}"${String(val) === String(v) ? " selected" : ""}>${esc(text)}</option>`).join("") +
+          `</select>${err}</div>`;
+      case "checks":
+        return `<div class="field wide" data-field="${f.name}">${label}<div class="checks">` +
+          f.options().map(([val, text]) => `<label class="check small"><input type="checkbox" name="${f.name}" value="${esc(val)}"${(value || []).includes(val) ? " checked" : ""}> ${esc(text)}</label>`).join("") +
+          `</div>${err}</div>`;
+      case "textarea":
+      case "json":
+        return `<div class="field wide" data-field="${f.name}">${label}<textarea id="${id}" name="${f.name}" rows="${f.rows || 3}">${esc(f.type === "json" ? JSON.stringify(value || {}, null, 2) : v)}</textarea>${err}</div>`;
+      case "hours":
+        return `<div class="field wide" data-field="hours"><fieldset><legend>${esc(L("hours", f.label))}</legend>` +
+          `<div class="hours-rows"></div><p class="muted small hours-empty">${esc(L("hours-empty", "Không đặt giờ: phát số cả ngày (theo lịch làm việc của trung tâm)."))}</p>` +
+          `<div class="buttons"><button type="button" class="hours-add">${esc(L("hours-add", "Thêm khung giờ"))}</button>` +
+          `<button type="button" class="hours-weekdays">${esc(L("hours-weekdays", "Thứ Hai–Thứ Sáu 7:30–11:30, 13:30–17:00"))}</button></div>${err}</fieldset></div>`;
+      case "counterServices":
+        return `<div class="field wide" data-field="service_ids"><fieldset><legend>${esc(L("services", f.label))}</legend>` +
+          `<div class="svc-rows"></div><div class="buttons"><button type="button" class="svc-add">${esc(L("svc-add", "Thêm dịch vụ"))}</button></div>` +
+          `<div class="field-error" data-error-for="service_ids" role="alert"></div><div class="field-error" data-error-for="weights" role="alert"></div></fieldset></div>`;
+      default:
+        return `<div class="field${wide}" data-field="${f.name}">${label}<input id="${id}" name="${f.name}" type="${f.type === "number" ? "number" : f.type === "password" ? "password" : "text"}"` +
+          ` value="${esc(v)}"${disabled}${f.placeholder ? ` placeholder="${esc(f.placeholder)}"` : ""}>${err}</div>`;
+    }
+  }
+
+  function weekdayOptions(selected) {
+    return (en() ? WEEKDAYS_EN : WEEKDAYS).map((d, i) => `<option value="${i}"${i === selected ? " selected" : ""}>${d}</option>`).join("");
+  }
+
+  function addHoursRow(box, h) {
+    const rows = box.querySelector(".hours-rows");
+    const i = rows.children.length;
+    const row = document.createElement("div");
+    row.className = "hours-row";
+    row.innerHTML = `<select name="weekday" aria-label="${esc(L("weekday", "Thứ"))}">${weekdayOptions(h.weekday)}</select>` +
+      `<input name="start" type="time" value="${esc((h.start || "").slice(0, 5))}" aria-label="${esc(L("start", "Từ"))}">` +
+      `<input name="end" type="time" value="${esc((h.end || "").slice(0, 5))}" aria-label="${esc(L("end", "Đến"))}">` +
+      `<input name="effective_from" type="date" value="${esc(h.effective_from && h.effective_from !== "2000-01-01" ? h.effective_from : "")}" title="${esc(L("effective_from", "Áp dụng từ ngày"))}">` +
+      `<button type="button" class="row-action remove">${esc(L("remove", "Xóa"))}</button>` +
+      `<div class="field-error" data-error-for="hours.${i}" role="alert"></div>`;
+    row.querySelector(".remove").addEventListener("click", () => { row.remove(); renumber(box, ".hours-rows", "hours"); });
+    rows.appendChild(row);
+    box.querySelector(".hours-empty").hidden = true;
+  }
+
+  function renumber(box, sel, prefix) {
+    [...box.querySelector(sel).children].forEach((row, i) => {
+      const e = row.querySelector(".field-error");
+      if (e) e.dataset.errorFor = `${prefix}.${i}`;
+    });
+    if (prefix === "hours") box.querySelector(".hours-empty").hidden = box.querySelector(sel).children.length > 0;
+  }
+
+  function addServiceRow(box, link) {
+    const rows = box.querySelector(".svc-rows");
+    const row = document.createElement("div");
+    row.className = "svc-row";
+    row.innerHTML = `<select name="service_id">${ctx.services.map((s) => `<option value="${s.id}"${s.id === link.service_id ? " selected" : ""}>${esc(s.code)} — ${esc(s.name)}</option>`).join("")}</select>` +
+      `<input name="weight" type="number" step="0.1" min="0.1" value="${link.weight || 1}" aria-label="${esc(L("weight", "Trọng số"))}">` +
+      `<button type="button" class="row-action up">↑</button><button type="button" class="row-action remove">${esc(L("remove", "Xóa"))}</button>`;
+    row.querySelector(".remove").addEventListener("click", () => row.remove());
+    row.querySelector(".up").addEventListener("click", () => { if (row.previousElementSibling) rows.insertBefore(row, row.previousElementSibling); });
+    rows.appendChild(row);
+  }
+
+  /* Renders a form into `host`; resolves nothing — `submit(body)` is called on save and may throw an API error. */
+  function form(host, { title, fields, values = {}, editing = false, submit, cancel, extra = "", prefix = "f" }) {
+    host.innerHTML = `<form class="panel edit-form" novalidate><fieldset class="plain"${ctx.admin ? "" : " disabled"}>` +
+      `<h3>${esc(title)}</h3><div class="form">${fields.map((f) => fieldHtml(f, values[f.name], editing, prefix)).join("")}</div>` +
+      `<div class="message error form-message" role="alert"></div>` +
+      `<div class="buttons"><button type="submit" class="primary">${esc(L("save", "Lưu"))}</button>` +
+      (cancel ? `<button type="button" class="cancel">${esc(L("cancel", "Hủy"))}</button>` : "") + extra + `</div></fieldset></form>`;
+    const el = host.querySelector("form");
+    const hours = el.querySelector('[data-field="hours"]');
+    if (hours) {
+      (values.hours || []).forEach((h) => addHoursRow(hours, h));
+      hours.querySelector(".hours-add").addEventListener("click", () => addHoursRow(hours, { weekday: 0, start: "07:30", end: "11:30" }));
+      hours.querySelector(".hours-weekdays").addEventListener("click", () => {
+        hours.querySelector(".hours-rows").innerHTML = "";
+        for (let d = 0; d < 5; d++) {
+          addHoursRow(hours, { weekday: d, start: "07:30", end: "11:30" });
+          addHoursRow(hours, { weekday: d, start: "13:30", end: "17:00" });
+        }
+      });
+    }
+    const svc = el.querySelector('[data-field="service_ids"]');
+    if (svc) {
+      (values.services || []).forEach((link) => addServiceRow(svc, link));
+      svc.querySelector(".svc-add").addEventListener("click", () => addServiceRow(svc, { service_id: ctx.services[0] && ctx.services[0].id, weight: 1 }));
+    }
+    if (cancel) el.querySelector(".cancel").addEventListener("click", cancel);
+    el.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      clearErrors(el);
+      let body;
+      try { body = readForm(el, fields, editing); } catch (bad) { showErrors(el, bad); return; }
+      const button = el.querySelector('button[type="submit"]');
+      button.disabled = true;
+      try {
+        await submit(body);
+      } catch (err) {
+        showErrors(el, err);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return el;
+  }
+
+  function readForm(el, fields, editing) {
+    const body = {};
+    for (const f of fields) {
+      if (editing && f.createOnly) continue;
+      if (f.type === "hours") {
+        body.hours = [...el.querySelectorAll(".hours-row")].map((row) => {
+          const h = { weekday: parseInt(row.querySelector('[name="weekday"]').value, 10),
+            start: row.querySelector('[name="start"]').value, end: row.querySelector('[name="end"]').value };
+          const from = row.querySelector('[name="effective_from"]').value;
+          if (from) h.effective_from = from;
+          return h;
+        });
+        continue;
+      }
+      if (f.type === "counterServices") {
+        const rows = [...el.querySelectorAll(".svc-row")];
+        body.service_ids = rows.map((r) => parseInt(r.querySelector('[name="service_id"]').value, 10));
+        body.weights = Object.fromEntries(rows.map((r) => [r.querySelector('[name="service_id"]').value, parseFloat(r.querySelector('[name="weight"]').value || "1")]));
+        continue;
+      }
+      if (f.type === "checks") {
+        body[f.name] = [...el.querySelectorAll(`input[name="${f.name}"]:checked`)].map((i) => (isNaN(+i.value) ? i.value : +i.value));
+        continue;
+      }
+      const input = el.querySelector(`[name="${f.name}"]`);
+      if (!input) continue;
+      if (f.type === "check") { body[f.name] = input.checked; continue; }
+      const raw = input.value.trim();
+      if (f.type === "json") {
+        try { body[f.name] = raw ? JSON.parse(raw) : {}; } catch (e) {
+          throw { status: 422, detail: { fields: [{ field: f.name, problem: "không phải JSON hợp lệ" }] }, message: "Dữ liệu chưa hợp lệ." };
+        }
+        continue;
+      }
+      if (raw === "") {
+        if (f.required) body[f.name] = "";  // the server says what is missing, in its words
+        else if (editing || f.nullable) body[f.name] = null;
+        continue;
+      }
+      body[f.name] = f.type === "number" || (f.type === "select" && f.numeric) ? Number(raw) : raw;
+    }
+    return body;
+  }
+
+  function clearErrors(el) {
+    el.querySelectorAll(".field-error").forEach((e) => (e.textContent = ""));
+    el.querySelectorAll(".invalid").forEach((e) => e.classList.remove("invalid"));
+    el.querySelector(".form-message").textContent = "";
+  }
+
+  /* The server's messages beside their fields (the deepest element its path names), the rest above the buttons. */
+  function showErrors(el, err) {
+    const general = [];
+    const fields = (err.detail && err.detail.fields) || [];
+    for (const f of fields) {
+      let path = f.field.split(".");
+      let target = null;
+      while (path.length && !(target = el.querySelector(`[data-error-for="${path.join(".")}"]`))) path = path.slice(0, -1);
+      if (!target) { general.push(`${f.field}: ${f.problem}`); continue; }
+      target.textContent = target.textContent ? target.textContent + "; " + f.problem : f.problem;
+      const holder = target.closest(".hours-row, .field");
+      if (holder) holder.querySelectorAll("input, select, textarea").forEach((i) => { if (holder.classList.contains("hours-row") || i.name === path[0]) i.classList.add("invalid"); });
+    }
+    el.querySelector(".form-message").textContent = fields.length ? (general.length ? general.join(" · ") : err.message) : err.message;
+  }
+
+  // -- data -------------------------------------------------------------------------------------
+  async function load() {
+    const q = `?centre_id=${ctx.centreId}`;
+    [ctx.agencies, ctx.services, ctx.counters] = await Promise.all([api("/agencies" + q), api("/services" + q), api("/counters" + q)]);
+    ctx.services.sort((a, b) => a.sort_order - b.sort_order || a.code.localeCompare(b.code));
+    ctx.counters.sort((a, b) => a.number - b.number);
+    ctx.users = ctx.admin ? await api("/users") : null;
+  }
+
+  const agencyOptions = () => ctx.agencies.map((a) => [a.id, `${a.identifier} — ${a.name}`]);
+  const serviceName = (id) => { const s = ctx.services.find((x) => x.id === id); return s ? s.name : "#" + id; };
+  const hm = (s) => (s || "").slice(0, 5);
+  function hoursText(hours) {
+    if (!hours.length) return '<span class="muted">—</span>';
+    const days = en() ? WEEKDAYS_EN : WEEKDAYS;
+    const byDay = {};
+    hours.forEach((h) => (byDay[h.weekday] = (byDay[h.weekday] || []).concat(`${hm(h.start)}–${hm(h.end)}`)));
+    return Object.keys(byDay).map((d) => `${days[d]}: ${byDay[d].join(", ")}`).join("<br>");
+  }
+  function flash(text) {
+    const m = document.createElement("div");
+    m.className = "message info saved-message";
+    m.textContent = text;
+    $("page").prepend(m);
+    setTimeout(() => m.remove(), 4000);
+  }
+
+  // -- pages ------------------------------------------------------------------------------------
+  const SERVICE_FIELDS = [
+    { name: "code", label: "Mã dịch vụ", createOnly: true, required: true, placeholder: "HOTICH" },
+    { name: "name", label: "Tên dịch vụ", required: true },
+    { name: "name_en", label: "Tên tiếng Anh" },
+    { name: "agency_id", key: "agency", label: "Cơ quan", type: "select", nullable: true, numeric: true, options: agencyOptions },
+    { name: "prefix", label: "Chữ đầu số (A, B…)" },
+    { name: "number_start", label: "Số đầu", type: "number" },
+    { name: "number_end", label: "Số cuối", type: "number" },
+    { name: "daily_cap", label: "Số phiếu tối đa mỗi ngày", type: "number", nullable: true },
+    { name: "default_service_s", label: "Thời gian phục vụ mặc định (giây)", type: "number", nullable: true },
+    { name: "max_wait_alert_s", label: "Cảnh báo khi chờ quá (giây)", type: "number", nullable: true },
+    { name: "sort_order", label: "Thứ tự hiển thị", type: "number" },
+    { name: "allow_priority", label: "Cho phép ưu tiên", type: "check" },
+    { name: "accepting", label: "Đang nhận phiếu", type: "check" },
+    { name: "notice", label: "Thông báo công khai", type: "textarea", nullable: true },
+    { name: "hours", label: "Giờ phát số theo thứ trong tuần", type: "hours" },
+  ];
+
+  async function servicesPage(host) {
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("svc-title", "Dịch vụ (hàng chờ)"))}</h2>` +
+      (ctx.admin ? `<button class="primary" id="svc-new">${esc(L("svc-new", "Thêm dịch vụ"))}</button>` : "") + `</div>` +
+      `<div id="svc-form"></div><div class="panel table-wrap"><table class="data" id="svc-table"><thead><tr>` +
+      `<th>${esc(L("code", "Mã"))}</th><th>${esc(L("name", "Tên"))}</th><th>${esc(L("prefix", "Chữ đầu"))}</th><th>${esc(en() ? "Range" : "Dải số")}</th>` +
+      `<th>${esc(L("daily_cap", "Tối đa/ngày"))}</th><th>${esc(L("accepting", "Nhận phiếu"))}</th><th>${esc(L("hours", "Giờ phát số"))}</th><th></th></tr></thead><tbody>` +
+      ctx.services.map((s) => `<tr data-service="${esc(s.code)}"><td>${esc(s.code)}</td><td>${esc(s.name)}</td><td>${esc(s.prefix)}</td>` +
+        `<td>${s.number_start}–${s.number_end}</td><td>${s.daily_cap || "—"}</td><td>${s.accepting ? "✓" : "✗"}</td><td class="small">${hoursText(s.hours)}</td>` +
+        `<td><button class="row-action edit" data-id="${s.id}">${esc(ctx.admin ? L("edit", "Sửa") : en() ? "View" : "Xem")}</button></td></tr>`).join("") +
+      `</tbody></table></div>`;
+    const box = $("svc-form");
+    const close = () => (box.innerHTML = "");
+    if (ctx.admin) $("svc-new").addEventListener("click", () => form(box, {
+      title: L("svc-new", "Thêm dịch vụ"), fields: SERVICE_FIELDS,
+      values: { number_start: 1, number_end: 999, sort_order: 0, allow_priority: true, accepting: true, hours: [] },
+      cancel: close,
+      submit: async (body) => {
+        body.centre_id = ctx.centreId;
+        const created = await api("/services", { method: "POST", body });
+        await reload(`Đã thêm dịch vụ ${created.code}.`);
+      },
+    }));
+    host.querySelectorAll("#svc-table .edit").forEach((b) => b.addEventListener("click", () => {
+      const s = ctx.services.find((x) => x.id === +b.dataset.id);
+      form(box, {
+        title: `${L("svc-edit", "Sửa dịch vụ")} ${s.code}`, fields: SERVICE_FIELDS, values: s, editing: true, cancel: close,
+        submit: async (body) => { await api(`/services/${s.id}`, { method: "PATCH", body }); await reload(`Đã lưu dịch vụ ${s.code}.`); },
+      });
+    }));
+  }
+
+  const COUNTER_FIELDS = () => [
+    { name: "number", label: "Số quầy", type: "number", createOnly: true, required: true },
+    { name: "name", label: "Tên quầy" },
+    ...(ctx.users ? [{ name: "officer_id", key: "officer", label: "Cán bộ trực", type: "select", nullable: true, numeric: true,
+      options: () => ctx.users.filter((u) => u.role === "clerk" && u.active && u.centre_id === ctx.centreId).map((u) => [u.id, `${u.full_name} (${u.username})`]) }] : []),
+    { name: "services", label: "Dịch vụ phục vụ (theo thứ tự) và trọng số", type: "counterServices" },
+  ];
+
+  async function countersPage(host) {
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("ctr-title", "Quầy"))}</h2>` +
+      (ctx.admin ? `<button class="primary" id="ctr-new">${esc(L("ctr-new", "Thêm quầy"))}</button>` : "") + `</div>` +
+      `<div id="ctr-form"></div><div class="panel table-wrap"><table class="data" id="ctr-table"><thead><tr>` +
+      `<th>${esc(L("number", "Số"))}</th><th>${esc(L("name", "Tên"))}</th><th>${esc(L("services", "Dịch vụ"))}</th><th>${esc(L("officer", "Cán bộ trực"))}</th>` +
+      `<th>${esc(L("state", "Trạng thái"))}</th><th></th></tr></thead><tbody>` +
+      ctx.counters.map((c) => `<tr data-counter="${c.number}"><td>${c.number}</td><td>${esc(c.name)}</td>` +
+        `<td class="small">${c.services.map((l) => esc(serviceName(l.service_id)) + (l.weight !== 1 ? ` ×${l.weight}` : "")).join("<br>")}</td>` +
+        `<td>${esc(c.officer ? c.officer.full_name : "—")}</td><td class="state-${c.state}">${esc(en() ? c.state : STATES[c.state])}</td><td>` +
+        (ctx.admin ? ["open", "pause", "close"].map((a) => `<button class="row-action state" data-action="${a}" data-id="${c.id}">${esc(L(a, { open: "Mở", pause: "Tạm dừng", close: "Đóng" }[a]))}</button>`).join(" ") + " " : "") +
+        `<button class="row-action edit" data-id="${c.id}">${esc(ctx.admin ? L("edit", "Sửa") : en() ? "View" : "Xem")}</button></td></tr>`).join("") +
+      `</tbody></table></div><div class="message error" id="ctr-message" role="alert"></div>`;
+    const box = $("ctr-form");
+    const close = () => (box.innerHTML = "");
+    if (ctx.admin) $("ctr-new").addEventListener("click", () => form(box, {
+      title: L("ctr-new", "Thêm quầy"), fields: COUNTER_FIELDS(),
+      values: { number: (ctx.counters.reduce((m, c) => Math.max(m, c.number), 0) || 0) + 1, services: [] }, cancel: close,
+      submit: async (body) => {
+        const officer = body.officer_id;
+        delete body.officer_id;
+        body.centre_id = ctx.centreId;
+        const created = await api("/counters", { method: "POST", body });
+        if (officer) await api(`/counters/${created.id}`, { method: "PATCH", body: { officer_id: officer } });
+        await reload(`Đã thêm quầy ${created.number}.`);
+      },
+    }));
+    host.querySelectorAll("#ctr-table .edit").forEach((b) => b.addEventListener("click", () => {
+      const c = ctx.counters.find((x) => x.id === +b.dataset.id);
+      form(box, {
+        title: `${L("ctr-edit", "Sửa quầy")} ${c.number}`, fields: COUNTER_FIELDS(), editing: true, cancel: close,
+        values: Object.assign({}, c, { officer_id: c.officer ? c.officer.id : null }),
+        submit: async (body) => { await api(`/counters/${c.id}`, { method: "PATCH", body }); await reload(`Đã lưu quầy ${c.number}.`); },
+      });
+    }));
+    host.querySelectorAll("#ctr-table .state").forEach((b) => b.addEventListener("click", async () => {
+      $("ctr-message").textContent = "";
+      try { await api(`/counters/${b.dataset.id}/${b.dataset.action}`, { method: "POST" }); await reload(); }
+      catch (err) { $("ctr-message").textContent = err.message; }
+    }));
+  }
+
+  const CENTRE_FIELDS = [
+    { name: "name", label: "Tên trung tâm", required: true, wide: true },
+    { name: "short_name", label: "Tên viết tắt" },
+    { name: "phone", label: "Điện thoại" },
+    { name: "target_wait_s", label: "Thời gian chờ mục tiêu (giây)", type: "number" },
+    { name: "address", label: "Địa chỉ", wide: true },
+    { name: "notice", label: "Thông báo chạy trên màn hình sảnh", type: "textarea" },
+  ];
+  const AGENCY_FIELDS = [
+    { name: "identifier", label: "Mã định danh cơ quan", createOnly: true, required: true, placeholder: "000.00.14.H12" },
+    { name: "name", label: "Tên cơ quan", required: true },
+    { name: "phone", label: "Điện thoại" },
+    { name: "email", label: "Thư điện tử" },
+  ];
+
+  async function centresPage(host) {
+    const centre = ctx.centres.find((c) => c.id === ctx.centreId);
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("centre-title", "Trung tâm"))}</h2></div><div id="centre-form"></div>` +
+      `<div class="page-head"><h2>${esc(L("agency-title", "Cơ quan (bộ phận một cửa)"))}</h2>` +
+      (ctx.admin ? `<button class="primary" id="agency-new">${esc(L("agency-new", "Thêm cơ quan"))}</button>` : "") + `</div><div id="agency-form"></div>` +
+      `<div class="panel table-wrap"><table class="data" id="agency-table"><thead><tr><th>${esc(L("identifier", "Mã định danh"))}</th><th>${esc(L("name", "Tên"))}</th>` +
+      `<th>${esc(L("phone", "Điện thoại"))}</th><th>${esc(L("email", "Thư điện tử"))}</th><th></th></tr></thead><tbody>` +
+      ctx.agencies.map((a) => `<tr data-agency="${esc(a.identifier)}"><td>${esc(a.identifier)}</td><td>${esc(a.name)}</td><td>${esc(a.phone)}</td><td>${esc(a.email)}</td>` +
+        `<td>${ctx.admin ? `<button class="row-action edit" data-id="${a.id}">${esc(L("edit", "Sửa"))}</button>` : ""}</td></tr>`).join("") + `</tbody></table></div>`;
+    form($("centre-form"), {
+      title: centre.name, fields: CENTRE_FIELDS, values: centre, editing: true, prefix: "centre",
+      submit: async (body) => {
+        const saved = await api(`/centres/${centre.id}`, { method: "PATCH", body });
+        Object.assign(centre, saved);
+        await reload("Đã lưu thông tin trung tâm.");
+      },
+    });
+    const box = $("agency-form");
+    const close = () => (box.innerHTML = "");
+    if (ctx.admin) $("agency-new").addEventListener("click", () => form(box, {
+      title: L("agency-new", "Thêm cơ quan"), fields: AGENCY_FIELDS, cancel: close,
+      submit: async (body) => { body.centre_id = ctx.centreId; await api("/agencies", { method: "POST", body }); await reload("Đã thêm cơ quan."); },
+    }));
+    host.querySelectorAll("#agency-table .edit").forEach((b) => b.addEventListener("click", () => {
+      const a = ctx.agencies.find((x) => x.id === +b.dataset.id);
+      form(box, { title: a.identifier, fields: AGENCY_FIELDS, values: a, editing: true, cancel: close,
+        submit: async (body) => { await api(`/agencies/${a.id}`, { method: "PATCH", body }); await reload("Đã lưu cơ quan."); } });
+    }));
+  }
+
+  function showOnce(title, text, value, extraHtml = "") {
+    $("once-title").textContent = title;
+    $("once-text").textContent = text;
+    $("once-value").textContent = value;
+    $("once-extra").innerHTML = extraHtml;
+    $("once-dialog").showModal();
+  }
+
+  const USER_FIELDS = (editing) => [
+    { name: "username", label: "Tên đăng nhập", createOnly: true, required: true },
+    { name: "full_name", label: "Họ và tên", required: true },
+    { name: "title", key: "job_title", label: "Chức danh" },
+    { name: "role", label: "Vai trò", type: "select", options: () => Object.entries(ROLES) },
+    { name: "centre_id", key: "centre", label: "Trung tâm", type: "select", nullable: true, numeric: true, options: () => ctx.centres.map((c) => [c.id, c.name]) },
+    { name: "agency_ids", key: "agencies", label: "Cơ quan (lãnh đạo xem số liệu của)", type: "checks", options: agencyOptions },
+    ...(editing ? [{ name: "active", label: "Đang hoạt động", type: "check" }] : [{ name: "password", label: "Mật khẩu ban đầu", type: "password", required: true }]),
+  ];
+
+  async function usersPage(host) {
+    const users = ctx.users.filter((u) => u.centre_id === ctx.centreId || u.centre_id === null);
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("user-title", "Cán bộ và tài khoản"))}</h2>` +
+      `<button class="primary" id="user-new">${esc(L("user-new", "Thêm tài khoản"))}</button></div><div id="user-form"></div>` +
+      `<div class="panel table-wrap"><table class="data" id="user-table"><thead><tr><th>${esc(L("username", "Tên đăng nhập"))}</th><th>${esc(L("full_name", "Họ và tên"))}</th>` +
+      `<th>${esc(L("role", "Vai trò"))}</th><th>${esc(L("active", "Hoạt động"))}</th><th></th></tr></thead><tbody>` +
+      users.map((u) => `<tr data-user="${esc(u.username)}"><td>${esc(u.username)}</td><td>${esc(u.full_name)}</td><td>${esc(en() ? u.role : ROLES[u.role])}</td>` +
+        `<td>${u.active ? "✓" : "✗"}</td><td><button class="row-action edit" data-id="${u.id}">${esc(L("edit", "Sửa"))}</button> ` +
+        `<button class="row-action reset" data-id="${u.id}">${esc(L("reset", "Đặt lại mật khẩu"))}</button>` +
+        (u.active ? ` <button class="row-action deactivate" data-id="${u.id}">${esc(L("deactivate", "Vô hiệu hóa"))}</button>` : "") + `</td></tr>`).join("") +
+      `</tbody></table></div><div class="message error" id="user-message" role="alert"></div>`;
+    const box = $("user-form");
+    const close = () => (box.innerHTML = "");
+    $("user-new").addEventListener("click", () => form(box, {
+      title: L("user-new", "Thêm tài khoản"), fields: USER_FIELDS(false), values: { role: "clerk", centre_id: ctx.centreId, agency_ids: [] }, cancel: close,
+      submit: async (body) => { const u = await api("/users", { method: "POST", body }); await reload(`Đã thêm tài khoản ${u.username}.`); },
+    }));
+    const byId = (id) => ctx.users.find((x) => x.id === +id);
+    host.querySelectorAll("#user-table .edit").forEach((b) => b.addEventListener("click", () => {
+      const u = byId(b.dataset.id);
+      form(box, { title: u.username, fields: USER_FIELDS(true), values: u, editing: true, cancel: close,
+        submit: async (body) => { await api(`/users/${u.id}`, { method: "PATCH", body }); await reload(`Đã lưu tài khoản ${u.username}.`); } });
+    }));
+    host.querySelectorAll("#user-table .reset").forEach((b) => b.addEventListener("click", async () => {
+      const u = byId(b.dataset.id);
+      if (!confirm(`Đặt lại mật khẩu của ${u.username}? Các phiên đăng nhập hiện có sẽ bị đăng xuất.`)) return;
+      try {
+        const r = await api(`/users/${u.id}/reset-password`, { method: "POST" });
+        showOnce(`Mật khẩu mới của ${u.username}`, "Chỉ hiển thị một lần: hãy trao cho cán bộ và đề nghị đổi ngay.", r.password);
+      } catch (err) { $("user-message").textContent = err.message; }
+    }));
+    host.querySelectorAll("#user-table .deactivate").forEach((b) => b.addEventListener("click", async () => {
+      const u = byId(b.dataset.id);
+      if (!confirm(`Vô hiệu hóa tài khoản ${u.username}? Tài khoản bị đăng xuất ngay trên mọi thiết bị.`)) return;
+      try { await api(`/users/${u.id}`, { method: "PATCH", body: { active: false } }); await reload(`Đã vô hiệu hóa ${u.username}.`); }
+      catch (err) { $("user-message").textContent = err.message; }
+    }));
+  }
+
+  const DEVICE_FIELDS = (editing) => [
+    ...(editing ? [] : [{ name: "kind", label: "Loại thiết bị", type: "select", options: () => Object.entries(KINDS) },
+      { name: "counter_id", key: "counter", label: "Quầy (máy tính bảng, bàn phím quầy, màn hình quầy)", type: "select", nullable: true, numeric: true,
+        options: () => ctx.counters.map((c) => [c.id, `Quầy ${c.number}`]) }]),
+    { name: "name", label: "Tên thiết bị" },
+    { name: "settings", label: "Cài đặt hiển thị (JSON: language, services, counters, announce…)", type: "json", rows: 4 },
+  ];
+
+  async function devicesPage(host) {
+    const devices = (await api("/devices")).filter((d) => d.centre_id === ctx.centreId);
+    const counterNo = (id) => { const c = ctx.counters.find((x) => x.id === id); return c ? c.number : ""; };
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("dev-title", "Thiết bị"))}</h2>` +
+      `<button class="primary" id="dev-new">${esc(L("dev-new", "Đăng ký thiết bị"))}</button></div><div id="dev-form"></div>` +
+      `<div class="panel table-wrap"><table class="data" id="dev-table"><thead><tr><th>#</th><th>${esc(L("kind", "Loại"))}</th><th>${esc(L("name", "Tên"))}</th>` +
+      `<th>${esc(L("counter", "Quầy"))}</th><th>${esc(L("last-seen", "Lần cuối liên lạc"))}</th><th></th></tr></thead><tbody>` +
+      devices.map((d) => `<tr data-device="${d.id}"${d.revoked ? ' class="muted"' : ""}><td>${d.id}</td><td>${esc(en() ? d.kind : KINDS[d.kind])}</td><td>${esc(d.name)}</td>` +
+        `<td>${counterNo(d.counter_id)}</td><td>${d.last_seen_at ? new Date(d.last_seen_at).toLocaleString("vi-VN") : "—"}</td><td>` +
+        (d.revoked ? `<span class="badge bad">${esc(L("revoked", "đã thu hồi"))}</span>` :
+          `<button class="row-action edit" data-id="${d.id}">${esc(L("edit", "Sửa"))}</button> <button class="row-action revoke" data-id="${d.id}">${esc(L("revoke", "Thu hồi"))}</button>`) +
+        `</td></tr>`).join("") + `</tbody></table></div><div class="message error" id="dev-message" role="alert"></div>`;
+    const box = $("dev-form");
+    const close = () => (box.innerHTML = "");
+    $("dev-new").addEventListener("click", () => form(box, {
+      title: L("dev-new", "Đăng ký thiết bị"), fields: DEVICE_FIELDS(false), values: { kind: "kiosk", settings: {} }, cancel: close,
+      submit: async (body) => {
+        body.centre_id = ctx.centreId;
+        const d = await api("/devices", { method: "POST", body });
+        await reload();
+        const board = d.kind === "display" ? `<p class="small">${esc(location.origin)}/displays/${d.counter_id ? "counter/" + counterNo(d.counter_id) : "hall"}?token=${esc(d.token)}</p>` : "";
+        showOnce(`Mã của thiết bị ${d.name || d.id}`, "Chỉ hiển thị một lần: nhập vào cấu hình của thiết bị (máy chủ và mã).", d.token, board);
+      },
+    }));
+    host.querySelectorAll("#dev-table .edit").forEach((b) => b.addEventListener("click", () => {
+      const d = devices.find((x) => x.id === +b.dataset.id);
+      form(box, { title: `${KINDS[d.kind]} ${d.name || d.id}`, fields: DEVICE_FIELDS(true), values: d, editing: true, cancel: close,
+        submit: async (body) => { await api(`/devices/${d.id}`, { method: "PATCH", body }); await reload("Đã lưu thiết bị."); } });
+    }));
+    host.querySelectorAll("#dev-table .revoke").forEach((b) => b.addEventListener("click", async () => {
+      if (!confirm("Thu hồi mã của thiết bị này? Thiết bị sẽ ngừng hoạt động cho tới khi được đăng ký lại.")) return;
+      try { await api(`/devices/${b.dataset.id}/revoke`, { method: "POST" }); await reload("Đã thu hồi thiết bị."); }
+      catch (err) { $("dev-message").textContent = err.message; }
+    }));
+  }
+
+  async function cataloguePage(host) {
+    const fields = await api("/procedures/fields");
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("cat-title", "Danh mục thủ tục"))}</h2></div>` +
+      (ctx.admin ? `<form class="panel" id="cat-form"><label for="cat-file">${esc(L("cat-import", "Nhập tệp danh mục (JSON, CSV hoặc XLSX)"))}</label>` +
+        `<input type="file" id="cat-file" accept=".json,.csv,.xlsx"><div class="buttons"><button class="primary" type="submit">${esc(L("cat-do", "Nhập"))}</button></div>` +
+        `<div class="message error" id="cat-message" role="alert"></div><div id="cat-result"></div></form>` : "") +
+      `<div class="panel table-wrap"><p>${fields.total} ${en() ? "procedures" : "thủ tục"}</p><table class="data"><thead><tr><th>${en() ? "Field" : "Lĩnh vực"}</th><th class="num">${en() ? "Procedures" : "Số thủ tục"}</th></tr></thead><tbody>` +
+      fields.items.map((f) => `<tr><td>${esc(f.field || f.name)}</td><td class="num">${f.count}</td></tr>`).join("") + `</tbody></table></div>`;
+    if (!ctx.admin) return;
+    $("cat-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      $("cat-message").textContent = "";
+      const file = $("cat-file").files[0];
+      if (!file) { $("cat-message").textContent = "Hãy chọn tệp cần nhập."; return; }
+      const data = new FormData();
+      data.append("file", file);
+      const res = await fetch("/api/v1/procedures/import", { method: "POST", body: data, headers: { Authorization: "Bearer " + ctx.session.token } });
+      const body = await res.json().catch(() => null);
+      if (!res.ok) { $("cat-message").textContent = (body && body.error && body.error.message) || `Lỗi ${res.status}`; return; }
+      $("cat-result").innerHTML = `<p class="result-summary" id="cat-summary">${esc(body.message)}</p>` +
+        (body.rejected.length ? `<table class="data small"><thead><tr><th>${en() ? "Row" : "Dòng"}</th><th>${en() ? "Reason" : "Lý do"}</th></tr></thead><tbody>` +
+          body.rejected.map((r) => `<tr><td>${esc(r.row)}</td><td>${esc(r.reason || r.message)}</td></tr>`).join("") + `</tbody></table>` : "");
+    });
+  }
+
+  async function criteriaPage(host) {
+    const current = await api("/ratings/criteria");
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("crit-title", "Tiêu chí đánh giá"))}</h2></div>` +
+      `<div class="panel"><h3>${esc(L("crit-current", "Bộ tiêu chí đang dùng"))} (${current.id || "—"})</h3><ol>` +
+      current.items.map((c) => `<li>${esc(c.label_vi)} <span class="muted small">${esc(c.code)}</span></li>`).join("") + `</ol></div><div id="crit-form"></div>`;
+    form($("crit-form"), {
+      title: L("crit-publish", "Ban hành bộ tiêu chí mới"),
+      fields: [{ name: "items", label: "Mỗi dòng một tiêu chí: mã | nội dung (ví dụ: thai_do | Thái độ của cán bộ)", type: "textarea", rows: 6 }],
+      values: { items: current.items.map((c) => `${c.code} | ${c.label_vi}`).join("\n") },
+      submit: async (body) => {
+        const items = String(body.items || "").split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
+          const [code, ...rest] = l.split("|");
+          return { code: code.trim(), label_vi: rest.join("|").trim() };
+        });
+        await api("/ratings/criteria", { method: "POST", body: { items } });
+        await reload("Đã ban hành bộ tiêu chí mới; các đánh giá cũ giữ tiêu chí của chúng.");
+      },
+    });
+  }
+
+  async function auditPage(host) {
+    const f = auditPage.filters || (auditPage.filters = {});
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("audit-title", "Nhật ký thay đổi"))}</h2>` +
+      `<button id="audit-csv">${esc(L("audit-csv", "Xuất CSV"))}</button></div>` +
+      `<form class="panel filters" id="audit-filters">` +
+      `<div><label for="a-entity">${esc(L("what", "Đối tượng"))}</label><select id="a-entity" name="entity"><option value="">—</option>` +
+      ["service", "counter", "centre", "agency", "user", "device", "procedure_catalogue", "rating_criteria"].map((e) => `<option${f.entity === e ? " selected" : ""}>${e}</option>`).join("") + `</select></div>` +
+      `<div><label for="a-action">${esc(L("action", "Thao tác"))}</label><select id="a-action" name="action"><option value="">—</option>` +
+      ["create", "update", "open", "paused", "closed", "revoke", "deactivate", "reset_password", "import", "publish"].map((e) => `<option${f.action === e ? " selected" : ""}>${e}</option>`).join("") + `</select></div>` +
+      `<div><label for="a-actor">${esc(L("who", "Người thực hiện"))}</label><input id="a-actor" name="actor_name" value="${esc(f.actor_name)}"></div>` +
+      `<div><label for="a-text">${esc(en() ? "Words" : "Từ khóa")}</label><input id="a-text" name="text" value="${esc(f.text)}"></div>` +
+      `<div><label for="a-from">${esc(en() ? "From" : "Từ ngày")}</label><input id="a-from" name="day_from" type="date" value="${esc(f.day_from)}"></div>` +
+      `<div><label for="a-to">${esc(en() ? "To" : "Đến ngày")}</label><input id="a-to" name="day_to" type="date" value="${esc(f.day_to)}"></div>` +
+      `<div><button class="primary" type="submit">${esc(L("filter", "Lọc"))}</button></div></form>` +
+      `<div class="message error" id="audit-message" role="alert"></div>` +
+      `<div class="panel table-wrap"><table class="data" id="audit-table"><thead><tr><th>${esc(L("when", "Thời điểm"))}</th><th>${esc(L("who", "Người thực hiện"))}</th>` +
+      `<th>${esc(L("what", "Đối tượng"))}</th><th>${esc(L("action", "Thao tác"))}</th><th>${esc(L("change", "Trước → sau"))}</th></tr></thead><tbody></tbody></table></div>`;
+    const query = () => new URLSearchParams(Object.entries(Object.assign({ centre_id: ctx.admin ? ctx.centreId : "" }, f)).filter(([, v]) => v)).toString();
+    async function fill() {
+      try {
+        const rows = await api("/audit?" + query() + "&limit=200");
+        host.querySelector("#audit-table tbody").innerHTML = rows.map((e) => `<tr data-entry="${e.id}"><td class="small">${new Date(e.at).toLocaleString("vi-VN")}</td>` +
+          `<td>${esc(e.actor_name)} <span class="muted small">${esc(e.actor_role)}</span></td><td>${esc(e.entity)} ${esc(e.entity_id || "")}<br><span class="small">${esc(e.summary || "")}</span></td>` +
+          `<td>${esc(e.action)}</td><td><pre class="diff">${esc(diffText(e))}</pre></td></tr>`).join("") ||
+          `<tr><td colspan="5" class="muted">${en() ? "No entries." : "Không có mục nào."}</td></tr>`;
+      } catch (err) { $("audit-message").textContent = err.message; }
+    }
+    $("audit-filters").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      for (const el of ev.target.querySelectorAll("[name]")) f[el.name] = el.value.trim();
+      fill();
+    });
+    $("audit-csv").addEventListener("click", async () => {
+      const res = await fetch("/api/v1/audit.csv?" + query(), { headers: { Authorization: "Bearer " + ctx.session.token } });
+      if (!res.ok) { $("audit-message").textContent = `Lỗi ${res.status}`; return; }
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(await res.blob());
+      a.download = "nhat-ky-quan-tri.csv";
+      a.click();
+    });
+    await fill();
+  }
+
+  function diffText(e) {
+    const before = e.before || {}, after = e.after || {};
+    const keys = [...new Set(Object.keys(before).concat(Object.keys(after)))];
+    const days = en() ? WEEKDAYS_EN : WEEKDAYS;
+    const show = (v, k) => (v === undefined ? "" : k === "hours" && Array.isArray(v)
+      ? (v.map((h) => `${days[h.weekday]} ${hm(h.start)}–${hm(h.end)}` + (h.effective_from > "2000-01-01" ? ` (từ ${h.effective_from})` : "")).join(", ") || "—")
+      : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+    return keys.map((k) => (e.before && e.after ? `${k}: ${show(before[k], k)} → ${show(after[k], k)}` : `${k}: ${show(e.after ? after[k] : before[k], k)}`)).join("\n");
+  }
+
+  // -- shell ------------------------------------------------------------------------------------
+  const PAGES = { services: servicesPage, counters: countersPage, centres: centresPage, users: usersPage, devices: devicesPage,
+    catalogue: cataloguePage, criteria: criteriaPage, audit: auditPage };
+  const ADMIN_ONLY = ["users", "devices"];
+
+  function currentPage() {
+    const name = location.hash.replace("#", "");
+    return PAGES[name] && (ctx.admin || !ADMIN_ONLY.includes(name)) ? name : "services";
+  }
+
+  async function show(name) {
+    document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.dataset.page === name));
+    const host = $("page");
+    try {
+      await PAGES[name](host);
+      host.dataset.page = name;
+    } catch (err) {
+      host.innerHTML = `<div class="message error">${esc(err.message)}</div>`;
+    }
+  }
+
+  async function reload(message) {
+    await load();
+    await show(currentPage());
+    if (message) flash(message);
+  }
+
+  MotcuaLogin.requireLogin(async (session) => {
+    ctx.session = session;
+    ctx.admin = session.user.role === "admin";
+    $("who").textContent = `${session.user.full_name} · ${ROLES[session.user.role]}`;
+    $("logout").addEventListener("click", MotcuaLogin.logout);
+    $("readonly-note").hidden = ctx.admin;
+    document.querySelectorAll("[data-admin-only]").forEach((a) => (a.hidden = !ctx.admin));
+    ctx.centres = await api("/centres");
+    ctx.centreId = session.user.centre_id && ctx.centres.some((c) => c.id === session.user.centre_id) ? session.user.centre_id : (ctx.centres[0] || {}).id;
+    $("centre").innerHTML = ctx.centres.map((c) => `<option value="${c.id}"${c.id === ctx.centreId ? " selected" : ""}>${esc(c.name)}</option>`).join("");
+    $("centre").addEventListener("change", () => { ctx.centreId = +$("centre").value; reload(); });
+    $("once-close").addEventListener("click", () => $("once-dialog").close());
+    window.addEventListener("hashchange", () => show(currentPage()));
+    await load();
+    await show(currentPage());
+    document.body.dataset.ready = "1";
+  });
+})();

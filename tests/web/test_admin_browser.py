@@ -1,0 +1,179 @@
+"""/admin in a real Chromium against a running server: an administrator sets up a service with
+weekday hours and a counter serving it, and kiosks and the hall board have them without a
+restart; the server's own messages show beside the field and nothing typed is lost; managers
+read without editing; clerks are turned away."""
+
+import time
+
+import httpx
+import pytest
+
+from tests.displays.browser import DEMO_PASSWORD, HALL_TOKEN, open_board, screenshot, wait_text
+
+pytestmark = pytest.mark.slow
+KIOSK_TOKEN = "mdv_demo-kiosk-1"
+
+
+def sign_in(browser, base_url: str, username: str, page_hash: str = ""):
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="vi-VN")
+    page.goto(f"{base_url}/admin{page_hash}")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.press("#password", "Enter")
+    return page
+
+
+def wait_ready(page):
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=30000)
+
+
+def poll(check, timeout: float = 15.0, what: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def kiosk_services(base_url: str) -> dict:
+    r = httpx.get(f"{base_url}/api/v1/services", headers={"Authorization": f"Bearer {KIOSK_TOKEN}"})
+    r.raise_for_status()
+    return {s["code"]: s for s in r.json()}
+
+
+def test_admin_sets_up_a_service_and_counter_that_kiosks_and_boards_get_at_once(demo_server, chromium, artifacts_dir):
+    base = demo_server.base_url
+    board = open_board(chromium, base, "/displays/hall", HALL_TOKEN)
+    connects_before = board.evaluate("window.__board.stream.connects")
+    page = sign_in(chromium, base, "admin", "#services")
+    wait_ready(page)
+
+    page.click("#svc-new")
+    page.fill("#f-code", "NUOICON")
+    page.fill("#f-name", "Nuôi con nuôi")
+    page.fill("#f-name_en", "Adoption")
+    page.fill("#f-prefix", "K")
+    page.fill("#f-daily_cap", "120")
+    page.fill("#f-notice", "Mang theo CCCD gắn chip.")
+    page.click(".hours-weekdays")  # Monday–Friday, two windows a day
+    page.click(".hours-add")  # and a Saturday morning window typed the wrong way round
+    last = page.locator(".hours-row").last
+    last.locator('[name="weekday"]').select_option("5")
+    last.locator('[name="start"]').fill("11:30")
+    last.locator('[name="end"]').fill("07:30")
+    page.click(".edit-form button[type=submit]")
+    wait_text(page, '[data-error-for="hours.10"]', "giờ kết thúc phải sau giờ bắt đầu")
+    assert "invalid" in (last.locator('[name="end"]').get_attribute("class") or "")
+    screenshot(page, artifacts_dir, "admin-service-bad-hours.png", publish=True)
+    # nothing typed is lost
+    assert page.input_value("#f-code") == "NUOICON" and page.input_value("#f-name") == "Nuôi con nuôi"
+    assert page.input_value("#f-notice") == "Mang theo CCCD gắn chip."
+    assert page.locator(".hours-row").count() == 11
+    assert "NUOICON" not in kiosk_services(base)
+
+    last.locator('[name="start"]').fill("07:30")
+    last.locator('[name="end"]').fill("11:30")
+    page.click(".edit-form button[type=submit]")
+    page.wait_for_selector('#svc-table tr[data-service="NUOICON"]')
+    screenshot(page, artifacts_dir, "admin-services.png", publish=True)
+    service = kiosk_services(base)["NUOICON"]  # the kiosks' own API lists it at once
+    assert service["prefix"] == "K" and service["daily_cap"] == 120 and service["notice"] == "Mang theo CCCD gắn chip."
+    assert sorted((h["weekday"], h["start"], h["end"]) for h in service["hours"])[:3] == [
+        (0, "07:30:00", "11:30:00"),
+        (0, "13:30:00", "17:00:00"),
+        (1, "07:30:00", "11:30:00"),
+    ]
+    assert (5, "07:30:00", "11:30:00") in [(h["weekday"], h["start"], h["end"]) for h in service["hours"]]
+    # the board took a fresh snapshot: the new service is in its waiting list, without a reload
+    board.wait_for_selector(f'#waiting [data-service="{service["id"]}"]', timeout=15000)
+
+    page.click('#nav a[data-page="counters"]')
+    page.wait_for_selector("#ctr-new")
+    page.click("#ctr-new")
+    page.fill("#f-number", "21")
+    page.fill("#f-name", "Quầy Nuôi con nuôi")
+    page.click(".svc-add")
+    page.locator('.svc-row [name="service_id"]').select_option(str(service["id"]))
+    page.click(".edit-form button[type=submit]")
+    page.wait_for_selector('#ctr-table tr[data-counter="21"]')
+    page.click('#ctr-table tr[data-counter="21"] button[data-action="open"]')
+    wait_text(page, '#ctr-table tr[data-counter="21"]', "Mở")
+    screenshot(page, artifacts_dir, "admin-counters.png", publish=True)
+    board.wait_for_selector('#counters [data-counter="21"]', timeout=15000)
+    assert board.evaluate("performance.getEntriesByType('navigation').length") == 1  # never reloaded
+    assert board.evaluate("window.__board.stream.connects") > connects_before  # it resynchronised instead
+    screenshot(board, artifacts_dir, "admin-hall-board-new-counter.png")
+
+    # the change is in the audit log, with who made it
+    page.click('#nav a[data-page="audit"]')
+    page.wait_for_selector("#audit-table tr[data-entry]")
+    wait_text(page, "#audit-table", "NUOICON Nuôi con nuôi")
+    screenshot(page, artifacts_dir, "admin-audit.png", publish=True)
+    page.close()
+    board.close()
+
+
+def test_server_messages_show_beside_their_fields(demo_server, chromium, artifacts_dir):
+    page = sign_in(chromium, demo_server.base_url, "admin", "#centres")
+    wait_ready(page)
+    screenshot(page, artifacts_dir, "admin-centres.png", publish=True)
+    page.click("#agency-new")
+    page.fill("#f-identifier", "12345")
+    page.fill("#f-name", "Sở Nội vụ")
+    page.fill("#f-phone", "gọi tôi")
+    page.fill("#f-email", "noivu@")
+    page.click("#agency-form button[type=submit]")
+    wait_text(page, '#agency-form [data-error-for="identifier"]', "mã định danh cơ quan phải có dạng")
+    wait_text(page, '#agency-form [data-error-for="phone"]', "số điện thoại không hợp lệ")
+    wait_text(page, '#agency-form [data-error-for="email"]', "địa chỉ thư điện tử không hợp lệ")
+    assert page.input_value("#f-name") == "Sở Nội vụ"
+    screenshot(page, artifacts_dir, "admin-agency-errors.png", publish=True)
+    page.fill("#f-identifier", "000.00.22.H12")
+    page.fill("#f-phone", "0274 3822 111")
+    page.fill("#f-email", "noivu@binhduong.gov.vn")
+    page.click("#agency-form button[type=submit]")
+    page.wait_for_selector('#agency-table tr[data-agency="000.00.22.H12"]')
+
+    for name, shot in (
+        ("users", "admin-users.png"),
+        ("devices", "admin-devices.png"),
+        ("catalogue", "admin-catalogue.png"),
+        ("criteria", "admin-criteria.png"),
+    ):
+        page.click(f'#nav a[data-page="{name}"]')
+        page.wait_for_function(f"document.getElementById('page').dataset.page === '{name}'", timeout=15000)
+        screenshot(page, artifacts_dir, shot, publish=True)
+
+    # a device registered here: its token is shown once
+    page.click('#nav a[data-page="devices"]')
+    page.wait_for_selector("#dev-new")
+    page.click("#dev-new")
+    page.locator("#f-kind").select_option("display")
+    page.fill("#f-name", "Màn hình tầng 2")
+    page.click("#dev-form button[type=submit]")
+    page.wait_for_selector("#once-dialog[open]")
+    token = page.inner_text("#once-value")
+    assert token.startswith("mdv_")
+    r = httpx.get(f"{demo_server.base_url}/api/v1/devices/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.json()["name"] == "Màn hình tầng 2"
+    page.close()
+
+
+def test_a_manager_reads_without_editing_and_a_clerk_cannot_open_it(demo_server, chromium, artifacts_dir):
+    page = sign_in(chromium, demo_server.base_url, "lanhdao", "#services")
+    wait_ready(page)
+    assert page.is_visible("#readonly-note")
+    assert page.locator("#svc-new").count() == 0
+    assert not page.is_visible('#nav a[data-page="users"]') and not page.is_visible('#nav a[data-page="devices"]')
+    page.locator("#svc-table .edit").first.click()
+    assert page.locator(".edit-form fieldset[disabled]").count() == 1  # the form shows, every input disabled
+    assert page.locator(".edit-form input:enabled").count() == 0
+    screenshot(page, artifacts_dir, "admin-manager-readonly.png", publish=True)
+    page.close()
+
+    page = sign_in(chromium, demo_server.base_url, "canbo01")
+    wait_text(page, "#login-message", "Chỉ lãnh đạo và quản trị viên được xem trang này.")
+    assert page.is_hidden("#app")
+    page.close()
