@@ -1,14 +1,14 @@
 """services.notice: the public notice an administrator writes for a service
 
-Revision ID: 0011_service_notice
-Revises: 0010_dossier_clocks
+Revision ID: 0012_service_notice
+Revises: 0011_device_fleet
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_service_notice"
-down_revision = "0010_dossier_clocks"
+revision = "0012_service_notice"
+down_revision = "0011_device_fleet"
 branch_labels = None
 depends_on = None
 
