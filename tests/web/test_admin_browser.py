@@ -156,8 +156,18 @@ def test_server_messages_show_beside_their_fields(demo_server, chromium, artifac
     page.wait_for_selector("#once-dialog[open]")
     token = page.inner_text("#once-value")
     assert token.startswith("mdv_")
+    page.click("#once-close")
     r = httpx.get(f"{demo_server.base_url}/api/v1/devices/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and r.json()["name"] == "Màn hình tầng 2"
+    device_id = r.json()["id"]
+    # the fleet list: a device that has not yet reported is shown as out of contact …
+    wait_text(page, f'#dev-table tr[data-device="{device_id}"]', "mất liên lạc")
+    # … and revoking it from here takes effect at once
+    page.once("dialog", lambda d: d.accept())
+    page.click(f'#dev-table tr[data-device="{device_id}"] .revoke')
+    wait_text(page, f'#dev-table tr[data-device="{device_id}"]', "đã thu hồi")
+    r = httpx.get(f"{demo_server.base_url}/api/v1/devices/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401
     page.close()
 
 
@@ -166,7 +176,12 @@ def test_a_manager_reads_without_editing_and_a_clerk_cannot_open_it(demo_server,
     wait_ready(page)
     assert page.is_visible("#readonly-note")
     assert page.locator("#svc-new").count() == 0
-    assert not page.is_visible('#nav a[data-page="users"]') and not page.is_visible('#nav a[data-page="devices"]')
+    assert not page.is_visible('#nav a[data-page="users"]')
+    page.click('#nav a[data-page="devices"]')
+    page.wait_for_selector("#dev-table tr[data-device]")  # the fleet: read only
+    assert page.locator("#dev-new").count() == 0 and page.locator("#dev-table .revoke").count() == 0
+    page.click('#nav a[data-page="services"]')
+    page.wait_for_selector("#svc-table .edit")
     page.locator("#svc-table .edit").first.click()
     assert page.locator(".edit-form fieldset[disabled]").count() == 1  # the form shows, every input disabled
     assert page.locator(".edit-form input:enabled").count() == 0

@@ -484,18 +484,37 @@
     { name: "settings", label: "Cài đặt hiển thị (JSON: language, services, counters, announce…)", type: "json", rows: 4 },
   ];
 
+  const PROBLEMS = { offline: "mất liên lạc", "printer.paper_out": "máy in hết giấy", "printer.paper_near_end": "máy in sắp hết giấy",
+    "printer.cover_open": "nắp máy in mở", "printer.offline": "máy in không phản hồi", "scanner.missing": "không thấy đầu đọc mã",
+    "audio.muted": "chưa bật âm thanh", "audio.missing": "không có âm thanh" };
+  const HW = { ok: "tốt", paper_near_end: "sắp hết giấy", paper_out: "hết giấy", cover_open: "mở nắp", offline: "không phản hồi", missing: "không có", muted: "tắt tiếng" };
+
+  function hardwareText(hw) {
+    const parts = [["printer", en() ? "printer" : "máy in"], ["scanner", en() ? "scanner" : "đầu đọc"], ["audio", en() ? "audio" : "âm thanh"]]
+      .filter(([k]) => hw && hw[k]).map(([k, label]) => `${label}: ${en() ? hw[k] : HW[hw[k]] || hw[k]}`);
+    return parts.join(", ") || "—";
+  }
+
+  /* The fleet as the devices report it (GET /fleet: admins and managers); registering, settings and revoking for admins. */
   async function devicesPage(host) {
-    const devices = (await api("/devices")).filter((d) => d.centre_id === ctx.centreId);
+    const fleet = await api(`/fleet?centre_id=${ctx.centreId}`);
+    const settingsOf = ctx.admin ? Object.fromEntries((await api("/devices")).map((d) => [d.id, d.settings])) : {};
     const counterNo = (id) => { const c = ctx.counters.find((x) => x.id === id); return c ? c.number : ""; };
     host.innerHTML = `<div class="page-head"><h2>${esc(L("dev-title", "Thiết bị"))}</h2>` +
-      `<button class="primary" id="dev-new">${esc(L("dev-new", "Đăng ký thiết bị"))}</button></div><div id="dev-form"></div>` +
+      (ctx.admin ? `<button class="primary" id="dev-new">${esc(L("dev-new", "Đăng ký thiết bị"))}</button>` : "") + `</div><div id="dev-form"></div>` +
       `<div class="panel table-wrap"><table class="data" id="dev-table"><thead><tr><th>#</th><th>${esc(L("kind", "Loại"))}</th><th>${esc(L("name", "Tên"))}</th>` +
-      `<th>${esc(L("counter", "Quầy"))}</th><th>${esc(L("last-seen", "Lần cuối liên lạc"))}</th><th></th></tr></thead><tbody>` +
-      devices.map((d) => `<tr data-device="${d.id}"${d.revoked ? ' class="muted"' : ""}><td>${d.id}</td><td>${esc(en() ? d.kind : KINDS[d.kind])}</td><td>${esc(d.name)}</td>` +
-        `<td>${counterNo(d.counter_id)}</td><td>${d.last_seen_at ? new Date(d.last_seen_at).toLocaleString("vi-VN") : "—"}</td><td>` +
-        (d.revoked ? `<span class="badge bad">${esc(L("revoked", "đã thu hồi"))}</span>` :
-          `<button class="row-action edit" data-id="${d.id}">${esc(L("edit", "Sửa"))}</button> <button class="row-action revoke" data-id="${d.id}">${esc(L("revoke", "Thu hồi"))}</button>`) +
+      `<th>${esc(L("counter", "Quầy"))}</th><th>${esc(en() ? "Status" : "Tình trạng")}</th><th>${esc(L("last-seen", "Lần cuối liên lạc"))}</th>` +
+      `<th>${esc(en() ? "Version" : "Phiên bản")}</th><th>${esc(en() ? "Hardware" : "Phần cứng")}</th><th></th></tr></thead><tbody>` +
+      fleet.map((d) => `<tr data-device="${d.id}"${d.revoked ? ' class="muted"' : ""}><td>${d.id}</td><td>${esc(en() ? d.kind : KINDS[d.kind])}</td><td>${esc(d.name)}</td>` +
+        `<td>${counterNo(d.counter_id)}</td><td>` +
+        (d.revoked ? `<span class="badge bad">${esc(L("revoked", "đã thu hồi"))}</span>`
+          : `<span class="badge ${d.online ? (d.problems.length ? "warn" : "ok") : "bad"}">${esc(d.online ? (en() ? "online" : "đang hoạt động") : (en() ? "offline" : "mất liên lạc"))}</span>` +
+            d.problems.filter((p) => p !== "offline").map((p) => ` <span class="badge warn">${esc(en() ? p : PROBLEMS[p] || p)}</span>`).join("")) +
+        `</td><td class="small">${d.last_seen_at ? new Date(d.last_seen_at).toLocaleString("vi-VN") : "—"}</td><td class="small">${esc(d.app_version || "—")}</td>` +
+        `<td class="small">${esc(hardwareText(d.hardware))}</td><td>` +
+        (ctx.admin && !d.revoked ? `<button class="row-action edit" data-id="${d.id}">${esc(L("edit", "Sửa"))}</button> <button class="row-action revoke" data-id="${d.id}">${esc(L("revoke", "Thu hồi"))}</button>` : "") +
         `</td></tr>`).join("") + `</tbody></table></div><div class="message error" id="dev-message" role="alert"></div>`;
+    if (!ctx.admin) return;
     const box = $("dev-form");
     const close = () => (box.innerHTML = "");
     $("dev-new").addEventListener("click", () => form(box, {
@@ -509,8 +528,9 @@
       },
     }));
     host.querySelectorAll("#dev-table .edit").forEach((b) => b.addEventListener("click", () => {
-      const d = devices.find((x) => x.id === +b.dataset.id);
-      form(box, { title: `${KINDS[d.kind]} ${d.name || d.id}`, fields: DEVICE_FIELDS(true), values: d, editing: true, cancel: close,
+      const d = fleet.find((x) => x.id === +b.dataset.id);
+      form(box, { title: `${KINDS[d.kind]} ${d.name || d.id}`, fields: DEVICE_FIELDS(true), values: Object.assign({}, d, { settings: settingsOf[d.id] }),
+        editing: true, cancel: close,
         submit: async (body) => { await api(`/devices/${d.id}`, { method: "PATCH", body }); await reload("Đã lưu thiết bị."); } });
     }));
     host.querySelectorAll("#dev-table .revoke").forEach((b) => b.addEventListener("click", async () => {
@@ -621,7 +641,7 @@
   // -- shell ------------------------------------------------------------------------------------
   const PAGES = { services: servicesPage, counters: countersPage, centres: centresPage, users: usersPage, devices: devicesPage,
     catalogue: cataloguePage, criteria: criteriaPage, audit: auditPage };
-  const ADMIN_ONLY = ["users", "devices"];
+  const ADMIN_ONLY = ["users"];
 
   function currentPage() {
     const name = location.hash.replace("#", "");
