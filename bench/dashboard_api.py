@@ -43,7 +43,9 @@ def measure(url: str, tmp: str, loader, per_day: int, history_days: int, request
     # history ending today: the report's FIRST_DAY is moved so that the last generated day is today
     rm.FIRST_DAY = local_day() - timedelta(days=history_days)
     loader(url, ids, history_days + 1, per_day, today_open=True)
-    app = create_app(Settings(database_url=url, data_dir=Path(tmp) / "data", secret_key=SECRET, demo=True))
+    app = create_app(
+        Settings(database_url=url, data_dir=Path(tmp) / "data", secret_key=SECRET, demo=True, backup_time="off")
+    )
     headers = {"Authorization": "Bearer " + make_access_token(SECRET, ids["admin"], 0, 60)}
     timings = []
     with TestClient(app) as client:

@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 
 from .audit.router import router as audit_router
 from .auth.router import router as auth_router
+from .backups import schedule as backup_schedule
 from .boards import router as boards
 from .calendar.router import router as calendar_router
 from .centres.router import router as centres_router
@@ -64,6 +65,7 @@ SETUPS: tuple[Callable[[FastAPI], None], ...] = (
     boards.setup,
     devices.setup,
     ticket_pages.setup,
+    backup_schedule.setup,
 )
 
 

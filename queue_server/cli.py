@@ -1,4 +1,4 @@
-"""`motcua-server`: run, demo, db upgrade, admin, procedures, dossiers.
+"""`motcua-server`: run, demo, db upgrade, admin, procedures, dossiers, backup, restore.
 
 Adding a command: write `cmd_…(args)` (in the area's `cli.py` for an area's commands, registered
 by its `register(subparsers)`, imported here by name). A command that cannot do its work raises —
@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 
+from .backups import cli as backups_cli
 from .commands import EXIT_FAILED, CommandError, load_settings, message_for, open_database, safe_url
 from .config import Settings
 from .dossiers import cli as dossiers_cli
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     procedures_cli.register(sub)
     dossiers_cli.register(sub)
+    backups_cli.register(sub)
     return parser
 
 

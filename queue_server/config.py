@@ -184,6 +184,13 @@ class Settings(BaseSettings):
     device_offline_s: int = Field(120, ge=30, le=86_400)  # dashboard: a device not seen for longer than this
     device_check_interval_s: float = Field(10.0, gt=0, le=600)  # how often silent devices are looked for
 
+    # -- backups (queue_server/backups) ------------------------------------------------------
+    # The daily backup, taken by the running server at this centre-local time ("off": none), into
+    # backup_dir (default: <data_dir>/backups), kept this many days.
+    backup_time: str = Field("02:00", pattern=r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$")
+    backup_dir: Path | None = None
+    backup_retention_days: int = Field(30, ge=1, le=3650)
+
     # -- hardening (queue_server/security, SECURITY.md) ----------------------------------------
     # What one connection may send before the application sees it; enforced by the HTTP protocol
     # `security.http.LimitedHttpToolsProtocol` (431 / 414 / 408), which `motcua-server run` serves with.
@@ -243,6 +250,10 @@ class Settings(BaseSettings):
         if self.max_requests_in_flight >= self.worker_threads:
             raise ValueError("max_requests_in_flight must be smaller than worker_threads")
         return self
+
+    @property
+    def effective_backup_dir(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def effective_database_url(self) -> str:

@@ -99,6 +99,7 @@ def settings(db_url, tmp_path):
         secret_key="test-secret-key-0123456789-abcdefghijkl",
         public_base_url="http://testserver",
         ws_heartbeat_s=1.0,
+        backup_time="off",  # the daily backup is tested on its own (tests/backups)
     )
 
 

@@ -69,6 +69,7 @@ class ServerProcess:
                 "MOTCUA_DEMO": "true",
                 "MOTCUA_PUBLIC_BASE_URL": self.base_url,
                 "MOTCUA_WS_HEARTBEAT_S": "2",
+                "MOTCUA_BACKUP_TIME": "off",  # a test that wants the daily backup sets it
             }
         )
         env.update(self.extra_env)

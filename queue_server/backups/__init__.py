@@ -1,0 +1,1 @@
+"""Backups: `motcua-server backup` / `restore`, their verification, and the scheduled daily backup."""
