@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from .deps import CallerReader
 from .errors import install_error_handlers
 from .queues.views import centre_snapshot
 from .realtime.hub import Hub
+from .runtime import Runtime
 from .security.middleware import RequestGuard
 from .security.ratelimit import RateLimits
 from .tickets.batching import IssueBatcher
@@ -62,21 +62,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.effective_database_url)
     hub = Hub(db, redis_url=settings.redis_url, tail_interval_s=settings.db_tail_interval_s)
+    runtime = Runtime(settings)
     for factory in (db.session_factory, db.read_session_factory):
         factory.kw["info"] = {"notify": hub.notify}  # wakes the hub once a transaction's events are committed
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await runtime.start()  # process-wide tuning, undone below (queue_server/runtime)
+        hub.collector = runtime.collector
         await hub.start()
         for hook in app.state.startup_hooks:
             await hook(app)
-        sys.setswitchinterval(settings.gil_switch_interval_s)  # (the collector is settled by hub.start)
         try:
             yield
         finally:
             for hook in app.state.shutdown_hooks:
                 await hook(app)
             await hub.stop()
+            hub.collector = None
+            await runtime.stop()
             db.dispose()
 
     app = FastAPI(
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.hub = hub
+    app.state.runtime = runtime
     app.state.snapshot = lambda session, centre_id: centre_snapshot(session, centre_id, settings.default_service_s)
     app.state.callers = CallerReader(db, settings)  # the issuing endpoint's callers (deps.allow_reading)
     app.state.ticket_issuer = IssueBatcher(db, settings)

@@ -16,7 +16,6 @@ from queue_server.config import Settings
 from queue_server.db import Database
 from queue_server.demo import seed_demo
 from queue_server.migrate import upgrade
-from queue_server.security.serve import WS_PROTOCOL  # noqa: F401  (as the CLI serves; benches name it)
 
 
 def free_port() -> int:

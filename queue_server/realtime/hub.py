@@ -8,11 +8,11 @@ workers, commits elsewhere arrive through Redis pub/sub; without Redis the hub t
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from starlette.concurrency import run_in_threadpool
 
@@ -33,88 +33,10 @@ REVOKED = object()  # the subscriber's device was revoked: close its stream for 
 REVOKED_EVENT = "device.revoked"
 
 
-_gc_settled = False
+class Pacer(Protocol):
+    """Told when the hub delivers (queue_server.runtime.collector.IdleCollector, on the fast path)."""
 
-
-def _settle_garbage_collector() -> None:
-    """Once per process, at start-up: keep the collector's pauses short with hundreds of sockets.
-
-    Measured with 500 boards connected (~140,000 long-lived objects: each connection's tasks,
-    coroutines, protocol and scope): a full collection took ~110 ms and, with the default
-    thresholds, the steady churn of requests promoted enough objects to run one every ~4 s —
-    a pause every event waiting at that moment sat through (the p99 of delivery).
-    * gc.freeze(): what exists after start-up (modules, ORM mappers, settings) lives as long as
-      the worker; frozen, no collection walks it again.
-    * a first threshold of 10,000 instead of 700: a request's objects are mostly gone before a
-      young collection sees them, so far fewer are promoted and full collections become rare.
-      Cyclic garbage waits a little longer before it is freed. (While a hub runs, IdleCollector
-      below decides when to collect; the threshold is also its cap.)
-    """
-    global _gc_settled
-    if _gc_settled:
-        return
-    _gc_settled = True
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
-
-
-class IdleCollector:
-    """Runs the cyclic garbage collector between bursts instead of in the middle of one.
-
-    Traced in bench/call_delivery.py (500 boards): the collector, triggered by allocation counts,
-    fell inside delivery bursts — a young collection of 10,000 objects took ~11 ms and a
-    generation-1 one 25–46 ms in such a worker, and since a burst's frames leave at the end of
-    the loop turn, every board's copy waited (the p99 of delivery). Python's default threshold
-    (700) moved the cost into full collections inside calls instead. So, while a hub runs, the
-    automatic collector is off and this task collects the young generation when no request is in
-    flight, nothing has been delivered or answered for IDLE_S, and enough has been allocated, with Python's own rhythm between
-    generations (every 10th young collection also the middle one, every 10th of those a full
-    one). HARD_CAP keeps memory bounded when the worker is never idle: past it, a collection runs
-    regardless, as often as the automatic collector would have.
-    """
-
-    CHECK_S = 0.01
-    IDLE_S = 0.015
-    IDLE_MIN = 2_000  # young objects worth a collection when idle
-    HARD_CAP = 10_000  # the automatic threshold this worker had before
-
-    def __init__(self, loop: asyncio.AbstractEventLoop):
-        self._loop = loop
-        self.last_busy = 0.0
-        self.requests = 0  # HTTP requests in flight (app.RequestGate)
-        self.collections = 0
-        self._was_enabled = gc.isenabled()
-
-    def busy(self) -> None:
-        self.last_busy = self._loop.time()
-
-    def request_started(self) -> None:
-        self.requests += 1
-
-    def request_finished(self) -> None:
-        self.requests -= 1
-        self.busy()
-
-    def step(self) -> bool:
-        """Collect if due now; whether it did."""
-        young = gc.get_count()[0]
-        idle = self.requests == 0 and self._loop.time() - self.last_busy > self.IDLE_S
-        if not ((idle and young > self.IDLE_MIN) or young > self.HARD_CAP):
-            return False
-        self.collections += 1
-        gc.collect(2 if self.collections % 100 == 0 else 1 if self.collections % 10 == 0 else 0)
-        return True
-
-    async def run(self) -> None:
-        gc.disable()
-        try:
-            while True:
-                await asyncio.sleep(self.CHECK_S)
-                self.step()
-        finally:
-            if self._was_enabled:
-                gc.enable()
+    def busy(self) -> None: ...
 
 
 @dataclass(eq=False)
@@ -147,14 +69,13 @@ class Hub:
         # Whether Redis is carrying the other workers' commits now; while it is not (an outage),
         # the table is tailed at `tail_interval_s` as without Redis, not at the 2 s safety pace.
         self._redis_ok = False
-        self.collector: IdleCollector | None = None
+        # Set by queue_server.runtime while its idle-time collector runs (the fast path); told of
+        # every delivery, so that collections fall between bursts.
+        self.collector: Pacer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        _settle_garbage_collector()
-        self.collector = IdleCollector(self._loop)
-        self._tasks.append(asyncio.create_task(self.collector.run()))
         if self.redis_url:
             import redis.asyncio as aioredis
 
@@ -257,8 +178,15 @@ class Hub:
                 # Woken ahead of visibility (another worker's commit not yet seen): retry shortly.
                 await asyncio.sleep(0.02)
                 continue
-            # Encoded once here, not once per client: with hundreds of boards this is the hot path.
-            self._deliver(centre_id, [(msg["seq"], json.dumps(msg, ensure_ascii=False)) for msg in events])
+            try:
+                # Encoded once here, not once per client: with hundreds of boards this is the hot path.
+                self._deliver(centre_id, [(msg["seq"], json.dumps(msg, ensure_ascii=False)) for msg in events])
+            except Exception:
+                # Never the pump's end: the boards of this centre would freeze. A client that missed
+                # these reconnects with `since` and replays them.
+                log.exception(
+                    "delivering events %s–%s of centre %s failed", events[0]["seq"], events[-1]["seq"], centre_id
+                )
             self._delivered[centre_id] = events[-1]["seq"]
             revoked = {msg["data"].get("device_id") for msg in events if msg["type"] == REVOKED_EVENT}
             if revoked:
@@ -279,20 +207,32 @@ class Hub:
                 texts = [text for seq, text in msgs if seq > sub.last_sent]
                 if not texts:
                     continue
-                if sub.write_now(texts):
+                try:
+                    written = sub.write_now(texts)
+                except Exception:
+                    # One client's socket (or a library that changed under the fast path) must not
+                    # cost the others their events: this client is sent to through its own sender
+                    # from now on, like a client of a server without the extension.
+                    log.exception("writing to a client of centre %s failed; its sender takes over", centre_id)
+                    sub.write_now = None
+                    written = False
+                if written:
                     sub.last_sent = msgs[-1][0]
                     sub.last_active = now
                     continue
-            for msg in msgs:
-                try:
-                    sub.queue.put_nowait(msg)
-                except asyncio.QueueFull:
-                    # A stuck client: cut it loose; it reconnects with `since` and replays.
-                    sub.overflowed = True
-                    self._subs[centre_id].discard(sub)
-                    sub.queue.get_nowait()
-                    sub.queue.put_nowait(None)
-                    break
+            self._enqueue(centre_id, sub, msgs)
+
+    def _enqueue(self, centre_id: int, sub: Subscription, msgs: list[tuple[int, str]]) -> None:
+        for msg in msgs:
+            try:
+                sub.queue.put_nowait(msg)
+            except asyncio.QueueFull:
+                # A stuck client: cut it loose; it reconnects with `since` and replays.
+                sub.overflowed = True
+                self._subs[centre_id].discard(sub)
+                sub.queue.get_nowait()
+                sub.queue.put_nowait(None)
+                break
 
     def _close_devices(self, centre_id: int, device_ids: set) -> None:
         """Revoked devices: stop feeding their streams and have their senders close them (4410)."""

@@ -2,8 +2,10 @@
 processes and the benches all start it through `run()`.
 
 - HTTP: `LimitedHttpToolsProtocol` (head, request line, header count, slow clients);
-- WebSocket: the coalescing protocol (realtime/wsprotocol.py), messages capped at
+- WebSocket: the coalescing protocol (runtime/wsprotocol.py), messages capped at
   `ws_max_message_bytes` (1009 "message too big" beyond), no per-message deflate;
+- both checked at start-up (`runtime.server_protocols`): if the library internals they build on
+  changed, uvicorn's own protocols instead, with one log line saying why;
 - proxy headers: uvicorn's own handling is off — by default it believes X-Forwarded-For from any
   local process; the app believes it only from `trusted_proxies` (`security.proxies`);
 - logging: every handler redacts (`security.redact`).
@@ -19,8 +21,6 @@ import copy
 
 from ..config import Settings, get_settings
 
-HTTP_PROTOCOL = "queue_server.security.http:LimitedHttpToolsProtocol"
-WS_PROTOCOL = "queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol"
 REDACT = {"()": "queue_server.security.redact.RedactingFilter"}
 
 
@@ -44,10 +44,11 @@ def logging_config() -> dict:
 
 
 def uvicorn_options(settings: Settings) -> dict:
+    from ..runtime import server_protocols
+
     return {
-        "http": HTTP_PROTOCOL,
-        # One write per board and burst of events, frames built once per event (see the module).
-        "ws": WS_PROTOCOL,
+        # HTTP with limits; WebSocket with one write per board and burst of events (each checked)
+        **server_protocols(settings),
         # Per-connection compression costs more CPU than it saves on a LAN of boards.
         "ws_per_message_deflate": False,
         "ws_max_size": settings.ws_max_message_bytes,

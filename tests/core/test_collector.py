@@ -8,7 +8,7 @@ import weakref
 
 import pytest
 
-from queue_server.realtime.hub import IdleCollector
+from queue_server.runtime.collector import IdleCollector
 
 
 class Node:

@@ -20,7 +20,7 @@ Two more savings for the fan-out, where the same text goes to every client:
   the hub writes a burst straight to every idle client, a busy client's sender sends what is
   queued. Without the extension (another server, the test client) events go one by one.
 
-Use: `uvicorn --ws queue_server.realtime.wsprotocol:CoalescingWebSocketProtocol` (as the CLI and
+Use: `uvicorn --ws queue_server.runtime.wsprotocol:CoalescingWebSocketProtocol` (as the CLI and
 tests/server_process.py do). Flow control is the transport's own: the pending bytes of one turn
 are written as soon as that turn ends, and pause_writing/resume_writing still come from the
 real transport.
@@ -35,7 +35,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.frames import Frame, Opcode
 from websockets.protocol import OPEN
 
-from .hub import SEND_MANY
+from ..realtime.hub import SEND_MANY
 
 _frames: dict[str, bytes] = {}  # text → its frame; the hub hands the same str object to every client
 
