@@ -78,3 +78,25 @@ def test_wrong_password_and_unknown_user_answer_alike(client, centre):
     assert a.status_code == b.status_code == 401
     assert a.json() == b.json()
     assert "Sai tên đăng nhập hoặc mật khẩu" in a.json()["error"]["message"]
+
+
+def test_pages_and_streams_state_who_may_call(client, app):
+    """Pages (the ticket page /t/…, the lookup /l/…, the staff shells) are public and need no token
+    — what they show comes with the token they carry or the staff member's sign-in; each WebSocket
+    says in its docstring who may connect (the ticket stream: whoever holds the ticket's token)."""
+    from fastapi.routing import APIWebSocketRoute
+
+    from queue_server import api
+
+    pages = {path: allowed_roles(route) for path, route in api.iter_routes() if not path.startswith("/api/")}
+    assert {"/t/{token}", "/l/{token}", "/console", "/dashboard", "/reports"} <= set(pages)
+    assert all(roles == ("public",) for roles in pages.values()), pages
+    assert client.get("/t/unknown-token-000000").status_code == 404  # not 401: no account needed
+    streams = {
+        r.path: r.endpoint.__doc__ or ""
+        for router in api.PAGE_ROUTERS
+        for r in router.routes
+        if isinstance(r, APIWebSocketRoute)
+    }
+    assert {"/ws", "/ws/t/{token}"} <= set(streams)
+    assert all("Who may call" in doc for doc in streams.values()), streams
