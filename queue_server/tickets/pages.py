@@ -171,7 +171,7 @@ async def ticket_stream(websocket: WebSocket, token: str):
     heartbeat_s = app.state.settings.ws_heartbeat_s
     try:
         await websocket.send_json({"type": "ticket", "data": view})
-        while True:
+        while not _over(view):
             try:
                 items = [await asyncio.wait_for(sub.queue.get(), timeout=heartbeat_s)]
             except TimeoutError:
@@ -193,11 +193,17 @@ async def ticket_stream(websocket: WebSocket, token: str):
             if fresh != view:
                 view = fresh
                 await websocket.send_json({"type": "ticket", "data": view})
+        if _over(view):  # served, cancelled or from an earlier day: nothing more will change
+            await websocket.close(1000, "over")
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
         hub.unsubscribe(sub)
         receiver.cancel()
+
+
+def _over(view: dict) -> bool:
+    return view["state"] in ("done", "cancelled") or view["expired"]
 
 
 async def _drain_client(websocket: WebSocket) -> None:

@@ -95,3 +95,17 @@ def test_page_and_reads_are_rate_limited_per_address(client, centre):
         assert exc.value.code == 4429
     finally:
         client.app.state.settings.ticket_page_rate_limit_per_minute = 120
+
+
+def test_the_stream_ends_once_the_visit_is_over(client, centre):
+    mine = issue(client, centre)
+    open_counter(client, centre, 1, "clerk1")
+    with client.websocket_connect(f"/ws/t/{token_of(mine)}") as ws:
+        next_view(ws, lambda v: True)
+        client.post(f"/api/v1/counters/{centre.counter_ids[1]}/call-next", headers=centre.auth("clerk1"))
+        next_view(ws, lambda v: v["state"] == "called")
+        client.post(f"/api/v1/tickets/{mine['id']}/complete", headers=centre.auth("clerk1"))
+        assert next_view(ws, lambda v: v["state"] == "done")["people_ahead"] == 0
+        with pytest.raises(WebSocketDisconnect) as exc:
+            ws.receive_json()
+        assert exc.value.code == 1000  # the page stops reconnecting

@@ -161,6 +161,7 @@
       clearTimeout(page.watchdog);
       if (page.ws === ws) page.ws = null;
       if (ev.code === 4404 || ev.code === 4400) { fatal("Không tìm thấy số thứ tự. Hãy quét lại mã QR trên phiếu."); return; }
+      if (ev.code === 1000 && page.view) { page.stopped = true; setOnline(true); return; } // the visit is over: nothing more will change
       setOnline(false);
       schedule(ev.code === 4429 ? 60000 : 0);
     };
