@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 __all__ = [
     "Payload",
@@ -21,6 +21,8 @@ __all__ = [
     "DossierCode",
     "CitizenId",
     "NotRecognised",
+    "Enrolment",
+    "enrolment_payload",
     "parse_payload",
     "MAX_PAYLOAD_CHARS",
 ]
@@ -36,6 +38,9 @@ _PREFIXED_TOKEN_RE = re.compile(rf"^(?P<prefix>MC[TL]):(?P<token>{_TOKEN})$", re
 _AGENCY = r"[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}"
 _BP_CODE_RE = re.compile(rf"^(?P<agency>{_AGENCY})-(?P<yy>\d{{2}})(?P<mm>\d{{2}})(?P<dd>\d{{2}})-(?P<seq>\d{{4}})$")
 _AG_CODE_RE = re.compile(rf"^(?P<agency>{_AGENCY})(?P<dd>\d{{2}})(?P<mm>\d{{2}})(?P<yy>\d{{2}})(?P<seq>\d{{3}})$")
+
+_DEVICE_TOKEN_RE = re.compile(r"^mdv_[A-Za-z0-9_-]{8,120}$")
+ENROLMENT_PREFIX = "motcua://enrol?"
 
 _CCCD_ID_RE = re.compile(r"^\d{12}$")
 _OLD_ID_RE = re.compile(r"^(\d{9})?$")
@@ -95,6 +100,30 @@ class ReceiptLink(_Link):
     """A receipt's status-lookup link ``…/l/<token>`` (or bare ``MCL:<token>``; then ``url`` is empty)."""
 
     kind: ClassVar[str] = "receipt"
+
+
+@dataclass(frozen=True, repr=False)
+class Enrolment(Payload):
+    """A device's enrolment QR, shown once when an admin adds the device:
+    ``motcua://enrol?v=1&server=<server URL>&token=<device token>`` (query-encoded; docs/hardware.md).
+    A kiosk or tablet without a configuration scans it at first start and writes both into its file."""
+
+    kind: ClassVar[str] = "enrolment"
+    server_url: str
+    token: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "server_url": self.server_url, "token": _mask_token(self.token)}
+
+    def __repr__(self) -> str:
+        return f"Enrolment(server_url={self.server_url!r}, token={_mask_token(self.token)!r})"
+
+    __str__ = __repr__
+
+
+def enrolment_payload(server_url: str, token: str) -> str:
+    """The text of a device's enrolment QR (see `Enrolment`)."""
+    return ENROLMENT_PREFIX + urlencode({"v": "1", "server": server_url.rstrip("/"), "token": token})
 
 
 @dataclass(frozen=True)
@@ -211,6 +240,24 @@ def _parse_link(text: str) -> Payload | None:
     return cls(url=text, token=match["token"])
 
 
+def _parse_enrolment(text: str) -> Payload | None:
+    if not text.lower().startswith("motcua:"):
+        return None
+    parts = urlsplit(text)
+    query = {k: v[0] for k, v in parse_qs(parts.query, strict_parsing=False).items() if len(v) == 1}
+    server, token = query.get("server", ""), query.get("token", "")
+    target = urlsplit(server)
+    if (
+        parts.netloc != "enrol"
+        or query.get("v") != "1"
+        or target.scheme not in ("http", "https")
+        or not target.netloc
+        or not _DEVICE_TOKEN_RE.match(token)
+    ):
+        return NotRecognised("bad_enrolment")
+    return Enrolment(server_url=server.rstrip("/"), token=token)
+
+
 def _parse_prefixed_token(text: str) -> Payload | None:
     if not re.match(r"^MC[TL]:", text, re.IGNORECASE):
         return None
@@ -299,7 +346,7 @@ def _parse(text: Any) -> Payload:
         return NotRecognised("empty")
     if any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") for ch in text):
         return NotRecognised("binary")
-    for parser in (_parse_link, _parse_prefixed_token, _parse_dossier_code, _parse_citizen_id):
+    for parser in (_parse_link, _parse_enrolment, _parse_prefixed_token, _parse_dossier_code, _parse_citizen_id):
         result = parser(text)
         if result is not None:
             return result

@@ -126,13 +126,22 @@ def cmd_create_user(args) -> int:
 
 def cmd_create_device(args) -> int:
     from .auth.schemas import DeviceCreate
-    from .auth.service import create_device
+    from .auth.service import create_device, enrolment
 
     data = DeviceCreate(kind=args.kind, centre_id=args.centre, counter_id=args.counter, name=args.name)
+
+    settings = load_settings()
 
     def work(s):
         device, token = create_device(s, data)
         print(f"device #{device.id} ({device.kind}) token: {token}")
+        payload = enrolment(settings.public_base_url, token)["enrolment_payload"]
+        print(f"enrolment: {payload}")
+        if args.qr:
+            import qrcode
+
+            qrcode.make(payload, error_correction=qrcode.constants.ERROR_CORRECT_M).save(args.qr)
+            print(f"enrolment QR written to {args.qr} (scan it with the kiosk or tablet at first start)")
 
     return _in_transaction(work)
 
@@ -184,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--counter", type=int)
     p.add_argument("--name")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--qr", metavar="PNG", help="also write the enrolment QR (server URL + token) to this PNG")
     p.set_defaults(func=cmd_create_device)
     p = admin.add_parser("revoke-device")
     p.add_argument("id", type=int)

@@ -86,9 +86,9 @@ def reset_password(user_id: Id, session: DbSession, actor: Admin):
     responses=ERRORS,
     summary="Register a device; the token is shown once",
 )
-def create_device(data: schemas.DeviceCreate, session: DbSession, actor: Admin):
+def create_device(data: schemas.DeviceCreate, session: DbSession, settings: AppSettings, actor: Admin):
     device, token = service.create_device(session, data, actor=actor)
-    return {**service.device_read(device), "token": token}
+    return {**service.device_read(device), "token": token, **service.enrolment(settings.public_base_url, token)}
 
 
 @router.get("/devices", response_model=list[schemas.DeviceRead], tags=["admin"], responses=ERRORS)

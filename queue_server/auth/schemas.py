@@ -81,6 +81,12 @@ class DeviceRead(BaseModel):
 
 class DeviceCreated(DeviceRead):
     token: str = Field(description="shown once; store it in the device's configuration")
+    enrolment_payload: str = Field(
+        description="shown once: motcua://enrol?v=1&server=<URL>&token=<token>, what the enrolment QR encodes"
+    )
+    enrolment_qr_svg: str = Field(
+        description="shown once: the enrolment QR as an SVG document, for a kiosk or tablet to scan at first start"
+    )
 
 
 class DeviceAlert(BaseModel):

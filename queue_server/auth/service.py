@@ -231,6 +231,23 @@ def create_device(
     return device, token
 
 
+def enrolment(server_url: str, token: str) -> dict:
+    """The enrolment QR of a new device: its text and the code as an SVG document (hardware/payloads.py)."""
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    from hardware.payloads import enrolment_payload
+
+    payload = enrolment_payload(server_url, token)
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=10)
+    code.add_data(payload)
+    buffer = io.BytesIO()
+    code.make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    return {"enrolment_payload": payload, "enrolment_qr_svg": buffer.getvalue().decode()}
+
+
 def get_device(session: Session, device_id: int) -> Device:
     device = session.get(Device, device_id)
     if device is None:

@@ -61,10 +61,18 @@ def test_admin_commands_and_the_tokens_they_print(env, tmp_path):
     assert r.returncode == 2 and "999.99.99.X99" in r.stderr
     r = run(["admin", "create-device", "--kind", "tablet", "--centre", "1"], env)
     assert r.returncode == 2 and "phải gắn với một quầy" in r.stderr
-    r = run(["admin", "create-device", "--kind", "kiosk", "--centre", "1"], env)
-    assert r.returncode == 0
+    r = run(["admin", "create-device", "--kind", "kiosk", "--centre", "1", "--qr", str(tmp_path / "enrol.png")], env)
+    assert r.returncode == 0, r.stderr
     device_id = int(r.stdout.split("#")[1].split()[0])
-    token = r.stdout.strip().rsplit(" ", 1)[1]
+    token = next(line for line in r.stdout.splitlines() if " token: " in line).rsplit(" ", 1)[1]
+    # The enrolment QR a kiosk scans at first start: the server's address and this token.
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    from hardware.payloads import parse_payload
+
+    enrolment = parse_payload(decode(Image.open(tmp_path / "enrol.png"))[0].data.decode())
+    assert enrolment.kind == "enrolment" and enrolment.token == token
 
     server = ServerProcess(
         tmp_path,

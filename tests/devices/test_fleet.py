@@ -132,3 +132,20 @@ def test_heartbeats_are_bounded(client, centre):
         assert r.status_code == 422, body
     r = client.post("/api/v1/devices/me/heartbeat", json=KIOSK_OK, headers=centre.auth("clerk1"))
     assert r.status_code == 403
+
+
+def test_a_new_device_comes_with_its_enrolment_qr_once(client, centre):
+    from hardware.payloads import parse_payload
+
+    r = client.post(
+        "/api/v1/devices",
+        json={"kind": "kiosk", "centre_id": centre.id, "name": "Kiosk 2"},
+        headers=centre.auth("admin"),
+    )
+    assert r.status_code == 201, r.text
+    made = r.json()
+    enrolment = parse_payload(made["enrolment_payload"])
+    assert (enrolment.kind, enrolment.server_url, enrolment.token) == ("enrolment", "http://testserver", made["token"])
+    assert made["enrolment_qr_svg"].startswith("<?xml") and "<svg" in made["enrolment_qr_svg"]
+    listed = client.get("/api/v1/devices", headers=centre.auth("admin")).json()
+    assert all("token" not in d and "enrolment_payload" not in d for d in listed)  # shown once

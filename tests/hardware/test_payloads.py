@@ -135,3 +135,21 @@ def test_lookup_tokens_are_masked_when_printed():
     assert link.kind == "receipt" and link.as_dict()["kind"] == "receipt"
     assert parse_payload(f"MCT:{TOKEN}").kind == "ticket"
     assert parse_payload("000.00.14.H12150125001").as_dict()["received_on"] == "2025-01-15"
+
+
+def test_enrolment_qr_text_round_trips_and_never_shows_the_token():
+    from hardware.payloads import Enrolment, enrolment_payload
+
+    token = "mdv_" + "Ab3_-x" * 7
+    text = enrolment_payload("http://10.1.2.3:8000/", token)
+    assert text.startswith("motcua://enrol?v=1&server=http%3A%2F%2F10.1.2.3%3A8000&token=mdv_")
+    got = parse_payload(text)
+    assert got == Enrolment(server_url="http://10.1.2.3:8000", token=token)
+    assert token not in repr(got) and token not in str(got.as_dict())
+    for bad in (
+        "motcua://enrol?v=2&server=http%3A%2F%2Fx&token=" + token,
+        "motcua://enrol?v=1&server=ftp%3A%2F%2Fx&token=" + token,
+        "motcua://enrol?v=1&server=http%3A%2F%2Fx&token=not-a-device-token",
+        "motcua://other?v=1&server=http%3A%2F%2Fx&token=" + token,
+    ):
+        assert parse_payload(bad).kind == "not_recognised", bad
