@@ -61,6 +61,16 @@ def import_catalogue(session: DbSession, actor: Admin, file: UploadFile):
     return service.import_file(session, content, filename=file.filename, actor=actor).as_dict()
 
 
+@router.put(
+    "/procedures/field-service",
+    response_model=schemas.FieldServiceResult,
+    responses=ERRORS,
+    summary="Route every procedure of a field (lĩnh vực) to the queue with a service code",
+)
+def map_field(data: schemas.FieldService, session: DbSession, actor: Admin):
+    return service.map_field(session, data.field, data.service_code, actor=actor)
+
+
 @router.get(
     "/procedures/{ref}",
     response_model=schemas.ProcedureDetail,

@@ -1,4 +1,4 @@
-"""Answers of the procedure API (read models only; imports arrive as files)."""
+"""Answers of the procedure API, and the one routing change it takes (imports arrive as files)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from ..bounds import text
 
 Level = Literal["xa", "huyen", "tinh", "trung_uong"]
 
@@ -61,6 +63,19 @@ class LevelCount(BaseModel):
     level: Level
     label: str
     count: int
+
+
+class FieldService(BaseModel):
+    field: text(300, 1) = Field(description="a field (lĩnh vực) as listed by /procedures/fields")
+    service_code: text(20, 1, r"^[A-Za-z0-9_.-]+$") | None = Field(
+        description="the service code whose queue receives the field's procedures; null: none"
+    )
+
+
+class FieldServiceResult(BaseModel):
+    field: str
+    service_code: str | None
+    updated: int = Field(description="procedures whose receiving service changed")
 
 
 class FieldList(BaseModel):

@@ -206,6 +206,33 @@ def list_fields(session: Session) -> dict:
     }
 
 
+def map_field(session: Session, field: str, service_code: str | None, *, actor: Principal | None = None) -> dict:
+    """Route every procedure of a field to the queue with `service_code` (at each centre, the
+    service with that code). A later import applies its own file's routing again."""
+    procedures = list(session.execute(select(Procedure).where(Procedure.field == field)).scalars())
+    if not procedures:
+        raise DomainError("field_not_found", f"Không có thủ tục nào thuộc lĩnh vực «{field}».", 404)
+    changed = [p for p in procedures if p.service_code != service_code]
+    before = sorted({p.service_code or "" for p in changed})
+    for p in changed:
+        p.service_code = service_code
+        p.updated_at = utcnow()
+    if changed:
+        session.flush()
+        next_value(session, VERSION)  # search results carry the receiving service: rebuild the index
+        record(
+            session,
+            actor,
+            "map",
+            "procedure_field",
+            None,
+            before={"service_code": ", ".join(before)},
+            after={"service_code": service_code},
+            summary=f"{field} → {service_code or '—'} ({len(changed)} thủ tục)",
+        )
+    return {"field": field, "service_code": service_code, "updated": len(changed)}
+
+
 # -- import ---------------------------------------------------------------------------------------
 
 

@@ -146,6 +146,12 @@ def test_server_messages_show_beside_their_fields(demo_server, chromium, artifac
         page.wait_for_function(f"document.getElementById('page').dataset.page === '{name}'", timeout=15000)
         screenshot(page, artifacts_dir, shot, publish=True)
 
+    # a whole field of the catalogue routed to another queue
+    page.click('#nav a[data-page="catalogue"]')
+    page.wait_for_selector("#field-table .field-service")
+    page.locator("#field-table .field-service").first.select_option("CHUNGTHUC")
+    wait_text(page, "#map-result", "thủ tục được tiếp nhận tại CHUNGTHUC")
+
     # a device registered here: its token is shown once
     page.click('#nav a[data-page="devices"]')
     page.wait_for_selector("#dev-new")

@@ -546,8 +546,26 @@
       (ctx.admin ? `<form class="panel" id="cat-form"><label for="cat-file">${esc(L("cat-import", "Nhập tệp danh mục (JSON, CSV hoặc XLSX)"))}</label>` +
         `<input type="file" id="cat-file" accept=".json,.csv,.xlsx"><div class="buttons"><button class="primary" type="submit">${esc(L("cat-do", "Nhập"))}</button></div>` +
         `<div class="message error" id="cat-message" role="alert"></div><div id="cat-result"></div></form>` : "") +
-      `<div class="panel table-wrap"><p>${fields.total} ${en() ? "procedures" : "thủ tục"}</p><table class="data"><thead><tr><th>${en() ? "Field" : "Lĩnh vực"}</th><th class="num">${en() ? "Procedures" : "Số thủ tục"}</th></tr></thead><tbody>` +
-      fields.items.map((f) => `<tr><td>${esc(f.field || f.name)}</td><td class="num">${f.count}</td></tr>`).join("") + `</tbody></table></div>`;
+      `<div class="panel table-wrap"><p>${fields.total} ${en() ? "procedures" : "thủ tục"}</p>` +
+      `<div class="message error" id="map-message" role="alert"></div><div class="message info" id="map-result"></div>` +
+      `<table class="data" id="field-table"><thead><tr><th>${en() ? "Field" : "Lĩnh vực"}</th><th class="num">${en() ? "Procedures" : "Số thủ tục"}</th>` +
+      `<th>${en() ? "Received at the queue of" : "Tiếp nhận tại hàng chờ"}</th></tr></thead><tbody>` +
+      fields.items.map((f, i) => `<tr data-field-row="${i}"><td>${esc(f.field)}</td><td class="num">${f.count}</td><td>` +
+        (ctx.admin ? `<select class="field-service" data-i="${i}" aria-label="${esc(f.field)}"><option value="">—</option>` +
+          [...new Set(ctx.services.map((s) => s.code).concat(f.service_code ? [f.service_code] : []))].map((code) => {
+            const svc = ctx.services.find((s) => s.code === code);
+            return `<option value="${esc(code)}"${code === f.service_code ? " selected" : ""}>${esc(code)}${svc ? " — " + esc(svc.name) : (en() ? " (no such service here)" : " (trung tâm này không có)")}</option>`;
+          }).join("") + `</select>` : esc(f.service_code || "—")) + `</td></tr>`).join("") + `</tbody></table></div>`;
+    host.querySelectorAll(".field-service").forEach((sel) => sel.addEventListener("change", async () => {
+      const f = fields.items[+sel.dataset.i];
+      $("map-message").textContent = "";
+      $("map-result").textContent = "";
+      try {
+        const r = await api("/procedures/field-service", { method: "PUT", body: { field: f.field, service_code: sel.value || null } });
+        f.service_code = r.service_code;
+        $("map-result").textContent = `${f.field}: ${r.updated} thủ tục được tiếp nhận tại ${r.service_code || "—"}.`;
+      } catch (err) { $("map-message").textContent = err.message; }
+    }));
     if (!ctx.admin) return;
     $("cat-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -591,9 +609,9 @@
       `<button id="audit-csv">${esc(L("audit-csv", "Xuất CSV"))}</button></div>` +
       `<form class="panel filters" id="audit-filters">` +
       `<div><label for="a-entity">${esc(L("what", "Đối tượng"))}</label><select id="a-entity" name="entity"><option value="">—</option>` +
-      ["service", "counter", "centre", "agency", "user", "device", "procedure_catalogue", "rating_criteria"].map((e) => `<option${f.entity === e ? " selected" : ""}>${e}</option>`).join("") + `</select></div>` +
+      ["service", "counter", "centre", "agency", "user", "device", "procedure_catalogue", "procedure_field", "rating_criteria"].map((e) => `<option${f.entity === e ? " selected" : ""}>${e}</option>`).join("") + `</select></div>` +
       `<div><label for="a-action">${esc(L("action", "Thao tác"))}</label><select id="a-action" name="action"><option value="">—</option>` +
-      ["create", "update", "open", "paused", "closed", "revoke", "deactivate", "reset_password", "import", "publish"].map((e) => `<option${f.action === e ? " selected" : ""}>${e}</option>`).join("") + `</select></div>` +
+      ["create", "update", "open", "paused", "closed", "revoke", "deactivate", "reset_password", "import", "map", "publish"].map((e) => `<option${f.action === e ? " selected" : ""}>${e}</option>`).join("") + `</select></div>` +
       `<div><label for="a-actor">${esc(L("who", "Người thực hiện"))}</label><input id="a-actor" name="actor_name" value="${esc(f.actor_name)}"></div>` +
       `<div><label for="a-text">${esc(en() ? "Words" : "Từ khóa")}</label><input id="a-text" name="text" value="${esc(f.text)}"></div>` +
       `<div><label for="a-from">${esc(en() ? "From" : "Từ ngày")}</label><input id="a-from" name="day_from" type="date" value="${esc(f.day_from)}"></div>` +
