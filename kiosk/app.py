@@ -58,12 +58,12 @@ class KioskApp(App):
     printer_fault = StringProperty("")  # "", or why tickets are not printed now: paper_out, cover_open, printer_offline
     scan_guidance = StringProperty("")  # the camera's advice while scanning (hardware.scanners.Guidance code)
 
-    def __init__(self, config: KioskConfig, **kwargs):
+    def __init__(self, config: KioskConfig, config_path: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.lang = config.language
         self.font_scale = config.font_scale
-        self.controller = KioskController(self, config)
+        self.controller = KioskController(self, config, config_path)
         self.clock_offset = 0.0  # advanced by the test control channel instead of sleeping
         self.last_touch = self.now()
         self.title = "Motcua — Kiosk"

@@ -39,8 +39,11 @@ def _check(cfg: KioskConfig) -> KioskConfig:
     problems = []
     if not cfg.server_url.startswith(("http://", "https://")):
         problems.append("server_url must start with http:// or https://")
-    if not cfg.device_token:
-        problems.append("device_token is required (create a kiosk device as admin: POST /api/v1/devices)")
+    if not cfg.device_token and not cfg.camera_url:
+        problems.append(
+            "device_token is required (create a kiosk device as admin: POST /api/v1/devices), or a camera_url"
+            " to scan the device's enrolment QR at first start"
+        )
     if cfg.language not in ("vi", "en"):
         problems.append("language must be 'vi' or 'en'")
     if cfg.orientation not in ("landscape", "portrait"):
@@ -100,3 +103,16 @@ def load_config(path: str | os.PathLike | None = None) -> KioskConfig:
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid JSON: {exc}") from None
     return parse_config(data)
+
+
+def save_enrolment(path: str | os.PathLike, server_url: str, token: str) -> None:
+    """Write a scanned enrolment (server URL and device token) into the kiosk's configuration file,
+    keeping its other settings; atomically, readable by its owner only (the token is a secret)."""
+    path = Path(path)
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data.update({"server_url": server_url, "device_token": token})
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
+    os.replace(partial, path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from hardware.payloads import parse_payload
@@ -26,7 +27,7 @@ from queue_server.client import (
     send_heartbeats,
 )
 
-from .config import KioskConfig
+from .config import KioskConfig, save_enrolment
 from .devices import TRANSIENT, PrinterWatch
 from .scanning import ScannerLoop
 from .texts import priority_label, t
@@ -69,9 +70,10 @@ def _parse_time(value) -> datetime:
 
 
 class KioskController:
-    def __init__(self, app, config: KioskConfig):
+    def __init__(self, app, config: KioskConfig, config_path: str | None = None):
         self.app = app
         self.config = config
+        self.config_path = config_path  # where a scanned enrolment is written
         self.client = AsyncQueueClient(config.server_url, token=config.device_token, timeout=5.0)
         self.centre_id: int | None = None
         self.device_id: int | None = None
@@ -115,6 +117,18 @@ class KioskController:
             log.error("kiosk task failed", exc_info=task.exception())
 
     def start(self) -> None:
+        if self.printer is not None:
+            self.spawn(self.printer.run())
+        if self.scanner is not None:
+            self.spawn(self.scanner.run())
+        if not self.config.device_token:
+            # First start without a token: the camera waits for the device's enrolment QR.
+            self.app.fault = t("enrol_prompt", self.app.lang)
+            self._set_scan_mode("enrol")
+            return
+        self._start_link()
+
+    def _start_link(self) -> None:
         self.spawn(self._run_stream())
         self.spawn(
             send_heartbeats(
@@ -125,10 +139,23 @@ class KioskController:
                 wake=self._beat_now,
             )
         )
-        if self.printer is not None:
-            self.spawn(self.printer.run())
-        if self.scanner is not None:
-            self.spawn(self.scanner.run())
+
+    def _enrol(self, text: str) -> None:
+        """A scanned enrolment QR: keep the server URL and token in the configuration file, then
+        connect as this device (no restart)."""
+        payload = parse_payload(text)
+        if payload.kind != "enrolment":
+            self.app.fault = t("enrol_wrong", self.app.lang)
+            return
+        if self.config_path:
+            save_enrolment(self.config_path, payload.server_url, payload.token)
+        log.info("enrolled with %s", payload.server_url)
+        self.config = replace(self.config, server_url=payload.server_url, device_token=payload.token)
+        old, self.client = self.client, AsyncQueueClient(payload.server_url, token=payload.token, timeout=5.0)
+        self.spawn(old.aclose())
+        self._set_scan_mode(None)
+        self.app.fault = ""
+        self._start_link()
 
     async def stop(self) -> None:
         if self.stream is not None:
@@ -450,6 +477,8 @@ class KioskController:
         self._set_scan_mode(None)
 
     def _set_scan_mode(self, mode: str | None) -> None:
+        if not self.config.device_token:
+            mode = "enrol"  # until enrolled, the camera reads nothing else (visitors cannot be served yet)
         changed = mode != self.scan_mode
         self.scan_mode = mode
         if changed:
@@ -461,7 +490,9 @@ class KioskController:
         self.app.scan_guidance = code or ""
 
     def _scanned(self, mode: str, text: str) -> None:
-        if mode == "cccd":
+        if mode == "enrol":
+            self._enrol(text)
+        elif mode == "cccd":
             self.attach_citizen_id(text)
         else:
             self.on_receipt_scan(text)

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .app import KioskApp
 
-    app = KioskApp(config)
+    app = KioskApp(config, config_path=args.config or os.environ.get("MOTCUA_KIOSK_CONFIG"))
     asyncio.run(_run(app))
     return 0
 

@@ -28,6 +28,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "back": ("Quay lại", "Back"),
     "switch_language": ("English", "Tiếng Việt"),
     "offline": ("Mất kết nối máy chủ — đang thử lại…", "Server connection lost — retrying…"),
+    "enrol_prompt": (
+        "Kiosk chưa được đăng ký: đưa mã QR đăng ký thiết bị (Quản trị › Thiết bị) trước camera.",
+        "This kiosk is not enrolled yet: hold the device's enrolment QR (Admin › Devices) to the camera.",
+    ),
+    "enrol_wrong": (
+        "Đây không phải mã QR đăng ký thiết bị. Vui lòng đưa mã đăng ký trước camera.",
+        "This is not a device enrolment QR. Please hold the enrolment QR to the camera.",
+    ),
     "loading": ("Đang tải…", "Loading…"),
     "choose_service": ("Chọn lĩnh vực cần giải quyết", "Choose a service"),
     "waiting": ("Đang chờ: {n} người", "Waiting: {n}"),
