@@ -1,14 +1,15 @@
 # The two set-up commands of the README:
 #   make demo   — install everything, seed the demo centre on SQLite, run the server
-#   make test   — install everything, run the whole test suite (SQLite and, when reachable, PostgreSQL)
+#   make test   — install everything, run the whole test suite (SQLite and, when reachable, PostgreSQL),
+#                 then the fast suite again with the clock at Sunday 23:59:30 (libfaketime)
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 # Debian packages the product and its tests use (see README § Dependencies).
-APT_PACKAGES := chromium xvfb xauth xclip espeak-ng libzbar0 libmtdev1 fonts-dejavu-core poppler-utils sox postgresql-client
+APT_PACKAGES := chromium xvfb xauth xclip espeak-ng libzbar0 libmtdev1 fonts-dejavu-core poppler-utils sox postgresql-client faketime
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps demo lint test test-fast clean
+.PHONY: install system-deps demo lint test test-fast test-faketime faketime-run clean
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -36,6 +37,19 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory faketime-run
+
+# The fast suite once more with the whole process clock moved by libfaketime to a Sunday at
+# 23:59:30 centre time (16:59:30 UTC), so it crosses midnight into Monday while it runs: no test
+# may depend on the machine's date (tests/clock.py gives every test its own clock). libfaketime
+# shifts the monotonic clock by the same offset (with FAKETIME_DONT_FAKE_MONOTONIC=1 Python's
+# sleep fails). Any failure, and a run that collects nothing (exit 5), fails.
+FAKETIME_AT ?= 2026-03-08 16:59:30
+FAKETIME_PYTEST_ARGS ?= -n 2
+test-faketime: lint faketime-run
+
+faketime-run:
+	TZ=UTC faketime -f '@$(FAKETIME_AT)' $(BIN)/python -m pytest -m "not slow" -p no:cacheprovider $(FAKETIME_PYTEST_ARGS)
 
 # Quick loop while developing: skips the end-to-end tests marked slow.
 test-fast: lint

@@ -21,9 +21,10 @@ from queue_server.migrate import upgrade
 from queue_server.models_registry import metadata
 from tests.server_process import postgres_schema
 
-# Browser fixtures (demo_server, chromium) shared by the board, console and dashboard tests;
+# The suite's one clock (every test starts frozen at an ordinary working Tuesday, tests/clock.py);
+# browser fixtures (demo_server, chromium) shared by the board, console and dashboard tests;
 # the X display and app processes of the kiosk and tablet tests.
-pytest_plugins = ["tests.displays.browser", "tests.kivy_app"]
+pytest_plugins = ["tests.clock", "tests.displays.browser", "tests.kivy_app"]
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

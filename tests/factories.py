@@ -97,7 +97,9 @@ def build_centre(db, client=None, name: str = "Trung tâm thử nghiệm") -> Ce
     if client is not None:
         settings = client.app.state.settings
         for username, uid in users.items():
-            fx.tokens[username] = make_access_token(settings.secret_key, uid, 0, 60)
+            fx.tokens[username] = make_access_token(
+                settings.secret_key, uid, 0, settings.access_token_minutes
+            )  # as a sign-in gives
     return fx
 
 

@@ -7,11 +7,10 @@ from sqlalchemy import select
 
 from queue_server.db import insert_rows
 from queue_server.realtime.models import Event
-from queue_server.timeutil import utcnow
 
 
-def test_rows_inserted_together_read_back_as_written_and_return_their_keys(centre, db):
-    now = utcnow()
+def test_rows_inserted_together_read_back_as_written_and_return_their_keys(centre, db, clock):
+    now = clock.now()
     rows = [
         {
             "centre_id": centre.id,
@@ -39,10 +38,10 @@ def test_rows_inserted_together_read_back_as_written_and_return_their_keys(centr
     ]
 
 
-def test_a_batch_that_breaks_a_constraint_writes_none_of_its_rows(centre, db):
+def test_a_batch_that_breaks_a_constraint_writes_none_of_its_rows(centre, db, clock):
     from sqlalchemy.exc import IntegrityError
 
-    now = utcnow()
+    now = clock.now()
     row = {"centre_id": centre.id, "seq": 9100, "type": "note", "at": now, "data": {}}
     with pytest.raises(IntegrityError), db.unit_of_work() as s:
         insert_rows(s, Event.__table__, [row, {**row, "seq": 9101}, {**row}])  # 9100 twice

@@ -16,11 +16,12 @@ from tests.factories import build_centre, issue, open_counter
 DAY = date(2026, 11, 24)  # a Tuesday
 
 
-class Clock:
-    """The service's "now", moved to fixed centre-local times of DAY."""
+class DayClock:
+    """The suite's clock, standing still at fixed centre-local times of DAY."""
 
-    def __init__(self):
-        self.now = self.at("07:59")
+    def __init__(self, clock):
+        self.clock = clock
+        self.set("07:59")
 
     @staticmethod
     def at(hhmm: str) -> datetime:
@@ -28,14 +29,17 @@ class Clock:
         return datetime.combine(DAY, time(h, m), VN_TZ)
 
     def set(self, hhmm: str) -> None:
-        self.now = self.at(hhmm)
+        self.clock.freeze(self.at(hhmm))
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr("queue_server.tickets.service.utcnow", lambda: c.now)
-    return c
+def day_clock(clock):
+    """Asked for before `centre`, so the staff's tokens are issued on DAY too."""
+    return DayClock(clock)
 
 
 def act(client, centre, clock, hhmm, path, who, json=None, status=200):
@@ -107,9 +111,8 @@ def run_day(client, centre, clock) -> dict[str, dict]:
     return tickets
 
 
-def test_projection_follows_the_report_definitions(client, centre, db, clock, monkeypatch):
-    monkeypatch.setattr("queue_server.tickets.service.local_day", lambda *a: DAY)
-    tickets = run_day(client, centre, clock)
+def test_projection_follows_the_report_definitions(day_clock, client, centre, db):
+    tickets = run_day(client, centre, day_clock)
     rows = stats_rows(db)
     u, c = centre.user_ids, centre.counter_ids
     expected = {  # wait, service, final state, counter, officer, transfers, at counter
@@ -138,11 +141,11 @@ def test_projection_follows_the_report_definitions(client, centre, db, clock, mo
     assert rows[tickets["C"]["id"]]["service_id"] == centre.service_ids["HOTICH"]
     assert rows[tickets["C"]["id"]]["agency_id"] == centre.agency_ids[0]
     assert [rows[tickets[n]["id"]]["issued_hour"] for n in "AFG"] == [8, 9, 9]
-    assert rows[tickets["G"]["id"]]["issued_at"] == Clock.at("09:01")
-    assert rows[tickets["A"]["id"]]["completed_hour"] == 8 and rows[tickets["A"]["id"]]["completed_at"] == Clock.at(
+    assert rows[tickets["G"]["id"]]["issued_at"] == DayClock.at("09:01")
+    assert rows[tickets["A"]["id"]]["completed_hour"] == 8 and rows[tickets["A"]["id"]]["completed_at"] == DayClock.at(
         "08:20"
     )
-    assert rows[tickets["B"]["id"]]["first_called_at"] == Clock.at("08:21")
+    assert rows[tickets["B"]["id"]]["first_called_at"] == DayClock.at("08:21")
 
     # replaying the history gives the very same rows
     with db.unit_of_work() as s:
@@ -156,7 +159,7 @@ def test_projection_follows_the_report_definitions(client, centre, db, clock, mo
     assert (t["mean_wait_s"], t["max_wait_s"], t["mean_service_s"]) == (1236.0, 2760.0, 340.0)
 
 
-def test_agency_is_the_one_at_issue(client, centre, db, clock):
+def test_agency_is_the_one_at_issue(day_clock, client, centre, db):
     first = issue(client, centre, "HOTICH")
     r = client.patch(
         f"/api/v1/services/{centre.service_ids['HOTICH']}",
@@ -175,15 +178,15 @@ def test_agency_is_the_one_at_issue(client, centre, db, clock):
     assert r.status_code == 200 and r.json()["totals"]["issued"] == 1
 
 
-def test_a_ticket_from_before_the_projection_is_replayed_on_its_next_event(client, centre, db, clock):
+def test_a_ticket_from_before_the_projection_is_replayed_on_its_next_event(day_clock, client, centre, db):
     t = issue(client, centre)
     with db.unit_of_work() as s:
         s.delete(s.get(TicketStats, t["id"]))
     open_counter(client, centre, 1, "clerk1")
-    act(client, centre, clock, "08:07", f"/counters/{centre.counter_ids[1]}/call-next", "clerk1")
+    act(client, centre, day_clock, "08:07", f"/counters/{centre.counter_ids[1]}/call-next", "clerk1")
     row = stats_rows(db)[t["id"]]
     assert (row["wait_s"], row["at_counter"], row["issued_hour"]) == (480.0, True, 7)
-    assert row["last_event_at"] == Clock.at("08:07") and row["issued_at"] == Clock.at("07:59")
+    assert row["last_event_at"] == DayClock.at("08:07") and row["issued_at"] == DayClock.at("07:59")
     assert row["first_called_at"] - row["issued_at"] == timedelta(minutes=8)
 
 
@@ -207,8 +210,8 @@ def test_migration_backfills_existing_history(tmp_path):
                 display_number=f"A00{n}",
                 public_token=f"tok{n}",
                 state="waiting",
-                issued_at=Clock.at(steps[0][1]),
-                queue_key=Clock.at(steps[0][1]),
+                issued_at=DayClock.at(steps[0][1]),
+                queue_key=DayClock.at(steps[0][1]),
             )
             s.add(t)
             s.flush()
@@ -219,7 +222,7 @@ def test_migration_backfills_existing_history(tmp_path):
                         ticket_id=t.id,
                         centre_id=fx.id,
                         type=type_,
-                        at=Clock.at(hhmm),
+                        at=DayClock.at(hhmm),
                         service_id=t.service_id,
                         counter_id=fx.counter_ids[1] if at_counter else None,
                         officer_id=fx.user_ids["clerk1"] if at_counter else None,

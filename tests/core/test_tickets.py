@@ -192,7 +192,7 @@ def test_daily_cap_refuses_with_clear_message(client, centre, db):
     assert ticket_count(db) == 2
 
 
-def test_outside_issuing_hours_says_when_it_reopens(client, centre, db, monkeypatch):
+def test_outside_issuing_hours_says_when_it_reopens(client, centre, db, clock):
     # Issuing 07:30–11:00 every weekday; "now" is Monday 23/11/2026 11:30 in Hà Nội time.
     hours = [{"weekday": wd, "start": "07:30", "end": "11:00"} for wd in range(7)] + [
         {"weekday": wd, "start": "13:00", "end": "16:30"} for wd in range(7)
@@ -201,8 +201,7 @@ def test_outside_issuing_hours_says_when_it_reopens(client, centre, db, monkeypa
         f"/api/v1/services/{centre.service_ids['HOTICH']}", json={"hours": hours}, headers=centre.auth("admin")
     )
     now = datetime(2026, 11, 23, 4, 30, tzinfo=UTC)  # 11:30 +07
-    monkeypatch.setattr("queue_server.tickets.service.utcnow", lambda: now)
-    monkeypatch.setattr("queue_server.queues.views.utcnow", lambda: now)
+    clock.freeze(now)
     r = client.post("/api/v1/tickets", json={"service_id": centre.service_ids["HOTICH"]}, headers=centre.auth("kiosk"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "service_closed"
     assert "Mời quay lại lúc 13:00 hôm nay" in r.json()["error"]["message"]
@@ -212,11 +211,11 @@ def test_outside_issuing_hours_says_when_it_reopens(client, centre, db, monkeypa
     assert ticket_count(db) == 0
 
 
-def test_numbers_restart_at_local_midnight(client, centre, monkeypatch):
+def test_numbers_restart_at_local_midnight(client, centre, clock):
     late = datetime(2026, 11, 23, 16, 59, tzinfo=UTC)  # 23:59 in Hà Nội
-    monkeypatch.setattr("queue_server.tickets.service.utcnow", lambda: late)
+    clock.freeze(late)
     assert issue(client, centre)["display_number"] == "A001"
     assert issue(client, centre)["display_number"] == "A002"
     next_day = late + timedelta(minutes=2)  # 00:01 the next local day
-    monkeypatch.setattr("queue_server.tickets.service.utcnow", lambda: next_day)
+    clock.freeze(next_day)
     assert issue(client, centre)["display_number"] == "A001"

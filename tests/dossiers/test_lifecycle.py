@@ -1,6 +1,6 @@
 """The lifecycle: legal path, refused steps with nothing written, supplement, refusal, overdue + apology, uncollected."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from queue_server.dossiers.lifecycle import TRANSITIONS
 from queue_server.timeutil import VN_TZ
@@ -87,10 +87,10 @@ def test_supplement_lapses_after_the_processing_time(db, settings, client, centr
     assert d["status"] == "lapsed" and d["history"][-1]["actor_label"] == "Hệ thống"
 
 
-def test_overdue_and_apology(db, settings, client, centre, catalogue):
+def test_overdue_and_apology(db, settings, client, centre, catalogue, clock):
     code = create_at(db, settings, datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ), agency_id=centre.agency_ids[0])
     step(db, settings, code, "in_processing", datetime(2026, 3, 3, 9, 0, tzinfo=VN_TZ))
-    fresh = create_at(db, settings, datetime.now(UTC), agency_id=centre.agency_ids[0])
+    fresh = create_at(db, settings, clock.now(), agency_id=centre.agency_ids[0])
     overdue = client.get("/api/v1/dossiers/overdue", headers=centre.auth("clerk1")).json()
     assert [d["code"] for d in overdue] == [code] and "overdue" in overdue[0]["flags"]
     r = client.post(
@@ -99,7 +99,7 @@ def test_overdue_and_apology(db, settings, client, centre, catalogue):
         headers=centre.auth("clerk1"),
     )
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_overdue"
-    new_due = (datetime.now(VN_TZ) + timedelta(days=7)).replace(microsecond=0)
+    new_due = (clock.local() + timedelta(days=7)).replace(microsecond=0)
     r = client.post(
         f"/api/v1/dossiers/{code}/apologies",
         json={"reason": "Phải lấy ý kiến Sở Xây dựng", "new_due_at": new_due.isoformat()},
@@ -118,12 +118,12 @@ def test_overdue_and_apology(db, settings, client, centre, catalogue):
     assert client.get("/api/v1/dossiers/overdue", headers=centre.auth("clerk1")).json() == []
 
 
-def test_uncollected_after_60_days(db, settings, client, centre, catalogue):
-    long_ago = datetime.now(UTC) - timedelta(days=75)
+def test_uncollected_after_60_days(db, settings, client, centre, catalogue, clock):
+    long_ago = clock.now() - timedelta(days=75)
     old = create_at(db, settings, long_ago, agency_id=centre.agency_ids[0])
     step(db, settings, old, "result_ready", long_ago + timedelta(days=2))
-    recent = create_at(db, settings, datetime.now(UTC) - timedelta(days=10), agency_id=centre.agency_ids[0])
-    step(db, settings, recent, "result_ready", datetime.now(UTC) - timedelta(days=5))
+    recent = create_at(db, settings, clock.now() - timedelta(days=10), agency_id=centre.agency_ids[0])
+    step(db, settings, recent, "result_ready", clock.now() - timedelta(days=5))
     listed = client.get("/api/v1/dossiers/uncollected", headers=centre.auth("clerk1")).json()
     assert [d["code"] for d in listed] == [old] and "uncollected" in listed[0]["flags"]
 

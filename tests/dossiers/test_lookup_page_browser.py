@@ -60,9 +60,9 @@ def _page_html(client, centre, code: str) -> str:
 
 
 def test_lookup_colours_follow_the_meaning_and_a_late_result_is_marked(
-    client, centre, dossiers, chromium, artifacts_dir, monkeypatch
+    client, centre, dossiers, chromium, artifacts_dir, clock
 ):
-    monkeypatch.setattr("queue_server.dossiers.lookup.utcnow", lambda: NOW)
+    clock.set(NOW)
     expected = {
         "late": (BLUE, "Đang xử lý", "Quá hạn 12 ngày so với ngày hẹn trả kết quả"),
         "returned": (GREEN, "Đã trả kết quả (hoàn thành)", None),

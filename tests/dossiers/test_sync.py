@@ -1,7 +1,6 @@
 """External sync: HMAC endpoint (valid, bad signature, stale, replay) and the watched folder (good, malformed)."""
 
 import json
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -14,12 +13,12 @@ SECRET = "sync-secret-for-tests-0123456789"
 
 
 @pytest.fixture
-def signed(app, client):
+def signed(app, client, clock):
     app.state.settings.sync_hmac_secret = SECRET
 
     def post(payload, *, secret=SECRET, ts=None, body=None):
         raw = body if body is not None else json.dumps(payload).encode()
-        ts = str(int(time.time()) if ts is None else ts)
+        ts = str(int(clock.now().timestamp()) if ts is None else ts)
         return client.post(
             "/api/v1/sync/dossiers",
             content=raw,
@@ -82,10 +81,10 @@ def test_replayed_update_changes_nothing(signed, client, centre, db):
     )
 
 
-def test_bad_signature_and_stale_timestamp_are_refused(signed, db, centre):
+def test_bad_signature_and_stale_timestamp_are_refused(signed, db, centre, clock):
     r = signed(_external("u-1"), secret="wrong-secret-wrong-secret")
     assert r.status_code == 403 and r.json()["error"]["code"] == "signature_invalid"
-    r = signed(_external("u-1"), ts=int(time.time()) - 3600)
+    r = signed(_external("u-1"), ts=int(clock.now().timestamp()) - 3600)
     assert r.status_code == 403 and r.json()["error"]["code"] == "timestamp_stale"
     assert _count(db) == 0
 

@@ -7,7 +7,6 @@ from sqlalchemy import func, select, update
 
 from queue_server.ratings.models import Rating
 from queue_server.tickets.models import Ticket
-from queue_server.timeutil import local_day, utcnow
 from tests.factories import issue, open_counter
 
 API = "/api/v1/ratings"
@@ -37,9 +36,9 @@ def rate(client, centre, ticket_id, overall="rat_hai_long", tablet="tablet", **e
     return client.post(API, json=body, headers=centre.auth(tablet))
 
 
-def move_finished(db, ticket_id, ago: timedelta):
+def move_finished(db, ticket_id, ago: timedelta, clock):
     with db.unit_of_work() as s:
-        s.execute(update(Ticket).where(Ticket.id == ticket_id).values(finished_at=utcnow() - ago))
+        s.execute(update(Ticket).where(Ticket.id == ticket_id).values(finished_at=clock.now() - ago))
 
 
 def stored(db) -> int:
@@ -47,7 +46,7 @@ def stored(db) -> int:
         return s.execute(select(func.count(Rating.id))).scalar_one()
 
 
-def test_happy_path_counts_for_officer_and_agency(client, centre, db):
+def test_happy_path_counts_for_officer_and_agency(client, centre, db, clock):
     ticket = serve(client, centre)
     r = rate(
         client,
@@ -60,7 +59,7 @@ def test_happy_path_counts_for_officer_and_agency(client, centre, db):
     body = r.json()
     assert body["officer_id"] == centre.user_ids["clerk1"]
     assert body["agency_id"] == centre.agency_ids[0] and body["counter_id"] == centre.counter_ids[1]
-    assert body["comment"] == "Rất nhanh gọn" and body["day"] == local_day().isoformat()
+    assert body["comment"] == "Rất nhanh gọn" and body["day"] == clock.today().isoformat()
 
     by_officer = client.get(f"{API}/summary", params={"group_by": "officer"}, headers=centre.auth("admin")).json()
     assert [(g["key"], g["label"], g["total"]) for g in by_officer["groups"]] == [
@@ -75,7 +74,7 @@ def test_happy_path_counts_for_officer_and_agency(client, centre, db):
     assert [(g["label"], g["total"]) for g in by_agency["groups"]] == [("Sở Tư pháp", 1)]
 
 
-def test_summary_share_and_scopes(client, centre):
+def test_summary_share_and_scopes(client, centre, clock):
     for overall in ("rat_hai_long", "hai_long", "chua_hai_long", "hai_long"):
         assert rate(client, centre, serve(client, centre)["id"], overall).status_code == 201
     land = serve(client, centre, counter=3, clerk="clerk3", service="DATDAI")
@@ -88,7 +87,7 @@ def test_summary_share_and_scopes(client, centre):
 
     admin = client.get(f"{API}/summary", params={"group_by": "service"}, headers=centre.auth("admin")).json()
     assert admin["overall"]["total"] == 4 and admin["overall"]["satisfaction"] == 0.75
-    assert admin["from"] == admin["to"] == local_day().isoformat()
+    assert admin["from"] == admin["to"] == clock.today().isoformat()
 
     # A clerk sees only their own row; other groupings are refused.
     own = client.get(f"{API}/summary", params={"group_by": "officer"}, headers=centre.auth("clerk2")).json()
@@ -96,13 +95,13 @@ def test_summary_share_and_scopes(client, centre):
     r = client.get(f"{API}/summary", params={"group_by": "agency"}, headers=centre.auth("clerk1"))
     assert r.status_code == 403
     # Days are inclusive local dates; an empty past period has no ratings.
-    yesterday = (local_day() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     past = client.get(
         f"{API}/summary", params={"from": yesterday, "to": yesterday}, headers=centre.auth("admin")
     ).json()
     assert past["overall"]["total"] == 0 and past["overall"]["satisfaction"] is None
     r = client.get(
-        f"{API}/summary", params={"from": local_day().isoformat(), "to": yesterday}, headers=centre.auth("admin")
+        f"{API}/summary", params={"from": clock.today().isoformat(), "to": yesterday}, headers=centre.auth("admin")
     )
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_period"
 
@@ -139,21 +138,21 @@ def test_unserved_ticket_is_refused(client, centre):
     assert rate(client, centre, 999999).status_code == 404
 
 
-def test_window(client, centre, db):
+def test_window(client, centre, db, clock):
     late = serve(client, centre)
-    move_finished(db, late["id"], timedelta(minutes=11))
+    move_finished(db, late["id"], timedelta(minutes=11), clock)
     r = rate(client, centre, late["id"])
     assert r.status_code == 409 and r.json()["error"]["code"] == "rating_window_closed"
 
     # An offline tablet delivering two hours later: its own clock says the visitor tapped in time.
     offline = serve(client, centre)
-    move_finished(db, offline["id"], timedelta(hours=2))
-    tapped = (utcnow() - timedelta(hours=2) + timedelta(seconds=30)).isoformat()
+    move_finished(db, offline["id"], timedelta(hours=2), clock)
+    tapped = (clock.now() - timedelta(hours=2) + timedelta(seconds=30)).isoformat()
     assert rate(client, centre, offline["id"], rated_at=tapped).status_code == 201
 
     stale = serve(client, centre)
-    move_finished(db, stale["id"], timedelta(hours=25))
-    tapped = (utcnow() - timedelta(hours=25) + timedelta(seconds=30)).isoformat()
+    move_finished(db, stale["id"], timedelta(hours=25), clock)
+    tapped = (clock.now() - timedelta(hours=25) + timedelta(seconds=30)).isoformat()
     r = rate(client, centre, stale["id"], rated_at=tapped)
     assert r.status_code == 409 and r.json()["error"]["code"] == "rating_window_closed"
 

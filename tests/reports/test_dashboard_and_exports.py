@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from queue_server.auth.models import Device
 from queue_server.centres.models import Counter, Service
 from queue_server.tickets.models import Ticket
-from queue_server.timeutil import local_day, utcnow
+from queue_server.timeutil import local_day
 from tests.factories import issue, open_counter
 from tests.reports.test_queue_report import DAY, build_day
 
@@ -45,9 +45,9 @@ def test_live_now_and_today(client, centre):
     assert client.get("/api/v1/dashboard/live", headers=centre.auth("clerk1")).status_code == 403
 
 
-def test_live_today_matches_the_day_report(client, centre, db):
+def test_live_today_matches_the_day_report(client, centre, db, clock):
     """The dashboard's figures for today (p90s by the database) are the queue report's for today."""
-    build_day(db, centre, local_day())
+    build_day(db, centre, clock.today())
     d = live(client, centre)
     r = client.get("/api/v1/reports/queue", params={"period": "day"}, headers=centre.auth("admin"))
     assert r.status_code == 200, r.text
@@ -64,8 +64,8 @@ def test_live_today_matches_the_day_report(client, centre, db):
     )
 
 
-def test_live_alerts(client, centre, db):
-    now = utcnow()
+def test_live_alerts(client, centre, db, clock):
+    now = clock.now()
     with db.unit_of_work() as s:
         s.get(Service, centre.service_ids["DATDAI"]).max_wait_alert_s = 600
         s.add(

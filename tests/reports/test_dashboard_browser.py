@@ -14,7 +14,6 @@ from sqlalchemy import select
 from queue_server.auth.models import User
 from queue_server.centres.models import Counter, Service
 from queue_server.db import Database
-from queue_server.timeutil import local_day
 from tests.reports.history import History
 from tests.screenshots import publish
 from tests.server_process import running_server
@@ -31,13 +30,13 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, suite_clock):
     with running_server(tmp_path_factory.mktemp("dash")) as srv:
-        _past_week(srv.database_url)
+        _past_week(srv.database_url, suite_clock.today())
         yield srv
 
 
-def _past_week(url: str) -> None:
+def _past_week(url: str, today) -> None:
     """A week of served visitors before today, so the reports page has figures to show."""
     db = Database(url)
     try:
@@ -53,7 +52,7 @@ def _past_week(url: str) -> None:
             )
             h = History(s, fx)
             for back in range(1, 8):
-                day = local_day() - timedelta(days=back)
+                day = today - timedelta(days=back)
                 for i, (code, counter) in enumerate([("HOTICH", 1), ("DATDAI", 4), ("CHUNGTHUC", 3)] * 3):
                     hh = 8 + i
                     officer = {"counter": counter, "officer": f"canbo{counter:02d}"}
@@ -132,11 +131,11 @@ def test_dashboard_updates_live(server, browser, artifacts_dir):
     page.close()
 
 
-def test_reports_page_and_downloads(server, browser, artifacts_dir):
+def test_reports_page_and_downloads(server, browser, artifacts_dir, clock):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     _login(page, server.base_url, "/reports")
     page.select_option("#period", "week")
-    page.fill("#on", (local_day() - timedelta(days=3)).isoformat())
+    page.fill("#on", (clock.today() - timedelta(days=3)).isoformat())
     page.click("#show")
     page.wait_for_selector("section[data-table=by_service] tbody tr")
     text = page.inner_text("section[data-table=by_service]")
