@@ -18,6 +18,7 @@ from .audit.router import router as audit_router
 from .auth.router import router as auth_router
 from .backups import schedule as backup_schedule
 from .boards import router as boards
+from .calendar import router as calendar_area
 from .calendar.router import router as calendar_router
 from .centres.router import router as centres_router
 from .devices import router as devices
@@ -66,6 +67,7 @@ SETUPS: tuple[Callable[[FastAPI], None], ...] = (
     devices.setup,
     ticket_pages.setup,
     backup_schedule.setup,
+    calendar_area.setup,
 )
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import api
+from .calendar.router import current_calendar_warnings
 from .config import Settings, get_settings
 from .db import Database
 from .deps import CallerReader
@@ -119,7 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():
-        return {"ok": True}
+        # Up and answering; `warnings` are for the operator (the calendar to confirm), not failures.
+        return {"ok": True, "warnings": current_calendar_warnings(settings)}
 
     return app
 

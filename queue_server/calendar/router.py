@@ -8,20 +8,24 @@ hours apply; once per-agency hours are stored, this is where they plug in (`with
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import date, datetime, timedelta
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, FastAPI, Query
 from pydantic import BaseModel, Field
 
+from ..background import run_with_app
 from ..bounds import INT32_MAX
 from ..centres.service import get_agency
 from ..deps import AnyCaller, AppSettings, DbSession
 from ..errors import DomainError
-from ..timeutil import WEEKDAYS_VI, local_day
-from . import CalendarError, default_calendar
+from ..timeutil import WEEKDAYS_VI, local_day, utcnow
+from . import CalendarError, calendar_warnings, default_calendar
 from .working_calendar import VN_TZ
 
 router = APIRouter(tags=["calendar"])
+log = logging.getLogger(__name__)
 ERRORS = {
     401: {"description": "no valid token"},
     403: {"description": "not allowed"},
@@ -43,14 +47,22 @@ class CalendarDay(BaseModel):
     date: date
     weekday: str
     is_working_day: bool
-    reason: str | None = Field(description="why it is a day off (holiday or weekend)")
+    reason: str | None = Field(
+        description="why it is a day off (holiday or weekend); a library holiday no kept calendar confirms "
+        "says «chưa xác nhận» (and «vẫn làm việc» where the year's calendar leaves it a working day)"
+    )
     source: str | None = Field(description="the document or data the rule comes from")
+    confirmed: bool = Field(
+        True, description="false for a holiday or worked day only the holidays library lists (see reason)"
+    )
 
 
 class CalendarDays(BaseModel):
     date_from: date = Field(serialization_alias="from")
     date_to: date = Field(serialization_alias="to")
-    items: list[CalendarDay] = Field(description="days off, and weekend days that are working days (làm bù)")
+    items: list[CalendarDay] = Field(
+        description="days off, weekend days that are working days (làm bù), and unconfirmed library holidays"
+    )
 
 
 def _parse_moment(text: str) -> datetime:
@@ -63,6 +75,15 @@ def _parse_moment(text: str) -> datetime:
             422,
         ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=VN_TZ)
+
+
+def _reason(info) -> str | None:
+    if info.unconfirmed is None:
+        return info.reason
+    if info.reason == info.unconfirmed or (info.is_working_day and info.day.weekday() >= 5):
+        return f"{info.unconfirmed} (chưa xác nhận)"  # applied: a year nobody confirmed
+    kept = "vẫn làm việc" if info.is_working_day else info.reason
+    return f"{info.unconfirmed} (chưa xác nhận, {kept})"
 
 
 @router.get(
@@ -127,14 +148,44 @@ def days(
     items = []
     for n in range((end - start).days + 1):
         info = calendar.describe_day(start + timedelta(days=n))
-        if not info.is_working_day or info.day.weekday() >= 5:
+        if not info.is_working_day or info.day.weekday() >= 5 or info.unconfirmed:
             items.append(
                 CalendarDay(
                     date=info.day,
                     weekday=WEEKDAYS_VI[info.day.weekday()],
                     is_working_day=info.is_working_day,
-                    reason=info.reason,
+                    reason=_reason(info),
                     source=info.source,
+                    confirmed=info.unconfirmed is None,
                 )
             )
     return CalendarDays(date_from=start, date_to=end, items=items)
+
+
+# -- wiring -------------------------------------------------------------------------------------
+
+CALENDAR_CHECK_S = 3600.0
+
+
+def current_calendar_warnings(settings) -> list[dict]:
+    """The national calendar's warnings today (a year without a confirmed holiday schedule, an
+    unconfirmed library holiday): shown by /healthz and logged once a day."""
+    return calendar_warnings(default_calendar(settings.holiday_override_files), local_day(utcnow()))
+
+
+def setup(app: FastAPI) -> None:
+    """The server log warns about the calendar to confirm while the server runs."""
+    run_with_app(app, log_calendar_warnings)
+
+
+async def log_calendar_warnings(app: FastAPI) -> None:
+    """Log the calendar's warnings at start and then on every new day while the server runs."""
+    settings = app.state.settings
+    logged_on = None
+    while True:
+        today = local_day(utcnow())
+        if today != logged_on:
+            for warning in current_calendar_warnings(settings):
+                log.warning("working calendar: %s", warning["message"])
+            logged_on = today
+        await asyncio.sleep(CALENDAR_CHECK_S)

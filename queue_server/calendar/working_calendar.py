@@ -4,6 +4,14 @@ Day rules, strongest first: an override file entry (later files win over earlier
 ones, so a centre's file beats the national one), then the `holidays` library's
 Vietnamese public holidays (with its observed and swapped days), then
 Monday–Friday (BD19 Đ.3 k.8).
+
+A year is *confirmed* when a calendar for it was kept: a shipped or centre override file.
+In a confirmed year the calendar is the authority: a holiday or worked weekend day that only
+the library lists is *unconfirmed* and not applied (the day keeps its weekday rule) — e.g.
+24/11/2026, Ngày Văn hóa Việt Nam, which the library lists and the 2026 schedule does not.
+In a year nobody confirmed (the next year's Tết schedule is published late every year) the
+library's days are all there is and apply, each marked unconfirmed, and `calendar_warnings`
+says so for the dashboard, /healthz and the server log.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from .overrides import OverrideEntry, builtin_override_files, load_overrides
 _MAX_DAYS_WITHOUT_WORK = 60
 _LIBRARY_SOURCE = "Thư viện holidays (ngày lễ, tết của Việt Nam)"
 _WEEKEND_NAMES = {5: "Thứ Bảy (nghỉ hằng tuần)", 6: "Chủ nhật (nghỉ hằng tuần)"}
+_LIBRARY_WORKDAY = "Ngày làm bù (theo thư viện holidays)"
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class DayInfo:
     is_working_day: bool
     reason: str | None
     source: str | None
+    unconfirmed: str | None = None  # a library holiday or worked day no kept calendar confirms: its name
 
 
 class _LibraryHolidays:
@@ -133,6 +143,7 @@ class WorkingCalendar:
             self._overrides.update(loaded.entries)
             years.add(loaded.year)
         self.override_years = frozenset(years)
+        self.confirmed_years = self.override_years  # years with a kept calendar (see the module's docstring)
         # Statistics ask about the same few thousand days again and again.
         self._working_memo: dict[date, bool] = {}
 
@@ -155,12 +166,25 @@ class WorkingCalendar:
         if entry is not None and entry.kind == "working_day":
             return DayInfo(day, True, None, entry.source)
         names, weekend_workdays = _LIBRARY.year(day.year)
+        applied = day.year not in self.confirmed_years  # library days apply only where nobody kept a calendar
         if entry is None and day in names:
-            return DayInfo(day, False, names[day], _LIBRARY_SOURCE)
-        if entry is None and day in weekend_workdays:
-            return DayInfo(day, True, None, _LIBRARY_SOURCE)
+            if applied:
+                return DayInfo(day, False, names[day], _LIBRARY_SOURCE, unconfirmed=names[day])
+            unconfirmed = names[day]
+        elif entry is None and day in weekend_workdays:
+            if applied:
+                return DayInfo(day, True, None, _LIBRARY_SOURCE, unconfirmed=_LIBRARY_WORKDAY)
+            unconfirmed = _LIBRARY_WORKDAY
+        else:
+            unconfirmed = None
         weekend = _WEEKEND_NAMES.get(day.weekday())
-        return DayInfo(day, weekend is None, weekend, entry.source if entry is not None else None)
+        source = entry.source if entry is not None else _LIBRARY_SOURCE if unconfirmed else None
+        return DayInfo(day, weekend is None, weekend, source, unconfirmed=unconfirmed)
+
+    def unconfirmed_days(self, year: int) -> list[DayInfo]:
+        """The library's holidays and worked days of `year` that no kept calendar confirms."""
+        names, weekend_workdays = _LIBRARY.year(year)
+        return [info for day in sorted({*names, *weekend_workdays}) if (info := self.describe_day(day)).unconfirmed]
 
     def is_working_day(self, day: date) -> bool:
         if type(day) is not date:  # datetimes are turned into local dates first
@@ -295,6 +319,38 @@ class WorkingCalendar:
             total += min(session_end, stop) - begin
             moment = session_end
         return total
+
+
+def calendar_warnings(calendar: WorkingCalendar, today: date) -> list[dict]:
+    """What an administrator must confirm: the current or next year without a kept calendar, and
+    library holidays still to come this year or next that the kept calendar does not confirm."""
+    warnings = []
+    for year in (today.year, today.year + 1):
+        if year not in calendar.confirmed_years:
+            warnings.append(
+                {
+                    "kind": "calendar_unconfirmed",
+                    "year": year,
+                    "message": (
+                        f"Chưa có lịch nghỉ lễ, tết năm {year} được xác nhận: đang tạm dùng ngày lễ theo thư viện "
+                        f"holidays. Cập nhật lịch nghỉ chính thức năm {year} ngay khi được công bố."
+                    ),
+                }
+            )
+            continue
+        for info in calendar.unconfirmed_days(year):
+            if info.day >= today and info.day.weekday() < 5:
+                warnings.append(
+                    {
+                        "kind": "holiday_unconfirmed",
+                        "date": info.day.isoformat(),
+                        "message": (
+                            f"Ngày {info.day:%d/%m/%Y} ({info.unconfirmed}) có trong thư viện ngày lễ nhưng lịch năm "
+                            f"{year} chưa xác nhận: trung tâm vẫn làm việc ngày này. Thêm ngày nghỉ nếu có văn bản."
+                        ),
+                    }
+                )
+    return warnings
 
 
 @lru_cache(maxsize=16)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..auth.models import User
 from ..auth.principal import Principal
+from ..calendar import WorkingCalendar, calendar_warnings
 from ..centres.models import Counter
 from ..devices.service import alerts as device_alerts
 from ..queues.views import ticket_brief
@@ -32,8 +33,11 @@ def live(
     *,
     pause_alert_s: int,
     device_offline_s: int,
+    calendar: WorkingCalendar | None = None,
     now: datetime | None = None,
 ) -> dict:
+    """`calendar`: the centre's working calendar, whose warnings (a year without a confirmed holiday
+    schedule, an unconfirmed library holiday) join the alerts."""
     now = now or utcnow()
     scope = resolve_scope(session, actor, centre_id)
     report = queue_report(session, scope, preset_period("day", local_day(now)), sections=("by_hour",))
@@ -78,6 +82,8 @@ def live(
 
     counters = _counters(session, scope, now, alerts, pause_alert_s)
     alerts.extend(device_alerts(session, scope.centre_id, now, device_offline_s))
+    if calendar is not None:
+        alerts.extend(calendar_warnings(calendar, local_day(now)))
     longest = max(services, key=lambda s: s["longest_wait_s"], default=None)
     return {
         "at": now.isoformat(),

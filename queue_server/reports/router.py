@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from ..bounds import INT32_MAX, Id
+from ..calendar import default_calendar
 from ..deps import AdminOrManager, AppSettings, DbSession
 from ..errors import DomainError
 from ..timeutil import local_day
@@ -127,7 +128,14 @@ def dashboard_live(
     request: Request, session: DbSession, settings: AppSettings, actor: AdminOrManager, centre: Id | None = None
 ):
     with _reading(request, session) as rs:
-        return live(rs, actor, centre, pause_alert_s=settings.pause_alert_s, device_offline_s=settings.device_offline_s)
+        return live(
+            rs,
+            actor,
+            centre,
+            pause_alert_s=settings.pause_alert_s,
+            device_offline_s=settings.device_offline_s,
+            calendar=default_calendar(settings.holiday_override_files),
+        )
 
 
 @router.get("/dashboard/satisfaction", responses=ERRORS, summary="Satisfaction today and this month")
