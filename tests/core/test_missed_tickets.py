@@ -5,7 +5,6 @@ from the list or by number — and is counted once, by how the visit ended."""
 from datetime import timedelta
 
 from queue_server.tickets.models import Ticket
-from queue_server.timeutil import local_day, utcnow
 from tests.factories import issue, open_counter
 
 
@@ -59,11 +58,11 @@ def test_calling_a_missed_number_works(client, centre):
     assert r.json()["state"] == "called" and r.json()["display_number"] == "A001"
 
 
-def test_after_the_recall_window_the_number_is_refused_with_the_reason(client, centre, db):
+def test_after_the_recall_window_the_number_is_refused_with_the_reason(client, centre, db, clock):
     ticket = _called_and_missed(client, centre)
     minutes = client.app.state.settings.missed_recall_minutes
     with db.unit_of_work() as s:
-        s.get(Ticket, ticket["id"]).finished_at = utcnow() - timedelta(minutes=minutes + 1)
+        s.get(Ticket, ticket["id"]).finished_at = clock.now() - timedelta(minutes=minutes + 1)
     assert _missed(client, centre) == []
     r = client.post(
         f"/api/v1/counters/{centre.counter_ids[1]}/call", json={"display_number": "A001"}, headers=centre.auth("clerk1")
@@ -84,14 +83,14 @@ def test_only_a_counter_of_the_service_calls_a_missed_ticket_back(client, centre
     assert r.status_code == 403
 
 
-def test_a_missed_ticket_called_back_and_served_counts_once_as_served(client, centre):
+def test_a_missed_ticket_called_back_and_served_counts_once_as_served(client, centre, clock):
     ticket = _called_and_missed(client, centre)
     _call_back(client, centre, 1, ticket, "clerk1")
     client.post(f"/api/v1/tickets/{ticket['id']}/complete", headers=centre.auth("clerk1"))
     other = _called_and_missed(client, centre)  # A002 stays absent
     assert other["display_number"] == "A002"
     rep = client.get(
-        "/api/v1/reports/queue", params={"period": "day", "on": local_day().isoformat()}, headers=centre.auth("admin")
+        "/api/v1/reports/queue", params={"period": "day", "on": clock.today().isoformat()}, headers=centre.auth("admin")
     ).json()
     hotich = next(r for r in rep["by_service"] if r["code"] == "HOTICH")
     assert (hotich["issued"], hotich["served"], hotich["no_show"]) == (2, 1, 1)

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from queue_server.auth.models import Device
 from queue_server.devices.service import sweep
-from queue_server.timeutil import utcnow
 from tests.core.test_realtime import receive_until, ws_url
 
 KIOSK_OK = {"app_version": "kiosk 0.1.0", "hardware": {"printer": "ok", "scanner": "ok"}}
@@ -74,8 +73,8 @@ def test_other_printer_states_scanner_and_audio(client, centre):
     assert any(a["kind"] == "printer_fault" and a["message"].endswith("nắp máy in đang mở.") for a in live)
 
 
-def test_a_silent_device_is_reported_once_by_the_sweep_and_cleared_when_it_speaks(client, centre, db):
-    now = utcnow()
+def test_a_silent_device_is_reported_once_by_the_sweep_and_cleared_when_it_speaks(client, centre, db, clock):
+    now = clock.now()
     tablet_id = client.get("/api/v1/devices/me", headers=centre.auth("tablet")).json()["id"]
     beat(client, centre, {"app_version": "tablet 0.1.0"}, who="tablet")
     with db.unit_of_work() as s:
@@ -98,8 +97,8 @@ def test_a_silent_device_is_reported_once_by_the_sweep_and_cleared_when_it_speak
     assert ("device_offline", tablet_id) not in alerts(client, centre)
 
 
-def test_a_device_seen_by_other_requests_comes_back_through_the_sweep(client, centre, db):
-    now = utcnow()
+def test_a_device_seen_by_other_requests_comes_back_through_the_sweep(client, centre, db, clock):
+    now = clock.now()
     kiosk_id = client.get("/api/v1/devices/me", headers=centre.auth("kiosk")).json()["id"]
     with db.unit_of_work() as s:
         s.get(Device, kiosk_id).last_seen_at = now - timedelta(minutes=5)
