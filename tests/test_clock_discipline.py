@@ -40,6 +40,15 @@ WALL_CLOCK_FUNCTIONS = {"utcnow"}  # queue_server.timeutil.utcnow() read directl
 NEEDS_A_DAY = {"local_day"}  # local_day() with no argument is today
 
 
+def _patched_clock(node: ast.Call) -> str | None:
+    """setattr("module.utcnow", …) or setattr(module, "utcnow", …): a clock patched by hand."""
+    texts = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    for text in texts:
+        if text.split(".")[-1] in ("utcnow", "now", "today", "local_day", "time"):
+            return text
+    return None
+
+
 def wall_clock_reads(path: Path, root: Path = TESTS.parent) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
@@ -58,14 +67,8 @@ def wall_clock_reads(path: Path, root: Path = TESTS.parent) -> list[str]:
             found.append(f"{where}: {f.id}()")
         elif isinstance(f, ast.Name) and f.id in NEEDS_A_DAY and not node.args:
             found.append(f"{where}: {f.id}() without a day")
-        elif (
-            isinstance(f, ast.Attribute)
-            and f.attr == "setattr"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and str(node.args[0].value).endswith(("utcnow", ".now", "local_day", ".today"))
-        ):
-            found.append(f"{where}: patches {node.args[0].value} (move the suite's clock instead)")
+        elif isinstance(f, ast.Attribute) and f.attr == "setattr" and (patched := _patched_clock(node)):
+            found.append(f"{where}: patches {patched} (move the suite's clock instead)")
     return found
 
 
@@ -88,6 +91,7 @@ def test_the_discipline_check_catches_each_kind_of_read(tmp_path):
         "def test_x(monkeypatch):\n"
         "    datetime.now()\n    date.today()\n    time.time()\n    utcnow()\n    local_day()\n"
         "    monkeypatch.setattr('queue_server.tickets.service.utcnow', lambda: 0)\n"
+        "    monkeypatch.setattr(module, 'utcnow', clock)\n"
         "    local_day(x)\n    time.strftime('%H', t)\n    time.monotonic()\n",
         encoding="utf-8",
     )
@@ -99,6 +103,7 @@ def test_the_discipline_check_catches_each_kind_of_read(tmp_path):
         "utcnow()",
         "local_day() without a day",
         "patches queue_server.tickets.service.utcnow",
+        "patches utcnow",
     ]
 
 

@@ -3,11 +3,9 @@ place in the queue, is counted in the service's configured time until visitors h
 then in the observed pace; it counts the counters actually calling the queue (a paused one not, one
 that also serves another queue in part) and gives a range that narrows as the server learns.
 
-The server's clock is moved by the tests (every `utcnow` of the server's modules); nothing here
-reads the wall clock.
+The suite's clock (tests/clock.py) stands still at 08:00 on DAY and is moved by the tests.
 """
 
-import sys
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -17,31 +15,33 @@ from hypothesis import strategies as st
 from queue_server.centres.models import Service
 from queue_server.queues.estimate import WaitModel, learn_service_time, share_counters
 from queue_server.timeutil import VN_TZ
-from queue_server.timeutil import utcnow as real_utcnow
 from tests.factories import issue, open_counter
 
 DAY = date(2026, 11, 24)  # a Tuesday
 
 
-class Clock:
-    def __init__(self):
-        self.now = datetime.combine(DAY, time(8, 0), VN_TZ)
+class DayClock:
+    """The suite's clock standing still, from 08:00 on DAY, moved only by the tests."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        clock.freeze(datetime.combine(DAY, time(8, 0), VN_TZ))
 
     def __call__(self) -> datetime:
-        return self.now
+        return self.clock.now()
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
 
     def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+        self.clock.advance(timedelta(seconds=seconds))
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """The server's "now", for every module of the server that reads it."""
-    c = Clock()
-    for name, module in list(sys.modules.items()):
-        if name.startswith("queue_server") and getattr(module, "utcnow", None) is real_utcnow:
-            monkeypatch.setattr(module, "utcnow", c)
-    return c
+def clock(clock):
+    """The suite's clock on DAY (an autouse name: set before `centre`, so tokens are minted on DAY)."""
+    return DayClock(clock)
 
 
 def set_default(db, centre, code: str, seconds: int | None) -> None:
