@@ -7,6 +7,8 @@ import time
 
 import httpx
 import pytest
+import zxingcpp
+from PIL import Image
 
 from tests.displays.browser import DEMO_PASSWORD, HALL_TOKEN, open_board, screenshot, wait_text
 
@@ -162,6 +164,12 @@ def test_server_messages_show_beside_their_fields(demo_server, chromium, artifac
     page.wait_for_selector("#once-dialog[open]")
     token = page.inner_text("#once-value")
     assert token.startswith("mdv_")
+    # the enrolment QR beside it reads back as the server's address and this token
+    qr_png = artifacts_dir / "admin-enrolment-qr.png"
+    page.locator("#once-extra img.enrol-qr").screenshot(path=str(qr_png))
+    [read] = zxingcpp.read_barcodes(Image.open(qr_png))
+    assert read.text.startswith("motcua://enrol?v=1&") and f"token={token}" in read.text
+    screenshot(page, artifacts_dir, "admin-device-enrolment.png", publish=True)
     page.click("#once-close")
     r = httpx.get(f"{demo_server.base_url}/api/v1/devices/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and r.json()["name"] == "Màn hình tầng 2"

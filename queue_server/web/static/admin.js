@@ -524,7 +524,10 @@
         const d = await api("/devices", { method: "POST", body });
         await reload();
         const board = d.kind === "display" ? `<p class="small">${esc(location.origin)}/displays/${d.counter_id ? "counter/" + counterNo(d.counter_id) : "hall"}?token=${esc(d.token)}</p>` : "";
-        showOnce(`Mã của thiết bị ${d.name || d.id}`, "Chỉ hiển thị một lần: nhập vào cấu hình của thiết bị (máy chủ và mã).", d.token, board);
+        // The enrolment QR (motcua://enrol?…, docs/hardware.md): a kiosk or tablet scans it at first start.
+        const qr = d.enrolment_qr_svg ? `<p><img class="enrol-qr" alt="QR" src="data:image/svg+xml;charset=utf-8,${encodeURIComponent(d.enrolment_qr_svg)}"></p>` +
+          `<p class="small muted">${esc(en() ? "Kiosks and tablets: show this code to the device's camera at first start." : "Ki-ốt và máy tính bảng: đưa mã này trước camera của thiết bị khi khởi động lần đầu.")}</p>` : "";
+        showOnce(`Mã của thiết bị ${d.name || d.id}`, "Chỉ hiển thị một lần: nhập vào cấu hình của thiết bị (máy chủ và mã).", d.token, board + qr);
       },
     }));
     host.querySelectorAll("#dev-table .edit").forEach((b) => b.addEventListener("click", () => {
