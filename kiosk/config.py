@@ -103,16 +103,3 @@ def load_config(path: str | os.PathLike | None = None) -> KioskConfig:
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid JSON: {exc}") from None
     return parse_config(data)
-
-
-def save_enrolment(path: str | os.PathLike, server_url: str, token: str) -> None:
-    """Write a scanned enrolment (server URL and device token) into the kiosk's configuration file,
-    keeping its other settings; atomically, readable by its owner only (the token is a secret)."""
-    path = Path(path)
-    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    data.update({"server_url": server_url, "device_token": token})
-    partial = path.with_name(path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=2)
-    os.replace(partial, path)

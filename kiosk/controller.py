@@ -24,10 +24,11 @@ from queue_server.client import (
     new_request_id,
     retry_unreachable,
     retrying,
+    save_enrolment,
     send_heartbeats,
 )
 
-from .config import KioskConfig, save_enrolment
+from .config import KioskConfig
 from .devices import TRANSIENT, PrinterWatch
 from .scanning import ScannerLoop
 from .texts import priority_label, t

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "HEARTBEAT_INTERVAL_S",
     "app_version",
+    "save_enrolment",
     "send_heartbeats",
     "AsyncQueueClient",
     "Call",
@@ -258,6 +259,23 @@ async def send_heartbeats(
         except ServerError as exc:
             log.warning("heartbeat refused: %s", exc.code)
         await nap(interval_s, wake)
+
+
+def save_enrolment(path, server_url: str, token: str) -> None:
+    """Write a scanned enrolment QR's server URL and device token into an app's JSON configuration
+    file, keeping its other settings; atomically, readable by its owner only (the token is a secret)."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data.update({"server_url": server_url, "device_token": token})
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
+    os.chmod(partial, 0o600)
+    os.replace(partial, path)
 
 
 def _headers(token: str | None) -> dict:

@@ -42,9 +42,10 @@ class RatingTabletApp(App):
     criteria = ListProperty()
     request = DictProperty()  # the rating.requested being answered: display_number, officer, …
 
-    def __init__(self, config: TabletConfig, **kw):
+    def __init__(self, config: TabletConfig, config_path: str | None = None, **kw):
         super().__init__(**kw)
         self.config_ = config
+        self.config_path = config_path  # where a scanned enrolment is written
         self.t = TEXTS[config.language]
         self.title = self.t["title"]
         self.outbox = Outbox(config.outbox_path)
@@ -67,11 +68,19 @@ class RatingTabletApp(App):
         return manager
 
     def on_start(self):
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._connect()))
+
+    async def _connect(self) -> None:
         from .link import Link
 
-        loop = asyncio.get_running_loop()
+        if not self.config_.device_token:  # first start: enrol by the camera first
+            from .enrol import enrol
+
+            self.config_ = await enrol(self.config_, self.config_path, lambda key: self.set_problem(self.t[key]))
+            self.set_problem("")
         self.link = Link(self, self.config_, self.outbox)
-        self._tasks.append(loop.create_task(self.link.run()))
+        await self.link.run()
 
     def on_stop(self):
         for task in self._tasks:

@@ -25,6 +25,7 @@ class TabletConfig:
     outbox_path: str = "rating-outbox.sqlite3"
     show_photo: bool = True
     send_interval_s: float = 2.0  # how often the outbox retries while the server is unreachable
+    camera_url: str | None = None  # a camera to read the device's enrolment QR at first start (no token yet)
 
 
 def load_config(path: str | os.PathLike | None) -> TabletConfig:
@@ -47,8 +48,11 @@ def load_config(path: str | os.PathLike | None) -> TabletConfig:
     problems = []
     if not cfg.server_url.startswith(("http://", "https://")):
         problems.append("server_url must start with http:// or https://")
-    if not cfg.device_token:
-        problems.append("device_token is required (an admin creates a tablet device bound to the counter)")
+    if not cfg.device_token and not cfg.camera_url:
+        problems.append(
+            "device_token is required (an admin creates a tablet device bound to the counter),"
+            " or a camera_url to scan the device's enrolment QR at first start"
+        )
     if cfg.language not in ("vi", "en"):
         problems.append("language must be 'vi' or 'en'")
     if not 5 <= cfg.idle_timeout_s <= 600 or not 1 <= cfg.thanks_timeout_s <= 60:

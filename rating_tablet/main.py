@@ -48,7 +48,7 @@ def main(argv=None) -> int:
 
     from .app import RatingTabletApp
 
-    app = RatingTabletApp(config)
+    app = RatingTabletApp(config, config_path=args.config or os.environ.get("MOTCUA_TABLET_CONFIG"))
 
     async def run():
         control = None

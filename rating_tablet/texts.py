@@ -26,6 +26,8 @@ TEXTS = {
         "thanks_detail": "Ý kiến của Quý khách giúp chúng tôi phục vụ tốt hơn.",
         "offline": "Mất kết nối máy chủ — đánh giá được lưu và sẽ gửi lại",
         "pending": "{count} đánh giá chờ gửi",
+        "enrol_prompt": "Máy đánh giá chưa được đăng ký: đưa mã QR đăng ký thiết bị (Quản trị › Thiết bị) trước camera.",
+        "enrol_wrong": "Đây không phải mã QR đăng ký thiết bị. Vui lòng đưa mã đăng ký trước camera.",
     },
     "en": {
         "title": "Satisfaction rating",
@@ -50,6 +52,8 @@ TEXTS = {
         "thanks_detail": "Your opinion helps us serve you better.",
         "offline": "Server unreachable — ratings are kept and will be sent",
         "pending": "{count} ratings waiting to be sent",
+        "enrol_prompt": "This tablet is not enrolled yet: hold the device's enrolment QR (Admin › Devices) to the camera.",
+        "enrol_wrong": "This is not a device enrolment QR. Please hold the enrolment QR to the camera.",
     },
 }
 
