@@ -23,6 +23,14 @@ def test_a_revoked_board_says_so_within_five_seconds_and_forgets_its_token(demo_
     try:
         api.issue("HOTICH")
         wait_text(page, "#waiting", "Hộ tịch")
+        # Its heartbeat: in the fleet, online, with the board script's and the browser's versions.
+        deadline = time.monotonic() + 20
+        while True:
+            mine = next(d for d in api.get("/fleet") if d["id"] == board["id"])
+            if mine["app_version"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        assert mine["online"] and mine["app_version"].startswith("board 1 · Chromium ")
 
         started = time.monotonic()
         assert api.post(f"/devices/{board['id']}/revoke").status_code == 200
