@@ -1,7 +1,6 @@
 # The two set-up commands of the README:
 #   make demo   — install everything, seed the demo centre on SQLite, run the server
 #   make test   — install everything, run the whole test suite (SQLite and, when reachable, PostgreSQL),
-#                 then the fast suite again with the clock at Sunday 23:59:30 (libfaketime)
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -37,13 +36,14 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory faketime-run
 
 # The fast suite once more with the whole process clock moved by libfaketime to a Sunday at
 # 23:59:30 centre time (16:59:30 UTC), so it crosses midnight into Monday while it runs: no test
 # may depend on the machine's date (tests/clock.py gives every test its own clock). libfaketime
 # shifts the monotonic clock by the same offset (with FAKETIME_DONT_FAKE_MONOTONIC=1 Python's
 # sleep fails). Any failure, and a run that collects nothing (exit 5), fails.
+# NOT yet part of `make test`: under libfaketime the pytest-xdist workers finish every test and
+# then hang at exit (hundreds of threads in a futex wait), so CI would never end.
 FAKETIME_AT ?= 2026-03-08 16:59:30
 FAKETIME_PYTEST_ARGS ?= -n 2
 test-faketime: lint faketime-run
