@@ -48,7 +48,13 @@ LIVE_FIELDS = (
     "open_now",
     "closed_reason",
     "reopens_at",
+    "calendar_notice",
 )
+
+
+def notice_text(notices: dict) -> str:
+    """The home screen's notice: today's holiday or an announced change of hours, then the centre's own."""
+    return "   •   ".join(n for n in (notices.get("calendar_notice"), notices.get("notice")) if n)
 
 
 def merge_queue_update(services: list[dict], updates: list[dict]) -> list[dict]:
@@ -79,6 +85,7 @@ class KioskController:
         self.centre_id: int | None = None
         self.device_id: int | None = None
         self.stream: EventStream | None = None
+        self._notices: dict[str, str | None] = {}
         self._beat_now = asyncio.Event()  # the hardware changed: tell the server now, not at the next beat
         self.printer = (
             PrinterWatch(
@@ -215,12 +222,14 @@ class KioskController:
         if type_ == "snapshot":
             centre = data.get("centre") or {}
             app.centre_name = centre.get("name") or ""
-            app.notice = centre.get("notice") or ""
+            self._notices = {"notice": centre.get("notice"), "calendar_notice": centre.get("calendar_notice")}
+            app.notice = notice_text(self._notices)
             app.services = list(data.get("services") or [])
         elif type_ == "queue.updated":
             app.services = merge_queue_update(list(app.services), data.get("services") or [])
         elif type_ == "notice.updated":
-            app.notice = data.get("notice") or ""
+            self._notices.update({k: data[k] for k in ("notice", "calendar_notice") if k in data})
+            app.notice = notice_text(self._notices)
 
     # -- tickets ---------------------------------------------------------------------------------
     def take_ticket(self, service: dict, priority: str | None = None, procedure_code: str | None = None) -> None:

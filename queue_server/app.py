@@ -12,6 +12,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import api
 from .calendar.router import current_calendar_warnings
+from .calendar.service import CalendarStore
 from .config import Settings, get_settings
 from .db import Database
 from .deps import CallerReader
@@ -64,8 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db = Database(settings.effective_database_url)
     hub = Hub(db, redis_url=settings.redis_url, tail_interval_s=settings.db_tail_interval_s)
     runtime = Runtime(settings)
+    calendars = CalendarStore(settings.holiday_override_files)  # each centre's calendar, read by calendar_for
     for factory in (db.session_factory, db.read_session_factory):
-        factory.kw["info"] = {"notify": hub.notify}  # wakes the hub once a transaction's events are committed
+        # notify wakes the hub once a transaction's events are committed
+        factory.kw["info"] = {"notify": hub.notify, "calendar_store": calendars}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from .auth.models import Device, User
 from .auth.security import hash_password, token_digest
 from .auth.service import DEMO_PASSWORD  # refused outside demo mode
+from .calendar.service import seed_default_rule
 from .centres.models import Agency, Centre, Counter, CounterService, Service, ServiceHours
 from .config import Settings
 from .db import Database, next_value
@@ -92,6 +93,7 @@ def seed_demo(db: Database, settings: Settings, *, with_hours: bool = False) -> 
             s.add(centre)
             s.flush()
             next_value(s, sequence_name(centre.id), start=0)
+            seed_default_rule(s, centre.id)
             agencies = [Agency(centre_id=centre.id, identifier=i, name=n, phone="0274 3822 000") for i, n in AGENCIES]
             s.add_all(agencies)
             s.flush()

@@ -5,6 +5,7 @@ Adding an area with tables: import its models here by name.
 
 from .audit import models as _audit  # noqa: F401
 from .auth import models as _auth  # noqa: F401
+from .calendar import models as _calendar  # noqa: F401
 from .centres import models as _centres  # noqa: F401
 from .db import Base
 from .dossiers import models as _dossiers  # noqa: F401

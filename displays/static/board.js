@@ -172,7 +172,12 @@
           case "queue.updated":
             d.services.forEach((s) => state.services.set(s.id, Object.assign({}, state.services.get(s.id) || {}, s)));
             break;
-          case "notice.updated": if (state.centre) state.centre.notice = d.notice; break;
+          case "notice.updated":
+            if (state.centre) {
+              state.centre.notice = d.notice;
+              if ("calendar_notice" in d) state.centre.calendar_notice = d.calendar_notice; // a holiday, an announced change
+            }
+            break;
           // Its own settings (layout, language, services shown) changed in /admin: start again with them.
           case "config.updated": if (d.entity === "device" && d.id === device.id) location.reload(); return;
           default: return;
@@ -184,5 +189,7 @@
     startHeartbeats(token, announcer);
   }
 
-  global.Board = { start, blink, clockText };
+  // The scrolling band: today's holiday or an announced change of hours first, then the centre's own notice.
+  const noticeText = (centre) => [centre.calendar_notice, centre.notice].filter(Boolean).join("   •   ");
+  global.Board = { start, blink, clockText, noticeText };
 })(window);

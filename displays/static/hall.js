@@ -8,7 +8,8 @@
     const t = state.t;
     if (state.centre) {
       $("centre-name").textContent = state.centre.name;
-      if ($("notice").textContent !== (state.centre.notice || "")) $("notice").textContent = state.centre.notice || "";
+      const notice = Board.noticeText(state.centre);
+      if ($("notice").textContent !== notice) $("notice").textContent = notice;
     }
     const [latest, ...older] = state.calls;
     $("latest").classList.toggle("empty", !latest);

@@ -46,19 +46,45 @@ def _sessions(value: Iterable[Session], what: str, effective_from: date) -> tupl
     return sessions
 
 
+class _Inherit:
+    """The cut-off of an hours entry that does not set its own: the calendar's (16:00 by default)."""
+
+    def __repr__(self) -> str:
+        return "INHERIT"
+
+
+INHERIT = _Inherit()
+
+
 @dataclass(frozen=True)
 class HoursEntry:
-    """The hours in force from `effective_from` until the next entry takes over."""
+    """The hours in force from `effective_from` until the next entry takes over.
+
+    `saturday`: sessions on ordinary Saturdays (a Saturday-morning desk). They receive dossiers
+    but do not make Saturday a working day: a dossier received then counts from the next working
+    day (BP Đ.12 k.1 đ.d). `cutoff`: after it a receipt counts from the next working day (None: no
+    cut-off; INHERIT: the calendar's); `counts_from`: the clock time it then counts from (AG Đ.15
+    k.4 đ.b: "từ 7 giờ 00 phút ngày làm việc tiếp theo"; None: the next working day's opening).
+    """
 
     effective_from: date
     working: tuple[Session, ...]
     receiving: tuple[Session, ...]
+    saturday: tuple[Session, ...] = ()
+    cutoff: time | None | _Inherit = INHERIT
+    counts_from: time | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.effective_from, date):
             raise CalendarError(f"effective_from must be a date, got {self.effective_from!r}")
         object.__setattr__(self, "working", _sessions(self.working, "Working", self.effective_from))
         object.__setattr__(self, "receiving", _sessions(self.receiving, "Receiving", self.effective_from))
+        if self.saturday:
+            object.__setattr__(self, "saturday", _sessions(self.saturday, "Saturday", self.effective_from))
+        for name in ("cutoff", "counts_from"):
+            value = getattr(self, name)
+            if value is not None and value is not INHERIT and (not isinstance(value, time) or value.tzinfo is not None):
+                raise CalendarError(f"{name} must be a naive datetime.time or None, got {value!r}")
 
     @property
     def opening(self) -> time:

@@ -5,12 +5,14 @@ A file looks like::
     {"year": 2025,
      "note": "optional remark about the whole file",
      "days_off":     [{"date": "2025-01-27", "name": "Nghỉ Tết Nguyên đán", "source": "..."}],
-     "working_days": [{"date": "2025-04-26", "name": "Làm bù ngày 02/05", "source": "..."}],
+     "working_days": [{"date": "2025-04-26", "name": "Làm bù ngày 02/05", "source": "...",
+                       "replaces": "2025-05-02"}],
      "removed":      [{"date": "...", "name": "...", "source": "...", "note": "optional"}]}
 
 `days_off` are extra days off, `working_days` are worked days (make-up Saturdays,
 "làm bù") and `removed` cancels a holiday the library lists. Every entry names
-the document it comes from; `note` says what is uncertain.
+the document it comes from; `note` says what is uncertain. A worked day may say which
+day off it `replaces`: the queue then issues with that weekday's hours on it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 OverrideKind = Literal["day_off", "working_day", "removed"]
 _LISTS: dict[str, OverrideKind] = {"days_off": "day_off", "working_days": "working_day", "removed": "removed"}
 _FILE_KEYS = {"year", "note", *_LISTS}
-_ENTRY_KEYS = {"date", "name", "source", "note"}
+_ENTRY_KEYS = {"date", "name", "source", "note", "replaces"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -40,6 +42,7 @@ class OverrideEntry:
     name: str
     source: str
     note: str | None = None
+    replaces: date | None = None  # a worked day: the day off it makes up
 
 
 @dataclass(frozen=True)
@@ -74,15 +77,24 @@ def _object(raw: object, allowed: set[str], where: str, what: str) -> dict:
     return raw
 
 
+def _date(text: object, key: str, where: str) -> date:
+    if not isinstance(text, str) or not _ISO_DATE.match(text):
+        raise CalendarError(f"{where}: '{key}' must be YYYY-MM-DD, got {text!r}")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CalendarError(f"{where}: {text!r} is not a calendar date") from None
+
+
 def _entry(raw: object, kind: OverrideKind, year: int, where: str) -> OverrideEntry:
     raw = _object(raw, _ENTRY_KEYS, where, "an entry (date, name, source)")
     text = raw.get("date")
-    if not isinstance(text, str) or not _ISO_DATE.match(text):
-        raise CalendarError(f"{where}: 'date' must be YYYY-MM-DD, got {text!r}")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise CalendarError(f"{where}: {text!r} is not a calendar date") from None
+    day = _date(text, "date", where)
+    replaces = None
+    if raw.get("replaces") is not None:
+        if kind != "working_day":
+            raise CalendarError(f"{where}: only a worked day (working_days) replaces another day")
+        replaces = _date(raw["replaces"], "replaces", where)
     if day.year != year:
         raise CalendarError(f"{where}: {text} is not in the file's year {year}")
     return OverrideEntry(
@@ -91,6 +103,7 @@ def _entry(raw: object, kind: OverrideKind, year: int, where: str) -> OverrideEn
         name=_text(raw, "name", where, required=True),  # type: ignore[arg-type]
         source=_text(raw, "source", where, required=True),  # type: ignore[arg-type]
         note=_text(raw, "note", where, required=False),
+        replaces=replaces,
     )
 
 

@@ -28,7 +28,7 @@ import holidays
 
 from ..timeutil import VN_TZ
 from .errors import CalendarError
-from .hours import HoursEntry, HoursSchedule
+from .hours import INHERIT, HoursEntry, HoursSchedule
 from .overrides import OverrideEntry, builtin_override_files, load_overrides
 
 # A gap of working days longer than this means a broken schedule, not a long Tết.
@@ -55,6 +55,8 @@ class DayInfo:
     reason: str | None
     source: str | None
     unconfirmed: str | None = None  # a library holiday or worked day no kept calendar confirms: its name
+    holiday: bool = False  # a day off other than the weekly weekend (a holiday, Tết, a swapped day)
+    replaces: date | None = None  # a worked weekend day: the day off it makes up, when known
 
 
 class _LibraryHolidays:
@@ -112,8 +114,10 @@ class WorkingCalendar:
     `override_files` are added after the national files shipped in `data/`
     (pass `include_builtin_overrides=False` to leave those out). `cutoff` is the
     time after which a dossier counts from the next working day (BP Đ.12 k.1 đ.đ);
-    None disables it. `override_years` tells which years have a file, so an admin
-    page can warn before a year starts that only the library's holidays apply.
+    None disables it; an hours entry may set its own. `override_years` tells which years
+    have a file, so an admin page can warn before a year starts that only the library's
+    holidays apply. `extra_entries` (a centre's own days off and worked days) win over
+    every file.
     """
 
     def __init__(
@@ -123,6 +127,7 @@ class WorkingCalendar:
         cutoff: time | None = time(16, 0),
         *,
         include_builtin_overrides: bool = True,
+        extra_entries: Iterable[OverrideEntry] = (),
     ) -> None:
         if hours is None:
             hours = HoursSchedule.default()
@@ -142,6 +147,10 @@ class WorkingCalendar:
             loaded = load_overrides(path)
             self._overrides.update(loaded.entries)
             years.add(loaded.year)
+        for entry in extra_entries:
+            if not isinstance(entry, OverrideEntry):
+                raise CalendarError(f"extra_entries must be OverrideEntry, got {entry!r}")
+            self._overrides[entry.day] = entry
         self.override_years = frozenset(years)
         self.confirmed_years = self.override_years  # years with a kept calendar (see the module's docstring)
         # Statistics ask about the same few thousand days again and again.
@@ -162,14 +171,14 @@ class WorkingCalendar:
         day = _day(day, "day")
         entry = self._overrides.get(day)
         if entry is not None and entry.kind == "day_off":
-            return DayInfo(day, False, entry.name, entry.source)
+            return DayInfo(day, False, entry.name, entry.source, holiday=True)
         if entry is not None and entry.kind == "working_day":
-            return DayInfo(day, True, None, entry.source)
+            return DayInfo(day, True, None, entry.source, replaces=entry.replaces)
         names, weekend_workdays = _LIBRARY.year(day.year)
         applied = day.year not in self.confirmed_years  # library days apply only where nobody kept a calendar
         if entry is None and day in names:
             if applied:
-                return DayInfo(day, False, names[day], _LIBRARY_SOURCE, unconfirmed=names[day])
+                return DayInfo(day, False, names[day], _LIBRARY_SOURCE, unconfirmed=names[day], holiday=True)
             unconfirmed = names[day]
         elif entry is None and day in weekend_workdays:
             if applied:
@@ -248,9 +257,20 @@ class WorkingCalendar:
     def is_receiving_time(self, dt: datetime) -> bool:
         """Whether a one-stop desk takes dossiers at `dt` (receiving hours, Đ.5 k.2)."""
         moment = _local(dt, "dt")
-        if not self.is_working_day(moment.date()):
-            return False
-        return any(s.contains(moment.time()) for s in self.hours.in_force(moment.date()).receiving)
+        day = moment.date()
+        sessions = self.receiving_sessions(day)
+        return any(s.contains(moment.time()) for s in sessions)
+
+    def receiving_sessions(self, day: date) -> tuple:
+        """The receiving sessions of `day`: the day's hours on a working day, the Saturday-morning
+        sessions on an ordinary Saturday, none on a holiday or Sunday."""
+        day = _day(day, "day")
+        entry = self.hours.in_force(day)
+        if self.is_working_day(day):
+            return entry.receiving
+        if day.weekday() == 5 and not self.describe_day(day).holiday:
+            return entry.saturday
+        return ()
 
     def effective_received_at(self, received_at: datetime) -> datetime:
         """When a receipt starts to count (BP Đ.12 k.1 đ.d, đ.đ).
@@ -261,8 +281,12 @@ class WorkingCalendar:
         """
         moment = _local(received_at, "received_at")
         day = moment.date()
-        if self.cutoff is not None and moment.time() >= self.cutoff and self.is_working_day(day):
-            return self._opening(self.next_working_day(day))
+        entry = self.hours.in_force(day)
+        cutoff = self.cutoff if entry.cutoff is INHERIT else entry.cutoff
+        if cutoff is not None and moment.time() >= cutoff and self.is_working_day(day):
+            following = self.next_working_day(day)
+            counts_from = self.hours.in_force(following).counts_from
+            return _at(following, counts_from) if counts_from is not None else self._opening(following)
         return self._next_working_span(moment)[0]
 
     def due_date(self, received_at: datetime, working_days: int, *, same_clock_time: bool = False) -> DueDate:

@@ -220,6 +220,11 @@ class ServiceRead(BaseModel):
     open_now: bool = Field(description="issuing tickets right now")
     closed_reason: str | None = Field(None, description="Vietnamese reason when not issuing")
     reopens_at: str | None = Field(None, description="ISO time when issuing resumes, if known")
+    calendar_notice: str | None = Field(
+        None,
+        description="Vietnamese notice for kiosks and boards: today's holiday with the next opening, and "
+        "announced changes of the time rules (BD19 Đ.5 k.4)",
+    )
 
 
 class CounterServiceIn(BaseModel):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import record, snapshot
 from ..auth.models import User
 from ..auth.principal import Principal
+from ..calendar.service import seed_default_rule
 from ..db import next_value
 from ..errors import DomainError, forbidden, not_found
 from ..queues.views import current_ticket, publish_counter, publish_queue
@@ -69,6 +70,7 @@ def create_centre(session: Session, data: schemas.CentreCreate, *, actor: Princi
     record(
         session, actor, "create", "centre", centre.id, after=snapshot(centre), centre_id=centre.id, summary=centre.name
     )
+    seed_default_rule(session, centre.id, actor)  # today's hours, editable through /centres/{id}/time-rules
     return centre
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from ..auth.models import User
-from ..centres.hours import issuing_state
+from ..calendar.service import calendar_for
+from ..centres.hours import calendar_notice, issuing_state
 from ..centres.models import Centre, Counter, Service
 from ..config import Settings
 from ..db import lock_rows
@@ -50,8 +51,13 @@ def service_views(
     now = utcnow()
     counts = counts if counts is not None else waiting_counts(session, [s.id for s in services])
     views = []
+    notices: dict[tuple[int, int | None], str | None] = {}
     for s in services:
-        state = issuing_state(s, now)
+        # the calendar read through this session: `s` may come from the issuing plan's (closed) read session
+        state = issuing_state(s, now, calendar_for(session, s.centre_id))
+        key = (s.centre_id, s.agency_id)
+        if key not in notices:
+            notices[key] = calendar_notice(session, s.centre_id, now, {None, s.agency_id})
         waiting = counts.get(s.id, 0)
         estimate = estimate_wait(session, s, waiting + 1, local_day(now), default_s, now)
         views.append(
@@ -87,6 +93,7 @@ def service_views(
                 "open_now": state.open,
                 "closed_reason": state.reason,
                 "reopens_at": state.reopens_at.isoformat() if state.reopens_at else None,
+                "calendar_notice": notices[key],
             }
         )
     return views
@@ -108,8 +115,29 @@ def queue_update(
     session.flush()
     views = service_views(session, services, default_s, counts)
     return {
-        "services": [{k: v[k] for k in ("id", "waiting", *WAIT_FIELDS, "open_now", "closed_reason")} for v in views]
+        "services": [
+            {
+                k: v[k]
+                for k in ("id", "waiting", *WAIT_FIELDS, "open_now", "closed_reason", "reopens_at", "calendar_notice")
+            }
+            for v in views
+        ]
     }
+
+
+def publish_calendar_change(session: Session, centre_id: int, default_s: int) -> None:
+    """After a change of the centre's time rules or days: every service's open state and the
+    calendar notice, so kiosks and boards follow without a restart."""
+    services = list_services(session, centre_id)
+    if services:
+        publish_queue(session, centre_id, [s.id for s in services], default_s)
+    centre = session.get(Centre, centre_id)
+    record_event(
+        session,
+        centre_id,
+        "notice.updated",
+        {"notice": centre.notice if centre else None, "calendar_notice": calendar_notice(session, centre_id, utcnow())},
+    )
 
 
 # -- counters -------------------------------------------------------------------------------
@@ -263,7 +291,13 @@ def centre_snapshot(session: Session, centre_id: int, default_s: int) -> dict:
     if centre is None:
         return {"centre": None, "services": [], "counters": [], "recent_calls": []}
     return {
-        "centre": {"id": centre.id, "name": centre.name, "short_name": centre.short_name, "notice": centre.notice},
+        "centre": {
+            "id": centre.id,
+            "name": centre.name,
+            "short_name": centre.short_name,
+            "notice": centre.notice,
+            "calendar_notice": calendar_notice(session, centre.id, utcnow()),
+        },
         "services": service_views(session, list_services(session, centre_id), default_s),
         "counters": [counter_view(session, c) for c in list_counters(session, centre_id)],
         "recent_calls": recent_calls(session, centre_id),

@@ -1,0 +1,89 @@
+"""The real server process with its wall clock moved by libfaketime (Debian package `faketime`):
+nothing in the server is patched, so this is how a centre lives through Tết and a make-up day.
+
+The demo centre is seeded with issuing hours (Monday to Friday, 07:30–11:00 and 13:00–16:30).
+"""
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from queue_server.config import Settings
+from queue_server.db import Database
+from queue_server.demo import DEMO_TOKENS, seed_demo
+from queue_server.migrate import upgrade
+from tests.server_process import ServerProcess, postgres_schema
+
+LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(LIBFAKETIME is None, reason="needs the Debian package faketime (libfaketime)"),
+]
+
+
+class FaketimeServer(ServerProcess):
+    """The server with libfaketime preloaded (as the `faketime` wrapper does, but in the server's
+    own process, so stopping it stops the server): its clock starts at `moment` (UTC) and runs on."""
+
+    moment = "2026-02-16 02:00:00"
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), "LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": f"@{self.moment}", "TZ": "UTC"}
+
+
+def seed_with_hours(url: str) -> None:
+    upgrade(url)
+    db = Database(url)
+    try:
+        seed_demo(db, Settings(database_url=url, demo=True), with_hours=True)
+    finally:
+        db.dispose()
+
+
+def issue(server: ServerProcess) -> httpx.Response:
+    return httpx.post(
+        server.base_url + "/api/v1/tickets",
+        json={"service_id": 1},
+        headers={"Authorization": f"Bearer {DEMO_TOKENS['kiosk']}"},
+        timeout=30,
+    )
+
+
+def run_at(server: FaketimeServer, moment_utc: str) -> None:
+    server.stop()
+    server.moment = moment_utc
+    server.start(timeout=120)
+
+
+def _scenario(tmp_path, url: str) -> None:
+    seed_with_hours(url)
+    # TZ=UTC: the moments given to libfaketime are UTC; the server reads them as Vietnam time + 7 h.
+    server = FaketimeServer(tmp_path, url, extra_env={"FAKETIME_DONT_FAKE_MONOTONIC": "1"})
+    try:
+        run_at(server, "2026-02-16 02:00:00")  # Monday 16/02/2026 09:00 in Vietnam: Tết
+        r = issue(server)
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["message"] == (
+            "Hôm nay nghỉ Tết Nguyên đán Bính Ngọ. Mời quay lại lúc 07:30 Thứ Hai, 23/02/2026."
+        )
+        services = httpx.get(
+            server.base_url + "/api/v1/services", headers={"Authorization": f"Bearer {DEMO_TOKENS['kiosk']}"}
+        ).json()
+        assert services[0]["calendar_notice"].startswith("Hôm nay nghỉ Tết Nguyên đán Bính Ngọ.")
+
+        run_at(server, "2026-01-10 02:00:00")  # Saturday 10/01/2026 09:00: the make-up working day
+        r = issue(server)
+        assert r.status_code == 201, r.text
+        assert r.json()["issued_at"].startswith("2026-01-10T02:0")
+    finally:
+        server.stop()
+
+
+def test_sqlite_server_refuses_on_tet_and_issues_on_the_make_up_day(tmp_path):
+    _scenario(tmp_path, f"sqlite:///{tmp_path / 'motcua.sqlite3'}")
+
+
+def test_postgresql_server_refuses_on_tet_and_issues_on_the_make_up_day(tmp_path):
+    with postgres_schema("faketime") as url:
+        _scenario(tmp_path, url)
