@@ -16,9 +16,12 @@ class Node:
         self.me = self  # a reference cycle: only the collector frees it
 
 
-def test_cyclic_garbage_is_collected_while_the_server_runs_and_the_collector_is_restored(app):
+def test_cyclic_garbage_is_collected_while_the_server_runs_and_the_collector_is_restored(settings):
     from fastapi.testclient import TestClient
 
+    from queue_server.app import create_app
+
+    app = create_app(settings.model_copy(update={"fast_path": True}))  # (whatever MOTCUA_FAST_PATH says)
     with TestClient(app):
         assert not gc.isenabled(), "the hub runs the collector itself"
         refs = [weakref.ref(Node()) for _ in range(5_000)]  # garbage from the start: only cycles hold them

@@ -78,7 +78,7 @@ def _answer(outcome) -> tuple:
 def _recorded(db) -> dict:
     """What the database holds of the tickets, with ids, tokens and times left out."""
     with db.reading() as s:
-        number = dict(s.execute(select(Ticket.id, Ticket.display_number)).tuples().all())
+        number = {tid: shown for tid, shown in s.execute(select(Ticket.id, Ticket.display_number))}
         tickets = sorted(
             (t.display_number, t.source, t.priority, t.priority_rank, t.state, t.citizen_id, t.procedure_code)
             + (t.client_request_id.split(":")[1] if t.client_request_id else None,)
