@@ -190,11 +190,16 @@ def _store(session: Session) -> CalendarStore | None:
     return session.info.get("calendar_store")
 
 
-def calendar_for(session: Session, centre_id: int, agency_id: int | None = None) -> WorkingCalendar:
-    """The working calendar of a centre (or of one of its agencies), as the database has it."""
+def calendar_for(
+    session: Session, centre_id: int, agency_id: int | None = None, override_files: Iterable[str | Path] = ()
+) -> WorkingCalendar:
+    """The working calendar of a centre (or of one of its agencies), as the database has it.
+
+    `override_files`: the extra national files, for a session made outside the app (the app's
+    sessions carry a store that has them)."""
     store = _store(session)
     if store is None:  # a session made outside the app (scripts, some tests): read afresh
-        return build_calendar(read_rules(session, centre_id), agency_id)
+        return build_calendar(read_rules(session, centre_id), agency_id, tuple(map(str, override_files)))
     return store.calendar(session, centre_id, agency_id)
 
 

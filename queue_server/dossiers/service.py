@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..auth.principal import Principal
 from ..calendar import CalendarError, default_calendar
+from ..calendar.service import calendar_for
 from ..centres.models import Agency
 from ..centres.service import get_agency
 from ..config import Settings
@@ -100,8 +101,11 @@ def lookup_url(settings: Settings, dossier: Dossier) -> str:
     return f"{settings.public_base_url.rstrip('/')}/l/{lookup_token(settings.secret_key, dossier.lookup_nonce)}"
 
 
-def calendar_of(settings: Settings):
-    return default_calendar(settings.holiday_override_files)
+def calendar_of(settings: Settings, session: Session | None, centre_id: int, agency_id: int | None):
+    """The agency's working calendar: its centre's days and its (or its centre's) hours and cut-off."""
+    if session is None:
+        return default_calendar(settings.holiday_override_files)
+    return calendar_for(session, centre_id, agency_id, settings.holiday_override_files)
 
 
 # -- access -------------------------------------------------------------------------------------
@@ -261,7 +265,7 @@ def new_dossier(
     due_at: datetime | None = None,
 ) -> Dossier:
     """Build and add a dossier; a code is taken from the agency's day sequence unless given (sync)."""
-    cal = calendar_of(settings)
+    cal = calendar_of(settings, session, agency.centre_id, agency.id)
     if code is None:
         day = local_day(now)
         sequence = next_value(
@@ -329,7 +333,8 @@ def _first_sequence(session: Session, agency: Agency, day: date) -> int:
 def _appointment(settings: Settings, dossier: Dossier, received_at: datetime) -> tuple[datetime, datetime | None]:
     """(effective receipt, appointment) of `dossier`'s own time limit counted from `received_at`."""
     limit = time_limits.TimeLimit(dossier.processing_days or 0, dossier.processing_unit or time_limits.WORKING_DAYS)
-    return time_limits.appointment(calendar_of(settings), received_at, limit)
+    cal = calendar_of(settings, object_session(dossier), dossier.centre_id, dossier.agency_id)
+    return time_limits.appointment(cal, received_at, limit)
 
 
 # -- amendments ---------------------------------------------------------------------------------
@@ -478,7 +483,7 @@ def _resume_clock(settings: Settings, dossier: Dossier, now: datetime, *, awaiti
     online dossier not accepted yet has its 8-working-hour acceptance deadline moved the same way
     (BD23 Đ.10; AG Đ.15).
     """
-    cal = calendar_of(settings)
+    cal = calendar_of(settings, object_session(dossier), dossier.centre_id, dossier.agency_id)
     stopped = aware(dossier.status_changed_at)
     try:
         waited = cal.working_time_between(stopped, now)

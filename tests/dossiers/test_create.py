@@ -42,6 +42,28 @@ def test_due_date_skips_weekend_and_cutoff(db, settings, client, centre, catalog
     assert datetime.fromisoformat(d["due_at"]) == datetime(2026, 3, 19, 17, 0, tzinfo=VN_TZ)
 
 
+def test_due_date_follows_the_agencys_time_rule_and_the_centres_days(db, settings, client, centre, catalogue):
+    # The agency counts a receipt after 16:00 from 07:00 of the next working day (as An Giang does),
+    # and the centre has declared Monday 16/03/2026 a day off of its own.
+    rule = {
+        "agency_id": centre.agency_ids[0],
+        "effective_from": "2026-01-01",
+        "working": [{"start": "07:00", "end": "11:30"}, {"start": "13:00", "end": "17:00"}],
+        "receiving": [{"start": "07:00", "end": "11:00"}, {"start": "13:00", "end": "16:30"}],
+        "cutoff": "16:00",
+        "counts_from": "07:00",
+    }
+    r = client.post(f"/api/v1/centres/{centre.id}/time-rules", json=rule, headers=centre.auth("admin"))
+    assert r.status_code == 201, r.text
+    day_off = {"kind": "day_off", "name": "Nghỉ theo quyết định của tỉnh"}
+    r = client.put(f"/api/v1/centres/{centre.id}/calendar-days/2026-03-16", json=day_off, headers=centre.auth("admin"))
+    assert r.status_code == 200, r.text
+    code = create_at(db, settings, datetime(2026, 3, 13, 16, 30, tzinfo=VN_TZ), agency_id=centre.agency_ids[0])
+    d = client.get(f"/api/v1/dossiers/{code}", headers=centre.auth("admin")).json()
+    assert datetime.fromisoformat(d["effective_received_at"]) == datetime(2026, 3, 17, 7, 0, tzinfo=VN_TZ)
+    assert datetime.fromisoformat(d["due_at"]) == datetime(2026, 3, 20, 17, 0, tzinfo=VN_TZ)
+
+
 def test_created_from_the_current_ticket(client, centre, catalogue):
     open_counter(client, centre, 1, "clerk1")
     ticket = issue(client, centre, "HOTICH", procedure_code="1.001193")
