@@ -6,6 +6,9 @@ of a head still being received are counted as they arrive, and a connection is a
 off once it passes a limit:
 
 - head (request line + headers) over `max_header_bytes`, or more than `max_headers` → 431;
+  measured twice: the raw bytes received while a head is incomplete (what the parser may be
+  holding between reads), and the head as it is parsed (a head that arrives whole in one read —
+  up to 256 KiB — is parsed in one go and would otherwise reach the app before any check);
 - request line over `max_request_line_bytes` → 414;
 - a head not complete `header_timeout_s` after its first byte (or after the connection opened),
   or a body not complete `body_timeout_s` after its head → 408 (slow clients hold no place).
@@ -27,6 +30,11 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from ..config import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+# What a head holds besides its URL and its headers' names and values, counted low (the shortest
+# method, no optional whitespace) so that a head within the limit is never refused.
+REQUEST_LINE_FRAMING = len(b"GET  HTTP/1.1\r\n\r\n")
+HEADER_FRAMING = len(b":\r\n")
 
 LINGER_S = 1.0  # how long a refused connection stays open (not read) before it is closed
 
@@ -63,6 +71,7 @@ def error_response(status: int) -> bytes:
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     settings: Settings | None = None  # read once per process (tests may set it)
+    log_refusals = True  # the start-up self-check's own refusals are expected, not a client to warn about
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +81,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.max_headers = settings.max_headers
         self.header_timeout_s = settings.header_timeout_s
         self.body_timeout_s = settings.body_timeout_s
-        self._head_bytes = 0
+        self._head_bytes = 0  # raw bytes received since the head began
+        self._parsed_head = 0  # the head's bytes as parsed so far (request line, headers)
         self._in_head = True  # receiving a request head (or waiting for the first byte of one)
         self._header_count = 0
         self._refused = False
@@ -128,6 +138,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_head = True
         self._header_count = 0
+        self._parsed_head = REQUEST_LINE_FRAMING
         if self._timer is None:
             self._arm(self.header_timeout_s)
 
@@ -135,10 +146,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_url(url)
         if len(self.url) > self.max_line:
             raise Refused(414)
+        self._parsed_head += len(url)
+        if self._parsed_head > self.max_head:
+            raise Refused(431)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
-        if self._header_count > self.max_headers:
+        self._parsed_head += len(name) + len(value) + HEADER_FRAMING
+        if self._header_count > self.max_headers or self._parsed_head > self.max_head:
             raise Refused(431)
         super().on_header(name, value)
 
@@ -192,7 +207,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             if self.cycle.response_started:
                 self.transport.close()
                 return
-        if status != 408:
+        if status != 408 and self.log_refusals:
             client = f"{self.client[0]}:{self.client[1]}" if self.client else "?"
             log.warning("refused a request from %s with %d (%s)", client, status, MESSAGES[status][0])
         self.transport.write(error_response(status))

@@ -73,6 +73,13 @@ def test_the_protocols_pass_their_start_up_check(settings):
     assert server_protocols(settings.model_copy(update={"fast_path": False}))["ws"] == STOCK_WS
 
 
+def test_the_start_up_check_logs_nothing_when_the_protocols_behave(settings, caplog):
+    # The check's own oversized head is refused on purpose: that is not a client to warn about.
+    with caplog.at_level(logging.DEBUG):
+        server_protocols(settings.model_copy(update={"fast_path": True}))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 def test_changed_websocket_internals_fall_back_to_uvicorns_protocol_with_one_clear_line(settings, monkeypatch, caplog):
     def renamed(self):  # as if uvicorn had renamed the attribute the fast path reads
         raise AttributeError("'CoalescingWebSocketProtocol' object has no attribute 'handshake_complete'")

@@ -90,6 +90,31 @@ def test_a_100_mb_header_is_refused_with_431_before_it_is_read_and_others_are_se
     assert httpx.get(server.base_url + "/healthz").status_code == 200
 
 
+@pytest.mark.parametrize("size_kib", [33, 64, 200, 250])
+def test_a_head_over_the_limit_that_arrives_in_one_read_is_refused_before_the_app(server, size_kib):
+    # Between the limit (32 KiB) and one read of the socket (256 KiB): the whole head is parsed
+    # in one go, so it must be measured while it is parsed, not only between reads.
+    sock = _connect(server)
+    head = b"GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (size_kib * 1024) + b"\r\n\r\n"
+    sock.sendall(head)
+    response = _read_response(sock)
+    sock.close()
+    assert _status(response) == 431, response[:300]  # not the app's 401
+
+
+def test_a_head_under_the_limit_with_a_large_body_in_the_same_read_is_served(server):
+    # The body arrives with the head; only the head counts against the header limit.
+    body = b'{"service_id": 1, "note": "' + b"n" * (200 * 1024) + b'"}'
+    sock = _connect(server)
+    sock.sendall(
+        b"POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer mdv_demo-kiosk-1\r\n"
+        b"Content-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    )
+    response = _read_response(sock)
+    sock.close()
+    assert _status(response) not in (431, 413), response[:300]
+
+
 def test_too_many_headers_431_and_an_overlong_request_line_414(server):
     sock = _connect(server)
     many = b"".join(b"X-H%d: v\r\n" % i for i in range(300))
