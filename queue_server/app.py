@@ -62,7 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_secret()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.effective_database_url)
+    db = Database(
+        settings.effective_database_url,
+        # SQLite keeps its own pools (one connection per server thread); PostgreSQL's are budgeted.
+        pool_size=settings.pool_size_per_worker if settings.effective_database_url.startswith("postgresql") else None,
+        pgbouncer=settings.db_pgbouncer,
+    )
     hub = Hub(db, redis_url=settings.redis_url, tail_interval_s=settings.db_tail_interval_s)
     runtime = Runtime(settings)
     calendars = CalendarStore(settings.holiday_override_files)  # each centre's calendar, read by calendar_for

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from .config import ENV_PREFIX, InsecureSecret, Settings, UnknownSettings
-from .db import Database
+from .db import ConnectionBudgetError, Database
 from .errors import DomainError, integrity_to_domain
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def message_for(exc: BaseException) -> str | None:
         return exc.message
     if isinstance(exc, DomainError):
         return exc.message
-    if isinstance(exc, InsecureSecret):
+    if isinstance(exc, InsecureSecret | ConnectionBudgetError):
         return str(exc)
     if isinstance(exc, UnknownSettings):
         return f"Cấu hình không hợp lệ: {exc}"

@@ -111,6 +111,16 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str | None = None  # default: sqlite in data_dir
     redis_url: str | None = None  # fan-out between workers; None = in-process or DB tail
+    # -- the database connection budget (PostgreSQL; issue 21) ---------------------------------
+    # Connections all workers of all hosts may hold together; each worker's pool is its equal share
+    # (no overflow). Checked at start-up against PostgreSQL's max_connections (db.check_connection_budget).
+    db_connections: int = Field(60, ge=2, le=100_000)
+    db_reserved_connections: int = Field(10, ge=0, le=10_000)  # kept free for psql, backups, commands
+    workers: int = Field(1, ge=1, le=256)  # worker processes of this host (set by `run --workers`)
+    hosts: int = Field(1, ge=1, le=256)  # application hosts sharing the database and the budget
+    # Behind PgBouncer in transaction mode: no server-side prepared statements, and the budget is
+    # PgBouncer's to enforce (its pool, not max_connections), so the start-up check is skipped.
+    db_pgbouncer: bool = False
     secret_key: str = DEFAULT_SECRET
     demo: bool = False
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -250,6 +260,11 @@ class Settings(BaseSettings):
         if self.max_requests_in_flight >= self.worker_threads:
             raise ValueError("max_requests_in_flight must be smaller than worker_threads")
         return self
+
+    @property
+    def pool_size_per_worker(self) -> int:
+        """This worker's share of `db_connections` (its pool, no overflow)."""
+        return max(1, self.db_connections // (self.workers * self.hosts))
 
     @property
     def effective_backup_dir(self) -> Path:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from .timeutil import aware
@@ -240,7 +241,9 @@ def _sqlite_file(url: str) -> str | None:
     return None if not database or database == ":memory:" or database.startswith("file:") else os.path.abspath(database)
 
 
-def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Engine:
+def make_engine(
+    url: str, *, immediate: bool = True, pool_size: int = 10, max_overflow: int = 20, pgbouncer: bool = False
+) -> Engine:
     if url.startswith("sqlite"):
         # One pooled connection per server thread, so requests queue on the write lock below
         # instead of timing out on the pool.
@@ -283,15 +286,24 @@ def make_engine(url: str, *, immediate: bool = True, pool_size: int = 10) -> Eng
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    # Behind PgBouncer in transaction mode consecutive transactions may run on different server
+    # connections: psycopg's automatic server-side prepared statements (after 5 runs of a text)
+    # would name statements the next server connection has never seen, so they are off.
+    connect_args = {"prepare_threshold": None} if pgbouncer else {}
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, connect_args=connect_args
+    )
 
 
 class Database:
     """The engines and session factories of one process (built at start-up, never at import)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, pool_size: int | None = None, pgbouncer: bool = False):
+        """`pool_size`: this process's share of the connection budget (`Settings.pool_size_per_worker`),
+        held as a fixed pool without overflow; None (commands, tests): 10 plus 20 on demand."""
         self.url = url
-        self.engine = make_engine(url, immediate=True)
+        pool = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
+        self.engine = make_engine(url, immediate=True, pgbouncer=pgbouncer, **pool)
         # Readers (WebSocket replay, snapshots) never need SQLite's write lock.
         self.read_engine = make_engine(url, immediate=False) if url.startswith("sqlite") else self.engine
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
@@ -328,3 +340,50 @@ class Database:
 
 def ping(session: Session) -> None:
     session.execute(text("SELECT 1"))
+
+
+class ConnectionBudgetError(RuntimeError):
+    """The workers' pools together would ask PostgreSQL for more connections than it allows."""
+
+
+def postgres_limits(url: str) -> tuple[int, int]:
+    """PostgreSQL's (max_connections, superuser_reserved_connections), read over one short connection."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            limit = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+            reserved = int(conn.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one())
+    finally:
+        engine.dispose()
+    return limit, reserved
+
+
+def check_connection_budget(
+    *, budget: int, reserve: int, processes: int, max_connections: int, superuser_reserved: int
+) -> int:
+    """Each process's pool size, or ConnectionBudgetError naming the numbers that do not fit.
+
+    `budget` connections are shared by `processes` pools (every worker of every host); `reserve`
+    more are kept free for administration (psql, backups, migrations, `motcua-server` commands),
+    and PostgreSQL keeps `superuser_reserved` of its `max_connections` for superusers."""
+    usable = max_connections - superuser_reserved
+    if budget + reserve > usable:
+        raise ConnectionBudgetError(
+            f"Ngân sách kết nối cơ sở dữ liệu không vừa PostgreSQL: MOTCUA_DB_CONNECTIONS={budget} cộng "
+            f"{reserve} kết nối dành cho quản trị (MOTCUA_DB_RESERVED_CONNECTIONS) là {budget + reserve}, "
+            f"vượt max_connections={max_connections} của PostgreSQL (trừ {superuser_reserved} dành cho "
+            f"superuser, còn {usable}). Hãy giảm MOTCUA_DB_CONNECTIONS xuống tối đa {max(usable - reserve, 0)}, "
+            "tăng max_connections, hoặc đặt PgBouncer (chế độ transaction) trước PostgreSQL. / "
+            f"Connection budget {budget} + reserve {reserve} exceeds PostgreSQL max_connections "
+            f"{max_connections} (usable {usable})."
+        )
+    per_process = budget // processes
+    if per_process < 2:
+        raise ConnectionBudgetError(
+            f"MOTCUA_DB_CONNECTIONS={budget} chia cho {processes} tiến trình (workers × hosts) còn "
+            f"{per_process} kết nối mỗi tiến trình; mỗi tiến trình cần ít nhất 2. / Connection budget "
+            f"{budget} over {processes} processes leaves fewer than 2 each."
+        )
+    return per_process

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import sys
 
 from ..config import Settings, get_settings
 
@@ -58,8 +59,51 @@ def uvicorn_options(settings: Settings) -> dict:
     }
 
 
+def check_database_budget(settings: Settings, workers: int) -> None:
+    """Before any worker starts: the pools of `workers` workers (× `hosts`) must fit PostgreSQL's
+    max_connections with the administration reserve; ConnectionBudgetError names the numbers.
+
+    Each worker learns the worker count through MOTCUA_WORKERS and sizes its pool from it."""
+    import logging
+    import os
+
+    from ..db import check_connection_budget, postgres_limits
+
+    os.environ["MOTCUA_WORKERS"] = str(workers)
+    url = settings.effective_database_url
+    if not url.startswith("postgresql"):
+        return
+    processes = workers * settings.hosts
+    if settings.db_pgbouncer:
+        logging.getLogger(__name__).info(
+            "behind PgBouncer: %d connections over %d worker(s); PgBouncer's pool bounds PostgreSQL's",
+            settings.db_connections,
+            processes,
+        )
+        return
+    max_connections, superuser_reserved = postgres_limits(url)
+    per_worker = check_connection_budget(
+        budget=settings.db_connections,
+        reserve=settings.db_reserved_connections,
+        processes=processes,
+        max_connections=max_connections,
+        superuser_reserved=superuser_reserved,
+    )
+    logging.getLogger(__name__).info(
+        "database budget: %d connections = %d worker(s) × %d host(s) × %d, + %d reserved, of max_connections %d",
+        settings.db_connections,
+        workers,
+        settings.hosts,
+        per_worker,
+        settings.db_reserved_connections,
+        max_connections,
+    )
+
+
 def run(settings: Settings, host: str, port: int, workers: int = 1, log_level: str = "info") -> None:
     import uvicorn
+
+    check_database_budget(settings, workers)
 
     uvicorn.run(
         "queue_server.main:app",
@@ -78,9 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
-    settings = get_settings()
-    settings.check_secret()
-    run(settings, args.host, args.port, args.workers, args.log_level)
+    from ..commands import EXIT_FAILED, message_for
+
+    try:
+        settings = get_settings()
+        settings.check_secret()
+        run(settings, args.host, args.port, args.workers, args.log_level)
+    except Exception as exc:
+        message = message_for(exc)
+        if message is None:
+            raise
+        print(f"Lỗi: {message}", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 
