@@ -1,9 +1,12 @@
 """The real server process with its wall clock moved by libfaketime (Debian package `faketime`):
 nothing in the server is patched, so this is how a centre lives through Tết and a make-up day.
+The suite's clock (tests/clock.py) stamps every child process with libfaketime at its spawn, so
+the server is moved by setting that clock and restarting it.
 
 The demo centre is seeded with issuing hours (Monday to Friday, 07:30–11:00 and 13:00–16:30).
 """
 
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -13,6 +16,7 @@ from queue_server.config import Settings
 from queue_server.db import Database
 from queue_server.demo import DEMO_TOKENS, seed_demo
 from queue_server.migrate import upgrade
+from queue_server.timeutil import VN_TZ
 from tests.server_process import ServerProcess, postgres_schema
 
 LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
@@ -20,16 +24,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(LIBFAKETIME is None, reason="needs the Debian package faketime (libfaketime)"),
 ]
-
-
-class FaketimeServer(ServerProcess):
-    """The server with libfaketime preloaded (as the `faketime` wrapper does, but in the server's
-    own process, so stopping it stops the server): its clock starts at `moment` (UTC) and runs on."""
-
-    moment = "2026-02-16 02:00:00"
-
-    def env(self) -> dict[str, str]:
-        return {**super().env(), "LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": f"@{self.moment}", "TZ": "UTC"}
 
 
 def seed_with_hours(url: str) -> None:
@@ -50,18 +44,17 @@ def issue(server: ServerProcess) -> httpx.Response:
     )
 
 
-def run_at(server: FaketimeServer, moment_utc: str) -> None:
+def run_at(server: ServerProcess, clock, moment: datetime) -> None:
     server.stop()
-    server.moment = moment_utc
+    clock.set(moment)
     server.start(timeout=120)
 
 
-def _scenario(tmp_path, url: str) -> None:
+def _scenario(tmp_path, clock, url: str) -> None:
     seed_with_hours(url)
-    # TZ=UTC: the moments given to libfaketime are UTC; the server reads them as Vietnam time + 7 h.
-    server = FaketimeServer(tmp_path, url, extra_env={"FAKETIME_DONT_FAKE_MONOTONIC": "1"})
+    server = ServerProcess(tmp_path, url)
     try:
-        run_at(server, "2026-02-16 02:00:00")  # Monday 16/02/2026 09:00 in Vietnam: Tết
+        run_at(server, clock, datetime(2026, 2, 16, 9, 0, tzinfo=VN_TZ))  # Monday 16/02/2026: Tết
         r = issue(server)
         assert r.status_code == 409, r.text
         assert r.json()["error"]["message"] == (
@@ -72,7 +65,7 @@ def _scenario(tmp_path, url: str) -> None:
         ).json()
         assert services[0]["calendar_notice"].startswith("Hôm nay nghỉ Tết Nguyên đán Bính Ngọ.")
 
-        run_at(server, "2026-01-10 02:00:00")  # Saturday 10/01/2026 09:00: the make-up working day
+        run_at(server, clock, datetime(2026, 1, 10, 9, 0, tzinfo=VN_TZ))  # Saturday 10/01/2026: make-up day
         r = issue(server)
         assert r.status_code == 201, r.text
         assert r.json()["issued_at"].startswith("2026-01-10T02:0")
@@ -80,10 +73,10 @@ def _scenario(tmp_path, url: str) -> None:
         server.stop()
 
 
-def test_sqlite_server_refuses_on_tet_and_issues_on_the_make_up_day(tmp_path):
-    _scenario(tmp_path, f"sqlite:///{tmp_path / 'motcua.sqlite3'}")
+def test_sqlite_server_refuses_on_tet_and_issues_on_the_make_up_day(tmp_path, clock):
+    _scenario(tmp_path, clock, f"sqlite:///{tmp_path / 'motcua.sqlite3'}")
 
 
-def test_postgresql_server_refuses_on_tet_and_issues_on_the_make_up_day(tmp_path):
+def test_postgresql_server_refuses_on_tet_and_issues_on_the_make_up_day(tmp_path, clock):
     with postgres_schema("faketime") as url:
-        _scenario(tmp_path, url)
+        _scenario(tmp_path, clock, url)

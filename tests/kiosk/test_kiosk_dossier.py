@@ -53,12 +53,15 @@ def dossier(server) -> dict:
             "/dossiers",
             json={
                 "agency_id": agency_id,
-                "procedure_code": "1.001193",
+                # «3 Ngày làm việc» in the catalogue: the receipt carries an appointment to show
+                # (1.001193 states no time limit, so its receipt leaves the date for the officer).
+                "procedure_code": "1.004837",
                 "applicant": {"full_name": APPLICANT, "phone": PHONE},
-                "documents": [{"name": "Tờ khai đăng ký khai sinh", "copies": 1}],
+                "documents": [{"name": "Tờ khai đăng ký giám hộ", "copies": 1}],
             },
         )
         assert created.status_code == 201, created.text
+        assert created.json()["due_at"] is not None
         moved = staff.post(f"/dossiers/{created.json()['code']}/transitions", json={"to": "in_processing"})
         assert moved.status_code == 200, moved.text
         return moved.json()
@@ -74,7 +77,7 @@ def receipt_photo(path: Path, url: str, code: str) -> Path:
         (bold, "GIẤY TIẾP NHẬN HỒ SƠ"),
         (bold, "VÀ HẸN TRẢ KẾT QUẢ"),
         (font, f"Mã hồ sơ: {code}"),
-        (font, "Thủ tục: Đăng ký khai sinh"),
+        (font, "Thủ tục: Đăng ký giám hộ"),
         (font, "Ngày hẹn trả kết quả: xem mã QR"),
     ]
     y = 30
