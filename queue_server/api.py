@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from .appointments.router import router as appointments_router
 from .audit.router import router as audit_router
 from .auth.router import router as auth_router
 from .backups import schedule as backup_schedule
@@ -49,6 +50,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     boards.router,
     audit_router,
     devices.router,
+    appointments_router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     stream_router,  # WS /ws

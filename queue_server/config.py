@@ -158,6 +158,19 @@ class Settings(BaseSettings):
     db_tail_interval_s: float = 0.2
     announcement_template: str = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
 
+    # -- appointments and remote numbers (queue_server/appointments, docs/queue-policy.md) ----
+    # A booked visitor checks in at the kiosk from this many minutes before the slot (earlier: told
+    # when to come back) until this many minutes after its start (later: a walk-in ticket; a booking
+    # never checked in by then counts as a no-show).
+    checkin_early_minutes: int = Field(15, ge=0, le=240)
+    checkin_grace_minutes: int = Field(15, ge=0, le=240)
+    # Public booking requests (book, cancel, reschedule, find) per client address; a wrong phone for
+    # a booking code counts against `lookup_code_failure_limit` as the dossier lookup's digits do.
+    booking_rate_limit_per_minute: int = Field(10, ge=1, le=100_000)
+    # A number taken from the phone (lấy số từ xa) called this many times without the visitor coming
+    # goes to the counter's «Vắng mặt» list instead of back into the queue.
+    remote_absent_after_calls: int = Field(2, ge=1, le=10)
+
     # -- dossiers ---------------------------------------------------------------------------
     dossier_code_layout: str = "bp"  # "bp" (TT 01/2018, 25 chars) or "ag" (22 chars)
     lookup_rate_limit_per_minute: int = Field(10, ge=1, le=10_000)  # public lookups per client address

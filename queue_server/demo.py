@@ -6,6 +6,7 @@ from datetime import time
 
 from sqlalchemy import select
 
+from .appointments.models import BookingSettings
 from .auth.models import Device, User
 from .auth.security import hash_password, token_digest
 from .auth.service import DEMO_PASSWORD  # refused outside demo mode
@@ -113,6 +114,20 @@ def seed_demo(db: Database, settings: Settings, *, with_hours: bool = False) -> 
                 )
             s.add_all(services.values())
             s.flush()
+            # /hen takes bookings for civil status and certification, and numbers from the phone for
+            # civil status (docs/queue-policy.md, *Booked visitors*)
+            for code in ("HOTICH", "CHUNGTHUC"):
+                s.add(
+                    BookingSettings(
+                        service_id=services[code].id,
+                        booking_enabled=True,
+                        slot_minutes=15,
+                        slot_capacity=2,
+                        days_ahead=14,
+                        remote_enabled=code == "HOTICH",
+                        remote_per_hour=10,
+                    )
+                )
             s.add(
                 User(
                     username="admin",

@@ -50,6 +50,21 @@ CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
     "uq_services_centre_id_code": ("service_exists", "Mã dịch vụ đã tồn tại trong trung tâm."),
     "uq_agencies_centre_id_identifier": ("agency_exists", "Mã định danh cơ quan đã tồn tại."),
     "uq_users_username": ("user_exists", "Tên đăng nhập đã tồn tại."),
+    # appointments: the database's last line behind the booking rules (appointments/service.py)
+    "within_capacity": ("slot_full", "Khung giờ này vừa hết chỗ. Vui lòng chọn khung giờ khác."),
+    "uq_appointments_active_phone": (
+        "already_booked",
+        "Số điện thoại này đã có lịch hẹn dịch vụ này trong ngày; hãy đổi giờ hoặc hủy lịch đã đặt.",
+    ),
+    "uq_appointments_service_id_day_phone": (
+        "already_booked",
+        "Số điện thoại này đã có lịch hẹn dịch vụ này trong ngày; hãy đổi giờ hoặc hủy lịch đã đặt.",
+    ),
+    "uq_remote_numbers_service_id_day_phone": (
+        "remote_already_taken",
+        "Số điện thoại này đã lấy số từ xa cho dịch vụ này hôm nay.",
+    ),
+    "uq_appointments_code": ("duplicate_request", "Vui lòng thử lại."),
     "uq_dossiers_code": ("dossier_code_taken", "Mã hồ sơ đã được cấp cho hồ sơ khác, vui lòng thử lại."),
 }
 

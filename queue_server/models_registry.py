@@ -3,6 +3,7 @@
 Adding an area with tables: import its models here by name.
 """
 
+from .appointments import models as _appointments  # noqa: F401
 from .audit import models as _audit  # noqa: F401
 from .auth import models as _auth  # noqa: F401
 from .calendar import models as _calendar  # noqa: F401

@@ -16,6 +16,11 @@ from ..timeutil import utcnow
 WAITING_STATES = ("waiting", "transferred")
 ACTIVE_STATES = ("called", "serving")
 FINAL_STATES = ("done", "no_show", "cancelled")
+# Served ahead when higher (docs/queue-policy.md): priority classes, then booked visitors checked in
+# within their window, then everyone else.
+RANK_WALK_IN = 0
+RANK_BOOKED = 1
+RANK_PRIORITY = 2
 
 
 class Ticket(Base):

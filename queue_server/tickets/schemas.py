@@ -25,6 +25,14 @@ class TicketCreate(BaseModel):
     )
 
 
+class InternalTicketCreate(TicketCreate):
+    """A ticket the server issues on a visitor's behalf (a booking's check-in, a number taken from
+    the phone): its source and rank are decided by that path, never sent by a client."""
+
+    source: str = Field("appointment", max_length=20)
+    rank: int = 0
+
+
 class TicketRead(BaseModel):
     id: int
     number: int

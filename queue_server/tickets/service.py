@@ -35,7 +35,15 @@ from ..queues.views import (
 from ..realtime.service import record_event, record_events
 from ..timeutil import aware, local, local_day, utcnow
 from . import schemas, stats
-from .models import ACTIVE_STATES, WAITING_STATES, Ticket, TicketEvent, TicketRecord
+from .models import (
+    ACTIVE_STATES,
+    RANK_PRIORITY,
+    RANK_WALK_IN,
+    WAITING_STATES,
+    Ticket,
+    TicketEvent,
+    TicketRecord,
+)
 
 
 def request_key(actor: Principal, data: schemas.TicketCreate) -> str | None:
@@ -124,7 +132,8 @@ def decide(
     """
     if service is None:
         return Decision(DomainError("service_not_found", "Không tìm thấy dịch vụ đã chọn.", 404))
-    if not actor.can_see_centre(service.centre_id):
+    internal = isinstance(data, schemas.InternalTicketCreate)  # its caller checked who may ask
+    if not internal and not actor.can_see_centre(service.centre_id):
         return Decision(forbidden("Bạn không có quyền với trung tâm này."))
     if data.priority is not None:
         if data.priority not in settings.priority_classes:
@@ -147,7 +156,11 @@ def decide(
                 409,
             )
         )
-    return Decision(None, "kiosk" if actor.role == "kiosk" else data.source, 1 if data.priority else 0)
+    if internal:
+        return Decision(None, data.source, RANK_PRIORITY if data.priority else data.rank)
+    return Decision(
+        None, "kiosk" if actor.role == "kiosk" else data.source, RANK_PRIORITY if data.priority else RANK_WALK_IN
+    )
 
 
 # The plan's statements, built once (building one costs more than running it).
@@ -658,7 +671,10 @@ def skip(session: Session, settings: Settings, actor: Principal, ticket_id: int,
     ticket, counter = _ticket_at_counter(session, actor, ticket_id, ("called",), "bỏ qua")
     _lock_services(session, [ticket.service_id])
     now = utcnow()
-    if data.requeue:
+    # A number taken from the phone, called this many times without the visitor coming, is marked
+    # absent rather than re-queued: it goes to the «Vắng mặt» list (docs/queue-policy.md).
+    remote_absent = ticket.source == "remote" and 1 + ticket.recall_count >= settings.remote_absent_after_calls
+    if data.requeue and not remote_absent:
         places = data.places_back if data.places_back is not None else settings.requeue_places_back
         behind = session.execute(
             select(Ticket.queue_key)
@@ -684,7 +700,10 @@ def skip(session: Session, settings: Settings, actor: Principal, ticket_id: int,
         session.flush()
         _append(session, ticket, "no_show", actor)
     record_event(
-        session, ticket.centre_id, "ticket.skipped", {**ticket_brief(ticket, counter.number), "requeued": data.requeue}
+        session,
+        ticket.centre_id,
+        "ticket.skipped",
+        {**ticket_brief(ticket, counter.number), "requeued": ticket.state == "waiting"},
     )
     publish_counter(session, counter)
     publish_queue(session, ticket.centre_id, [ticket.service_id], settings.default_service_s)

@@ -100,3 +100,19 @@ def test_pages_and_streams_state_who_may_call(client, app):
     }
     assert {"/ws", "/ws/t/{token}"} <= set(streams)
     assert all("Who may call" in doc for doc in streams.values()), streams
+
+
+def test_booking_endpoints_in_the_matrix(app):
+    """Booking is public (rate-limited, code + phone); check-in is the kiosk's (and the staff's at a
+    counter); the settings are the administrators' (managers read); the day's list is the staff's."""
+    declared = {(m, p): allowed_roles(r) for m, p, r in _api_routes(app) if "appointments" in p or "/booking" in p}
+    public = ("public",)
+    assert declared[("GET", "/api/v1/appointments/slots")] == public
+    assert declared[("POST", "/api/v1/appointments")] == public
+    for action in ("find", "cancel", "reschedule"):
+        assert declared[("POST", f"/api/v1/appointments/{{code}}/{action}")] == public
+    assert declared[("POST", "/api/v1/appointments/remote-ticket")] == public
+    assert declared[("POST", "/api/v1/appointments/check-in")] == ("admin", "clerk", "kiosk", "console")
+    assert declared[("PUT", "/api/v1/services/{service_id}/booking")] == ("admin",)
+    assert declared[("GET", "/api/v1/services/{service_id}/booking")] == ("admin", "manager")
+    assert declared[("GET", "/api/v1/centres/{centre_id}/appointments")] == ("admin", "manager", "clerk")
