@@ -73,7 +73,7 @@ def test_too_early_is_told_when_to_come_back(client, centre, clock):
 def test_late_becomes_a_walk_in(client, centre, clock):
     booking = _booked(client, centre)
     _on(clock, client, centre, 8, 0)
-    walk_in = issue(client, centre, "HOTICH")
+    issue(client, centre, "HOTICH")
     _on(clock, client, centre, 9, 16)
     r = _check_in(client, centre, code=booking["code"])
     assert r.status_code == 200 and r.json()["late"] is True
