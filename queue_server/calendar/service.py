@@ -220,28 +220,34 @@ _AUDIT_ACTIONS = {"created": "create", "updated": "update", "deleted": "delete"}
 _LABELS = {"working": "làm việc", "receiving": "tiếp nhận hồ sơ", "saturday": "sáng thứ Bảy"}
 
 
-def _invalid(code: str, message: str) -> DomainError:
-    return DomainError(code, message, 422)
+def _invalid(code: str, message: str, field: str | None = None) -> DomainError:
+    """422 with the message; `field` names the input it is about, so a form shows it there."""
+    if field is None:
+        return DomainError(code, message, 422)
+    return DomainError(code, message, 422, fields=[{"field": field, "problem": message}])
 
 
-def _check_windows(label: str, windows: list, *, required: bool) -> list[list[str]]:
+def _check_windows(key: str, windows: list, *, required: bool) -> list[list[str]]:
+    label = _LABELS[key]
     if required and not windows:
-        raise _invalid("hours_missing", f"Cần ít nhất một khung giờ {label}.")
+        raise _invalid("hours_missing", f"Cần ít nhất một khung giờ {label}.", key)
     pairs = sorted((w["start"], w["end"]) for w in windows)
     for start, end in pairs:
         if end <= start:
             raise _invalid(
                 "hours_end_before_start",
                 f"Khung giờ {label} {_hhmm(start)}–{_hhmm(end)}: giờ kết thúc phải sau giờ bắt đầu.",
+                key,
             )
         if start.second or end.second or start.microsecond or end.microsecond:
-            raise _invalid("hours_not_minutes", f"Khung giờ {label} chỉ ghi giờ và phút (ví dụ 07:30).")
+            raise _invalid("hours_not_minutes", f"Khung giờ {label} chỉ ghi giờ và phút (ví dụ 07:30).", key)
     for (a_start, a_end), (b_start, b_end) in zip(pairs, pairs[1:]):
         if b_start < a_end:
             raise _invalid(
                 "hours_overlap",
                 f"Các khung giờ {label} chồng lên nhau: {_hhmm(a_start)}–{_hhmm(a_end)} và "
                 f"{_hhmm(b_start)}–{_hhmm(b_end)}.",
+                key,
             )
     return [[_hhmm(a), _hhmm(b)] for a, b in pairs]
 
@@ -250,24 +256,28 @@ def _validated(values: dict) -> dict:
     """`values` (plain dicts for sessions) checked and turned into the stored shape."""
     out = dict(values)
     for key in ("working", "receiving", "saturday"):
-        out[key] = _check_windows(_LABELS[key], values[key], required=key != "saturday")
+        out[key] = _check_windows(key, values[key], required=key != "saturday")
     working = [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in out["working"]]
     for a, b in out["receiving"]:
         start, end = time.fromisoformat(a), time.fromisoformat(b)
         if not any(ws <= start and end <= we for ws, we in working):
-            raise _invalid("receiving_outside_working", f"Giờ tiếp nhận hồ sơ {a}–{b} nằm ngoài giờ làm việc.")
+            raise _invalid(
+                "receiving_outside_working", f"Giờ tiếp nhận hồ sơ {a}–{b} nằm ngoài giờ làm việc.", "receiving"
+            )
     if (values.get("notice") is None) != (values.get("notice_from") is None):
-        raise _invalid("notice_incomplete", "Thông báo thay đổi cần cả nội dung và ngày công bố.")
+        missing = "notice" if values.get("notice") is None else "notice_from"
+        raise _invalid("notice_incomplete", "Thông báo thay đổi cần cả nội dung và ngày công bố.", missing)
     if values.get("notice_from") is not None and values["notice_from"] >= values["effective_from"]:
         raise _invalid(
             "notice_after_change",
             f"Ngày công bố thông báo ({values['notice_from']:%d/%m/%Y}) phải trước ngày quy định có hiệu lực "
             f"({values['effective_from']:%d/%m/%Y}).",
+            "notice_from",
         )
     for key in ("cutoff", "counts_from"):
         value = values.get(key)
         if value is not None and (value.second or value.microsecond):
-            raise _invalid("time_not_minutes", "Giờ chốt tiếp nhận chỉ ghi giờ và phút (ví dụ 16:00).")
+            raise _invalid("time_not_minutes", "Giờ chốt tiếp nhận chỉ ghi giờ và phút (ví dụ 16:00).", key)
     return out
 
 
@@ -393,7 +403,7 @@ def create_rule(session: Session, actor: Principal, centre_id: int, data: schema
     if data.agency_id is not None:
         agency = session.get(Agency, data.agency_id)
         if agency is None or agency.centre_id != centre_id:
-            raise _invalid("agency_not_in_centre", "Cơ quan không thuộc trung tâm này.")
+            raise _invalid("agency_not_in_centre", "Cơ quan không thuộc trung tâm này.", "agency_id")
     values = _validated(data.model_dump())
     rule = TimeRule(centre_id=centre_id, **values, updated_at=utcnow(), updated_by=_actor_name(actor))
     _check_unique_date(session, rule)
@@ -443,9 +453,9 @@ def list_days(session: Session, centre_id: int, year: int | None = None) -> list
 
 def put_day(session: Session, actor: Principal, centre_id: int, day: date, data: schemas.CalendarDayIn) -> CalendarDay:
     if data.kind == "working_day" and data.replaces is not None and data.replaces == day:
-        raise _invalid("replaces_itself", "Ngày làm bù không thể bù cho chính nó.")
+        raise _invalid("replaces_itself", "Ngày làm bù không thể bù cho chính nó.", "replaces")
     if data.kind == "day_off" and data.replaces is not None:
-        raise _invalid("replaces_on_day_off", "Chỉ ngày làm bù mới ghi ngày được bù (replaces).")
+        raise _invalid("replaces_on_day_off", "Chỉ ngày làm bù mới ghi ngày được bù (replaces).", "replaces")
     row = session.execute(
         select(CalendarDay).where(CalendarDay.centre_id == centre_id, CalendarDay.day == day)
     ).scalar_one_or_none()

@@ -127,40 +127,46 @@ def test_an_announced_change_is_shown_from_publication_until_it_applies(client, 
 
 
 @pytest.mark.parametrize(
-    "change, code, message",
+    "change, code, message, field",
     [
         (
             {"working": [{"start": "07:30", "end": "11:30"}, {"start": "11:00", "end": "17:00"}]},
             "hours_overlap",
             "Các khung giờ làm việc chồng lên nhau: 07:30–11:30 và 11:00–17:00.",
+            "working",
         ),
         (
             {"receiving": [{"start": "11:00", "end": "07:30"}]},
             "hours_end_before_start",
             "Khung giờ tiếp nhận hồ sơ 11:00–07:30: giờ kết thúc phải sau giờ bắt đầu.",
+            "receiving",
         ),
         (
             {"receiving": [{"start": "16:30", "end": "17:30"}]},
             "receiving_outside_working",
             "Giờ tiếp nhận hồ sơ 16:30–17:30 nằm ngoài giờ làm việc.",
+            "receiving",
         ),
-        ({"working": []}, "hours_missing", "Cần ít nhất một khung giờ làm việc."),
+        ({"working": []}, "hours_missing", "Cần ít nhất một khung giờ làm việc.", "working"),
         (
             {"notice": "Thay đổi giờ làm việc", "notice_from": "2026-03-01"},
             "notice_after_change",
             "Ngày công bố thông báo (01/03/2026) phải trước ngày quy định có hiệu lực (01/03/2026).",
+            "notice_from",
         ),
         (
             {"notice": "Thay đổi giờ làm việc"},
             "notice_incomplete",
             "Thông báo thay đổi cần cả nội dung và ngày công bố.",
+            "notice_from",
         ),
     ],
 )
-def test_invalid_rules_are_refused_with_a_clear_message(client, centre, change, code, message):
+def test_invalid_rules_are_refused_with_a_clear_message(client, centre, change, code, message, field):
     r = client.post(rules_url(centre), json={**RULE, **change}, headers=centre.auth("admin"))
     assert r.status_code == 422, r.text
-    assert r.json()["error"] == {"code": code, "message": message}
+    # the field it is about, so the /admin form shows the message beside that input
+    assert r.json()["error"] == {"code": code, "message": message, "fields": [{"field": field, "problem": message}]}
     assert len(client.get(rules_url(centre), headers=centre.auth("admin")).json()) == 1  # the seed only
 
 

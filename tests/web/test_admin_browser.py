@@ -206,3 +206,58 @@ def test_a_manager_reads_without_editing_and_a_clerk_cannot_open_it(demo_server,
     wait_text(page, "#login-message", "Chỉ lãnh đạo và quản trị viên được xem trang này.")
     assert page.is_hidden("#app")
     page.close()
+
+
+def test_admin_keeps_the_working_calendar_and_kiosks_follow_it(demo_server, chromium, artifacts_dir):
+    """The suite's clock stands on Tuesday 10/03/2026: the page opens on 2026 with Tết listed; a
+    day off of the centre's own, and a change of hours announced ahead, reach the kiosks' API."""
+    base = demo_server.base_url
+    page = sign_in(chromium, base, "admin", "#calendar")
+    wait_ready(page)
+    page.wait_for_selector("#days-table")
+    wait_text(page, '#days-table tr[data-day="2026-02-17"]', "Tết")
+    assert page.locator('#days-table tr[data-day="2026-03-14"]').count() == 0  # an ordinary Saturday is not listed
+
+    # a day off of the centre's own, with the document behind it
+    page.click("#day-new")
+    page.fill("#d-day", "2026-03-20")
+    page.locator("#d-kind").select_option("day_off")
+    page.fill("#d-name", "Nghỉ để bảo trì hệ thống điện")
+    page.fill("#d-source", "Thông báo 15/TB-TTPVHCC ngày 05/03/2026")
+    page.click("#day-form button[type=submit]")
+    wait_text(page, '#days-table tr[data-day="2026-03-20"]', "Nghỉ để bảo trì hệ thống điện")
+    wait_text(page, '#days-table tr[data-day="2026-03-20"]', "của trung tâm")
+    r = httpx.get(
+        f"{base}/api/v1/calendar/days",
+        params={"from": "2026-03-20", "to": "2026-03-20"},
+        headers={"Authorization": f"Bearer {KIOSK_TOKEN}"},
+    )
+    [day] = r.json()["items"]
+    assert day["is_working_day"] is False and day["reason"] == "Nghỉ để bảo trì hệ thống điện"
+
+    # new hours from 01/04, typed with overlapping windows: the server's sentence beside the field
+    page.click("#rule-new")
+    page.fill("#r-effective_from", "2026-04-01")
+    page.fill("#r-working", "07:00–11:30, 11:00–17:00")
+    page.fill("#r-receiving", "07:00–11:00, 13:30–16:30")
+    notice = "Từ ngày 01/04/2026, Trung tâm làm việc buổi sáng từ 07:00."
+    page.fill("#r-notice", notice)
+    page.fill("#r-notice_from", "2026-03-09")
+    page.click("#rule-form button[type=submit]")
+    wait_text(page, '#rule-form [data-error-for="working"]', "chồng lên nhau")
+    assert page.input_value("#r-notice") == notice  # nothing typed is lost
+    page.fill("#r-working", "07:00–11:30, 13:30–17:00")
+    page.click("#rule-form button[type=submit]")
+    page.wait_for_selector("#rules-table tr[data-rule] >> text=01/04/2026")
+    wait_text(page, "#cal-changes", "09:00:")  # the log in the centre's time (02:00 UTC)
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, artifacts_dir, "admin-calendar.png", publish=True)
+    services = httpx.get(f"{base}/api/v1/services", headers={"Authorization": f"Bearer {KIOSK_TOKEN}"}).json()
+    assert services[0]["calendar_notice"] == notice  # announced from 09/03 until it applies
+    page.close()
+
+    page = sign_in(chromium, base, "lanhdao", "#calendar")  # managers read it
+    wait_ready(page)
+    wait_text(page, '#days-table tr[data-day="2026-03-20"]', "Nghỉ để bảo trì hệ thống điện")
+    assert page.locator("#day-new").count() == 0 and page.locator("#rule-new").count() == 0
+    page.close()

@@ -39,6 +39,13 @@
     revoke: "Revoke", revoked: "revoked", "last-seen": "Last seen",
     "cat-title": "Procedure catalogue", "cat-import": "Import a file (JSON, CSV or XLSX)", "cat-do": "Import",
     "crit-title": "Rating criteria", "crit-current": "Current criteria", "crit-publish": "Publish a new list",
+    "nav-calendar": "Working calendar",
+    "cal-title": "Working calendar", "cal-days": "Days off and make-up working days", "cal-own": "Days set by the centre",
+    "cal-day-new": "Add a day", "cal-rules": "Working and receiving hours", "cal-rule-new": "New rule (from a date)",
+    "cal-rule-edit": "Edit rule", "cal-changes": "Changes", "cal-year": "Year", day: "Day", kind: "Kind", source: "Document",
+    replaces: "Makes up for (day off)", reason: "Reason", working: "Working hours", receiving: "Receiving hours",
+    saturday: "Saturday sessions", cutoff: "Cut-off", counts_from: "After the cut-off, counts from", notice_from: "Announced from",
+    "cal-notice": "Announcement of the change", delete: "Delete",
     "audit-title": "Audit log", "audit-csv": "Export CSV", filter: "Filter", when: "When", who: "Who", what: "What", action: "Action", change: "Before → after",
   };
   const t = MotcuaI18n.page({ en: EN }, { onChange: () => show(currentPage()) });
@@ -93,7 +100,7 @@
           `<div class="svc-rows"></div><div class="buttons"><button type="button" class="svc-add">${esc(L("svc-add", "Thêm dịch vụ"))}</button></div>` +
           `<div class="field-error" data-error-for="service_ids" role="alert"></div><div class="field-error" data-error-for="weights" role="alert"></div></fieldset></div>`;
       default:
-        return `<div class="field${wide}" data-field="${f.name}">${label}<input id="${id}" name="${f.name}" type="${f.type === "number" ? "number" : f.type === "password" ? "password" : "text"}"` +
+        return `<div class="field${wide}" data-field="${f.name}">${label}<input id="${id}" name="${f.name}" type="${["number", "password", "date", "time"].includes(f.type) ? f.type : "text"}"` +
           ` value="${esc(v)}"${disabled}${f.placeholder ? ` placeholder="${esc(f.placeholder)}"` : ""}>${err}</div>`;
     }
   }
@@ -510,7 +517,7 @@
         (d.revoked ? `<span class="badge bad">${esc(L("revoked", "đã thu hồi"))}</span>`
           : `<span class="badge ${d.online ? (d.problems.length ? "warn" : "ok") : "bad"}">${esc(d.online ? (en() ? "online" : "đang hoạt động") : (en() ? "offline" : "mất liên lạc"))}</span>` +
             d.problems.filter((p) => p !== "offline").map((p) => ` <span class="badge warn">${esc(en() ? p : PROBLEMS[p] || p)}</span>`).join("")) +
-        `</td><td class="small">${d.last_seen_at ? new Date(d.last_seen_at).toLocaleString("vi-VN") : "—"}</td><td class="small">${esc(d.app_version || "—")}</td>` +
+        `</td><td class="small">${d.last_seen_at ? new Date(d.last_seen_at).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—"}</td><td class="small">${esc(d.app_version || "—")}</td>` +
         `<td class="small">${esc(hardwareText(d.hardware))}</td><td>` +
         (ctx.admin && !d.revoked ? `<button class="row-action edit" data-id="${d.id}">${esc(L("edit", "Sửa"))}</button> <button class="row-action revoke" data-id="${d.id}">${esc(L("revoke", "Thu hồi"))}</button>` : "") +
         `</td></tr>`).join("") + `</tbody></table></div><div class="message error" id="dev-message" role="alert"></div>`;
@@ -540,6 +547,139 @@
       if (!confirm("Thu hồi mã của thiết bị này? Thiết bị sẽ ngừng hoạt động cho tới khi được đăng ký lại.")) return;
       try { await api(`/devices/${b.dataset.id}/revoke`, { method: "POST" }); await reload("Đã thu hồi thiết bị."); }
       catch (err) { $("dev-message").textContent = err.message; }
+    }));
+  }
+
+  // The working calendar (issue «The working calendar governs the queue…»): the year's days off and
+  // make-up days as the server applies them (national files + the centre's own entries), the
+  // centre's own entries to add or remove, the time rules with their effective dates, and the log.
+  const DAY_KINDS = { day_off: "Ngày nghỉ", working_day: "Ngày làm bù (làm việc)" };
+  const sessionsText = (list) => (list || []).map((w) => `${hm(w.start)}–${hm(w.end)}`).join(", ");
+  function parseSessions(name, text) {
+    const raw = String(text || "").trim();
+    if (!raw) return [];
+    return raw.split(/[,;]/).map((part) => {
+      const m = part.trim().match(/^(\d{1,2})[:hg.](\d{2})\s*[-–—]\s*(\d{1,2})[:hg.](\d{2})$/i);
+      if (!m) {
+        const problem = `"${part.trim()}" chưa đúng dạng khung giờ, ví dụ 07:30–11:30, 13:30–17:00.`;
+        throw { status: 422, detail: { fields: [{ field: name, problem }] }, message: "Dữ liệu chưa hợp lệ." };
+      }
+      const two = (n) => String(n).padStart(2, "0");
+      return { start: `${two(m[1])}:${m[2]}`, end: `${two(m[3])}:${m[4]}` };
+    });
+  }
+  const RULE_FIELDS = () => [
+    { name: "agency_id", key: "agency", label: "Áp dụng cho (trống: cả trung tâm)", type: "select", nullable: true, numeric: true, options: agencyOptions, createOnly: true },
+    { name: "effective_from", label: "Áp dụng từ ngày", type: "date", required: true },
+    { name: "working", label: "Giờ làm việc (ví dụ 07:30–11:30, 13:30–17:00)", wide: true },
+    { name: "receiving", label: "Giờ tiếp nhận hồ sơ", wide: true },
+    { name: "saturday", label: "Buổi sáng thứ Bảy (nếu có)", wide: true },
+    { name: "cutoff", label: "Giờ chốt tiếp nhận trong ngày", type: "time", nullable: true },
+    { name: "counts_from", label: "Sau giờ chốt, tính từ (trống: giờ mở cửa ngày làm việc tiếp theo)", type: "time", nullable: true },
+    { name: "notice", key: "cal-notice", label: "Thông báo thay đổi (hiện trên ki-ốt, màn hình từ ngày công bố)", type: "textarea", nullable: true },
+    { name: "notice_from", label: "Ngày công bố thông báo", type: "date", nullable: true },
+  ];
+  const DAY_FIELDS = [
+    { name: "day", label: "Ngày", type: "date", required: true },
+    { name: "kind", label: "Loại", type: "select", options: () => Object.entries(DAY_KINDS) },
+    { name: "name", label: "Tên (ví dụ: Nghỉ bù Giỗ Tổ Hùng Vương)", required: true, wide: true },
+    { name: "source", label: "Văn bản (số, ngày ban hành)", nullable: true, wide: true },
+    { name: "replaces", label: "Làm bù cho ngày (chỉ với ngày làm bù)", type: "date", nullable: true },
+  ];
+
+  function ruleBody(body) {
+    for (const key of ["working", "receiving", "saturday"]) if (key in body) body[key] = parseSessions(key, body[key]);
+    return body;
+  }
+
+  async function calendarPage(host) {
+    const year = calendarPage.year || (calendarPage.year = new Date().getFullYear());
+    const c = ctx.centreId;
+    const [days, own, rules, changes] = await Promise.all([
+      api(`/calendar/days?centre=${c}&from=${year}-01-01&to=${year}-12-31`),
+      api(`/centres/${c}/calendar-days?year=${year}`),
+      api(`/centres/${c}/time-rules`),
+      api(`/centres/${c}/calendar-changes?limit=20`),
+    ]);
+    const ownByDay = Object.fromEntries(own.map((d) => [d.day, d]));
+    const weekend = (d) => [0, 6].includes(new Date(d.date + "T00:00:00Z").getUTCDay());
+    // Ordinary weekends are left out: holidays, days off on weekdays, worked weekends (làm bù),
+    // the centre's own entries and the library's unconfirmed days are what an officer checks.
+    const special = days.items.filter((d) => (d.reason && !(weekend(d) && /hằng tuần/.test(d.reason))) || (d.is_working_day && weekend(d)) || ownByDay[d.date] || !d.confirmed);
+    const agencyName = (id) => { const a = ctx.agencies.find((x) => x.id === id); return a ? a.name : (en() ? "Whole centre" : "Cả trung tâm"); };
+    const dmy = (iso) => (iso ? iso.split("-").reverse().join("/") : "—");
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("cal-title", "Lịch làm việc"))}</h2>` +
+      `<label>${esc(L("cal-year", "Năm"))} <select id="cal-year">${[year - 1, year, year + 1].map((y) => `<option${y === year ? " selected" : ""}>${y}</option>`).join("")}</select></label></div>` +
+      `<div class="panel"><div class="page-head"><h3>${esc(L("cal-days", "Ngày nghỉ lễ, Tết và ngày làm bù"))} ${year}</h3>` +
+      (ctx.admin ? `<button class="primary" id="day-new">${esc(L("cal-day-new", "Thêm ngày"))}</button>` : "") + `</div>` +
+      `<div id="day-form"></div><div class="message error" id="day-message" role="alert"></div>` +
+      `<div class="table-wrap"><table class="data" id="days-table"><thead><tr><th>${esc(L("day", "Ngày"))}</th><th>${esc(L("kind", "Loại"))}</th>` +
+      `<th>${esc(L("reason", "Lý do"))}</th><th>${esc(L("source", "Văn bản"))}</th><th></th></tr></thead><tbody>` +
+      (special.map((d) => {
+        const mine = ownByDay[d.date];
+        return `<tr data-day="${d.date}"${d.confirmed ? "" : ' class="unconfirmed"'}><td>${esc(d.weekday)}, ${dmy(d.date)}</td>` +
+          `<td>${d.is_working_day ? (en() ? "working day" : "làm việc") : (en() ? "day off" : "nghỉ")}${mine ? ` <span class="badge">${en() ? "centre" : "của trung tâm"}</span>` : ""}</td>` +
+          `<td>${esc(d.reason || (d.is_working_day ? (en() ? "Make-up working day" : "Ngày làm bù") : ""))}${mine && mine.replaces ? ` (${en() ? "for" : "bù cho"} ${dmy(mine.replaces)})` : ""}</td><td class="small">${esc(d.source || "")}</td>` +
+          `<td>${mine && ctx.admin ? `<button class="row-action" data-remove-day="${d.date}">${esc(L("delete", "Xóa"))}</button>` : ""}</td></tr>`;
+      }).join("") || `<tr><td colspan="5" class="muted">—</td></tr>`) +
+      `</tbody></table></div></div>` +
+      `<div class="panel"><div class="page-head"><h3>${esc(L("cal-rules", "Giờ làm việc, giờ tiếp nhận hồ sơ"))}</h3>` +
+      (ctx.admin ? `<button class="primary" id="rule-new">${esc(L("cal-rule-new", "Thêm quy định (áp dụng từ ngày)"))}</button>` : "") + `</div>` +
+      `<div id="rule-form"></div><div class="message error" id="rule-message" role="alert"></div>` +
+      `<div class="table-wrap"><table class="data" id="rules-table"><thead><tr><th>${esc(L("agency", "Áp dụng cho"))}</th><th>${esc(L("effective_from", "Từ ngày"))}</th>` +
+      `<th>${esc(L("working", "Giờ làm việc"))}</th><th>${esc(L("receiving", "Giờ tiếp nhận"))}</th><th>${esc(L("saturday", "Thứ Bảy"))}</th>` +
+      `<th>${esc(L("cutoff", "Giờ chốt"))}</th><th>${esc(L("cal-notice", "Thông báo"))}</th><th></th></tr></thead><tbody>` +
+      rules.map((r) => `<tr data-rule="${r.id}"><td>${esc(agencyName(r.agency_id))}</td><td>${dmy(r.effective_from)}</td><td>${esc(sessionsText(r.working))}</td>` +
+        `<td>${esc(sessionsText(r.receiving))}</td><td>${esc(sessionsText(r.saturday) || "—")}</td>` +
+        `<td>${esc(hm(r.cutoff) || "—")}${r.counts_from ? ` → ${esc(hm(r.counts_from))}` : ""}</td>` +
+        `<td class="small">${r.notice ? `${esc(r.notice)}<br><span class="muted">${en() ? "from" : "từ"} ${dmy(r.notice_from)}</span>` : ""}</td>` +
+        `<td><button class="row-action edit" data-rule-edit="${r.id}">${esc(ctx.admin ? L("edit", "Sửa") : en() ? "View" : "Xem")}</button>` +
+        (ctx.admin ? `<button class="row-action" data-rule-remove="${r.id}">${esc(L("delete", "Xóa"))}</button>` : "") + `</td></tr>`).join("") +
+      `</tbody></table></div></div>` +
+      `<div class="panel"><h3>${esc(L("cal-changes", "Lịch sử thay đổi"))}</h3><table class="data small" id="cal-changes"><tbody>` +
+      changes.map((x) => `<tr><td>${new Date(x.at).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" })}</td><td>${esc(x.actor)}</td><td>${esc(x.entity)} ${esc(x.entity_key)}</td><td>${esc(x.action)}</td></tr>`).join("") +
+      `</tbody></table></div>`;
+    $("cal-year").addEventListener("change", () => { calendarPage.year = +$("cal-year").value; show("calendar"); });
+    const dayBox = $("day-form"), ruleBox = $("rule-form");
+    if (ctx.admin) {
+      $("day-new").addEventListener("click", () => form(dayBox, {
+        title: L("cal-day-new", "Thêm ngày nghỉ hoặc ngày làm bù"), fields: DAY_FIELDS, values: { kind: "day_off" }, prefix: "d",
+        cancel: () => (dayBox.innerHTML = ""),
+        submit: async (body) => {
+          const day = body.day;
+          delete body.day;
+          if (!day) throw { status: 422, detail: { fields: [{ field: "day", problem: "Hãy chọn ngày." }] }, message: "Hãy chọn ngày." };
+          await api(`/centres/${c}/calendar-days/${day}`, { method: "PUT", body });
+          calendarPage.year = +day.slice(0, 4);
+          await reload(`Đã lưu ngày ${dmy(day)}.`);
+        },
+      }));
+      $("rule-new").addEventListener("click", () => form(ruleBox, {
+        title: L("cal-rule-new", "Thêm quy định giờ làm việc"), fields: RULE_FIELDS(), prefix: "r",
+        values: { working: "07:30–11:30, 13:30–17:00", receiving: "07:30–11:30, 13:30–17:00", cutoff: "16:00" },
+        cancel: () => (ruleBox.innerHTML = ""),
+        submit: async (body) => { await api(`/centres/${c}/time-rules`, { method: "POST", body: ruleBody(body) }); await reload("Đã thêm quy định giờ làm việc."); },
+      }));
+      host.querySelectorAll("[data-remove-day]").forEach((b) => b.addEventListener("click", async () => {
+        if (!confirm(`Xóa mục của trung tâm cho ngày ${dmy(b.dataset.removeDay)}? Lịch quốc gia lại áp dụng cho ngày này.`)) return;
+        try { await api(`/centres/${c}/calendar-days/${b.dataset.removeDay}`, { method: "DELETE" }); await reload("Đã xóa."); }
+        catch (err) { $("day-message").textContent = err.message; }
+      }));
+      host.querySelectorAll("[data-rule-remove]").forEach((b) => b.addEventListener("click", async () => {
+        if (!confirm("Xóa quy định giờ làm việc này?")) return;
+        try { await api(`/time-rules/${b.dataset.ruleRemove}`, { method: "DELETE" }); await reload("Đã xóa quy định."); }
+        catch (err) { $("rule-message").textContent = err.message; }
+      }));
+    }
+    host.querySelectorAll("[data-rule-edit]").forEach((b) => b.addEventListener("click", () => {
+      const r = rules.find((x) => x.id === +b.dataset.ruleEdit);
+      const values = Object.assign({}, r, { working: sessionsText(r.working), receiving: sessionsText(r.receiving), saturday: sessionsText(r.saturday),
+        cutoff: hm(r.cutoff), counts_from: hm(r.counts_from) });
+      form(ruleBox, {
+        title: `${L("cal-rule-edit", "Sửa quy định")} (${agencyName(r.agency_id)}, ${dmy(r.effective_from)})`, fields: RULE_FIELDS(), values, editing: true, prefix: "r",
+        cancel: () => (ruleBox.innerHTML = ""),
+        submit: async (body) => { await api(`/time-rules/${r.id}`, { method: "PATCH", body: ruleBody(body) }); await reload("Đã lưu quy định giờ làm việc."); },
+      });
     }));
   }
 
@@ -612,7 +752,7 @@
       `<button id="audit-csv">${esc(L("audit-csv", "Xuất CSV"))}</button></div>` +
       `<form class="panel filters" id="audit-filters">` +
       `<div><label for="a-entity">${esc(L("what", "Đối tượng"))}</label><select id="a-entity" name="entity"><option value="">—</option>` +
-      ["service", "counter", "centre", "agency", "user", "device", "procedure_catalogue", "procedure_field", "rating_criteria"].map((e) => `<option${f.entity === e ? " selected" : ""}>${e}</option>`).join("") + `</select></div>` +
+      ["service", "counter", "centre", "agency", "user", "device", "time_rule", "calendar_day", "procedure_catalogue", "procedure_field", "rating_criteria"].map((e) => `<option${f.entity === e ? " selected" : ""}>${e}</option>`).join("") + `</select></div>` +
       `<div><label for="a-action">${esc(L("action", "Thao tác"))}</label><select id="a-action" name="action"><option value="">—</option>` +
       ["create", "update", "open", "paused", "closed", "revoke", "deactivate", "reset_password", "import", "map", "publish"].map((e) => `<option${f.action === e ? " selected" : ""}>${e}</option>`).join("") + `</select></div>` +
       `<div><label for="a-actor">${esc(L("who", "Người thực hiện"))}</label><input id="a-actor" name="actor_name" value="${esc(f.actor_name)}"></div>` +
@@ -627,7 +767,7 @@
     async function fill() {
       try {
         const rows = await api("/audit?" + query() + "&limit=200");
-        host.querySelector("#audit-table tbody").innerHTML = rows.map((e) => `<tr data-entry="${e.id}"><td class="small">${new Date(e.at).toLocaleString("vi-VN")}</td>` +
+        host.querySelector("#audit-table tbody").innerHTML = rows.map((e) => `<tr data-entry="${e.id}"><td class="small">${new Date(e.at).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" })}</td>` +
           `<td>${esc(e.actor_name)} <span class="muted small">${esc(e.actor_role)}</span></td><td>${esc(e.entity)} ${esc(e.entity_id || "")}<br><span class="small">${esc(e.summary || "")}</span></td>` +
           `<td>${esc(e.action)}</td><td><pre class="diff">${esc(diffText(e))}</pre></td></tr>`).join("") ||
           `<tr><td colspan="5" class="muted">${en() ? "No entries." : "Không có mục nào."}</td></tr>`;
@@ -661,7 +801,7 @@
 
   // -- shell ------------------------------------------------------------------------------------
   const PAGES = { services: servicesPage, counters: countersPage, centres: centresPage, users: usersPage, devices: devicesPage,
-    catalogue: cataloguePage, criteria: criteriaPage, audit: auditPage };
+    calendar: calendarPage, catalogue: cataloguePage, criteria: criteriaPage, audit: auditPage };
   const ADMIN_ONLY = ["users"];
 
   function currentPage() {
