@@ -1,17 +1,27 @@
-"""`motcua-server backup FILE [--verify]` and `motcua-server restore FILE [--force] [--verify]`."""
+"""`motcua-server backup FILE|--daily [--verify]` and `motcua-server restore FILE [--force] [--verify]`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..commands import load_settings, safe_url
-from . import service
+from ..commands import CommandError, load_settings, safe_url
+from . import schedule, service
 
 
 def cmd_backup(args) -> int:
     settings = load_settings()
     url = settings.effective_database_url
-    manifest = service.backup(url, Path(args.file))
+    if args.daily == bool(args.file):
+        raise CommandError("Hãy chỉ ra tệp sao lưu, hoặc dùng --daily (bản sao lưu hằng ngày), không dùng cả hai.")
+    if args.daily:
+        file = schedule.take_daily(settings)
+        if file is None:
+            print(f"today's backup is already in {settings.effective_backup_dir} (or being written)")
+            return 0
+        args.file = str(file)
+        manifest = service.check(file)  # the file as written, against its manifest
+    else:
+        manifest = service.backup(url, Path(args.file))
     rows = sum(manifest.counts.values())
     print(
         f"backup of {safe_url(url)} written to {args.file} ({manifest.format}, revision {manifest.revision}, {rows} rows)"
@@ -42,7 +52,12 @@ def _report(result: service.Verification) -> None:
 
 def register(sub) -> None:
     p = sub.add_parser("backup", help="back up the database while the server runs (SQLite online backup, pg_dump)")
-    p.add_argument("file", help="the backup file to write (its manifest is written beside it)")
+    p.add_argument("file", nargs="?", help="the backup file to write (its manifest is written beside it)")
+    p.add_argument(
+        "--daily",
+        action="store_true",
+        help="today's backup into MOTCUA_BACKUP_DIR (motcua-YYYYMMDD.*), once a day, keeping MOTCUA_BACKUP_RETENTION_DAYS",
+    )
     p.add_argument(
         "--verify", action="store_true", help="then restore it into a scratch database and compare row counts"
     )

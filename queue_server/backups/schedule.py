@@ -66,8 +66,20 @@ def run_once(settings: Settings, now: datetime | None = None) -> Path | None:
     """Take today's backup if it is due and nobody else is taking it; prune. The backup's path, or None."""
     now = now or utcnow()
     day = due(settings, now)
-    if day is None:
-        return None
+    return None if day is None else take(settings, day, now)
+
+
+def take_daily(settings: Settings, now: datetime | None = None) -> Path | None:
+    """Today's backup, whatever `backup_time` says, unless it exists or is being taken; prune.
+    For a timer outside the servers (`motcua-server backup --daily`, deploy/systemd/motcua-backup.timer)
+    when several hosts serve and none of them takes it (`backup_time` off)."""
+    now = now or utcnow()
+    day = local(now).date()
+    return None if backup_file(settings, day).exists() else take(settings, day, now)
+
+
+def take(settings: Settings, day: date, now: datetime) -> Path | None:
+    """Write `day`'s backup unless another process is writing it (the claim file); prune."""
     file = backup_file(settings, day)
     file.parent.mkdir(parents=True, exist_ok=True)
     claim = file.with_name(file.name + ".lock")

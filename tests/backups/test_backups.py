@@ -126,3 +126,40 @@ def test_counts_come_from_the_same_snapshot(db_url, client, centre, tmp_path):
             assert manifest.counts["tickets"] == s.execute(select(func.count()).select_from(Ticket)).scalar_one()
     finally:
         db.dispose()
+
+
+def test_daily_backup_from_a_timer_while_the_servers_take_none(db_url, client, centre, tmp_path, clock):
+    """Several hosts serve with MOTCUA_BACKUP_TIME=off; one host's timer (deploy/systemd/motcua-backup.timer)
+    runs `motcua-server backup --daily`: today's backup once, whatever the hour, old ones pruned."""
+    import os
+    import subprocess
+    import sys
+
+    issue(client, centre)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "motcua-20200101.sqlite3").write_bytes(b"old")  # past the retention
+    env = {
+        **os.environ,
+        "MOTCUA_DATABASE_URL": db_url,
+        "MOTCUA_DATA_DIR": str(tmp_path / "data"),
+        "MOTCUA_DEMO": "true",
+        "MOTCUA_BACKUP_TIME": "off",
+        "MOTCUA_BACKUP_DIR": str(folder),
+    }
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "queue_server.cli", "backup", *args], env=env, capture_output=True, text=True
+        )
+
+    first = cli("--daily")
+    assert first.returncode == 0, first.stderr
+    ext = "sqlite3" if db_url.startswith("sqlite") else "pgdump"
+    taken = folder / f"motcua-{clock.today():%Y%m%d}.{ext}"
+    assert str(taken) in first.stdout and check(taken).counts["tickets"] == 1
+    again = cli("--daily")  # the timer fired twice (a catch-up after a reboot): nothing more
+    assert again.returncode == 0 and "already" in again.stdout
+    assert sorted(p.name for p in folder.iterdir()) == [taken.name, taken.name + ".manifest.json"]
+    refused = cli()  # neither a file nor --daily
+    assert refused.returncode == 2 and "--daily" in refused.stderr
