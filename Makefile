@@ -5,7 +5,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 # Debian packages the product and its tests use (see README § Dependencies).
-APT_PACKAGES := chromium xvfb xauth xclip espeak-ng libzbar0 libmtdev1 fonts-dejavu-core poppler-utils sox postgresql-client faketime
+APT_PACKAGES := chromium xvfb xauth xclip espeak-ng libzbar0 libmtdev1 fonts-dejavu-core poppler-utils sox postgresql-client faketime haproxy
 PYTEST_ARGS ?=
 
 .PHONY: install system-deps demo lint test test-fast test-faketime faketime-run clean

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,10 +19,19 @@ from queue_server.demo import seed_demo
 from queue_server.migrate import upgrade
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def reachable(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something (PostgreSQL, Redis …) accepts connections there."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def prepare_demo_database(url: str) -> dict:
@@ -44,11 +54,17 @@ class ServerProcess:
         workers: int = 1,
         extra_env: dict[str, str] | None = None,
         log_level: str = "warning",
+        host: str = "127.0.0.1",
+        own_process_group: bool = False,
     ):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url or f"sqlite:///{self.data_dir / 'motcua.sqlite3'}"
-        self.port = port or free_port()
+        # A host of its own: another loopback address (127.0.0.2, 127.0.0.3 …; Linux routes all of
+        # 127/8 to the loopback) and, with `own_process_group`, its processes killed together.
+        self.host = host
+        self.own_process_group = own_process_group
+        self.port = port or free_port(host)
         self.workers = workers
         self.extra_env = extra_env or {}
         self.log_level = log_level  # "info" logs every request (the access log)
@@ -57,7 +73,7 @@ class ServerProcess:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -84,7 +100,7 @@ class ServerProcess:
         cmd = [
             *self.launcher(),
             "--host",
-            "127.0.0.1",
+            self.host,
             "--port",
             str(self.port),
             "--workers",
@@ -93,7 +109,12 @@ class ServerProcess:
             self.log_level,
         ]
         self.proc = subprocess.Popen(
-            cmd, env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1]
+            cmd,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[1],
+            start_new_session=self.own_process_group,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -110,11 +131,21 @@ class ServerProcess:
     def stop(self) -> None:
         if self.proc:
             end_process(self.proc)
+            if self.own_process_group:  # a worker its server left behind
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         self.proc = None
 
     def kill(self) -> None:
+        """SIGKILL: no shutdown. With `own_process_group`, every worker dies with it, as when a host
+        goes down (otherwise only the server's first process is killed)."""
         if self.proc and self.proc.poll() is None:
-            self.proc.kill()
+            if self.own_process_group:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            else:
+                self.proc.kill()
             self.proc.wait(5)
         self.proc = None
 

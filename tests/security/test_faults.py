@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import threading
 import time
 
@@ -15,20 +14,12 @@ import httpx
 import pytest
 import websockets
 
-from tests.server_process import running_server
+from tests.server_process import reachable, running_server
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow
 
 KIOSK = {"Authorization": "Bearer mdv_demo-kiosk-1"}
-
-
-def _reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _ws_close_code(url: str) -> int | None:
@@ -140,7 +131,7 @@ def test_kill_9_during_issuing_loses_nothing_and_doubles_nothing(tmp_path, serve
 def test_redis_down_fan_out_falls_back_to_the_event_table_and_loses_nothing(tmp_path):
     """Two workers share events through Redis; Redis goes away and comes back while boards on
     both workers watch tickets being issued through both: every board gets every ticket."""
-    if not _reachable(6379):
+    if not reachable(6379):
         pytest.skip("Redis not reachable")
     proxy = TcpProxy(6379).start()
     env = {
