@@ -107,6 +107,8 @@ class FrameReport:
     clipped: float | None = None  # share of the best region washed out to white (glare)
     elapsed_s: float = 0.0
     next_step: int = 0  # the fallback to try first on the next frame
+    attempts: int = 0  # how many attempts of the ladder ran on this frame...
+    ladder_length: int = 0  # ...of how many it has
 
 
 @dataclass(frozen=True)
@@ -393,7 +395,9 @@ def inspect_frame(
     tail = ladder.tail()
     start = resume % len(tail) if tail else 0
     order = ladder.head() + tail[start:] + tail[:start]
+    report.ladder_length = len(order)
     for n, (name, attempt) in enumerate(order):
+        report.attempts = n + 1
         found = attempt()
         if found:
             report.texts, report.step = list(dict.fromkeys(found)), name

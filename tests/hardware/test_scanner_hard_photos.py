@@ -85,7 +85,9 @@ def test_a_code_cut_by_the_frame_edge_is_read_when_it_comes_into_view():
     x1, _y1 = photo.qr_corners.max(axis=0).astype(int)
     cut = photo.image.copy()
     cut[:, (x0 + x1) // 2 :] = cut[:, (x0 + x1) // 2 : (x0 + x1) // 2 + 1]  # the right half out of view
-    reader = MultiFrameReader(budget_s=1.0)  # as for image files: no frame is cut short by the clock
+    # No frame cut short by the clock, even on a loaded machine: what is shown is that the
+    # second frame reads the code the first saw only in part (the cut frame cannot be read).
+    reader = MultiFrameReader(budget_s=60.0)
     first, second = reader.feed(cut), reader.feed(photo.image)
     assert first.texts == [] and second.texts == [photo.text]
 
