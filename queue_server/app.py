@@ -68,12 +68,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_size=settings.pool_size_per_worker if settings.effective_database_url.startswith("postgresql") else None,
         pgbouncer=settings.db_pgbouncer,
     )
-    hub = Hub(db, redis_url=settings.redis_url, tail_interval_s=settings.db_tail_interval_s)
+    hub = Hub(
+        db,
+        redis_url=settings.redis_url,
+        tail_interval_s=settings.db_tail_interval_s,
+        auth_cache_s=settings.ws_auth_cache_s,
+        handshakes_per_s=settings.ws_handshakes_per_s,
+        admission_wait_s=settings.ws_admission_wait_s,
+    )
     runtime = Runtime(settings)
     calendars = CalendarStore(settings.holiday_override_files)  # each centre's calendar, read by calendar_for
     for factory in (db.session_factory, db.read_session_factory):
         # notify wakes the hub once a transaction's events are committed
-        factory.kw["info"] = {"notify": hub.notify, "calendar_store": calendars}
+        factory.kw["info"] = {"notify": hub.notify, "calendar_store": calendars, "access_changed": hub.access_changed}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -29,6 +29,7 @@ import asyncio
 import inspect
 import json
 import logging
+import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -523,7 +524,13 @@ class EventStream:
         return self._messages()
 
     async def _messages(self) -> AsyncIterator[Message]:
+        pause = 0.0
         while not self._closed:
+            if pause:
+                # After a drop, not at once: every board of a restarted server lost it at the same
+                # instant, and a uniform spread of the first try keeps them from arriving together.
+                await nap(pause, self._closing, clear=False)
+                pause = 0.0
             try:
                 ws, raw = await self._reconnect()
             except _DROPS:
@@ -545,8 +552,10 @@ class EventStream:
             except ConnectionClosed as exc:
                 self._raise_if_fatal(exc)
                 log.info("event stream closed (code %s) since %s", _close_code(exc), self.last_seq)
+                pause = random.uniform(0, self.backoff_initial_s)
             except (TimeoutError, OSError) as exc:
                 log.info("event stream lost (%s) since %s", type(exc).__name__, self.last_seq)
+                pause = random.uniform(0, self.backoff_initial_s)
             finally:
                 self._ws = None
                 await ws.close()
@@ -591,6 +600,12 @@ class EventStream:
             await ws.close()
             if isinstance(exc, ConnectionClosed):
                 self._raise_if_fatal(exc)
+                hint = retry_after_s(exc)
+                if hint is not None:
+                    # The server is admitting a reconnect storm at its own pace: come back when it
+                    # says, spread over half as long again (then the usual backoff applies too).
+                    log.info("event stream: server busy, retrying in %.1f s", hint)
+                    await nap(hint * random.uniform(1.0, 1.5), self._closing, clear=False)
             raise
 
     def _raise_if_fatal(self, exc) -> None:
@@ -620,6 +635,19 @@ class EventStream:
             return None
         self.last_seq = seq
         return Message(type_, seq, msg.get("data") or {}, msg.get("at"))
+
+
+def retry_after_s(exc) -> float | None:
+    """The wait a server asked for when it closed a handshake with 1013 ("retry_after_ms=N")."""
+    if _close_code(exc) != 1013:
+        return None
+    reason = exc.rcvd.reason or ""
+    if not reason.startswith("retry_after_ms="):
+        return 1.0
+    try:
+        return min(max(int(reason.split("=", 1)[1]), 0), 60_000) / 1000
+    except ValueError:
+        return 1.0
 
 
 def _close_code(exc) -> int | None:

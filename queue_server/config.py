@@ -155,6 +155,13 @@ class Settings(BaseSettings):
     priority_classes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY_CLASSES))
     ws_heartbeat_s: float = 15.0
     ws_replay_limit: int = 2000
+    # A stream's authorisation is cached per worker this long (0: read it at every handshake);
+    # revocations and user changes drop it at once (realtime/access.py).
+    ws_auth_cache_s: float = Field(60.0, ge=0, le=3600)
+    # Reconnect storms: handshakes admitted per second per worker; one that would wait longer than
+    # ws_admission_wait_s for its turn is closed with 1013 and a retry hint (retry_after_ms=N).
+    ws_handshakes_per_s: float = Field(250.0, gt=0, le=100_000)
+    ws_admission_wait_s: float = Field(2.0, ge=0, le=60)
     db_tail_interval_s: float = 0.2
     announcement_template: str = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import record, snapshot
 from ..centres.models import Agency, Centre, Counter
 from ..errors import DomainError, not_found
-from ..realtime.service import record_event
+from ..realtime.service import access_changed, record_event
 from ..security.ratelimit import RateLimits, too_many
 from ..timeutil import utcnow
 from . import schemas
@@ -153,6 +153,7 @@ def update_user(session: Session, user_id: int, data: schemas.UserUpdate, *, act
         else "update"
     )
     _record_user(session, actor, action, user, before=before, after=after)
+    access_changed(session)  # role, scope, state or password: open-stream authorisations are re-read
     return user
 
 
@@ -171,6 +172,7 @@ def reset_password(session: Session, user_id: int, *, actor: Principal | None = 
     user.token_version += 1
     session.flush()
     _record_user(session, actor, "reset_password", user, before=before, after=user_snapshot(user))
+    access_changed(session)
     return user, password
 
 
@@ -278,6 +280,7 @@ def revoke_device(session: Session, device_id: int, *, actor: Principal | None =
         device.revoked_at = utcnow()
         _record_device(session, actor, "revoke", device, before=before, after=device_snapshot(device))
         record_event(session, device.centre_id, "device.revoked", {"device_id": device.id})
+        access_changed(session)  # every worker forgets the device's cached stream authorisation
     return device
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -17,7 +18,8 @@ from typing import Protocol
 from starlette.concurrency import run_in_threadpool
 
 from ..db import Database
-from .service import events_after, last_seq, wire
+from .access import ACCESS_CHANNEL, Admission, SeenDevices, StreamAuth
+from .service import events_after, last_seq, recent_events, wire
 
 log = logging.getLogger(__name__)
 REDIS_CHANNEL = "motcua:events"
@@ -31,6 +33,9 @@ CLOSED = object()  # the client went away
 HEARTBEAT = object()  # nothing sent for a heartbeat interval
 REVOKED = object()  # the subscriber's device was revoked: close its stream for good
 REVOKED_EVENT = "device.revoked"
+# Events kept per watched centre, so that a client resuming after a short drop (a restart, a
+# network blip) is answered from memory: 64 is about a dozen calls (a call is ~5 events).
+RECENT_EVENTS = 64
 
 
 class Pacer(Protocol):
@@ -55,7 +60,16 @@ class Subscription:
 
 
 class Hub:
-    def __init__(self, db: Database, *, redis_url: str | None = None, tail_interval_s: float = 0.2):
+    def __init__(
+        self,
+        db: Database,
+        *,
+        redis_url: str | None = None,
+        tail_interval_s: float = 0.2,
+        auth_cache_s: float = 60.0,
+        handshakes_per_s: float = 250.0,
+        admission_wait_s: float = 2.0,
+    ):
         self.db = db
         self.redis_url = redis_url
         self.tail_interval_s = tail_interval_s
@@ -63,6 +77,15 @@ class Hub:
         self._delivered: dict[int, int] = {}
         self._wanted: dict[int, int] = {}
         self._pumps: dict[int, asyncio.Task] = {}
+        # Per watched centre: the last events delivered, (seq, text) — the texts sent to the streams,
+        # so a resume from memory sends the very same bytes — and a snapshot (seq, text) taken at a
+        # seq this worker has delivered, shared by every stream that needs one at that seq.
+        self._recent: dict[int, deque[tuple[int, str]]] = {}
+        self._snapshots: dict[int, tuple[int, str]] = {}
+        self.revoked_devices: set[int] = set()  # seen in delivered events (checked after subscribing)
+        self.auth = StreamAuth(auth_cache_s)
+        self.seen = SeenDevices(db)
+        self.admission = Admission(handshakes_per_s, admission_wait_s)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
         self._redis = None
@@ -89,6 +112,7 @@ class Hub:
         await asyncio.gather(*self._tasks, *self._pumps.values(), return_exceptions=True)
         self._tasks.clear()
         self._pumps.clear()
+        await self.seen.stop()
         if self._redis is not None:
             await self._redis.aclose()
         for subs in self._subs.values():
@@ -105,6 +129,22 @@ class Hub:
         if self._redis is not None:
             asyncio.run_coroutine_threadsafe(self._publish(centre_id, seq), loop)
 
+    def access_changed(self) -> None:
+        """A device was revoked or a user changed (after commit, from any thread): every worker
+        forgets the stream authorisations it cached."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self.auth.clear)
+        if self._redis is not None:
+            asyncio.run_coroutine_threadsafe(self._publish_access(), loop)
+
+    async def _publish_access(self) -> None:
+        try:
+            await self._redis.publish(ACCESS_CHANNEL, "1")
+        except Exception:  # the cached entries still age out (ws_auth_cache_s)
+            log.warning("redis: could not tell the other workers that access changed")
+
     async def _publish(self, centre_id: int, seq: int) -> None:
         try:
             await self._redis.publish(REDIS_CHANNEL, json.dumps({"centre": centre_id, "seq": seq}))
@@ -115,12 +155,17 @@ class Hub:
         while True:
             try:
                 pubsub = self._redis.pubsub()
-                await pubsub.subscribe(REDIS_CHANNEL)
+                await pubsub.subscribe(REDIS_CHANNEL, ACCESS_CHANNEL)
                 if not self._redis_ok:
                     log.info("redis fan-out active")
+                    self.auth.clear()  # what changed while Redis was away was not heard
                 self._redis_ok = True
                 async for msg in pubsub.listen():
                     if msg.get("type") == "message":
+                        channel = msg.get("channel")
+                        if channel in (ACCESS_CHANNEL, ACCESS_CHANNEL.encode()):
+                            self.auth.clear()
+                            continue
                         body = json.loads(msg["data"])
                         self._wake(int(body["centre"]), int(body["seq"]))
             except asyncio.CancelledError:
@@ -178,9 +223,15 @@ class Hub:
                 # Woken ahead of visibility (another worker's commit not yet seen): retry shortly.
                 await asyncio.sleep(0.02)
                 continue
+            # Encoded once per centre and worker, not once per client: with hundreds of boards this is
+            # the hot path. The same str objects go to every stream (and their frames are built once).
+            msgs = [(msg["seq"], json.dumps(msg, ensure_ascii=False)) for msg in events]
+            recent = self._recent.get(centre_id)
+            if recent is not None:
+                newest = recent[-1][0] if recent else -1
+                recent.extend(m for m in msgs if m[0] > newest)
             try:
-                # Encoded once here, not once per client: with hundreds of boards this is the hot path.
-                self._deliver(centre_id, [(msg["seq"], json.dumps(msg, ensure_ascii=False)) for msg in events])
+                self._deliver(centre_id, msgs)
             except Exception:
                 # Never the pump's end: the boards of this centre would freeze. A client that missed
                 # these reconnects with `since` and replays them.
@@ -190,6 +241,8 @@ class Hub:
             self._delivered[centre_id] = events[-1]["seq"]
             revoked = {msg["data"].get("device_id") for msg in events if msg["type"] == REVOKED_EVENT}
             if revoked:
+                self.revoked_devices.update(d for d in revoked if d is not None)
+                self.auth.clear()
                 self._close_devices(centre_id, revoked)
 
     def _read(self, centre_id: int, since: int) -> list[dict]:
@@ -250,14 +303,51 @@ class Hub:
         sub = Subscription(centre_id, device_id)
         subs = self._subs.setdefault(centre_id, set())
         if not subs:
-            # First watcher of this centre here: start from the current end of the log.
-            self._delivered[centre_id] = await run_in_threadpool(self._latest_one, centre_id)
+            # First watcher of this centre here: start from the current end of the log, with the
+            # last few events in memory for the clients resuming after a drop.
+            latest, recent = await run_in_threadpool(self._latest_one, centre_id)
+            subs = self._subs.setdefault(centre_id, set())
+            if not subs:  # (another first watcher may have finished meanwhile)
+                self._delivered[centre_id] = latest
+                self._recent[centre_id] = deque(recent, maxlen=RECENT_EVENTS)
+                self._snapshots.pop(centre_id, None)
         subs.add(sub)
         return sub
 
-    def _latest_one(self, centre_id: int) -> int:
+    def _latest_one(self, centre_id: int) -> tuple[int, list[tuple[int, str]]]:
         with self.db.reading() as s:
-            return last_seq(s, centre_id)
+            latest = last_seq(s, centre_id)
+            recent = [wire(e) for e in recent_events(s, centre_id, latest, RECENT_EVENTS)]
+        return latest, [(msg["seq"], json.dumps(msg, ensure_ascii=False)) for msg in recent]
+
+    def replay(self, centre_id: int, since: int | None) -> tuple[list[str], int] | None:
+        """What a client resuming from `since` missed, from memory, and the seq it ends at; None
+        when memory cannot say (no `since`, a gap older than the kept events, a client ahead of
+        this worker)."""
+        delivered = self._delivered.get(centre_id)
+        recent = self._recent.get(centre_id)
+        if since is None or delivered is None or recent is None or since > delivered:
+            return None
+        if since == delivered:
+            return [], since
+        if not recent or recent[-1][0] != delivered or recent[0][0] > since + 1:
+            return None
+        missed = [text for seq, text in recent if seq > since]
+        return (missed, delivered) if len(missed) == delivered - since else None  # no hole in memory
+
+    def snapshot_at(self, centre_id: int) -> tuple[int, str] | None:
+        """A snapshot taken at the seq this worker has delivered, if one was taken since."""
+        cached = self._snapshots.get(centre_id)
+        if cached is not None and cached[0] == self._delivered.get(centre_id):
+            return cached
+        return None
+
+    def keep_snapshot(self, centre_id: int, seq: int, text: str) -> None:
+        if seq == self._delivered.get(centre_id) and self._subs.get(centre_id):
+            self._snapshots[centre_id] = (seq, text)
+
+    def delivered(self, centre_id: int) -> int | None:
+        return self._delivered.get(centre_id)
 
     def close(self, sub: Subscription) -> None:
         """The client hung up: stop feeding it and wake its sender."""
@@ -269,7 +359,13 @@ class Hub:
             pass  # its sender is busy and checks `closed` before the next item
 
     def unsubscribe(self, sub: Subscription) -> None:
-        self._subs.get(sub.centre_id, set()).discard(sub)
+        subs = self._subs.get(sub.centre_id)
+        if subs is None:
+            return
+        subs.discard(sub)
+        if not subs:  # nobody here watches the centre: its memory goes (reloaded by the next watcher)
+            self._recent.pop(sub.centre_id, None)
+            self._snapshots.pop(sub.centre_id, None)
 
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subs.values())

@@ -27,6 +27,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
 CLOSE_OVERFLOW = 4408
 CLOSE_REVOKED = 4410  # the device's token was revoked (now, or before it connected): do not reconnect
+CLOSE_TRY_LATER = 1013  # too many handshakes at once: reason "retry_after_ms=N" (realtime/access.py)
 
 
 CLOSE_REASONS = {
@@ -48,21 +49,9 @@ def _auth(app, token: str | None, centre_id: int):
         return principal.device_id, None
 
 
-def _touch_device(app, device_id: int | None) -> None:
-    """A board that only holds its socket is still alive: keep last_seen_at fresh for the dashboard."""
-    if device_id is None:
-        return
-    from ..auth.models import Device
-    from ..timeutil import utcnow
-
-    with app.state.db.unit_of_work() as s:
-        device = s.get(Device, device_id)
-        if device is not None:
-            device.last_seen_at = utcnow()
-
-
-def _catch_up(app, centre_id: int, since: int | None, device_id: int | None) -> list[dict] | None:
-    """What the client missed, or a snapshot; None when its device was revoked meanwhile.
+def _catch_up(app, centre_id: int, since: int | None, device_id: int | None) -> tuple[list[str], int, bool] | None:
+    """What the client missed, or a snapshot, read from the database: (texts, the seq they end
+    at, whether it is a snapshot); None when its device was revoked meanwhile.
 
     Read after the subscription is in place, so a revocation committed while the client was
     connecting is seen either here or as the `device.revoked` event the hub acts on."""
@@ -76,19 +65,65 @@ def _catch_up(app, centre_id: int, since: int | None, device_id: int | None) -> 
         current = last_seq(s, centre_id)
         if since is not None and 0 <= since <= current and current - since <= limit:
             if since == current:
-                return []
+                return [], since, False
             oldest = oldest_seq(s, centre_id)
             if oldest and since + 1 >= oldest:
-                return [wire(e) for e in events_after(s, centre_id, since, limit=limit)]
+                events = [wire(e) for e in events_after(s, centre_id, since, limit=limit)]
+                return [_text(m) for m in events], events[-1]["seq"] if events else since, False
         snapshot = app.state.snapshot(s, centre_id)
-        return [{"v": 1, "seq": current, "type": "snapshot", "data": snapshot}]
+        return [_text({"v": 1, "seq": current, "type": "snapshot", "data": snapshot})], current, True
+
+
+def _text(msg: dict) -> str:
+    return json.dumps(msg, ensure_ascii=False, separators=(",", ":"))
+
+
+async def _admit(app, hub, token: str | None, centre_id: int, now: float) -> tuple[int | None, int | None]:
+    """(device id or None for staff, close code or None): from the worker's cache, else read."""
+    cached = hub.auth.get(token, centre_id, now)
+    if cached is not None:
+        return cached
+    generation = hub.auth.generation  # a clear while we read: the answer is not kept
+    device_id, code = await run_in_threadpool(_auth, app, token, centre_id)
+    if code is None or code == CLOSE_REVOKED:  # admitted, or refused for good; not unknown tokens
+        hub.auth.put(token, centre_id, now, device_id or None, code, generation)
+    return (None if device_id is False else device_id), code
+
+
+async def _missed(app, hub, centre_id: int, since: int | None, device_id: int | None):
+    """(texts, seq) the client missed — from the hub's memory when it can, else read — or None
+    when its device was revoked."""
+    if device_id is not None and device_id in hub.revoked_devices:
+        return None
+    remembered = hub.replay(centre_id, since)
+    if remembered is not None and len(remembered[0]) <= app.state.settings.ws_replay_limit:
+        return remembered
+    if since is None and (snapshot := hub.snapshot_at(centre_id)) is not None:
+        return [snapshot[1]], snapshot[0]
+    read = await run_in_threadpool(_catch_up, app, centre_id, since, device_id)
+    if read is None:
+        return None
+    texts, seq, is_snapshot = read
+    if is_snapshot:
+        hub.keep_snapshot(centre_id, seq, texts[0])
+    return texts, seq
 
 
 @router.websocket("/ws")
 async def stream(websocket: WebSocket):
     """Who may call: any device or staff member of the centre (device token or staff bearer token)."""
     app = websocket.app
+    hub = app.state.hub
+    loop = asyncio.get_running_loop()
     await websocket.accept()
+    # A reconnect storm (every board of a province after a restart) is admitted at a bounded rate;
+    # the excess is told when to come back instead of failing (clients add their own jitter).
+    wait, retry_ms = hub.admission.take(loop.time())
+    if retry_ms is not None:
+        await websocket.close(CLOSE_TRY_LATER, f"retry_after_ms={retry_ms}")
+        return
+    if wait > 0:
+        await asyncio.sleep(wait)
     params = websocket.query_params
     try:
         centre_id = int(params.get("centre", ""))
@@ -97,14 +132,12 @@ async def stream(websocket: WebSocket):
         await websocket.close(CLOSE_BAD_REQUEST, "centre and since must be integers")
         return
     token = params.get("token") or bearer_token(websocket)  # type: ignore[arg-type]
-    device_id, code = await run_in_threadpool(_auth, app, token, centre_id)
+    device_id, code = await _admit(app, hub, token, centre_id, loop.time())
     if code is not None:
         await websocket.close(code, CLOSE_REASONS[code])
         return
 
-    await run_in_threadpool(_touch_device, app, device_id)
-    loop = asyncio.get_running_loop()
-    hub = app.state.hub
+    hub.seen.seen(device_id, loop.time(), loop)  # its stream is the board's sign of life
     sub = await hub.subscribe(centre_id, device_id)
     sub.last_sent = since or 0
     # One task step per message burst and client at most: the loop below only awaits its own queue.
@@ -113,17 +146,20 @@ async def stream(websocket: WebSocket):
     receiver = asyncio.create_task(_drain_client(websocket))
     receiver.add_done_callback(lambda _: hub.close(sub))
     beats = _Heartbeat(loop, sub, app.state.settings.ws_heartbeat_s)
-    touched = loop.time()
     try:
-        missed = await run_in_threadpool(_catch_up, app, centre_id, since, device_id)
+        missed = await _missed(app, hub, centre_id, since, device_id)
         if missed is None:
             await websocket.close(CLOSE_REVOKED, CLOSE_REASONS[CLOSE_REVOKED])
             return
-        for msg in missed:
-            await websocket.send_json(msg)
-            sub.last_sent = msg["seq"]
-        queue = sub.queue
+        texts, seq = missed
         extension = (websocket.scope.get("extensions") or {}).get(SEND_MANY)
+        if len(texts) > 1 and extension is not None:
+            await websocket.send({"type": "websocket.send", "texts": texts})
+        else:
+            for text in texts:
+                await websocket.send_text(text)
+        sub.last_sent = seq
+        queue = sub.queue
         if extension is not None:
             sub.write_now = extension.get("write_now")
         while True:
@@ -143,10 +179,7 @@ async def stream(websocket: WebSocket):
                             {"v": 1, "seq": sub.last_sent, "type": "heartbeat", "data": {}}, separators=(",", ":")
                         )
                     )
-                    if loop.time() - touched > 60:
-                        touched = loop.time()
-                        # Not awaited: a database write must not hold up this client's events.
-                        _background(run_in_threadpool(_touch_device, app, device_id))
+                    hub.seen.seen(device_id, loop.time(), loop)  # written with others', at most once a minute
                     continue
                 seq, text = item
                 if seq > sub.last_sent:
@@ -204,15 +237,6 @@ class _Heartbeat:
 
     def cancel(self) -> None:
         self.handle.cancel()
-
-
-_tasks: set[asyncio.Task] = set()
-
-
-def _background(coro) -> None:
-    task = asyncio.ensure_future(coro)
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
 
 
 async def _drain_client(websocket: WebSocket) -> None:

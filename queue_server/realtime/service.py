@@ -115,6 +115,19 @@ def events_after(session: Session, centre_id: int, since: int, limit: int = 5000
     )
 
 
+def recent_events(session: Session, centre_id: int, latest: int, count: int) -> list[Event]:
+    """The centre's last `count` events up to `latest`, oldest first."""
+    return events_after(session, centre_id, max(0, latest - count), limit=count)
+
+
+def access_changed(session: Session) -> None:
+    """Who may open a stream changed in this transaction (a device revoked, a user's role, scope,
+    password or state): once it commits, every worker forgets the authorisations it cached."""
+    callback = session.info.get("access_changed")
+    if callback is not None:
+        after_commit(session, callback)
+
+
 def oldest_seq(session: Session, centre_id: int) -> int:
     return int(session.execute(select(func.min(Event.seq)).where(Event.centre_id == centre_id)).scalar() or 0)
 

@@ -7,6 +7,8 @@
  * fresh snapshot, so pages show the new set-up without a reload. On any drop the client
  * reconnects with backoff (0.5 s doubling to 10 s, with jitter) and resumes from its last seq; a gap
  * (an event or heartbeat ahead of what we hold) forces a resume too, so state never goes stale.
+ * A server admitting a reconnect storm closes the excess with 1013 and "retry_after_ms=N": the
+ * client comes back after N to 1.5 N ms (docs/events.md).
  */
 (function (global) {
   "use strict";
@@ -36,10 +38,11 @@
       state.watchdog = setTimeout(() => state.ws && state.ws.close(4000, "silent"), silenceMs);
     }
 
-    function schedule() {
+    function schedule(hintMs) {
       if (state.closed) return;
       const base = Math.min(maxDelay, minDelay * Math.pow(2, state.attempts));
-      const delay = base / 2 + Math.random() * base / 2; // jitter, so a restarted server is not stampeded
+      let delay = base / 2 + Math.random() * base / 2; // jitter, so a restarted server is not stampeded
+      if (hintMs > 0) delay = Math.max(delay, hintMs * (1 + Math.random() / 2)); // the server said when
       state.attempts += 1;
       clearTimeout(state.timer);
       state.timer = setTimeout(open, delay);
@@ -90,7 +93,8 @@
         }
         if (ev.code === 4401 && opts.onAuthError) opts.onAuthError();
         if (ev.code === 4400 || ev.code === 4403) { if (opts.onAuthError) opts.onAuthError(); }
-        schedule();
+        const hint = ev.code === 1013 ? /^retry_after_ms=(\d+)$/.exec(ev.reason || "") : null;
+        schedule(hint ? Math.min(60000, Number(hint[1])) : 0);
       };
       ws.onerror = () => { /* onclose follows */ };
     }
