@@ -6,9 +6,15 @@ something) moves. A search costs one tiny SELECT of that counter.
 
 Ranking, strongest first: the code (exact, then prefix); the whole name equal to the query;
 the name starting with it; the query as a phrase inside the name; then how much of the query
-the name (and, weaker, the field) covers — each word weighted by its rarity, typed prefixes
-and one- or two-letter typos counting a little less; shorter names break ties. The leading
-"Thủ tục" most names carry is ignored for all of this.
+the name (and, weaker, the procedure's everyday names, its field and agency) covers — each
+word weighted by its rarity, typed prefixes and one- or two-letter typos counting a little less;
+shorter names break ties. The leading "Thủ tục" most names carry is ignored for all of this.
+
+The visitor's words are read first (`SearchIndex.analyse`): Telex leftovers repaired,
+abbreviations written out, synonyms and everyday phrases of the lexicon (data/lexicon.json)
+turned into the catalogue's words, an age turned into its age band, filler words made optional.
+Diacritics are folded for matching and kept as a signal: a lexicon phrase or a catalogue word
+typed with other diacritics than it is written with counts less («để» is not «đẻ»).
 """
 
 from __future__ import annotations
@@ -39,8 +45,14 @@ _LEADING_NOISE = ("thu tuc ",)
 EXACT, PREFIX, ONE_TYPO, TWO_TYPOS = 1.0, 0.85, 0.7, 0.55
 FIELD_WEIGHT = 0.5
 AGENCY_WEIGHT = 0.3
+# A word of a procedure's everyday names (data/everyday_names.json: «tiền tuất», «dẹp tiệm»):
+# nearly as good as the official name, so the official wording still wins a tie.
+EVERYDAY_WEIGHT = 0.8
 # A lexicon entry's helping words (its «also», or a hint's meaning) count this much.
 ALSO_WEIGHT = 0.1
+# An unaccented word that may be a filler («chi», «con», «thu») or a catalogue word.
+MAYBE_FILLER_WEIGHT = 0.3
+FILLER_WEIGHT = 0.1
 # How many of the best-covered candidates get the finer tie-breaks.
 _RERANK = 60
 # Words that tell a procedure from its close cousins (re-issue, exchange, stop, end, delete…):
@@ -56,6 +68,8 @@ MIN_RELEVANCE = 0.45
 PAIR_WEIGHT = 0.15
 PHRASE_WEIGHT = 0.1
 ACCENT_WEIGHT = 0.05
+# A word typed with diacritics, found only written with others.
+OTHER_MARKS = 0.6
 
 
 def fold(text: str | None) -> str:
@@ -95,6 +109,10 @@ class Lexicon:
     phrases_by_first: dict[str, tuple]  # the phrases by their first word, longest first
     fillers: frozenset[str]  # lower case, with diacritics: «cần» is a filler, «căn» is not
     folded_fillers: frozenset[str]
+    # a phrase's words as the entry writes them, with diacritics: a visitor's «để» is not «đẻ»
+    phrase_marks: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    # words said alike, rewritten before the phrases are looked up («đánh mất», «làm mất» → «mất»)
+    synonyms: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -103,14 +121,20 @@ def lexicon() -> Lexicon:
     abbreviations: dict[str, str] = {}
     abbreviation_words: dict[str, tuple[str, ...]] = {}
     phrases: dict[tuple[str, ...], tuple[tuple[str, ...], bool, tuple[str, ...]]] = {}
+    marks: dict[tuple[str, ...], tuple[str, ...]] = {}
+    synonyms: dict[tuple[str, ...], tuple[str, ...]] = {}
     for entry in raw["entries"]:
         said, meant = key(fold(entry["say"])), key(fold(entry["means"]))
         if entry["kind"] == "abbreviation":
             abbreviations[said] = meant
             abbreviation_words[said] = tuple(unicodedata.normalize("NFC", entry["means"].lower()).split())
+        elif entry["kind"] == "synonym":
+            synonyms[tuple(said.split())] = tuple(meant.split())
+            marks[tuple(said.split())] = tuple(re.findall(r"\w+", unicodedata.normalize("NFC", entry["say"].lower())))
         else:
             also = tuple(key(fold(entry.get("also", ""))).split())
             phrases[tuple(said.split())] = (tuple(meant.split()), entry["kind"] != "hint", also)
+            marks[tuple(said.split())] = tuple(re.findall(r"\w+", unicodedata.normalize("NFC", entry["say"].lower())))
     ordered = sorted(((s, *rest) for s, rest in phrases.items()), key=lambda item: -len(item[0]))
     fillers = frozenset(unicodedata.normalize("NFC", w.lower()) for w in raw["fillers"]["words"])
     by_first: dict[str, list] = {}
@@ -118,8 +142,24 @@ def lexicon() -> Lexicon:
         by_first.setdefault(phrase[0][0], []).append(phrase)
     by_first_t = {w: tuple(v) for w, v in by_first.items()}
     return Lexicon(
-        abbreviations, tuple(ordered), abbreviation_words, by_first_t, fillers, frozenset(key(fold(w)) for w in fillers)
+        abbreviations,
+        tuple(ordered),
+        abbreviation_words,
+        by_first_t,
+        fillers,
+        frozenset(key(fold(w)) for w in fillers),
+        marks,
+        {said: synonyms[said] for said in sorted(synonyms, key=len, reverse=True)},
     )
+
+
+_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+
+
+def same_marks(typed: str | None, written: str) -> bool:
+    """Whether a visitor's word may be the lexicon's: typed without diacritics it may be any;
+    with them, only the same ones (y and i alike: «kí», «ký»)."""
+    return typed is None or typed.translate(_Y_TO_I) == written.translate(_Y_TO_I)
 
 
 def expand(folded_query: str) -> str:
@@ -141,12 +181,35 @@ def telex_candidates(word: str) -> list[str]:
     plain = word
     for typed, letter in _TELEX_VOWELS:
         plain = plain.replace(typed, letter)
+    # Vietnamese has no «w»: one left over modified a vowel typed earlier («chungws» → «chứng»).
+    plain = plain.replace("w", "")
     out = []
-    if plain.endswith(("s", "f", "r", "x", "j")) and len(plain) > 2 and plain[-2] in "aeiouy":
+    # The tone key may come last, after the final consonant too («thucj» → «thực»).
+    if plain.endswith(("s", "f", "r", "x", "j")) and len(plain) > 2:
         out.append(plain[:-1])
     out.append(_TELEX_TONE.sub("", plain))
     out.append(plain)
     return [key(w) for w in dict.fromkeys(out) if w and w != word]
+
+
+# How strongly an age's band words count: enough to tell «dưới 14 tuổi» from «từ đủ 14 tuổi
+# trở lên», not enough to outrank what the visitor asked for.
+AGE_WEIGHT = 0.5
+# «dưới 14 tuổi», «từ đủ 14 tuổi», «trên 6 tuổi»: the visitor already names the band.
+_AGE_BOUNDS = (["duoi"], ["tren"], ["du"], ["tu"], ["qua"])
+
+
+def age_words(age: int) -> list[tuple[str, float]]:
+    """The words procedure names use for the age bands an age falls in (Luật Căn cước 2023:
+    14; Luật Bảo hiểm y tế: children under 6), with the age itself as a helper («đủ 17 tuổi»)."""
+    out = [(str(age), MAYBE_FILLER_WEIGHT), ("tuoi", MAYBE_FILLER_WEIGHT)]
+    if age < 14:
+        out += [("duoi", AGE_WEIGHT), ("14", AGE_WEIGHT)]
+    else:
+        out += [("du", AGE_WEIGHT), ("14", AGE_WEIGHT), ("tro", AGE_WEIGHT), ("len", AGE_WEIGHT)]
+    if age < 6:
+        out += [("6", AGE_WEIGHT)]
+    return out
 
 
 @dataclass
@@ -157,6 +220,7 @@ class Analysed:
     weights: list[float]  # 1: must match; less: only helps (see SAID_WEIGHT, ALSO_WEIGHT)
     accented: set[str]  # the visitor's words that carried diacritics (lower case, NFC)
     corrected: bool = False
+    marks: dict[str, str] = field(default_factory=dict)  # word → as the visitor wrote it, if with diacritics
 
 
 @dataclass
@@ -172,6 +236,7 @@ class Entry:
     name_folded: str = ""
     field_folded: str = ""
     agency_folded: str = ""
+    everyday: tuple[str, ...] = ()  # the procedure's everyday names, folded
     accented: set[str] = field(default_factory=set)
     markers: set[str] = field(default_factory=set)
 
@@ -180,11 +245,30 @@ class Entry:
         self.name_folded = expand(fold(self.name))
         self.field_folded = expand(fold(self.field))
         self.agency_folded = expand(fold(self.data.get("agency_name"))) if self.data else ""
+        names = everyday_names()
+        self.everyday, everyday_words = names.get(self.code or "") or names.get(key(fold(self.name)), ((), ()))
         words = re.findall(r"\w+", unicodedata.normalize("NFC", (self.name or "").lower()))
         self.accented = set(words)
         for word in words:  # «BHYT» in a name stands for «bảo hiểm y tế» as the visitor types it
             self.accented.update(lexicon().abbreviation_words.get(key(fold(word)), ()))
-        self.markers = self.accented & COUSIN_MARKERS
+        self.markers = self.accented & COUSIN_MARKERS  # the name's own: what tells cousins apart
+        self.accented.update(everyday_words)
+
+
+@lru_cache(maxsize=1)
+def everyday_names() -> dict[str, tuple[tuple[str, ...], frozenset[str]]]:
+    """``data/everyday_names.json``: per procedure (by national code, or by name when it has
+    none), the phrases visitors use for it, folded as the index compares them, and their words
+    with diacritics (a visitor's «đóng» is «đóng công ty», not «cổ đông»)."""
+    raw = json.loads((DATA_DIR / "everyday_names.json").read_text(encoding="utf-8"))
+    out: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+    for item in raw["procedures"]:
+        ident = item.get("code") or key(fold(item["name"]))
+        phrases = tuple(expand(key(fold(p))) for p in item["say"])
+        words = {w for p in item["say"] for w in re.findall(r"\w+", unicodedata.normalize("NFC", p.lower()))}
+        before = out.get(ident, ((), frozenset()))
+        out[ident] = (before[0] + phrases, before[1] | words)
+    return out
 
 
 @dataclass
@@ -208,11 +292,16 @@ class SearchIndex:
     name_postings: dict[str, np.ndarray] = field(default_factory=dict)
     field_postings: dict[str, np.ndarray] = field(default_factory=dict)
     agency_postings: dict[str, np.ndarray] = field(default_factory=dict)
+    everyday_postings: dict[str, np.ndarray] = field(default_factory=dict)
+    # words with their diacritics (y as i) → the entries whose name, field or everyday names say them
+    marked_postings: dict[str, np.ndarray] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
     by_ref: dict[str, int] = field(default_factory=dict)
     codes: list[tuple[str, int]] = field(default_factory=list)  # sorted, for prefix lookups
     names: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    # " name | everyday name | … ": where adjacent query words are looked for side by side
+    pair_texts: list[str] = field(default_factory=list)
     name_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
     field_of: np.ndarray = field(default_factory=lambda: np.zeros(0))
     level_of: list[str | None] = field(default_factory=list)
@@ -227,6 +316,8 @@ class SearchIndex:
         name_lists: dict[str, list[int]] = {}
         field_lists: dict[str, list[int]] = {}
         agency_lists: dict[str, list[int]] = {}
+        everyday_lists: dict[str, list[int]] = {}
+        marked_lists: dict[str, list[int]] = {}
         field_of = []
         for i, e in enumerate(index.entries):
             index.by_ref[e.ref] = i
@@ -241,7 +332,13 @@ class SearchIndex:
             agency_words = set(e.agency_folded.split())
             for w in agency_words:
                 agency_lists.setdefault(w, []).append(i)
-            for w in name_words | field_words | agency_words:
+            field_marked = re.findall(r"\w+", unicodedata.normalize("NFC", (e.field or "").lower()))
+            for w in {m.translate(_Y_TO_I) for m in e.accented.union(field_marked)}:
+                marked_lists.setdefault(w, []).append(i)
+            everyday_words = {w for phrase in e.everyday for w in phrase.split()}
+            for w in everyday_words:
+                everyday_lists.setdefault(w, []).append(i)
+            for w in name_words | field_words | agency_words | everyday_words:
                 doc_freq[w] = doc_freq.get(w, 0) + 1
             field_of.append(index.field_ids.setdefault(e.field_folded, len(index.field_ids)))
             index.level_of.append(e.level)
@@ -251,6 +348,9 @@ class SearchIndex:
         index.name_postings = {w: np.array(v, dtype=np.int32) for w, v in name_lists.items()}
         index.field_postings = {w: np.array(v, dtype=np.int32) for w, v in field_lists.items()}
         index.agency_postings = {w: np.array(v, dtype=np.int32) for w, v in agency_lists.items()}
+        index.everyday_postings = {w: np.array(v, dtype=np.int32) for w, v in everyday_lists.items()}
+        index.marked_postings = {w: np.array(v, dtype=np.int32) for w, v in marked_lists.items()}
+        index.pair_texts = [" | ".join((f" {e.name_folded}", *e.everyday)) + " " for e in index.entries]
         index.codes.sort()
         index.names = np.array([e.name_folded for e in index.entries], dtype=object)
         index.name_lengths = np.array([len(e.name_folded) for e in index.entries], dtype=np.int32)
@@ -307,7 +407,13 @@ class SearchIndex:
             for t in tokens
             if t in lex.fillers or (fold(t) == t and key(t) in lex.folded_fillers and (loose or key(t) not in self.idf))
         }
+        # Typed without tone marks, a filler that is also a catalogue word («chi»: «chị» or «chi
+        # nhánh», «con», «thu») neither has to match nor is dropped: it only helps.
+        maybe_fillers = {
+            key(fold(t)) for t in tokens if fold(t) == t and key(t) in lex.folded_fillers and key(t) not in filler_words
+        }
         words, corrected = [], False
+        origins: list[str | None] = []  # per word, the visitor's own with diacritics, if it had any
         for token in tokens:
             word = key(fold(token))
             if word and word not in self.idf and word not in lex.abbreviations and not word.isdigit():
@@ -315,13 +421,25 @@ class SearchIndex:
                     if candidate in self.idf:
                         word, corrected = candidate, True
                         break
-            words.extend(lex.abbreviations.get(word, word).split())
-        words = strip_noise(" ".join(words)).split()
+            written = lex.abbreviations.get(word, word).split()
+            words.extend(written)
+            origins.extend([token if len(written) == 1 and token in accented else None] * len(written))
+        stripped = strip_noise(" ".join(words)).split()
+        origins = origins[len(words) - len(stripped) :]
+        words, origins = self._synonyms(stripped, origins, lex)
         out: list[str] = []
         weights: list[float] = []
+        marks: dict[str, str] = {}
         i = 0
         while i < len(words):
-            match = self._phrase_at(words, i, lex, filler_words)
+            if words[i].isdigit() and words[i + 1 : i + 2] == ["tuoi"] and words[i - 1 : i] not in _AGE_BOUNDS:
+                # An age («bé 8 tuổi», «mẹ 70 tuổi») says which age band's procedure is meant.
+                for w, weight in age_words(int(words[i])):
+                    out.append(w)
+                    weights.append(weight)
+                i += 2
+                continue
+            match = self._phrase_at(words, origins, i, lex, filler_words)
             if match is not None:
                 (said, meant, strong, also), end = match
                 if strong:  # the visitor's words become the catalogue's
@@ -334,25 +452,61 @@ class SearchIndex:
                 continue
             if words[i] not in filler_words:
                 out.append(words[i])
-                weights.append(1.0)
+                weights.append(MAYBE_FILLER_WEIGHT if words[i] in maybe_fillers else 1.0)
+                if origins[i] is not None:
+                    marks[words[i]] = origins[i].translate(_Y_TO_I)
+            elif words[i] in self.idf:  # «cho con»: not required, but a name that says it is closer
+                out.append(words[i])
+                weights.append(FILLER_WEIGHT)
             i += 1
-        if not out:  # only filler words: take them at their word
+        if not any(w >= 1.0 for w in weights):  # only filler words: take them at their word
             out, weights = list(words), [1.0] * len(words)
         # A word said twice (by the visitor and by the lexicon) counts once, at its strongest.
         merged: dict[str, float] = {}
         for w, weight in zip(out, weights, strict=True):
             merged[w] = max(merged.get(w, 0.0), weight)
-        return Analysed(list(merged), list(merged.values()), accented, corrected)
+        return Analysed(list(merged), list(merged.values()), accented, corrected, marks)
 
     @staticmethod
-    def _phrase_at(words: list[str], i: int, lex: Lexicon, fillers: set[str]):
+    def _synonyms(words: list[str], origins: list[str | None], lex: Lexicon) -> tuple[list[str], list[str | None]]:
+        """The words with the lexicon's synonyms written as it says them (longest first)."""
+        if not lex.synonyms:
+            return words, origins
+        out_words: list[str] = []
+        out_origins: list[str | None] = []
+        i = 0
+        while i < len(words):
+            for said, meant in lex.synonyms.items():
+                end = i + len(said)
+                marks = lex.phrase_marks.get(said, ())
+                if tuple(words[i:end]) == said and (
+                    len(marks) != len(said) or all(same_marks(o, m) for o, m in zip(origins[i:end], marks, strict=True))
+                ):
+                    out_words += meant
+                    out_origins += [None] * len(meant)
+                    i = end
+                    break
+            else:
+                out_words.append(words[i])
+                out_origins.append(origins[i])
+                i += 1
+        return out_words, out_origins
+
+    @staticmethod
+    def _phrase_at(words: list[str], origins: list[str | None], i: int, lex: Lexicon, fillers: set[str]):
         """The longest lexicon phrase said from word ``i`` on (filler words may stand
-        between its words: «mẹ tôi mất»), and where it ends; None if there is none."""
+        between its words: «mẹ tôi mất»; words typed with diacritics must carry the phrase's:
+        «để lại» is not «đẻ»), and where it ends; None if there is none."""
         for phrase in lex.phrases_by_first.get(words[i], ()):
             said = phrase[0]
+            marks = lex.phrase_marks.get(said, ())
+            if len(marks) != len(said):
+                marks = (None,) * len(said)  # no usable spelling: folded words decide
+            if marks[0] is not None and not same_marks(origins[i], marks[0]):
+                continue
             j, k = i + 1, 1
             while k < len(said) and j < len(words):
-                if words[j] == said[k]:
+                if words[j] == said[k] and (marks[k] is None or same_marks(origins[j], marks[k])):
                     k += 1
                 elif words[j] not in fillers or words[j] not in _PRONOUNS:
                     break
@@ -381,19 +535,33 @@ class SearchIndex:
                     possible += math.log(1 + len(self.entries))
                 continue
             best = np.zeros(len(self.entries))
-            for w, weight in matches.items():
-                score = weight * self.idf[w]
-                for postings, value in (
-                    (self.name_postings.get(w), score),
-                    (self.field_postings.get(w), score * FIELD_WEIGHT),
-                    (self.agency_postings.get(w), score * AGENCY_WEIGHT),
+            # The agency only adds context: a word found only there does not count as matched
+            # («ly hon» is not a hộ tịch procedure whose agency «quản lý» something).
+            counted = np.zeros(len(self.entries), dtype=bool)
+            for w, closeness in matches.items():
+                score = closeness * self.idf[w]
+                for postings, value, counts in (
+                    (self.name_postings.get(w), score, True),
+                    (self.field_postings.get(w), score * FIELD_WEIGHT, True),
+                    (self.agency_postings.get(w), score * AGENCY_WEIGHT, False),
+                    # Everyday names are loose already: only a whole word counts there, not a
+                    # prefix or a typo («hon» is not «hỏng»).
+                    (self.everyday_postings.get(w) if closeness == EXACT else None, score * EVERYDAY_WEIGHT, True),
                 ):
                     if postings is not None:
                         best[postings] = np.maximum(best[postings], value)
+                        counted[postings] |= counts
+            mark = query.marks.get(word)
+            if mark is not None and word in self.idf and mark in self.marked_postings:
+                # Typed with diacritics the catalogue knows, the word counts less where it is
+                # written otherwise («đóng» is not «động», «để» is not «đẻ»).
+                same = np.zeros(len(self.entries), dtype=bool)
+                same[self.marked_postings[mark]] = True
+                best = np.where(same, best, best * OTHER_MARKS)
             if required:
                 possible += max(self.idf[w] for w in matches)
                 totals += best
-                matched += best > 0
+                matched += counted
             else:
                 totals += weight * best
         return (totals / possible if possible > 0 else totals), matched, n_required
@@ -489,11 +657,13 @@ class SearchIndex:
         return hits, total
 
     def _pair_share(self, words: list[str], candidates: np.ndarray) -> np.ndarray:
-        """Per candidate: the share of adjacent query word pairs found side by side in its name."""
+        """Per candidate: the share of adjacent query word pairs found side by side in its name
+        or one of its everyday names."""
         pairs = [f" {a} {b} " for a, b in zip(words, words[1:], strict=False)]
         if not pairs:
             return np.zeros(len(candidates))
-        return np.array([sum(p in f" {self.names[i]} " for p in pairs) / len(pairs) for i in candidates])
+        texts = self.pair_texts
+        return np.array([sum(p in texts[i] for p in pairs) / len(pairs) for i in candidates])
 
     def _phrase_tiers(self, phrase: str) -> np.ndarray:
         """4: the name is the phrase; 3: it starts with it; 2: it holds it from a word start; else 0.

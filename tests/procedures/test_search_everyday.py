@@ -100,6 +100,15 @@ def test_abbreviations_in_a_sentence(client, catalogue):
         ("cap doi the can cuoc", "1.014063", "1.014064"),
         ("cap lai the can cuoc", "1.014064", "1.014063"),
         ("đổi bằng lái", "3.000347", "3.000348"),
+        # written for the everyday-names round (search19)
+        ("tạm dừng bán hàng hai tháng", "1.001570", "1.001266"),  # stopping a while …
+        ("đóng cửa hẳn cửa hàng, không buôn bán nữa", "1.001266", "1.001570"),  # … or for good
+        ("căn cước bị gãy cần đổi", "1.014063", "1.014064"),  # a worn card is exchanged …
+        ("đánh mất căn cước", "1.014064", "1.014063"),  # … a lost one is re-issued
+        ("công ty tạm dừng hoạt động", "2.002029", "2.002023"),
+        ("đóng công ty", "2.002023", "2.002029"),
+        ("bằng lái sắp hết hạn", "3.000347", "3.000348"),
+        ("xoá tạm trú", "1.010028", "1.003197"),
     ],
 )
 def test_close_cousins_rank_the_right_one_first(client, catalogue, q, right, cousin):
