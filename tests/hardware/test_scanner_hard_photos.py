@@ -5,6 +5,7 @@ the repository); each one needs the decoder's fallbacks: the first zxing pass ov
 whole frame cannot read it.
 """
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from hardware.scanners import Guidance, MultiFrameReader, decode_frame, inspect_frame, open_scanner
 from hardware.scanners.multiframe import GUIDANCE_VI
 from hardware.scanners.photos import HELD_OUT, Conditions, make_photo, with_conditions
+from hardware.scanners.scenes import SCENE_HELD_OUT, SCENE_TUNING, make_scene
 
 HARD = [
     # (frame size, payload kind, seed): what makes it hard
@@ -154,3 +156,30 @@ def test_image_folder_scanner_plays_frames_in_order_and_exposes_the_guidance(tmp
         assert scanner.guidance == Guidance.HOLD_STILL
         scans = scanner.read()
         assert [s.text for s in scans] == [readable.text] and scanner.guidance is None
+
+
+# The second, independent emulator (3-D scenes): small codes at 480p that only the last steps
+# of the ladder read — the code found by its own three finder patterns, and a ~2 px-module
+# code upscaled three times.
+SMALL = dataclasses.replace(SCENE_TUNING, qr_height_share=(0.10, 0.25))
+SCENES = [
+    # (payload kind, seed, the step that reads it)
+    ("dossier_ag", 239, "pattern-region"),  # 2.2 px modules, a shaking hand
+    ("link", 205, "region0-up"),  # 2.4 px modules, bent, dim, glare
+]
+
+
+@pytest.mark.parametrize("kind, seed, step", SCENES, ids=[s for _k, _s, s in SCENES])
+def test_a_small_code_on_a_busy_background_is_read_by_the_last_steps(kind, seed, step):
+    scene = make_scene(np.random.default_rng(seed), "480p", kind, SMALL)
+    report = inspect_frame(scene.image, budget_s=60.0)  # no attempt cut short, whatever the load
+    assert report.texts == [scene.text]
+    assert report.step == step
+
+
+@pytest.mark.parametrize("seed", [43, 49])
+def test_held_out_scenes_need_the_fallbacks_and_are_read(seed):
+    scene = make_scene(np.random.default_rng(seed), "720p", "link", SCENE_HELD_OUT)
+    report = inspect_frame(scene.image, budget_s=60.0)
+    assert report.texts == [scene.text]
+    assert report.step != "zxing"

@@ -7,6 +7,7 @@ so the expected values are read from the dossier as created, not looked up a sec
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from hardware.scanners.photos import Conditions, make_photo, with_conditions
+from hardware.scanners.scenes import SCENE_HELD_OUT, make_scene
 from queue_server.timeutil import VN_TZ
 from tests.screenshots import publish
 
@@ -148,6 +150,7 @@ CALM = Conditions(
     jpeg_quality=(85, 90),
 )
 SHAKEN = with_conditions(CALM, defocus_share=1.0, defocus_modules=(1.0, 1.2))
+KIOSK_SHAKEN = dataclasses.replace(SCENE_HELD_OUT, shake_share=1.0, shake_modules=(2.5, 3.0))
 
 
 def test_receipt_across_camera_frames_guides_the_visitor_then_shows_the_status(
@@ -175,6 +178,31 @@ def test_receipt_across_camera_frames_guides_the_visitor_then_shows_the_status(
     assert kiosk.state()["screen"] == "status"
     assert_status_fields(texts, dossier)
     assert "Giữ yên phiếu" not in texts
+
+
+def test_receipt_brought_into_view_on_a_hard_camera_is_read_across_frames(server, dossier, kiosk_factory, tmp_path):
+    # The second camera emulator's hard conditions (tilted, bent, dim or glaring paper, a
+    # blurred lens, a shaky hand): the receipt comes in from the side — its code half out of
+    # the frame —, then is held up, shaking at first. The kiosk plays the frames in order
+    # through the image:// camera; its reader looks where the last frame saw the code and goes
+    # on with the clean-ups across frames until one is read.
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    url = dossier["lookup_url"]
+    held = make_scene(np.random.default_rng(43), "720p", "link", SCENE_HELD_OUT, text=url)
+    x0, x1 = held.qr_corners[:, 0].min(), held.qr_corners[:, 0].max()
+    half_out = held.image.copy()
+    half_out[:, int((x0 + x1) / 2) :] = half_out[:, int((x0 + x1) / 2) : int((x0 + x1) / 2) + 1]
+    shaken = [make_scene(np.random.default_rng(seed), "720p", "link", KIOSK_SHAKEN, text=url).image for seed in (3, 4)]
+    for i, image in enumerate([half_out, *shaken, held.image]):
+        cv2.imwrite(str(frames / f"{i:02d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    kiosk = kiosk_factory(server.base_url, camera_url=f"image://{frames}", idle_timeout_s=600)
+    kiosk.wait_state("camera", bool)
+    kiosk.tap("Tra cứu hồ sơ")
+    texts = kiosk.wait_for(SHOWN, timeout=60)
+    assert kiosk.state()["screen"] == "status"
+    assert texts[texts.index("Mã hồ sơ") + 1] == dossier["code"]
+    assert not any(APPLICANT in t for t in texts)
 
 
 def test_typed_code_and_forged_qr(server, dossier, kiosk_factory, tmp_path):
