@@ -53,7 +53,9 @@ class AppointmentCreate(BaseModel):
     full_name: str = Field(min_length=2, max_length=200)
     phone: str = Field(min_length=9, max_length=20, examples=["0912345678"])
     procedure_code: str | None = Field(None, max_length=40)
-    citizen_id: str | None = Field(None, pattern=r"^\d{12}$", description="CCCD number, with the visitor's consent")
+    citizen_id: str | None = Field(
+        None, max_length=12, pattern=r"^\d{12}$", description="CCCD number, with the visitor's consent"
+    )
 
     @field_validator("start")
     @classmethod

@@ -91,7 +91,9 @@ def test_frame_without_code_respects_the_time_budget():
     assert full.texts == [] and budgeted.texts == []
     assert full.attempts == full.ladder_length  # the unbudgeted frame went through the whole ladder...
     assert budgeted.attempts < full.ladder_length  # ...the budgeted one stopped part-way
-    assert spent < 0.25 and spent < every_attempt / 2
+    # Relative, not absolute: the attempts that always run cost more CPU on a slower machine
+    # (0.30 s seen on a CI runner); the per-frame figures are measured by bench/decode_bench.py.
+    assert spent < every_attempt / 2
 
 
 def test_several_codes_in_one_frame_are_all_reported():

@@ -29,7 +29,9 @@ def test_printer_watch_reports_each_change_once_and_notices_recovery():
 
     async def run():
         with FakeNetworkPrinter() as printer:
-            watch = PrinterWatch(printer.url, check_s=0.3, on_change=changes.append)
+            # A long answer timeout: on a loaded CI runner a status reply once came late and the
+            # watch rightly reported the printer offline, a change this test does not stage.
+            watch = PrinterWatch(printer.url + "&timeout=10", check_s=0.3, on_change=changes.append)
             task = asyncio.create_task(watch.run())
             await _until(lambda: len(changes) == 1)
             printer.paper_out = True
