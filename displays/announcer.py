@@ -11,7 +11,7 @@ import logging
 import threading
 from pathlib import Path
 
-from hardware.voice import Announcer, VoiceError
+from hardware.voice import Announcer, VoiceError, announcement_text
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +25,22 @@ class BoardAnnouncer:
 
     def __init__(self, cache_dir: Path, template: str, clips_dir: Path | None = None) -> None:
         self.announcer = Announcer(Path(cache_dir), template=template, clips_dir=clips_dir)
-        self._locks: dict[tuple[str, int], threading.Lock] = {}
+        self._locks: dict[str, threading.Lock] = {}  # per sentence: one render of each call
         self._guard = threading.Lock()
 
-    def text_for_call(self, number: str, counter: int) -> str:
-        """The sentence spoken (numbers as words); the browser fallback reads this too."""
-        return self.announcer.text_for_call(number, counter)
+    def text_for_call(self, number: str, counter: int, template: str | None = None) -> str:
+        """The sentence spoken (numbers as words); the browser fallback reads this too. `template`:
+        the centre's own call ({number}, {counter}); None: the server's default."""
+        return announcement_text(number, counter, template or self.announcer.template, self.announcer.style)
 
-    def wav_for_call(self, number: str, counter: int) -> Path:
+    def wav_for_call(self, number: str, counter: int, template: str | None = None) -> Path:
         """Blocking: the WAV path for the call (chime + sentence). Raises AnnouncementUnavailable."""
-        key = (number, counter)
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
         try:
+            text = self.text_for_call(number, counter, template)
+            with self._guard:
+                lock = self._locks.setdefault(text, threading.Lock())
             with lock:
-                return self.announcer.wav_for_call(number, counter)
+                return self.announcer.wav_for_text(text)
         except (VoiceError, ValueError, OSError) as error:
             log.warning("announcement for %s at counter %s failed: %s", number, counter, error)
             raise AnnouncementUnavailable(str(error)) from None

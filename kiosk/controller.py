@@ -86,6 +86,7 @@ class KioskController:
         self.device_id: int | None = None
         self.stream: EventStream | None = None
         self._notices: dict[str, str | None] = {}
+        self.ticket_note: str | None = None  # from the centre snapshot (set in /admin)
         self._beat_now = asyncio.Event()  # the hardware changed: tell the server now, not at the next beat
         self.printer = (
             PrinterWatch(
@@ -222,6 +223,7 @@ class KioskController:
         if type_ == "snapshot":
             centre = data.get("centre") or {}
             app.centre_name = centre.get("name") or ""
+            self.ticket_note = centre.get("ticket_note") or None  # the centre's line at the ticket's foot
             self._notices = {"notice": centre.get("notice"), "calendar_notice": centre.get("calendar_notice")}
             app.notice = notice_text(self._notices)
             app.services = list(data.get("services") or [])
@@ -291,6 +293,7 @@ class KioskController:
             estimated_wait_high_s=ticket.get("estimated_wait_high_s"),
             qr_url=ticket["track_url"],
             priority_label=priority_label(priority, "vi"),
+            note=self.ticket_note,
         )
         fault = await self.printer.print_ticket(job)
         if fault is None:

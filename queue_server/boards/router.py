@@ -21,7 +21,7 @@ from displays.announcer import AnnouncementUnavailable, BoardAnnouncer
 
 from ..auth.principal import Principal
 from ..bounds import Id
-from ..centres.models import Counter
+from ..centres.models import Centre, Counter
 from ..deps import DbSession, Public, allow
 from ..errors import DomainError
 from ..tickets.models import Ticket
@@ -83,7 +83,8 @@ def board_counter(number: Id, session: DbSession, actor: BoardCaller):
     return {"id": counter.id, "number": counter.number, "name": counter.name}
 
 
-def _call_of(request: Request, actor: Principal, ticket_id: Id) -> tuple[str, int]:
+def _call_of(request: Request, actor: Principal, ticket_id: Id) -> tuple[str, int, str]:
+    """The ticket's number, its counter and the sentence its centre calls with."""
     with request.app.state.db.reading() as s:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None or not actor.can_see_centre(ticket.centre_id):
@@ -91,7 +92,9 @@ def _call_of(request: Request, actor: Principal, ticket_id: Id) -> tuple[str, in
         counter = s.get(Counter, ticket.counter_id) if ticket.counter_id else None
         if counter is None or ticket.called_at is None:
             raise DomainError("ticket_not_called", f"Số {ticket.display_number} chưa được gọi tới quầy nào.", 409)
-        return ticket.display_number, counter.number
+        centre = s.get(Centre, ticket.centre_id)
+        template = (centre.call_template if centre else None) or request.app.state.settings.announcement_template
+        return ticket.display_number, counter.number, template
 
 
 @router.get(
@@ -108,16 +111,16 @@ def _call_of(request: Request, actor: Principal, ticket_id: Id) -> tuple[str, in
 async def announcement_audio(ticket_id: Id, request: Request, actor: BoardCaller):
     # Read with a short session of our own: the request session may hold a pending write
     # (device last-seen), and rendering must not keep a SQLite write lock open.
-    number, counter = await run_in_threadpool(_call_of, request, actor, ticket_id)
+    number, counter, template = await run_in_threadpool(_call_of, request, actor, ticket_id)
     announcer: BoardAnnouncer = request.app.state.board_announcer
     try:
-        path = await run_in_threadpool(announcer.wav_for_call, number, counter)
+        path = await run_in_threadpool(announcer.wav_for_call, number, counter, template)
     except AnnouncementUnavailable:
         raise DomainError(
             "voice_unavailable",
             "Không tạo được âm thanh thông báo.",
             503,
-            text=request.app.state.settings.announcement_template.format(number=number, counter=counter),
+            text=template.format(number=number, counter=counter),
         ) from None
     return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "private, max-age=86400"})
 

@@ -19,6 +19,10 @@ class Centre(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
     notice: Mapped[str | None] = mapped_column(Text)
+    # Printed at the foot of every ticket, and the sentence boards speak for a call ({number},
+    # {counter}); empty: the product's defaults (MOTCUA_ANNOUNCEMENT_TEMPLATE for the call).
+    ticket_note: Mapped[str | None] = mapped_column(String(300))
+    call_template: Mapped[str | None] = mapped_column(String(200))
     target_wait_s: Mapped[int] = mapped_column(Integer, default=1200)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -5,6 +5,8 @@ from datetime import date, time
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hardware.voice.announcement import check_template
+
 from ..bounds import Id
 
 AGENCY_ID_RE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$")
@@ -42,15 +44,45 @@ class CentreCreate(BaseModel):
     _phone = field_validator("phone")(check_phone)
 
 
+def check_call_template(v: str | None) -> str | None:
+    """The call as boards speak it: {number} required, {counter} optional, nothing else to fill."""
+    if v is None or not v.strip():
+        return None
+    v = " ".join(v.split())
+    try:
+        check_template(v)
+    except ValueError:
+        raise ValueError(
+            "câu mời phải có {number} (số thứ tự) và có thể có {counter} (số quầy), không có ô nào khác; "
+            "ví dụ: Mời công dân có số thứ tự {number} đến quầy số {counter}"
+        ) from None
+    return v
+
+
+def blank_to_none(v: str | None) -> str | None:
+    return v.strip() or None if isinstance(v, str) else v
+
+
 class CentreUpdate(BaseModel):
     name: str = Field(None, min_length=1, max_length=200)  # absent: unchanged; null: refused (the column is NOT NULL)
     short_name: str | None = Field(None, max_length=80)
     address: str | None = Field(None, max_length=300)
     phone: str | None = Field(None, max_length=40)
     notice: str | None = Field(None, max_length=2000)
+    ticket_note: str | None = Field(
+        None, max_length=300, description="printed at the foot of every ticket; empty: none"
+    )
+    call_template: str | None = Field(
+        None,
+        max_length=200,
+        description="the call boards speak, with {number} and {counter}; empty: the server's default",
+        examples=["Mời công dân có số thứ tự {number} đến quầy số {counter}"],
+    )
     target_wait_s: int = Field(None, ge=60, le=86400)
 
     _phone = field_validator("phone")(check_phone)
+    _call = field_validator("call_template")(check_call_template)
+    _note = field_validator("ticket_note")(blank_to_none)
 
 
 class CentreRead(BaseModel):
@@ -61,6 +93,8 @@ class CentreRead(BaseModel):
     address: str | None
     phone: str | None
     notice: str | None
+    ticket_note: str | None = None
+    call_template: str | None = None
     target_wait_s: int
 
 

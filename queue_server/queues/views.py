@@ -297,6 +297,7 @@ def centre_snapshot(session: Session, centre_id: int, default_s: int) -> dict:
             "short_name": centre.short_name,
             "notice": centre.notice,
             "calendar_notice": calendar_notice(session, centre.id, utcnow()),
+            "ticket_note": centre.ticket_note,
         },
         "services": service_views(session, list_services(session, centre_id), default_s),
         "counters": [counter_view(session, c) for c in list_counters(session, centre_id)],

@@ -65,3 +65,53 @@ def test_board_pages_and_assets_are_served_locally(client):
     ):
         assert client.get(path).status_code == 200, path
     assert client.get("/web/fonts/other.ttf").status_code == 404
+
+
+def _seconds(wav_bytes: bytes) -> float:
+    with wave.open(io.BytesIO(wav_bytes)) as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def test_boards_speak_the_call_the_centre_wrote(client, centre, settings):
+    """/admin's «Câu mời khi gọi số»: the next call is spoken with the centre's own sentence."""
+    ticket = _called(client, centre)
+    default = client.get(f"/api/v1/announcements/{ticket['id']}.wav", headers=centre.auth("display"))
+    own = "Xin trân trọng kính mời công dân có số thứ tự {number} vui lòng đến ngay quầy số {counter} để được phục vụ"
+    r = client.patch(f"/api/v1/centres/{centre.id}", json={"call_template": own}, headers=centre.auth("admin"))
+    assert r.status_code == 200 and r.json()["call_template"] == own
+    spoken = client.get(f"/api/v1/announcements/{ticket['id']}.wav", headers=centre.auth("display"))
+    assert spoken.status_code == 200
+    assert spoken.content != default.content
+    assert _seconds(spoken.content) > _seconds(default.content) + 1.0  # the longer sentence is what is heard
+    # cleared: back to the server's sentence (MOTCUA_ANNOUNCEMENT_TEMPLATE), from the cache
+    client.patch(f"/api/v1/centres/{centre.id}", json={"call_template": ""}, headers=centre.auth("admin"))
+    again = client.get(f"/api/v1/announcements/{ticket['id']}.wav", headers=centre.auth("display"))
+    assert again.content == default.content
+
+
+def test_a_call_without_the_number_is_refused_beside_its_field(client, centre):
+    before = client.get(f"/api/v1/centres/{centre.id}", headers=centre.auth("admin")).json()
+    for bad in ("Mời công dân đến quầy số {counter}", "Mời số {number} đến {quay}", "Mời số {number:>5}"):
+        r = client.patch(
+            f"/api/v1/centres/{centre.id}",
+            json={"call_template": bad, "ticket_note": "Giữ phiếu cẩn thận."},
+            headers=centre.auth("admin"),
+        )
+        assert r.status_code == 422, bad
+        [field] = r.json()["error"]["fields"]
+        assert field["field"] == "call_template"
+        assert field["problem"].startswith("câu mời phải có {number} (số thứ tự)")
+    after = client.get(f"/api/v1/centres/{centre.id}", headers=centre.auth("admin")).json()
+    assert after == before  # nothing half-written: the valid note was not saved either
+    r = client.patch(f"/api/v1/centres/{centre.id}", json={"call_template": "x" * 201}, headers=centre.auth("admin"))
+    assert r.status_code == 422
+    r = client.patch(f"/api/v1/centres/{centre.id}", json={"ticket_note": "Giữ phiếu"}, headers=centre.auth("manager"))
+    assert r.status_code == 403
+
+
+def test_the_ticket_note_reaches_kiosks_in_their_snapshot(client, centre):
+    note = "Vui lòng giữ phiếu và theo dõi màn hình gọi số. Xin cảm ơn!"
+    r = client.patch(f"/api/v1/centres/{centre.id}", json={"ticket_note": note}, headers=centre.auth("admin"))
+    assert r.status_code == 200
+    snap = client.get(f"/api/v1/centres/{centre.id}/snapshot", headers=centre.auth("kiosk")).json()
+    assert snap["centre"]["ticket_note"] == note

@@ -3,6 +3,7 @@ weekday hours and a counter serving it, and kiosks and the hall board have them 
 restart; the server's own messages show beside the field and nothing typed is lost; managers
 read without editing; clerks are turned away."""
 
+import re
 import time
 
 import httpx
@@ -121,6 +122,20 @@ def test_server_messages_show_beside_their_fields(demo_server, chromium, artifac
     page = sign_in(chromium, demo_server.base_url, "admin", "#centres")
     wait_ready(page)
     screenshot(page, artifacts_dir, "admin-centres.png", publish=True)
+    # the texts: the call boards speak, and the line at the foot of every ticket
+    page.fill("#centre-call_template", "Mời công dân đến quầy số {counter}")
+    page.fill("#centre-ticket_note", "Vui lòng giữ phiếu và theo dõi màn hình gọi số.")
+    page.click("#centre-form button[type=submit]")
+    wait_text(page, '#centre-form [data-error-for="call_template"]', "câu mời phải có {number}")
+    assert page.input_value("#centre-ticket_note") == "Vui lòng giữ phiếu và theo dõi màn hình gọi số."
+    page.fill("#centre-call_template", "Xin mời công dân có số {number} đến quầy {counter}")
+    page.click("#centre-form button[type=submit]")
+    page.wait_for_selector(".saved-message")
+    snap = httpx.get(
+        f"{demo_server.base_url}/api/v1/centres/1/snapshot", headers={"Authorization": f"Bearer {KIOSK_TOKEN}"}
+    ).json()
+    assert snap["centre"]["ticket_note"] == "Vui lòng giữ phiếu và theo dõi màn hình gọi số."
+    page.wait_for_selector("#agency-new")
     page.click("#agency-new")
     page.fill("#f-identifier", "12345")
     page.fill("#f-name", "Sở Nội vụ")
@@ -249,7 +264,11 @@ def test_admin_keeps_the_working_calendar_and_kiosks_follow_it(demo_server, chro
     page.fill("#r-working", "07:00–11:30, 13:30–17:00")
     page.click("#rule-form button[type=submit]")
     page.wait_for_selector("#rules-table tr[data-rule] >> text=01/04/2026")
-    wait_text(page, "#cal-changes", "09:00:")  # the log in the centre's time (02:00 UTC)
+    wait_text(page, "#cal-changes", "time_rule 2")
+    # the log in the centre's time: the suite's clock starts at 09:00 there (02:00 UTC) and ticks on
+    first_entry = page.inner_text("#cal-changes").splitlines()[0]
+    stamp = re.match(r"(\d{2}):\d{2}:\d{2} 10/3/2026\t", first_entry)
+    assert stamp and 9 <= int(stamp.group(1)) <= 23, first_entry
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, artifacts_dir, "admin-calendar.png", publish=True)
     services = httpx.get(f"{base}/api/v1/services", headers={"Authorization": f"Bearer {KIOSK_TOKEN}"}).json()

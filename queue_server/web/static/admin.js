@@ -31,6 +31,8 @@
     officer: "Officer on duty", services: "Services served (in order) and weight", "svc-add": "Add a service", weight: "Weight",
     open: "Open", pause: "Pause", close: "Close",
     "centre-title": "Centre", "agency-title": "Agencies (one-stop desks)", "agency-new": "New agency", identifier: "Agency identifier",
+    call_template: "The call spoken and shown ({number}: ticket, {counter}: counter); empty: the default",
+    ticket_note: "Line printed at the foot of each ticket",
     short_name: "Short name", address: "Address", phone: "Telephone", email: "E-mail", target_wait_s: "Target wait (s)",
     "user-title": "Officers and accounts", "user-new": "New account", "user-edit": "Edit account", username: "Username",
     full_name: "Full name", job_title: "Job title", role: "Role", agencies: "Agencies (managers)", password: "Initial password",
@@ -388,6 +390,9 @@
     { name: "target_wait_s", label: "Thời gian chờ mục tiêu (giây)", type: "number" },
     { name: "address", label: "Địa chỉ", wide: true },
     { name: "notice", label: "Thông báo chạy trên màn hình sảnh", type: "textarea" },
+    { name: "call_template", label: "Câu mời khi gọi số (loa, màn hình): {number} là số thứ tự, {counter} là số quầy; để trống: câu mặc định", wide: true,
+      placeholder: "Mời công dân có số thứ tự {number} đến quầy số {counter}" },
+    { name: "ticket_note", label: "Dòng chữ in cuối phiếu số thứ tự", wide: true, placeholder: "Vui lòng giữ phiếu và theo dõi màn hình gọi số." },
   ];
   const AGENCY_FIELDS = [
     { name: "identifier", label: "Mã định danh cơ quan", createOnly: true, required: true, placeholder: "000.00.14.H12" },
