@@ -114,6 +114,10 @@ QUERY_SETS = {
     # filler weights and the Telex repair of that round, by another persona (older southern
     # visitors and the relatives who type for them); only measured.
     "held_out_3": DATA / "procedure_queries_held_out_3.tsv",
+    # Held-out set 4, by a second author: written from the procedure list alone by someone who had
+    # not seen the search code, its lexicon or any other set (young urban people of the North and
+    # Centre, factory workers: slang, English words, phones without Vietnamese input). Only measured.
+    "held_out_4": DATA / "procedure_queries_held_out_4.tsv",
 }
 
 
