@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from .appointments import pages as appointment_pages
 from .appointments.router import router as appointments_router
 from .audit.router import router as audit_router
 from .auth.router import router as auth_router
@@ -55,6 +56,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     stream_router,  # WS /ws
     ticket_pages.pages,  # /t/{token} and WS /ws/t/{token}
+    appointment_pages.pages,  # /hen (the phone page for bookings) and its QR
     dossier_pages,
     report_pages.pages,
     console.pages,
@@ -68,6 +70,7 @@ SETUPS: tuple[Callable[[FastAPI], None], ...] = (
     boards.setup,
     devices.setup,
     ticket_pages.setup,
+    appointment_pages.setup,
     backup_schedule.setup,
     calendar_area.setup,
 )

@@ -1,4 +1,4 @@
-"""Appointment endpoints: the public booking API (for the phone page /hen, not built yet), check-in, remote numbers, settings."""
+"""Appointment endpoints: the public booking API (behind the phone page /hen, pages.py), check-in, remote numbers, settings."""
 
 from __future__ import annotations
 

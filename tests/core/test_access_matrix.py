@@ -89,7 +89,7 @@ def test_pages_and_streams_state_who_may_call(client, app):
     from queue_server import api
 
     pages = {path: allowed_roles(route) for path, route in api.iter_routes() if not path.startswith("/api/")}
-    assert {"/t/{token}", "/l/{token}", "/console", "/dashboard", "/reports"} <= set(pages)
+    assert {"/t/{token}", "/l/{token}", "/hen", "/hen/qr/{token}", "/console", "/dashboard", "/reports"} <= set(pages)
     assert all(roles == ("public",) for roles in pages.values()), pages
     assert client.get("/t/unknown-token-000000").status_code == 404  # not 401: no account needed
     streams = {
