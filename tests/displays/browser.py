@@ -50,6 +50,9 @@ class DemoApi:
     def patch(self, path: str, json) -> httpx.Response:
         return httpx.patch(self.base + "/api/v1" + path, headers=self.headers, json=json)
 
+    def put(self, path: str, json) -> httpx.Response:
+        return httpx.put(self.base + "/api/v1" + path, headers=self.headers, json=json)
+
     def issue(self, code: str = "HOTICH", n: int = 1) -> list[dict]:
         out = []
         for _ in range(n):
