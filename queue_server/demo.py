@@ -114,7 +114,7 @@ def seed_demo(db: Database, settings: Settings, *, with_hours: bool = False) -> 
                 )
             s.add_all(services.values())
             s.flush()
-            # /hen takes bookings for civil status and certification, and numbers from the phone for
+            # /hen takes bookings for civil status and certification; numbers from the phone (API) for
             # civil status (docs/queue-policy.md, *Booked visitors*)
             for code in ("HOTICH", "CHUNGTHUC"):
                 s.add(
