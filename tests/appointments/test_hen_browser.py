@@ -1,6 +1,6 @@
 """The phone page /hen (390×844, real Chromium, real server): a visitor books Chứng thực for
-tomorrow and gets the booking code and its QR; the server's refusals (the slot just taken by
-someone else, a second booking of the same phone that day, a wrong phone) appear beside the field
+tomorrow and gets the booking code and its QR; the server's refusals (a name too short, the slot
+just taken by someone else, a second booking of the same phone that day, a wrong phone) appear beside the field
 with what was typed kept; the booking is then moved to another day and cancelled by code and phone."""
 
 from datetime import timedelta
@@ -49,8 +49,13 @@ def test_hen_books_refuses_moves_and_cancels_on_a_phone(demo_server, chromium, a
     choose(phone, "book-days", "11/03/2026")
     phone.wait_for_selector("#book-slots button")
     choose(phone, "book-slots", "07:30")
-    phone.fill("#full-name", "Nguyễn Thị Bình")
+    phone.fill("#full-name", "B")  # too short: the server's field message, beside the name
     phone.fill("#phone", PHONE)
+    phone.tap("#book-submit")
+    wait_text(phone, "#full-name-error", "Cần ít nhất 2 ký tự")
+    assert phone.input_value("#phone") == PHONE
+    phone.fill("#full-name", "Nguyễn Thị Bình")
+    assert phone.is_hidden("#full-name-error")  # typing again takes the refusal away
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     screenshot(phone, artifacts_dir, "hen-book.png", publish=True)
 

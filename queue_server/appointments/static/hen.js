@@ -293,6 +293,10 @@ async function start() {
   $("cancel-booking").addEventListener("click", cancelBooking);
   $("show-reschedule").addEventListener("click", startReschedule);
   $("move-submit").addEventListener("click", submitReschedule);
+  for (const input of document.querySelectorAll("input")) { // typing again takes the field's refusal away
+    const error = input.nextElementSibling;
+    if (error && error.classList.contains("field-error")) input.addEventListener("input", () => say(error.id, ""));
+  }
   $("booked-again").addEventListener("click", () => {
     showTab(false);
     $("book-who-card").hidden = true;
