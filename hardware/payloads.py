@@ -18,6 +18,8 @@ __all__ = [
     "Payload",
     "TicketLink",
     "ReceiptLink",
+    "BookingLink",
+    "BookingCode",
     "DossierCode",
     "CitizenId",
     "NotRecognised",
@@ -32,12 +34,16 @@ __all__ = [
 MAX_PAYLOAD_CHARS = 2048
 
 _TOKEN = r"[A-Za-z0-9_-]{16,128}"
-_LINK_PATH_RE = re.compile(rf"/(?P<kind>[tl])/(?P<token>{_TOKEN})/?$")
+_LINK_PATH_RE = re.compile(rf"/(?P<kind>[tlh])/(?P<token>{_TOKEN})/?$")
 _PREFIXED_TOKEN_RE = re.compile(rf"^(?P<prefix>MC[TL]):(?P<token>{_TOKEN})$", re.IGNORECASE)
 
 _AGENCY = r"[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}"
 _BP_CODE_RE = re.compile(rf"^(?P<agency>{_AGENCY})-(?P<yy>\d{{2}})(?P<mm>\d{{2}})(?P<dd>\d{{2}})-(?P<seq>\d{{4}})$")
 _AG_CODE_RE = re.compile(rf"^(?P<agency>{_AGENCY})(?P<dd>\d{{2}})(?P<mm>\d{{2}})(?P<yy>\d{{2}})(?P<seq>\d{{3}})$")
+
+# A booking's code as /hen shows it (queue_server.appointments: 8 letters and digits without 0/O, 1/I),
+# typed at the kiosk in either case, perhaps with a space or dash between its halves.
+_BOOKING_CODE_RE = re.compile(r"^[A-HJ-NP-Z2-9]{8}$")
 
 _DEVICE_TOKEN_RE = re.compile(r"^mdv_[A-Za-z0-9_-]{8,120}$")
 ENROLMENT_PREFIX = "motcua://enrol?"
@@ -100,6 +106,24 @@ class ReceiptLink(_Link):
     """A receipt's status-lookup link ``…/l/<token>`` (or bare ``MCL:<token>``; then ``url`` is empty)."""
 
     kind: ClassVar[str] = "receipt"
+
+
+@dataclass(frozen=True, repr=False)
+class BookingLink(_Link):
+    """A booking's QR from the phone page /hen: ``…/h/<token>``, to check in with at the kiosk."""
+
+    kind: ClassVar[str] = "booking"
+
+
+@dataclass(frozen=True)
+class BookingCode(Payload):
+    """A booking's code typed at the kiosk (``K7MQ-2XPA`` or ``k7mq2xpa``), normalised to upper case."""
+
+    kind: ClassVar[str] = "booking_code"
+    code: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "code": self.code}
 
 
 @dataclass(frozen=True, repr=False)
@@ -233,10 +257,10 @@ def _parse_link(text: str) -> Payload | None:
     match = _LINK_PATH_RE.search(parts.path)
     if match is None:
         # Our path shape with a malformed token is a broken receipt, not a stranger's URL.
-        if re.search(r"/[tl]/[^/]*/?$", parts.path):
+        if re.search(r"/[tlh]/[^/]*/?$", parts.path):
             return NotRecognised("bad_token")
         return None
-    cls = TicketLink if match["kind"] == "t" else ReceiptLink
+    cls = {"t": TicketLink, "l": ReceiptLink, "h": BookingLink}[match["kind"]]
     return cls(url=text, token=match["token"])
 
 
@@ -285,6 +309,11 @@ def _parse_dossier_code(text: str) -> Payload | None:
             sequence=int(match["seq"]),
         )
     return None
+
+
+def _parse_booking_code(text: str) -> Payload | None:
+    code = re.sub(r"[\s-]", "", text).upper()
+    return BookingCode(code) if _BOOKING_CODE_RE.match(code) else None
 
 
 def _parse_ddmmyyyy(value: str) -> date | None:
@@ -346,7 +375,14 @@ def _parse(text: Any) -> Payload:
         return NotRecognised("empty")
     if any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") for ch in text):
         return NotRecognised("binary")
-    for parser in (_parse_link, _parse_enrolment, _parse_prefixed_token, _parse_dossier_code, _parse_citizen_id):
+    for parser in (
+        _parse_link,
+        _parse_enrolment,
+        _parse_prefixed_token,
+        _parse_dossier_code,
+        _parse_citizen_id,
+        _parse_booking_code,
+    ):
         result = parser(text)
         if result is not None:
             return result

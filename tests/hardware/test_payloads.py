@@ -5,6 +5,8 @@ from datetime import date
 import pytest
 
 from hardware.payloads import (
+    BookingCode,
+    BookingLink,
     CitizenId,
     DossierCode,
     NotRecognised,
@@ -27,6 +29,12 @@ CCCD = "079190001234|025123456|Nguyễn Văn An|15031990|Nam|12 Lê Lợi, Phư�
             ReceiptLink(f"https://hcc.tinh.gov.vn/tra-cuu/l/{TOKEN}", TOKEN),
         ),
         (f"  https://x.vn/l/{TOKEN}?utm=qr\n", ReceiptLink(f"https://x.vn/l/{TOKEN}?utm=qr", TOKEN)),
+        # A booking's QR from /hen (its qr_url) and its code typed at the kiosk.
+        (f"https://motcua.example.vn/h/{TOKEN}", BookingLink(f"https://motcua.example.vn/h/{TOKEN}", TOKEN)),
+        (f"http://127.0.0.1:8000/h/{TOKEN}/", BookingLink(f"http://127.0.0.1:8000/h/{TOKEN}/", TOKEN)),
+        ("K7MQ2XPA", BookingCode("K7MQ2XPA")),
+        ("k7mq-2xpa", BookingCode("K7MQ2XPA")),
+        (" K7MQ 2XPA ", BookingCode("K7MQ2XPA")),
         (f"MCT:{TOKEN}", TicketLink("", TOKEN)),
         (f"MCL:{TOKEN}", ReceiptLink("", TOKEN)),
         (f"mcl:{TOKEN}", ReceiptLink("", TOKEN)),
@@ -68,6 +76,11 @@ def test_recognised_payloads(text, expected):
         ("https://x.vn/l/" + "a" * 129, "bad_token"),
         ("https://x.vn/l/has+plus=signs" + TOKEN, "bad_token"),
         ("MCT:tooshort", "bad_token"),
+        ("https://x.vn/h/short", "bad_token"),  # a booking link with a broken token
+        ("K7MQ2XP", "unknown_format"),  # a booking code is 8 characters
+        ("K7MQ2XPAB", "unknown_format"),
+        ("K7MQ2XP0", "unknown_format"),  # no 0/O, 1/I in booking codes
+        ("K7MQ2XPI", "unknown_format"),
         ("000.00.14.H12-250231-0001", "bad_date"),  # 31 Feb
         ("000.00.14.H12310225001", "bad_date"),  # AG layout, 31 Feb
         ("000.00.14.H12-251301-0001", "bad_date"),  # month 13
@@ -153,3 +166,13 @@ def test_enrolment_qr_text_round_trips_and_never_shows_the_token():
         "motcua://other?v=1&server=http%3A%2F%2Fx&token=" + token,
     ):
         assert parse_payload(bad).kind == "not_recognised", bad
+
+
+def test_booking_link_never_shows_its_token_and_the_code_is_typed():
+    link = parse_payload(f"https://x.vn/h/{TOKEN}")
+    assert link.kind == "booking" and link.token == TOKEN
+    for shown in (repr(link), str(link), str(link.as_dict())):
+        assert TOKEN not in shown
+    code = parse_payload("abcd efgh")
+    assert code == BookingCode("ABCDEFGH")
+    assert code.as_dict() == {"kind": "booking_code", "code": "ABCDEFGH"}
