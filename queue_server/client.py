@@ -212,6 +212,14 @@ class _Endpoints:
         """The status of a dossier by its typed code and the last four digits of the applicant's phone."""
         return self._send(Call("POST", "/api/v1/lookup", json={"code": code, "phone_last4": phone_last4}))
 
+    # -- booked visitors ---------------------------------------------------------------------
+    def check_in(self, code: str | None = None, qr_token: str | None = None):
+        """Check a booked visitor in by the token of the booking's QR or its typed code: the ticket
+        (and whether it came late). Safe to retry: a booking checked in already answers its ticket again."""
+        return self._send(
+            Call("POST", "/api/v1/appointments/check-in", json=_clean({"code": code, "qr_token": qr_token}))
+        )
+
     # -- the calling device -------------------------------------------------------------------
     def device_me(self):
         return self._send(Call("GET", "/api/v1/devices/me"))

@@ -56,6 +56,7 @@ TICKET_LAYOUT = (
     Text("SỐ THỨ TỰ CỦA BẠN", "strong"),
     Text("{display_number}", "number"),
     Text("{service_name}", "heading"),
+    Text("{mark}", "strong"),
     Text("ƯU TIÊN: {priority_label}", "heading"),
     Text("Giờ lấy số: {issued_at}"),
     Text("Số người đang chờ trước bạn: {people_ahead}"),
@@ -150,6 +151,7 @@ def ticket_fields(t: TicketPrint) -> dict:
         "estimated_wait": format_wait(t.estimated_wait_s, t.estimated_wait_low_s, t.estimated_wait_high_s),
         "qr_url": t.qr_url,
         "note": t.note,
+        "mark": t.mark,
     }
 
 

@@ -35,6 +35,7 @@ class TicketPrint:
     note: str | None = None
     estimated_wait_low_s: int | None = None  # the estimate's range, printed "khoảng 10–15 phút"
     estimated_wait_high_s: int | None = None
+    mark: str | None = None  # what kind of ticket, under the service: «Đặt hẹn» for a booked visitor
 
 
 @dataclass(frozen=True)

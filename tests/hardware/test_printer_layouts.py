@@ -52,6 +52,12 @@ def test_profile_decides_native_or_raster_qr_and_text(ticket):
     assert b"\x1dV" in native and b"\x1dV" not in raster
 
 
+def test_booked_visitors_ticket_carries_its_mark(ticket):
+    profile = get_profile("TM-T20II", codepage="cp1258")
+    assert encode_cp1258("Đặt hẹn") in ticket_job(replace(ticket, mark="Đặt hẹn"), profile)
+    assert encode_cp1258("Đặt hẹn") not in ticket_job(ticket, profile)  # no mark, no line
+
+
 def test_vietnamese_raster_text_matches_the_shipped_font():
     """'Hộ tịch' on paper is exactly what DejaVu draws, dot for dot."""
     profile = PROFILES["generic-58"]  # no cutter: nothing but the text on the paper
