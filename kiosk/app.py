@@ -22,7 +22,7 @@ from .texts import clock_line, t
 
 KV_DIR = Path(__file__).parent / "kv"
 FONTS = Path(__file__).resolve().parents[1] / "hardware" / "fonts"
-SCREENS = ["home", "services", "confirm", "ticket", "procedures", "procedure", "dossier", "status"]
+SCREENS = ["home", "services", "confirm", "ticket", "procedures", "procedure", "dossier", "status", "checkin"]
 
 
 def register_fonts() -> None:
@@ -49,6 +49,7 @@ class KioskApp(App):
     ticket = DictProperty()
     ticket_qr = ObjectProperty(None, allownone=True)
     ticket_note = StringProperty("")
+    ticket_booked = BooleanProperty(False)  # a booked visitor's ticket (checked in on time): marked «Đặt hẹn»
     procedure_results = ListProperty()
     procedure_fields = ListProperty()
     procedure = DictProperty()
@@ -149,7 +150,7 @@ class KioskApp(App):
     def go_home(self) -> None:
         """Back to the start with nothing personal left anywhere."""
         self.controller.forget_visitor()
-        self.ticket, self.ticket_qr, self.ticket_note = {}, None, ""
+        self.ticket, self.ticket_qr, self.ticket_note, self.ticket_booked = {}, None, "", False
         self.dossier = {}
         self.cccd_masked, self.priority, self.procedure_code = "", "", ""
         self.scanning_cccd = False
@@ -182,7 +183,8 @@ class KioskApp(App):
         self.controller.stop_scanning()
         self.controller.take_ticket(dict(self.selected_service), priority, self.procedure_code or None)
 
-    def show_ticket(self, ticket: dict, service: dict, priority: str | None) -> None:
+    def show_ticket(self, ticket: dict, service: dict, priority: str | None, booked: bool = False) -> None:
+        self.ticket_booked = booked
         self.ticket = ticket
         self.ticket_qr = qr_texture(ticket["track_url"])
         self.ticket_note = ""

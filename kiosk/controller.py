@@ -31,7 +31,7 @@ from queue_server.client import (
 from .config import KioskConfig
 from .devices import TRANSIENT, PrinterWatch
 from .scanning import ScannerLoop
-from .texts import priority_label, t
+from .texts import checkin_refusal_en, priority_label, t
 
 log = logging.getLogger(__name__)
 ALERT_CODES = {
@@ -105,7 +105,7 @@ class KioskController:
         )
         self._alerted: str | None = None  # the printer alert staff were last sent
         self._alert_task: asyncio.Task | None = None
-        self.scan_mode: str | None = None  # None, "receipt" or "cccd"
+        self.scan_mode: str | None = None  # None, "receipt", "booking" or "cccd"
         self._citizen_id: str | None = None  # the CCCD number only, held until the ticket is issued
         self._tasks: set[asyncio.Task] = set()
         self._search_task: asyncio.Task | None = None
@@ -274,7 +274,70 @@ class KioskController:
         app.show_ticket(ticket, service, priority)
         await self._print(ticket, service, priority)
 
-    async def _print(self, ticket: dict, service: dict, priority: str | None) -> None:
+    # -- booked visitors ---------------------------------------------------------------------------
+    def check_in_typed(self, text: str) -> None:
+        """The booking code typed on the check-in screen (or its QR's text, pasted by a HID scanner)."""
+        payload = parse_payload(text)
+        if payload.kind not in ("booking", "booking_code"):
+            self.app.message = t("booking_code_wrong", self.app.lang)
+            return
+        self._start_check_in(payload)
+
+    def on_booking_scan(self, text: str) -> None:
+        payload = parse_payload(text)
+        app = self.app
+        if payload.kind in ("booking", "booking_code"):
+            key = getattr(payload, "token", None) or payload.code
+            if key == self._looked_up:  # the same phone, still in front of the camera: answered already
+                return
+            self._looked_up = key
+            self._start_check_in(payload)
+        elif payload.kind == "ticket":
+            app.message = t("booking_scan_ticket", app.lang)
+        else:
+            app.message = t("booking_scan_other", app.lang)
+
+    def _start_check_in(self, payload) -> None:
+        if self._issuing:
+            return
+        self._issuing = True
+        if payload.kind == "booking":
+            self.spawn(self._check_in(None, payload.token))
+        else:
+            self.spawn(self._check_in(payload.code, None))
+
+    async def _check_in(self, code: str | None, qr_token: str | None) -> None:
+        """One check-in; retried while the server is unreachable (a booking checked in already answers
+        its ticket again, so a retry never makes a second ticket)."""
+        app = self.app
+        app.busy, app.message = True, t("checking_in", app.lang)
+        try:
+            done = await retry_unreachable(
+                lambda: self.client.check_in(code=code, qr_token=qr_token),
+                deadline_s=self.config.issue_retry_s,
+                on_retry=self._unreachable,
+            )
+        except Unreachable:
+            self._looked_up = None  # no answer: showing the QR again tries again
+            app.offline = True
+            app.message = t("checkin_failed_offline", app.lang)
+            return
+        except ServerError as exc:
+            app.message = exc.message if app.lang == "vi" else checkin_refusal_en(exc)
+            return
+        finally:
+            app.busy = False
+            self._issuing = False
+        app.offline = False
+        ticket = done["ticket"]
+        mark = None if done["late"] else t("booked_mark", "vi")  # paper is printed in Vietnamese
+        service = {"id": ticket.get("service_id"), "name": ticket.get("service_name") or ""}
+        app.show_ticket(ticket, service, None, booked=not done["late"])
+        # Said under the ticket: on time, served before walk-ins; late, queued as one.
+        app.message = done["message"] if app.lang == "vi" else t("checkin_late" if done["late"] else "checkin_ok", "en")
+        await self._print(ticket, service, None, mark)
+
+    async def _print(self, ticket: dict, service: dict, priority: str | None, mark: str | None = None) -> None:
         """Print the ticket the visitor already sees on screen; a printer known to be at fault gets
         no job (the screen said so before the tap, and the ticket stays on screen to photograph)."""
         app = self.app
@@ -294,6 +357,7 @@ class KioskController:
             qr_url=ticket["track_url"],
             priority_label=priority_label(priority, "vi"),
             note=self.ticket_note,
+            mark=mark,
         )
         fault = await self.printer.print_ticket(job)
         if fault is None:
@@ -474,6 +538,8 @@ class KioskController:
         elif payload.kind == "dossier_code":
             app.prefill_dossier_code(payload.code)
             app.message = t("dossier_code_scanned", app.lang)
+        elif payload.kind == "booking":  # a booked visitor at the wrong screen: check them in all the same
+            self.on_booking_scan(text)
         elif payload.kind == "ticket":
             app.message = t("scan_receipt_not_ticket", app.lang)
         elif payload.kind == "citizen_id":
@@ -484,6 +550,9 @@ class KioskController:
     # -- the scanner -----------------------------------------------------------------------------
     def start_receipt_scan(self) -> None:
         self._set_scan_mode("receipt")
+
+    def start_booking_scan(self) -> None:
+        self._set_scan_mode("booking")
 
     def stop_scanning(self) -> None:
         self.app.scanning_cccd = False
@@ -507,6 +576,8 @@ class KioskController:
             self._enrol(text)
         elif mode == "cccd":
             self.attach_citizen_id(text)
+        elif mode == "booking":
+            self.on_booking_scan(text)
         else:
             self.on_receipt_scan(text)
 

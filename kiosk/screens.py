@@ -297,11 +297,20 @@ def _fees_text(fees, lang: str) -> str:
     return "\n".join(lines)
 
 
-class DossierScreen(Screen):
+class CameraScreen(Screen):
+    """A screen that reads codes through the camera while it is shown, with the live preview
+    (the `ScanPanel` `ids.scan`) and the on-screen keyboard typing into `ids.code`."""
+
+    @property
+    def preview(self):
+        return self.ids.scan.ids.preview
+
+    def start_scanning(self, controller) -> None:
+        raise NotImplementedError
+
     def on_pre_enter(self, *_):
-        app = App.get_running_app()
         self.ids.keyboard.target = self.ids.code
-        app.controller.start_receipt_scan()
+        self.start_scanning(App.get_running_app().controller)
         self._preview = Clock.schedule_interval(self._update_preview, 0.1)
 
     def on_leave(self, *_):
@@ -313,7 +322,26 @@ class DossierScreen(Screen):
     def _update_preview(self, _dt):
         frame = App.get_running_app().controller.preview_frame()
         if frame is not None:
-            self.ids.preview.texture = frame_texture(frame, self.ids.preview.texture)
+            self.preview.texture = frame_texture(frame, self.preview.texture)
+
+
+class CheckinScreen(CameraScreen):
+    """«Đã đặt lịch hẹn»: the booking's QR from the phone, or its code typed."""
+
+    def start_scanning(self, controller) -> None:
+        controller.start_booking_scan()
+
+    def check_in(self) -> None:
+        App.get_running_app().controller.check_in_typed(self.ids.code.text)
+
+    def reset(self):
+        self.ids.code.text = ""
+        self.preview.texture = None
+
+
+class DossierScreen(CameraScreen):
+    def start_scanning(self, controller) -> None:
+        controller.start_receipt_scan()
 
     def focus_input(self, name: str) -> None:
         # Managed-keyboard inputs never unfocus one another: without this, touching the code again
@@ -340,7 +368,7 @@ class DossierScreen(Screen):
     def reset(self):
         self.ids.code.text = ""
         self.ids.phone.text = ""
-        self.ids.preview.texture = None
+        self.preview.texture = None
         self.focus_input("code")
 
 

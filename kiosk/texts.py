@@ -6,6 +6,7 @@ from datetime import datetime
 
 from hardware.printers.layouts import wait_range_minutes
 from hardware.scanners import GUIDANCE_VI, Guidance
+from queue_server.client import VN_TZ
 
 WEEKDAYS = {
     "vi": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"],
@@ -122,6 +123,49 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Chức năng tra cứu hồ sơ chưa sẵn sàng. Vui lòng hỏi cán bộ hướng dẫn.",
         "Dossier lookup is not available yet. Please ask staff.",
     ),
+    "booked_visitor": ("Đã đặt lịch hẹn", "I have a booking"),
+    "checkin_title": ("Xác nhận lịch hẹn", "Check in for a booking"),
+    "checkin_scan_hint": (
+        "Đưa mã QR lịch hẹn trên điện thoại vào trước camera",
+        "Hold the booking's QR code on your phone to the camera",
+    ),
+    "checkin_no_camera": (
+        "Kiosk không có camera. Vui lòng nhập mã lịch hẹn.",
+        "No camera here. Please type the booking code.",
+    ),
+    "checkin_scanner_down": (
+        "Camera quét mã tạm thời không dùng được. Vui lòng nhập mã lịch hẹn.",
+        "The code scanner is not available for now. Please type the booking code.",
+    ),
+    "checkin_or_type": ("Hoặc nhập mã lịch hẹn (8 ký tự):", "Or type the booking code (8 characters):"),
+    "booking_code": ("Mã lịch hẹn", "Booking code"),
+    "check_in": ("Xác nhận", "Check in"),
+    "checking_in": ("Đang xác nhận lịch hẹn…", "Checking your booking…"),
+    "booking_code_wrong": (
+        "Mã lịch hẹn gồm 8 chữ cái và chữ số, như trên trang đặt lịch. Vui lòng kiểm tra lại.",
+        "A booking code has 8 letters and digits, as on the booking page. Please check it.",
+    ),
+    "booking_scan_ticket": (
+        "Đây là mã phiếu số thứ tự. Vui lòng quét mã QR lịch hẹn trên điện thoại.",
+        "That is a queue ticket. Please scan the booking's QR on your phone.",
+    ),
+    "booking_scan_other": (
+        "Đây không phải mã QR lịch hẹn. Vui lòng quét mã QR trên trang đặt lịch hoặc nhập mã lịch hẹn.",
+        "That is not a booking QR. Please scan the QR from the booking page or type the booking code.",
+    ),
+    "checkin_failed_offline": (
+        "Chưa xác nhận được lịch hẹn vì mất kết nối máy chủ. Vui lòng thử lại sau ít phút hoặc liên hệ cán bộ hướng dẫn.",
+        "Could not check you in: the server is unreachable. Please try again shortly or ask staff.",
+    ),
+    "booked_mark": ("Đặt hẹn", "Booked"),
+    "checkin_ok": (
+        "Đã xác nhận lịch hẹn. Số của bạn được ưu tiên gọi trước người không đặt lịch.",
+        "Booking confirmed: your number is called before visitors without a booking.",
+    ),
+    "checkin_late": (
+        "Bạn đến muộn so với giờ hẹn: số của bạn được xếp như người đến trực tiếp.",
+        "You came after your booking's time: your number is queued as a walk-in.",
+    ),
     "space": ("Dấu cách", "Space"),
     "clear": ("Xóa hết", "Clear"),
     "printer_alert": ("Máy in kiosk: {message}", "Kiosk printer: {message}"),
@@ -191,6 +235,28 @@ def t(key: str, lang: str = "vi", **values) -> str:
     vi, en = TEXTS[key]
     text = en if lang == "en" else vi
     return text.format(**values) if values else text
+
+
+# The server words its check-in refusals in Vietnamese; the English screen says the same by code.
+_CHECKIN_REFUSALS_EN = {
+    "checkin_too_early": "It is too early to check in for your booking. Please come back from {opens}.",
+    "checkin_wrong_day": "Your booking is for another day, not today.",
+    "booking_cancelled": "This booking was cancelled. Please take a queue number as usual.",
+    "booking_not_found": "Booking not found. Please check the code on the booking page.",
+}
+
+
+def checkin_refusal_en(exc) -> str:
+    """A refused check-in (a `ServerError`) in English; the server's own words for anything else."""
+    text = _CHECKIN_REFUSALS_EN.get(exc.code)
+    if text is None:
+        return exc.message
+    opens = exc.extra.get("opens_at")
+    try:
+        opens = datetime.fromisoformat(str(opens)).astimezone(VN_TZ).strftime("%H:%M") if opens else "its opening time"
+    except ValueError:
+        opens = "its opening time"
+    return text.format(opens=opens)
 
 
 def priority_label(code: str | None, lang: str = "vi") -> str | None:
