@@ -1,10 +1,10 @@
 """«Đã đặt lịch hẹn» on the real kiosk window against a real server (issue 20): a visitor who booked
 on /hen shows the booking's QR to the camera, or types its code, and gets a ticket marked «Đặt hẹn»;
-too early, the server's Vietnamese refusal. Rules: docs/queue-policy.md, *Booked visitors*.
+too early, the server's Vietnamese refusal; late, a walk-in's ticket and the kiosk says so. Rules: docs/queue-policy.md, *Booked visitors*.
 
 Bookings start tomorrow, so they are made on the suite's Tuesday and the clock then moves to
 Wednesday 08:50 — inside the 09:00 booking's window, 55 minutes before the 10:00 one's — where
-the server is restarted and the kiosks started.
+the server is restarted and the kiosks started; then to 10:20, past the 10:00 booking's grace time.
 """
 
 from __future__ import annotations
@@ -136,3 +136,20 @@ def test_booked_visitor_checks_in_at_the_kiosk(clock, kiosk_factory, artifacts_d
         again = typed.wait_state("ticket", lambda n: n == number, timeout=20)
         assert again["message"].startswith(f"Đã xác nhận lịch hẹn 09:00. Số {number}")
         assert "Đặt hẹn" in typed.texts()
+        typed.close()
+
+        # At 10:20 the 10:00 booking is past its grace time: a walk-in's ticket, no mark, and the kiosk says so.
+        clock.set(datetime.fromisoformat(f"{tomorrow}T10:20:00+07:00").astimezone(VN_TZ))
+        server.stop()
+        server.start()
+        late = kiosk_factory(server.base_url, idle_timeout_s=600)
+        late.tap("Đã đặt lịch hẹn")
+        late.tap("Mã lịch hẹn")
+        late.type(early["code"])
+        late.tap("Xác nhận")
+        shown = late.wait_state("ticket", bool, timeout=20)
+        assert shown["ticket"] != number
+        assert shown["message"] == (
+            f"Bạn đến muộn hơn 15 phút so với giờ hẹn 10:00: số {shown['ticket']} được xếp như người đến trực tiếp."
+        )
+        assert "Đặt hẹn" not in late.texts()

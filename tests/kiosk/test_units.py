@@ -127,3 +127,15 @@ def test_a_tile_shows_the_estimate_as_a_range_while_the_server_is_unsure():
     sure = {"estimated_wait_s": 900, "estimated_wait_low_s": 870, "estimated_wait_high_s": 930}
     assert wait_line(sure) == "Chờ khoảng 15 phút"
     assert wait_line({"estimated_wait_s": 600}) == "Chờ khoảng 10 phút"  # a server without ranges
+
+
+def test_check_in_refusals_in_english_by_code():
+    from kiosk.texts import checkin_refusal_en
+    from queue_server.client import ServerError
+
+    early = ServerError("checkin_too_early", "Lịch hẹn…", 409, {"opens_at": "2026-03-11T02:45:00+00:00"})
+    assert checkin_refusal_en(early) == "It is too early to check in for your booking. Please come back from 09:45."
+    cancelled = ServerError("booking_cancelled", "Lịch hẹn này đã được hủy.", 409)
+    assert checkin_refusal_en(cancelled) == "This booking was cancelled. Please take a queue number as usual."
+    other = ServerError("something_else", "Máy chủ nói thế này.", 409)
+    assert checkin_refusal_en(other) == "Máy chủ nói thế này."  # the server's own words when there is no English
