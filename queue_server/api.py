@@ -26,6 +26,8 @@ from .centres.router import router as centres_router
 from .devices import router as devices
 from .dossiers import router as dossiers
 from .dossiers.pages import pages as dossier_pages
+from .notifications import sender as notification_sender
+from .notifications.router import router as notifications_router
 from .procedures.router import router as procedures_router
 from .ratings.router import router as ratings_router
 from .realtime.router import router as stream_router
@@ -52,6 +54,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     audit_router,
     devices.router,
     appointments_router,
+    notifications_router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     stream_router,  # WS /ws
@@ -73,6 +76,7 @@ SETUPS: tuple[Callable[[FastAPI], None], ...] = (
     appointment_pages.setup,
     backup_schedule.setup,
     calendar_area.setup,
+    notification_sender.setup,
 )
 
 

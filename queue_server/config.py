@@ -178,6 +178,16 @@ class Settings(BaseSettings):
     # goes to the counter's «Vắng mặt» list instead of back into the queue.
     remote_absent_after_calls: int = Field(2, ge=1, le=10)
 
+    # -- notifications (queue_server/notifications, README § Notifications) ---------------------
+    # Where messages to visitors go, by URL: "log://" (a masked line in the server log) or an Apprise
+    # URL ("json://…", "mailto://…", an SMS gateway), "{phone}" replaced by the recipient's number.
+    # Empty: off (nothing is queued).
+    notify_url: str = Field("", max_length=2000)
+    notify_max_attempts: int = Field(5, ge=1, le=100)  # failed sends before a message is marked failed
+    notify_retry_initial_s: float = Field(30.0, gt=0, le=3600)  # first retry's wait; doubles, with jitter
+    notify_retry_max_s: float = Field(3600.0, gt=0, le=86_400)  # the longest wait between two tries
+    notify_poll_interval_s: float = Field(2.0, gt=0, le=3600)  # how often the sender looks for due messages
+
     # -- dossiers ---------------------------------------------------------------------------
     dossier_code_layout: str = "bp"  # "bp" (TT 01/2018, 25 chars) or "ag" (22 chars)
     lookup_rate_limit_per_minute: int = Field(10, ge=1, le=10_000)  # public lookups per client address

@@ -10,6 +10,7 @@ from .calendar import models as _calendar  # noqa: F401
 from .centres import models as _centres  # noqa: F401
 from .db import Base
 from .dossiers import models as _dossiers  # noqa: F401
+from .notifications import models as _notifications  # noqa: F401
 from .procedures import models as _procedures  # noqa: F401
 from .ratings import models as _ratings  # noqa: F401
 from .realtime import models as _realtime  # noqa: F401

@@ -76,6 +76,7 @@ class Appointment(Base):
     end: Mapped[datetime] = mapped_column()
     full_name: Mapped[str] = mapped_column(String(200))  # personal data: never logged
     phone: Mapped[str] = mapped_column(String(20))  # digits only; personal data
+    notify: Mapped[bool] = mapped_column(Boolean, default=False)  # consent to messages at `phone`
     procedure_code: Mapped[str | None] = mapped_column(String(40))
     citizen_id: Mapped[str | None] = mapped_column(String(12))
     state: Mapped[str] = mapped_column(String(12), default="booked")

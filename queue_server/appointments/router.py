@@ -83,7 +83,7 @@ def slots(service_id: Id, session: DbSession, _: Public, day: date = Query(alias
 )
 def book(data: schemas.AppointmentCreate, request: Request, session: DbSession, settings: AppSettings, _: Public):
     _per_address(request)
-    return appointment_view(session, settings, service.book(session, data))
+    return appointment_view(session, settings, service.book(session, data, notifications_on=bool(settings.notify_url)))
 
 
 @router.post(

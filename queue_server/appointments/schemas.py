@@ -56,6 +56,7 @@ class AppointmentCreate(BaseModel):
     citizen_id: str | None = Field(
         None, max_length=12, pattern=r"^\d{12}$", description="CCCD number, with the visitor's consent"
     )
+    notify: bool = Field(False, description="the visitor agrees to be sent messages about the booking at this phone")
 
     @field_validator("start")
     @classmethod

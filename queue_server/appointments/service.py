@@ -26,6 +26,7 @@ from ..centres.service import ensure_centre_visible, get_service
 from ..config import Settings
 from ..db import lock_only
 from ..errors import DomainError
+from ..notifications import service as notifications
 from ..realtime.service import record_event
 from ..tickets import service as tickets
 from ..tickets.models import RANK_BOOKED, RANK_WALK_IN, Ticket
@@ -312,7 +313,9 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def book(session: Session, data: schemas.AppointmentCreate) -> Appointment:
+def book(session: Session, data: schemas.AppointmentCreate, notifications_on: bool = False) -> Appointment:
+    """A booking; with the visitor's consent and notifications on, its confirmation message is
+    queued in the same transaction (sent after commit: notifications/sender.py)."""
     service = _service(session, data.service_id)
     row = booking_settings(session, service.id)
     phone = normalise_phone(data.phone)
@@ -333,13 +336,25 @@ def book(session: Session, data: schemas.AppointmentCreate) -> Appointment:
         phone=phone,
         procedure_code=data.procedure_code,
         citizen_id=data.citizen_id,
+        notify=data.notify,
         state="booked",
         created_at=utcnow(),
     )
     session.add(appointment)
     session.flush()
     _publish(session, appointment, "appointment.booked")
+    if data.notify and notifications_on:
+        text = confirmation_text(appointment, service)
+        notifications.record(session, service.centre_id, "booking_confirmed", appointment.id, phone, text)
     return appointment
+
+
+def confirmation_text(appointment: Appointment, service: Service) -> str:
+    return (
+        f"Lịch hẹn {appointment.code} đã được xác nhận: {service.name}, "
+        f"{_hhmm(appointment.start)} {_date_vi(appointment.day)}. "
+        "Đưa mã này hoặc mã QR vào ki-ốt khi đến để lấy số."
+    )
 
 
 def _publish(session: Session, appointment: Appointment, type_: str, **extra) -> None:
