@@ -187,6 +187,9 @@ class Settings(BaseSettings):
     notify_retry_initial_s: float = Field(30.0, gt=0, le=3600)  # first retry's wait; doubles, with jitter
     notify_retry_max_s: float = Field(3600.0, gt=0, le=86_400)  # the longest wait between two tries
     notify_poll_interval_s: float = Field(2.0, gt=0, le=3600)  # how often the sender looks for due messages
+    # A booked visitor who agreed to messages is told «còn N người nữa đến lượt bạn» when a call
+    # leaves exactly this many tickets ahead of theirs.
+    notify_near_ahead: int = Field(3, ge=1, le=50)
 
     # -- dossiers ---------------------------------------------------------------------------
     dossier_code_layout: str = "bp"  # "bp" (TT 01/2018, 25 chars) or "ag" (22 chars)
