@@ -33,8 +33,11 @@ pages = APIRouter(include_in_schema=False)
 
 
 @pages.get("/hen", response_class=HTMLResponse)
-def booking_page(_: Public):
-    return HTMLResponse((STATIC_DIR / "hen.html").read_text(encoding="utf-8"), headers=_HEADERS)
+def booking_page(settings: AppSettings, _: Public):
+    html = (STATIC_DIR / "hen.html").read_text(encoding="utf-8")
+    if settings.notify_url:  # messages are sent: the visitor may consent to them
+        html = html.replace('id="notify-consent" hidden', 'id="notify-consent"')
+    return HTMLResponse(html, headers=_HEADERS)
 
 
 @pages.get("/hen/qr/{token}", response_class=Response)

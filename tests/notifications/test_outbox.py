@@ -209,3 +209,12 @@ def test_two_senders_racing_send_each_message_once(client, centre, db, settings,
         assert s.scalar(select(func.count()).where(Notification.state == "sent")) == 30
     for sender in senders:
         sender.db.dispose()
+
+
+def test_the_booking_page_asks_for_consent_only_when_messages_are_sent(client, settings):
+    assert 'id="notify-consent" hidden' not in client.get("/hen").text  # this app sends (notify_url set)
+    off = create_app(settings.model_copy(update={"notify_url": ""}))
+    from fastapi.testclient import TestClient
+
+    with TestClient(off) as other:
+        assert 'id="notify-consent" hidden' in other.get("/hen").text

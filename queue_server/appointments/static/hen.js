@@ -169,6 +169,7 @@ async function submitBooking(event) {
   $("book-submit").disabled = true;
   const r = await call("POST", "/appointments", {
     service_id: service.id, start: slot.start, full_name: $("full-name").value.trim(), phone: $("phone").value.trim(),
+    notify: $("notify").checked, // consent, recorded with the phone
   });
   $("book-submit").disabled = false;
   if (r.ok) { showBooking(r.data, "Đã đặt lịch hẹn"); $("book").hidden = true; return; }
