@@ -17,7 +17,8 @@
     title: "Administration", centre: "Centre", logout: "Sign out",
     "nav-services": "Services", "nav-counters": "Counters", "nav-centres": "Centres and agencies",
     "nav-users": "Officers and accounts", "nav-devices": "Devices", "nav-catalogue": "Procedure catalogue",
-    "nav-criteria": "Rating criteria", "nav-audit": "Audit log",
+    "nav-criteria": "Rating criteria", "nav-audit": "Audit log", "nav-notifications": "Messages",
+    "ntf-title": "Messages to visitors", "ntf-empty": "No messages.",
     readonly: "You are viewing as a manager: read only.",
     add: "Add", save: "Save", cancel: "Cancel", edit: "Edit", saved: "Saved.",
     "svc-title": "Services (queues)", "svc-new": "New service", "svc-edit": "Edit service",
@@ -794,6 +795,24 @@
     await fill();
   }
 
+  /* The notification outbox (GET /centres/{id}/notifications: admins and the centre's managers), newest first. */
+  const NTF_KINDS = { booking_confirmed: "Xác nhận lịch hẹn", queue_near: "Sắp đến lượt" };
+  const NTF_STATES = { queued: ["warn", "chờ gửi", "queued"], sent: ["ok", "đã gửi", "sent"], failed: ["bad", "gửi lỗi", "failed"] };
+  async function notificationsPage(host) {
+    const rows = await api(`/centres/${ctx.centreId}/notifications?limit=200`);
+    const when = (v) => (v ? new Date(v).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—");
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("ntf-title", "Tin nhắn gửi công dân"))}</h2></div>` +
+      (rows.length ? `<div class="panel table-wrap"><table class="data" id="ntf-table"><thead><tr><th>#</th>` +
+        `<th>${esc(en() ? "Kind" : "Loại")}</th><th>${esc(en() ? "Phone" : "Số điện thoại")}</th><th>${esc(en() ? "Text" : "Nội dung")}</th>` +
+        `<th>${esc(en() ? "State" : "Trạng thái")}</th><th>${esc(en() ? "Attempts" : "Số lần gửi")}</th>` +
+        `<th>${esc(en() ? "Created" : "Tạo lúc")}</th><th>${esc(en() ? "Sent / next try" : "Gửi lúc / thử lại lúc")}</th><th>${esc(en() ? "Error" : "Lỗi")}</th></tr></thead><tbody>` +
+        rows.map((n) => { const [tone, vi, eng] = NTF_STATES[n.state] || ["", n.state, n.state];
+          return `<tr data-notification="${n.id}"><td>${n.id}</td><td>${esc(en() ? n.kind : NTF_KINDS[n.kind] || n.kind)}</td><td>${esc(n.phone_masked)}</td>` +
+            `<td class="small">${esc(n.text)}</td><td><span class="badge ${tone}">${esc(en() ? eng : vi)}</span></td><td>${n.attempts}</td>` +
+            `<td class="small">${when(n.created_at)}</td><td class="small">${when(n.sent_at || n.next_attempt_at)}</td><td class="small">${esc(n.last_error || "")}</td></tr>`; }).join("") +
+        `</tbody></table></div>` : `<p class="muted">${esc(L("ntf-empty", "Chưa có tin nhắn nào."))}</p>`);
+  }
+
   function diffText(e) {
     const before = e.before || {}, after = e.after || {};
     const keys = [...new Set(Object.keys(before).concat(Object.keys(after)))];
@@ -806,7 +825,7 @@
 
   // -- shell ------------------------------------------------------------------------------------
   const PAGES = { services: servicesPage, counters: countersPage, centres: centresPage, users: usersPage, devices: devicesPage,
-    calendar: calendarPage, catalogue: cataloguePage, criteria: criteriaPage, audit: auditPage };
+    calendar: calendarPage, catalogue: cataloguePage, criteria: criteriaPage, audit: auditPage, notifications: notificationsPage };
   const ADMIN_ONLY = ["users"];
 
   function currentPage() {
