@@ -12,23 +12,13 @@ from queue_server.notifications.sender import Sender
 from queue_server.timeutil import VN_TZ
 from tests.appointments.helpers import TOMORROW, enable_booking
 from tests.factories import issue, open_counter
-from tests.notifications.gateway import Gateway
 
 PHONE = "0987654321"
 
 
 @pytest.fixture
-def gateway():
-    g = Gateway()
-    yield g
-    g.close()
-
-
-@pytest.fixture
-def settings(settings, gateway):
-    return settings.model_copy(
-        update={"notify_url": gateway.url, "notify_poll_interval_s": 3600.0, "notify_near_ahead": 2}
-    )
+def settings(settings):
+    return settings.model_copy(update={"notify_near_ahead": 2})
 
 
 def _on_wednesday(clock, client, centre, hh: int, mm: int) -> None:

@@ -19,25 +19,8 @@ from queue_server.notifications.models import Notification
 from queue_server.notifications.sender import Sender
 from queue_server.timeutil import aware
 from tests.appointments.helpers import enable_booking, slots
-from tests.notifications.gateway import Gateway
 
 PHONE = "0912345678"
-
-
-@pytest.fixture
-def gateway():
-    g = Gateway()
-    yield g
-    g.close()
-
-
-@pytest.fixture
-def settings(settings, gateway):
-    # The app's own sender loop is off in these tests (one poll an hour): each test drives senders itself,
-    # except test_the_server_sends_after_commit, which turns it on.
-    return settings.model_copy(
-        update={"notify_url": gateway.url, "notify_poll_interval_s": 3600.0, "notify_max_attempts": 3}
-    )
 
 
 def _book(client, centre, notify=True, phone=PHONE, index=2):
