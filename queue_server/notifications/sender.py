@@ -34,7 +34,7 @@ class Sender:
             batch = service.claim_due(session)
         for message in batch:
             try:
-                self.channel.send(message.phone, message.text)
+                self.channel.send(message.phone, message.text, key=message.dedupe_key)
             except Exception as exc:  # a channel's failure is the message's, not the sender's
                 error = str(exc) if isinstance(exc, SendFailed) else type(exc).__name__
                 s = self.settings

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.notifications.gateway import Gateway
+from tests.notifications.gateway import Gateway, ZaloGateway
 
 
 @pytest.fixture
 def gateway():
-    g = Gateway()
-    yield g
-    g.close()
+    with Gateway() as g:
+        yield g
+
+
+@pytest.fixture
+def zalo():
+    with ZaloGateway() as g:
+        yield g
 
 
 @pytest.fixture
