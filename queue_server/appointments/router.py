@@ -15,7 +15,7 @@ from ..queues.views import ticket_view
 from ..security.ratelimit import client_address, too_many
 from ..timeutil import local_day
 from . import schemas, service
-from .views import appointment_view, booking_settings_view, check_in_message, staff_view
+from .views import appointment_view, booking_settings_view, check_in_message, remote_absence_rule, staff_view
 
 router = APIRouter(tags=["appointments"])
 Admin = Annotated[Principal, allow("admin")]
@@ -150,7 +150,8 @@ def remote_ticket(
     data: schemas.RemoteNumberCreate, request: Request, session: DbSession, settings: AppSettings, _: Public
 ):
     _per_address(request)
-    return ticket_view(session, settings, service.take_remote_number(session, settings, data))
+    ticket = service.take_remote_number(session, settings, data)
+    return {**ticket_view(session, settings, ticket), "absence_rule": remote_absence_rule(settings)}
 
 
 @router.get(

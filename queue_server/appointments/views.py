@@ -88,3 +88,14 @@ def check_in_message(settings: Settings, done: CheckIn) -> str:
             f"số {number} được xếp như người đến trực tiếp."
         )
     return f"Đã xác nhận lịch hẹn {start}. Số {number} được ưu tiên gọi trước người không đặt lịch."
+
+
+def remote_absence_rule(settings: Settings) -> str:
+    """The absence rule for a number taken from the phone, as the visitor is told it (queue policy)."""
+    calls = settings.remote_absent_after_calls
+    times = {1: "một", 2: "hai", 3: "ba"}.get(calls, str(calls))
+    said = "được gọi" if calls == 1 else f"được gọi {times} lần"
+    rule = f"Nếu {said} mà bạn chưa có mặt tại quầy, số của bạn không được xếp lại vào hàng chờ mà chuyển vào danh sách vắng mặt"
+    if settings.missed_recall_minutes <= 0:
+        return rule + "; khi đó bạn cần lấy số mới."
+    return rule + f"; trong {settings.missed_recall_minutes} phút sau đó, hãy đến quầy để được gọi lại."

@@ -24,6 +24,10 @@ def test_cap_per_hour_and_one_per_phone(client, centre):
     assert first.status_code == 201, first.text
     assert first.json()["track_url"].startswith("http://testserver/t/")
     assert first.json()["position"] == 1
+    assert first.json()["absence_rule"] == (  # the rule below, as /hen states it
+        "Nếu được gọi hai lần mà bạn chưa có mặt tại quầy, số của bạn không được xếp lại vào hàng chờ "
+        "mà chuyển vào danh sách vắng mặt; trong 30 phút sau đó, hãy đến quầy để được gọi lại."
+    )
     again = _take(client, centre)
     assert again.status_code == 409 and again.json()["error"]["code"] == "remote_already_taken"
     assert _take(client, centre, phone="0987654321").status_code == 201
