@@ -1,4 +1,5 @@
-"""The phone page for booked visitors: `/hen` (đặt lịch hẹn) and the booking's QR `/hen/qr/{token}`.
+"""The phone page `/hen` (đặt lịch hẹn, and lấy số từ xa where a service allows it) and the booking's
+QR `/hen/qr/{token}`.
 
 Who may call: anyone (public, no account). The page is a static shell; everything it shows and
 changes goes through the public booking API (`/api/v1/appointments…`, rate-limited per address,

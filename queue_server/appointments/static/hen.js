@@ -1,5 +1,6 @@
 // The booking page (/hen): service → day → slot → name and phone → booking code and QR; a booking
-// found by its code and phone can be moved or cancelled. Everything goes through the public
+// found by its code and phone can be moved or cancelled; where a service allows it, a number is
+// taken from the phone (lấy số từ xa) and followed on its ticket page. Everything goes through the public
 // booking API; every refusal is shown in the server's own words beside the field it concerns,
 // and nothing typed is cleared.
 "use strict";
@@ -8,7 +9,7 @@ const API = "/api/v1";
 const WEEKDAYS = ["Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"];
 const CENTRE_OFFSET_MS = 7 * 3600 * 1000; // Việt Nam: UTC+7, no daylight saving
 const $ = (id) => document.getElementById(id);
-const state = { services: [], book: {}, manage: {} };
+const state = { services: [], book: {}, manage: {}, remote: {} };
 window.__hen = state;
 
 async function call(method, path, body) {
@@ -276,19 +277,60 @@ async function submitReschedule() {
   showRefusal(r.error, MOVE_FIELDS, "move-error");
 }
 
+// -- a number from the phone (lấy số từ xa) ------------------------------------------------------
+const REMOTE_FIELDS = {
+  invalid_phone: "remote-phone-error", phone: "remote-phone-error", remote_already_taken: "remote-phone-error",
+  service_id: "remote-service-error",
+};
+
+function showRemoteServices() {
+  const box = $("remote-services");
+  box.replaceChildren();
+  state.remote = {};
+  for (const service of state.services.filter((s) => s.remote_enabled)) {
+    box.append(choiceButton(service.name, "", () => { state.remote.service = service; clear("remote-service-error", "remote-error"); }));
+  }
+}
+
+async function submitRemote(event) {
+  event.preventDefault();
+  clear("remote-service-error", "remote-phone-error", "remote-error");
+  const { service } = state.remote;
+  if (!service) { say("remote-service-error", "Vui lòng chọn dịch vụ."); return; }
+  $("remote-submit").disabled = true;
+  const r = await call("POST", "/appointments/remote-ticket", { service_id: service.id, phone: $("remote-phone").value.trim() });
+  $("remote-submit").disabled = false;
+  // Every refusal (not offered, the hour's numbers all taken, this phone already has one today,
+  // outside issuing hours or a day off) is the server's own sentence.
+  if (!r.ok) { showRefusal(r.error, REMOTE_FIELDS, "remote-error"); return; }
+  const t = r.data;
+  $("remote-number").textContent = t.display_number;
+  $("remote-service").textContent = t.service_name;
+  $("remote-ahead").textContent = t.people_ahead ? `Còn ${t.people_ahead} người trước bạn` : "Không còn ai trước bạn";
+  $("remote-track").href = t.track_url;
+  $("remote-rule").textContent = t.absence_rule;
+  $("remote").hidden = true;
+  $("remote-taken").hidden = false;
+  $("remote-taken").scrollIntoView({ block: "start" });
+}
+
 // -- tabs and start -------------------------------------------------------------------------------
-function showTab(manage) {
-  $("tab-book").setAttribute("aria-selected", String(!manage));
-  $("tab-manage").setAttribute("aria-selected", String(manage));
-  $("book").hidden = manage;
-  $("manage").hidden = !manage;
+function showTab(tab) {
+  for (const name of ["book", "remote", "manage"]) {
+    $("tab-" + name).setAttribute("aria-selected", String(tab === name));
+    $(name).hidden = tab !== name;
+  }
   $("manage-actions").hidden = true;
   $("booked").hidden = true;
+  $("remote-taken").hidden = true;
 }
 
 async function start() {
-  $("tab-book").addEventListener("click", () => showTab(false));
-  $("tab-manage").addEventListener("click", () => showTab(true));
+  $("tab-book").addEventListener("click", () => showTab("book"));
+  $("tab-remote").addEventListener("click", () => showTab("remote"));
+  $("tab-manage").addEventListener("click", () => showTab("manage"));
+  $("remote").addEventListener("submit", submitRemote);
+  $("remote-again").addEventListener("click", () => { showTab("remote"); showRemoteServices(); });
   $("book").addEventListener("submit", submitBooking);
   $("manage").addEventListener("submit", findBooking);
   $("cancel-booking").addEventListener("click", cancelBooking);
@@ -299,7 +341,7 @@ async function start() {
     if (error && error.classList.contains("field-error")) input.addEventListener("input", () => say(error.id, ""));
   }
   $("booked-again").addEventListener("click", () => {
-    showTab(false);
+    showTab("book");
     $("book-who-card").hidden = true;
     $("book-slot-card").hidden = true;
     $("book-day-card").hidden = true;
@@ -310,6 +352,8 @@ async function start() {
   state.services = r.data;
   if (r.data.length) $("centre-name").textContent = `Đặt lịch hẹn — ${r.data[0].centre_name}`;
   showServices();
+  showRemoteServices();
+  $("tab-remote").hidden = !r.data.some((s) => s.remote_enabled);
   state.ready = true;
 }
 
