@@ -55,7 +55,7 @@ def test_a_failed_message_is_shown_in_admin(tmp_path, chromium, artifacts_dir):
             assert "Xác nhận lịch hẹn" in table and "*******333" in table and "0911222333" not in table
             assert "500" in table and r.json()["code"] in table
             assert len(gateway.messages()) == 1
-            screenshot(page, artifacts_dir, "admin-notifications.png")
+            screenshot(page, artifacts_dir, "admin-notifications.png", publish=True)
             page.close()
     finally:
         gateway.close()
