@@ -18,10 +18,12 @@ from ..auth.models import User
 from ..auth.principal import Principal
 from ..calendar import WorkingCalendar, calendar_warnings
 from ..centres.models import Counter
+from ..config import Settings
 from ..devices.service import alerts as device_alerts
 from ..queues.views import ticket_brief
 from ..tickets.models import ACTIVE_STATES, WAITING_STATES, Ticket
 from ..timeutil import local_day, utcnow
+from .booking_figures import today_by_slot
 from .queue_figures import queue_report
 from .service import preset_period, resolve_scope
 
@@ -34,10 +36,12 @@ def live(
     pause_alert_s: int,
     device_offline_s: int,
     calendar: WorkingCalendar | None = None,
+    settings: Settings | None = None,
     now: datetime | None = None,
 ) -> dict:
     """`calendar`: the centre's working calendar, whose warnings (a year without a confirmed holiday
-    schedule, an unconfirmed library holiday) join the alerts."""
+    schedule, an unconfirmed library holiday) join the alerts; `settings`: the check-in grace time
+    that makes a booking a no-show (without them, no `bookings`)."""
     now = now or utcnow()
     scope = resolve_scope(session, actor, centre_id)
     report = queue_report(session, scope, preset_period("day", local_day(now)), sections=("by_hour",))
@@ -99,6 +103,7 @@ def live(
         "today": report["totals"],
         "by_hour": report["by_hour"],
         "alerts": alerts,
+        "bookings": today_by_slot(session, settings, actor, scope, local_day(now), now) if settings else None,
     }
 
 

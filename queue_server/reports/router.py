@@ -17,8 +17,9 @@ from ..bounds import INT32_MAX, Id
 from ..calendar import default_calendar
 from ..deps import AdminOrManager, AppSettings, DbSession
 from ..errors import DomainError
-from ..timeutil import local_day
+from ..timeutil import local_day, utcnow
 from . import dossier_figures, rating_figures
+from .booking_figures import bookings_report
 from .dashboard import live
 from .exports import Letterhead, respond
 from .queue_figures import queue_report
@@ -84,6 +85,7 @@ def _run(kind: str, request: Request, session: Session, actor, p: ReportParams):
         scope = resolve_scope(rs, actor, p.centre, p.agency, p.field, p.procedure)
         if kind == "queue":
             report = queue_report(rs, scope, period)
+            report.update(bookings_report(rs, settings, scope, period, utcnow()))
         elif kind == "dossiers":
             if not dossier_figures.available(rs):
                 raise DomainError("not_available", "Chức năng hồ sơ một cửa chưa được cài đặt trên máy chủ này.", 501)
@@ -135,6 +137,7 @@ def dashboard_live(
             pause_alert_s=settings.pause_alert_s,
             device_offline_s=settings.device_offline_s,
             calendar=default_calendar(settings.holiday_override_files),
+            settings=settings,
         )
 
 

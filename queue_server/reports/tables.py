@@ -26,6 +26,22 @@ SERVED_FIGURES = [
     ("mean_service_s", "Phục vụ trung bình (phút)", "min"),
     ("p90_service_s", "Phục vụ P90 (phút)", "min"),
 ]
+# booking_figures.py defines these
+BOOKING_FIGURES = [
+    ("bookings", "Số lịch hẹn", "n"),
+    ("checked_in", "Đã đến xác nhận", "n"),
+    ("checked_in_late", "Trong đó xác nhận muộn", "n"),
+    ("no_show", "Lỡ hẹn (quá giờ không đến)", "n"),
+    ("expected", "Chưa đến giờ hẹn", "n"),
+    ("check_in_rate_pct", "Tỷ lệ đến theo hẹn (%)", "pct"),
+]
+WAIT_BY_SOURCE = [
+    ("label", "Nguồn phiếu", "t"),
+    ("issued", "Số phiếu đã phát", "n"),
+    ("called", "Đã được gọi", "n"),
+    ("mean_wait_s", "Chờ trung bình (phút)", "min"),
+    ("p90_wait_s", "Chờ P90 (phút)", "min"),
+]
 DOSSIER_FIGURES = [
     ("received_total", "Tổng số nhận giải quyết", "n"),
     ("carried_over", "Kỳ trước chuyển qua", "n"),
@@ -87,6 +103,8 @@ TABLES: dict[str, list[Table]] = {
             ],
         ),
         Table("by_day", "Theo ngày", [("day", "Ngày", "t")] + QUEUE_FIGURES),
+        Table("bookings", "Đặt lịch hẹn", BOOKING_FIGURES),
+        Table("wait_by_source", "Chờ theo nguồn phiếu", WAIT_BY_SOURCE),
     ],
     "dossiers": [
         Table("totals", "Tổng hợp", DOSSIER_FIGURES),

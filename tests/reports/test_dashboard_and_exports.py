@@ -122,7 +122,16 @@ def test_exports(client, centre, db):
     r = client.get("/api/v1/reports/queue", params={**params, "format": "xlsx"}, headers=centre.auth("admin"))
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["Tổng hợp", "Theo dịch vụ", "Theo quầy", "Theo cán bộ", "Theo giờ", "Theo ngày"]
+    assert wb.sheetnames == [
+        "Tổng hợp",
+        "Theo dịch vụ",
+        "Theo quầy",
+        "Theo cán bộ",
+        "Theo giờ",
+        "Theo ngày",
+        "Đặt lịch hẹn",  # tests/reports/test_booking_figures.py
+        "Chờ theo nguồn phiếu",
+    ]
     ws = wb["Tổng hợp"]
     headers = [c.value for c in ws[4]]
     assert headers[:3] == ["Số phiếu đã phát", "Đã phục vụ", "Vắng mặt"] and "Chờ trung bình (phút)" in headers
