@@ -97,6 +97,8 @@ def test_dashboard_updates_live(server, browser, artifacts_dir):
     _login(page, base, "/dashboard")
     page.wait_for_selector("tr[data-service=HOTICH] .waiting")
     assert page.inner_text("tr[data-service=HOTICH] .waiting") == "0"
+    # no booking today on the demo: the bookings panel says so (its figures: tests/reports/test_booking_figures.py)
+    assert page.inner_text("#k-booked") == "0" and page.is_visible("#bookings-empty")
     fetches = page.evaluate("window.dashboardState.fetches")
 
     kiosk = {"Authorization": "Bearer mdv_demo-kiosk-1"}

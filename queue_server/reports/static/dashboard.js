@@ -4,7 +4,7 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const { fmt } = MotcuaLogin;
-  const LIVE_EVENTS = /^(ticket\.|counter\.updated|queue\.updated|device\.(alert|state|revoked))/;
+  const LIVE_EVENTS = /^(ticket\.|counter\.updated|queue\.updated|device\.(alert|state|revoked)|appointment\.)/;
   const STATE_VI = { open: "Mở", paused: "Tạm dừng", closed: "Đóng" };
   let session, stream, liveTimer = null, satTimer = null, inflight = false, again = false;
   window.dashboardState = { fetches: 0, lastEventSeq: null };
@@ -42,6 +42,7 @@
     $("k-target-label").textContent = "Gọi trong " + Math.round(d.centre.target_wait_s / 60) + " phút";
     const cs = d.counter_states;
     $("k-counters").textContent = `${cs.open} / ${cs.paused} / ${cs.closed}`;
+    renderBookings(d.bookings);
     $("alerts").innerHTML = d.alerts.map((a) => `<li data-kind="${esc(a.kind)}">${esc(a.message)}</li>`).join("");
     $("services").innerHTML = d.services.map((s) =>
       `<tr class="${s.over ? "flagged" : ""}" data-service="${esc(s.code)}"><td>${esc(s.name)}</td>` +
@@ -61,6 +62,23 @@
       { name: "Đã phục vụ", values: hours.map((h) => h.served), color: "#4caf50" }] });
     MotcuaCharts.bars($("chart-wait"), { labels: hours.map((h) => h.hour + "h"), unit: " phút", series: [
       { name: "Chờ trung bình", values: hours.map((h) => h.mean_wait_s === null ? 0 : Math.round(h.mean_wait_s / 6) / 10), color: "#e0a100" }] });
+  }
+
+  function hhmm(iso) { return iso.slice(11, 16); }  // the slot's centre-local time, as the server gives it
+
+  function renderBookings(b) {
+    const t = b ? b.totals : null;
+    $("k-booked").textContent = t ? t.booked : "–";
+    $("k-checkedin").textContent = t ? (t.checked_in_late ? `${t.checked_in} (muộn ${t.checked_in_late})` : t.checked_in) : "–";
+    $("k-lapsed").textContent = t ? t.no_show : "–";
+    const rows = b ? b.services.flatMap((s) => s.slots.map((x) => ({ s, x }))) : [];
+    $("bookings-empty").hidden = rows.length > 0;
+    $("bookings-table").hidden = rows.length === 0;
+    $("bookings").innerHTML = rows.map(({ s, x }) =>
+      `<tr data-service="${esc(s.code)}" data-slot="${esc(hhmm(x.start))}"><td>${esc(s.name)}</td>` +
+      `<td>${esc(hhmm(x.start))}–${esc(hhmm(x.end))}</td><td class="num">${x.booked}</td>` +
+      `<td class="num checked-in">${x.checked_in}</td><td class="num no-show">${x.no_show}</td>` +
+      `<td class="num expected">${x.expected}</td></tr>`).join("");
   }
 
   function satBlock(rep) {
