@@ -65,6 +65,10 @@ CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
         "Số điện thoại này đã lấy số từ xa cho dịch vụ này hôm nay.",
     ),
     "uq_appointments_code": ("duplicate_request", "Vui lòng thử lại."),
+    "uq_notification_templates_centre_id_kind": (
+        "template_changed",
+        "Mẫu tin nhắn vừa được người khác lưu; vui lòng tải lại trang rồi lưu lại.",
+    ),
     "uq_dossiers_code": ("dossier_code_taken", "Mã hồ sơ đã được cấp cho hồ sơ khác, vui lòng thử lại."),
 }
 

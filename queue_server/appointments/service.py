@@ -27,6 +27,7 @@ from ..config import Settings
 from ..db import lock_only
 from ..errors import DomainError
 from ..notifications import service as notifications
+from ..notifications.templates import render
 from ..realtime.service import record_event
 from ..tickets import service as tickets
 from ..tickets.models import RANK_BOOKED, RANK_WALK_IN, Ticket
@@ -344,17 +345,19 @@ def book(session: Session, data: schemas.AppointmentCreate, notifications_on: bo
     session.flush()
     _publish(session, appointment, "appointment.booked")
     if data.notify and notifications_on:
-        text = confirmation_text(appointment, service)
+        text = render(session, service.centre_id, "booking_confirmed", **message_fields(appointment, service))
         notifications.record(session, service.centre_id, "booking_confirmed", appointment.id, phone, text)
     return appointment
 
 
-def confirmation_text(appointment: Appointment, service: Service) -> str:
-    return (
-        f"Lịch hẹn {appointment.code} đã được xác nhận: {service.name}, "
-        f"{_hhmm(appointment.start)} {_date_vi(appointment.day)}. "
-        "Đưa mã này hoặc mã QR vào ki-ốt khi đến để lấy số."
-    )
+def message_fields(appointment: Appointment, service: Service) -> dict[str, str]:
+    """The placeholders of the booking's messages (confirmation, reminder): notifications/templates.py."""
+    return {
+        "code": appointment.code,
+        "service": service.name,
+        "time": _hhmm(appointment.start),
+        "date": _date_vi(appointment.day),
+    }
 
 
 def _publish(session: Session, appointment: Appointment, type_: str, **extra) -> None:

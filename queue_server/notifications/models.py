@@ -36,3 +36,15 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class NotificationTemplate(Base):
+    """A centre's own text for one kind of message (templates.KINDS); no row: the default text."""
+
+    __tablename__ = "notification_templates"
+    __table_args__ = (UniqueConstraint("centre_id", "kind", name="uq_notification_templates_centre_id_kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(500))  # checked against the kind's placeholders when saved
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,3 +18,23 @@ class NotificationRead(BaseModel):
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+
+class TemplateRead(BaseModel):
+    """One kind of message and the text the centre sends for it."""
+
+    kind: str
+    label: str = Field(description="the kind in Vietnamese, as /admin shows it")
+    text: str = Field(description="what is sent: the centre's own text, or the default")
+    default_text: str
+    placeholders: dict[str, str] = Field(description="{name} → what fills it; no other {…} is allowed")
+    overridden: bool = Field(description="the centre changed the text (DELETE returns to the default)")
+    updated_at: datetime | None
+
+
+class TemplateUpdate(BaseModel):
+    text: str = Field(
+        min_length=1,
+        max_length=500,
+        examples=["Số {number} ({service}): còn {ahead} người nữa đến lượt bạn."],
+    )

@@ -16,8 +16,17 @@ def slots(client, centre, service: str = "HOTICH", day: str = TOMORROW):
     return client.get(f"/api/v1/appointments/slots?service_id={centre.service_ids[service]}&date={day}")
 
 
-def book(client, centre, start: str, phone: str = "0912345678", service: str = "HOTICH", name: str = "Nguyễn Văn An"):
+def book(
+    client,
+    centre,
+    start: str,
+    phone: str = "0912345678",
+    service: str = "HOTICH",
+    name: str = "Nguyễn Văn An",
+    **extra,
+):
+    """POST /appointments; `extra`: more of the body (notify=True: the visitor agrees to messages)."""
     return client.post(
         "/api/v1/appointments",
-        json={"service_id": centre.service_ids[service], "start": start, "full_name": name, "phone": phone},
+        json={"service_id": centre.service_ids[service], "start": start, "full_name": name, "phone": phone, **extra},
     )

@@ -116,3 +116,16 @@ def test_booking_endpoints_in_the_matrix(app):
     assert declared[("PUT", "/api/v1/services/{service_id}/booking")] == ("admin",)
     assert declared[("GET", "/api/v1/services/{service_id}/booking")] == ("admin", "manager")
     assert declared[("GET", "/api/v1/centres/{centre_id}/appointments")] == ("admin", "manager", "clerk")
+
+
+def test_notification_endpoints_in_the_matrix(app):
+    """The outbox's state and the messages' texts: administrators and managers read; only
+    administrators change a text."""
+    declared = {(m, p): allowed_roles(r) for m, p, r in _api_routes(app) if "/notification" in p}
+    templates = "/api/v1/centres/{centre_id}/notification-templates"
+    assert declared == {
+        ("GET", "/api/v1/centres/{centre_id}/notifications"): ("admin", "manager"),
+        ("GET", templates): ("admin", "manager"),
+        ("PUT", templates + "/{kind}"): ("admin",),
+        ("DELETE", templates + "/{kind}"): ("admin",),
+    }

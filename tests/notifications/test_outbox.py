@@ -18,7 +18,7 @@ from queue_server.notifications import service
 from queue_server.notifications.models import Notification
 from queue_server.notifications.sender import Sender
 from queue_server.timeutil import aware
-from tests.appointments.helpers import enable_booking, slots
+from tests.appointments.helpers import book, enable_booking, slots
 
 PHONE = "0912345678"
 
@@ -26,16 +26,7 @@ PHONE = "0912345678"
 def _book(client, centre, notify=True, phone=PHONE, index=2):
     enable_booking(client, centre)
     start = slots(client, centre).json()[index]["start"]
-    r = client.post(
-        "/api/v1/appointments",
-        json={
-            "service_id": centre.service_ids["HOTICH"],
-            "start": start,
-            "full_name": "Nguyễn Văn An",
-            "phone": phone,
-            "notify": notify,
-        },
-    )
+    r = book(client, centre, start, phone, notify=notify)
     assert r.status_code == 201, r.text
     return r.json()
 
