@@ -22,7 +22,7 @@ from ..centres.service import ensure_acts_for_counter, ensure_centre_visible, ge
 from ..config import Settings
 from ..db import insert_rows, lock_only, lock_rows, next_value
 from ..errors import DomainError, forbidden, not_found
-from ..notifications.near import record_near
+from ..notifications.near import record_called, record_near
 from ..queues.figures import QUEUE_ORDER, positions, wait_model
 from ..queues.views import (
     counter_view,
@@ -458,7 +458,8 @@ def _call(session: Session, settings: Settings, actor: Principal, counter: Count
     record_event(session, counter.centre_id, "ticket.called", ticket_brief(ticket, counter.number))
     publish_counter(session, counter, current=ticket)
     publish_queue(session, counter.centre_id, [previous_service], settings.default_service_s)
-    if settings.notify_url:  # the queue moved up: a booked visitor now N ahead is told (in this transaction)
+    if settings.notify_url:  # in this transaction: the called visitor, and the one the queue moved to N ahead
+        record_called(session, ticket, counter)
         record_near(session, settings.notify_near_ahead, previous_service)
     return ticket
 
