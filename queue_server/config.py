@@ -190,6 +190,9 @@ class Settings(BaseSettings):
     # A booked visitor who agreed to messages is told «còn N người nữa đến lượt bạn» when a call
     # leaves exactly this many tickets ahead of theirs.
     notify_near_ahead: int = Field(3, ge=1, le=50)
+    # From this hour (centre time) the day before, booked visitors who agreed to messages are sent
+    # one reminder of tomorrow's appointment (notifications/reminders.py).
+    notify_reminder_hour: int = Field(17, ge=0, le=23)
 
     # -- dossiers ---------------------------------------------------------------------------
     dossier_code_layout: str = "bp"  # "bp" (TT 01/2018, 25 chars) or "ag" (22 chars)

@@ -16,8 +16,10 @@ from fastapi import FastAPI
 from ..background import run_with_app
 from ..config import Settings
 from ..db import Database
+from ..timeutil import utcnow
 from . import service
 from .channels import Channel, SendFailed, channel_for
+from .reminders import record_due_reminders
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,11 @@ class Sender:
         self.db = db
         self.settings = settings
         self.channel = channel or channel_for(settings.notify_url)
+
+    def record_reminders(self) -> int:
+        """Queue tomorrow's appointment reminders that are due (reminders.py)."""
+        with self.db.unit_of_work() as session:
+            return record_due_reminders(session, utcnow(), self.settings.notify_reminder_hour)
 
     def run_once(self) -> int:
         """Send what is due now; the number of messages tried."""
@@ -68,6 +75,7 @@ async def _send_loop(app: FastAPI) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
+            await asyncio.to_thread(sender.record_reminders)
             while await asyncio.to_thread(sender.run_once):
                 pass  # a full batch: more may be due
         except Exception:

@@ -18,7 +18,7 @@ from .models import Notification
 CLAIM_S = 120  # a claimed message is another sender's again after this (a sender that died)
 
 
-def record(session: Session, centre_id: int, kind: str, source_id: int, phone: str, text: str) -> None:
+def record(session: Session, centre_id: int, kind: str, source_id: int | str, phone: str, text: str) -> None:
     """Queue one message for `kind` of `source_id`, at most once (a repeat is ignored)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
