@@ -18,7 +18,9 @@
     "nav-services": "Services", "nav-counters": "Counters", "nav-centres": "Centres and agencies",
     "nav-users": "Officers and accounts", "nav-devices": "Devices", "nav-catalogue": "Procedure catalogue",
     "nav-criteria": "Rating criteria", "nav-audit": "Audit log", "nav-notifications": "Messages",
-    "ntf-title": "Messages to visitors", "ntf-empty": "No messages.",
+    "ntf-title": "Messages to visitors", "ntf-empty": "No messages.", "tpl-title": "Message texts", "tpl-edit": "Edit text",
+    "tpl-help": "Each kind of message has a default text; the centre may change it. The {placeholders} are filled in when sending.",
+    "tpl-default": "Back to the default",
     readonly: "You are viewing as a manager: read only.",
     add: "Add", save: "Save", cancel: "Cancel", edit: "Edit", saved: "Saved.",
     "svc-title": "Services (queues)", "svc-new": "New service", "svc-edit": "Edit service",
@@ -795,22 +797,50 @@
     await fill();
   }
 
-  /* The notification outbox (GET /centres/{id}/notifications: admins and the centre's managers), newest first. */
-  const NTF_KINDS = { booking_confirmed: "Xác nhận lịch hẹn", queue_near: "Sắp đến lượt" };
+  /* «Tin nhắn»: the texts the centre sends (GET /centres/{id}/notification-templates; admins change them) and
+   * the notification outbox (GET /centres/{id}/notifications: admins and the centre's managers), newest first. */
   const NTF_STATES = { queued: ["warn", "chờ gửi", "queued"], sent: ["ok", "đã gửi", "sent"], failed: ["bad", "gửi lỗi", "failed"] };
   async function notificationsPage(host) {
-    const rows = await api(`/centres/${ctx.centreId}/notifications?limit=200`);
+    const c = ctx.centreId;
+    const [templates, rows] = await Promise.all([api(`/centres/${c}/notification-templates`), api(`/centres/${c}/notifications?limit=200`)]);
+    const labels = Object.fromEntries(templates.map((t) => [t.kind, t.label]));
     const when = (v) => (v ? new Date(v).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—");
     host.innerHTML = `<div class="page-head"><h2>${esc(L("ntf-title", "Tin nhắn gửi công dân"))}</h2></div>` +
+      `<div class="panel"><h3>${esc(L("tpl-title", "Mẫu tin nhắn"))}</h3><p class="muted small">${esc(L("tpl-help", "Mỗi loại tin nhắn có nội dung mặc định; trung tâm có thể sửa. Các ô trong {ngoặc nhọn} được điền khi gửi."))}</p>` +
+      `<div class="table-wrap"><table class="data" id="tpl-table"><thead><tr><th>${esc(en() ? "Kind" : "Loại")}</th><th>${esc(en() ? "Text sent" : "Nội dung gửi")}</th><th></th><th></th></tr></thead><tbody>` +
+      templates.map((t) => `<tr data-template="${esc(t.kind)}"><td>${esc(en() ? t.kind : t.label)}</td><td class="small">${esc(t.text)}</td>` +
+        `<td>${t.overridden ? `<span class="badge warn">${esc(en() ? "changed" : "đã sửa")}</span>` : `<span class="muted small">${esc(en() ? "default" : "mặc định")}</span>`}</td>` +
+        `<td><button class="row-action edit" data-template-edit="${esc(t.kind)}">${esc(ctx.admin ? L("edit", "Sửa") : en() ? "View" : "Xem")}</button></td></tr>`).join("") +
+      `</tbody></table></div><div id="tpl-form"></div></div>` +
       (rows.length ? `<div class="panel table-wrap"><table class="data" id="ntf-table"><thead><tr><th>#</th>` +
         `<th>${esc(en() ? "Kind" : "Loại")}</th><th>${esc(en() ? "Phone" : "Số điện thoại")}</th><th>${esc(en() ? "Text" : "Nội dung")}</th>` +
         `<th>${esc(en() ? "State" : "Trạng thái")}</th><th>${esc(en() ? "Attempts" : "Số lần gửi")}</th>` +
         `<th>${esc(en() ? "Created" : "Tạo lúc")}</th><th>${esc(en() ? "Sent / next try" : "Gửi lúc / thử lại lúc")}</th><th>${esc(en() ? "Error" : "Lỗi")}</th></tr></thead><tbody>` +
         rows.map((n) => { const [tone, vi, eng] = NTF_STATES[n.state] || ["", n.state, n.state];
-          return `<tr data-notification="${n.id}"><td>${n.id}</td><td>${esc(en() ? n.kind : NTF_KINDS[n.kind] || n.kind)}</td><td>${esc(n.phone_masked)}</td>` +
+          return `<tr data-notification="${n.id}"><td>${n.id}</td><td>${esc(en() ? n.kind : labels[n.kind] || n.kind)}</td><td>${esc(n.phone_masked)}</td>` +
             `<td class="small">${esc(n.text)}</td><td><span class="badge ${tone}">${esc(en() ? eng : vi)}</span></td><td>${n.attempts}</td>` +
             `<td class="small">${when(n.created_at)}</td><td class="small">${when(n.sent_at || n.next_attempt_at)}</td><td class="small">${esc(n.last_error || "")}</td></tr>`; }).join("") +
         `</tbody></table></div>` : `<p class="muted">${esc(L("ntf-empty", "Chưa có tin nhắn nào."))}</p>`);
+    const box = $("tpl-form");
+    host.querySelectorAll("[data-template-edit]").forEach((b) => b.addEventListener("click", () => {
+      const t = templates.find((x) => x.kind === b.dataset.templateEdit);
+      const url = `/centres/${c}/notification-templates/${t.kind}`;
+      const cells = Object.entries(t.placeholders).map(([name, what]) => `{${name}}: ${what}`).join("; ");
+      const el = form(box, {
+        title: `${L("tpl-edit", "Sửa mẫu")}: ${t.label}`, prefix: "tpl", values: { text: t.text },
+        fields: [{ name: "text", label: `${en() ? "Text (placeholders" : "Nội dung (các ô"} — ${cells})`, type: "textarea", rows: 4 }],
+        cancel: () => (box.innerHTML = ""),
+        extra: ctx.admin && t.overridden ? `<button type="button" class="tpl-default">${esc(L("tpl-default", "Về nội dung mặc định"))}</button>` : "",
+        submit: async (body) => { await api(url, { method: "PUT", body }); await reload(en() ? "Saved." : "Đã lưu mẫu tin nhắn."); },
+      });
+      el.insertAdjacentHTML("beforeend", `<p class="muted small">${esc(en() ? "Default" : "Mặc định")}: ${esc(t.default_text)}</p>`);
+      const back = el.querySelector(".tpl-default");
+      if (back) back.addEventListener("click", async () => {
+        try { await api(url, { method: "DELETE" }); await reload(en() ? "Back to the default." : "Đã trở về nội dung mặc định."); }
+        catch (err) { showErrors(el, err); }
+      });
+      el.querySelector("textarea").focus();
+    }));
   }
 
   function diffText(e) {
