@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -49,6 +49,8 @@ class Dossier(Base):
     applicant_address: Mapped[str | None] = mapped_column(String(300))
     applicant_phone: Mapped[str | None] = mapped_column(String(20))
     applicant_email: Mapped[str | None] = mapped_column(String(120))
+    # The applicant agreed, at receipt, to be sent messages about the dossier at applicant_phone.
+    notify: Mapped[bool] = mapped_column(Boolean, default=False)
 
     content: Mapped[str | None] = mapped_column(Text)  # request content
     documents: Mapped[list] = mapped_column(default=list)  # [{"name", "copies"}]

@@ -180,7 +180,8 @@ def transition(code: Token, data: TransitionRequest, session: DbSession, setting
     summary="Apology letter and new appointment: the late agency's (kind=late), or the desk's own receiving error",
 )
 def apologise(code: Token, data: ApologyRequest, session: DbSession, settings: AppSettings, actor: Staff):
-    return _read(session, settings, service.apologise(session, actor, code, data), history=True)
+    dossier = service.apologise(session, actor, code, data, notifications_on=bool(settings.notify_url))
+    return _read(session, settings, dossier, history=True)
 
 
 @router.get(

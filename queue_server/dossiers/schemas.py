@@ -55,6 +55,11 @@ class DossierCreate(_Strict):
     fee_text: str | None = Field(default=None, max_length=300)
     department: str | None = Field(default=None, max_length=200)
     ledger_book: str | None = Field(default=None, max_length=40)
+    notify: bool = Field(
+        False,
+        description="the applicant agrees to be sent messages about the dossier (received, supplement requested, "
+        "result ready, late with the new date) at applicant.phone",
+    )
 
 
 class DossierUpdate(_Strict):
@@ -141,6 +146,7 @@ class DossierRead(BaseModel):
     processing_unit: str = Field(description="working_days | days (calendar) | hours (working) | unknown")
     procedure_level: str | None = None
     applicant: ApplicantRead
+    notify: bool = Field(description="the applicant agreed to messages about the dossier at applicant.phone")
     content: str | None
     documents: list[dict]
     sets: int

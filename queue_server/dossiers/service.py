@@ -24,6 +24,7 @@ from ..centres.service import get_agency
 from ..config import Settings
 from ..db import Sequence, next_value
 from ..errors import DomainError, forbidden, not_found
+from ..notifications.dossiers import record_for as tell_applicant
 from ..timeutil import aware, local_day, utcnow
 from . import codes, lifecycle, time_limits
 from .models import Dossier, DossierEvent
@@ -225,12 +226,13 @@ def create_dossier(
         department=data.department,
         ledger_book=data.ledger_book,
     )
+    dossier.notify = data.notify
     if ticket is not None:
         dossier.ticket_id = ticket.id
         if not ticket.dossier_code:
             ticket.dossier_code = dossier.code
     session.flush()
-    record(
+    event = record(
         session,
         dossier,
         "created",
@@ -240,6 +242,8 @@ def create_dossier(
         agency_name=agency.name,
         data={"channel": dossier.channel, "ticket_id": dossier.ticket_id},
     )
+    if settings.notify_url:
+        tell_applicant(session, dossier, event)
     return dossier
 
 
@@ -441,7 +445,7 @@ def transition(
     dossier.status = target
     dossier.status_changed_at = now
     agency = session.get(Agency, dossier.agency_id)
-    record(
+    event = record(
         session,
         dossier,
         "synced" if external else "transition",
@@ -454,6 +458,8 @@ def transition(
         actor_label=actor_label,
         agency_name=agency.name if agency else None,
     )
+    if settings.notify_url:
+        tell_applicant(session, dossier, event)
     return dossier
 
 
@@ -509,12 +515,19 @@ def transition_by_code(
 
 
 def apologise(
-    session: Session, actor: Principal, code: str, req: ApologyRequest, *, now: datetime | None = None
+    session: Session,
+    actor: Principal,
+    code: str,
+    req: ApologyRequest,
+    *,
+    now: datetime | None = None,
+    notifications_on: bool = False,
 ) -> Dossier:
     """An apology letter with its reason and new appointment (phiếu xin lỗi và hẹn lại ngày trả kết quả).
 
     The new date goes into `due_at` (what the citizen is now told); `original_due_at`, the
-    appointment the law owes, never moves, so a late dossier stays late in every figure.
+    appointment the law owes, never moves, so a late dossier stays late in every figure. With
+    notifications on, a late apology's new date is messaged to a consenting applicant.
     """
     now = now or utcnow()
     dossier = get_dossier(session, code)
@@ -544,7 +557,7 @@ def apologise(
     if new_due is not None:
         dossier.due_at = new_due
     number = len([e for e in history_of(session, dossier) if e.type == "apology"]) + 1
-    record(
+    event = record(
         session,
         dossier,
         "apology",
@@ -559,6 +572,8 @@ def apologise(
             "new_due_at": new_due.isoformat() if new_due else None,
         },
     )
+    if notifications_on:
+        tell_applicant(session, dossier, event)
     return dossier
 
 
@@ -676,6 +691,7 @@ def dossier_view(
         "processing_unit": dossier.processing_unit,
         "procedure_level": dossier.procedure_level,
         "applicant": {key: getattr(dossier, attr) for key, attr in _APPLICANT_FIELDS.items()},
+        "notify": dossier.notify,
         "content": dossier.content,
         "documents": dossier.documents or [],
         "sets": dossier.sets,
