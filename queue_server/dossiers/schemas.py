@@ -73,6 +73,11 @@ class DossierUpdate(_Strict):
     fee_text: str | None = Field(default=None, max_length=300)
     department: str | None = Field(default=None, max_length=200)
     ledger_book: str | None = Field(default=None, max_length=40)
+    notify: bool | None = Field(
+        None,
+        description="give or withdraw the applicant's consent to messages; a changed applicant.phone without it "
+        "withdraws consent (a new number never inherits the old one's)",
+    )
     reason: str | None = Field(default=None, max_length=1000)
 
 

@@ -354,6 +354,11 @@ _APPLICANT_FIELDS = {
 }
 
 
+def _digits(phone: object) -> str:
+    """A number as dialled: «0912 345 678» and «0912345678» are the same phone."""
+    return "".join(ch for ch in str(phone or "") if ch.isdigit())
+
+
 def amend(
     session: Session, actor: Principal, code: str, data: DossierUpdate, *, now: datetime | None = None
 ) -> Dossier:
@@ -373,6 +378,10 @@ def amend(
             wanted[attr] = value
     if data.documents is not None:
         wanted["documents"] = [d.model_dump() for d in data.documents]
+    if data.notify is not None:
+        wanted["notify"] = data.notify
+    elif "applicant_phone" in wanted and _digits(wanted["applicant_phone"]) != _digits(dossier.applicant_phone):
+        wanted["notify"] = False  # consent was to the old number; a new one is asked afresh
     changes = {}
     for attr, value in wanted.items():
         old = getattr(dossier, attr)

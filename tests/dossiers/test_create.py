@@ -140,6 +140,48 @@ def test_amendment_keeps_the_code_and_records_the_diff(client, centre, new_dossi
     assert amended and amended[0]["data"]["changes"]["sets"] == {"from": 1, "to": 2}
 
 
+def _amend(client, centre, code: str, body: dict) -> dict:
+    r = client.patch(f"/api/v1/dossiers/{code}", json=body, headers=centre.auth("clerk1"))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _notify_changes(dossier: dict) -> list:
+    return [e["data"]["changes"].get("notify") for e in dossier["history"] if e["type"] == "amended"]
+
+
+def test_consent_is_withdrawn_and_given_by_amendment_and_kept_in_the_history(client, centre, new_dossier):
+    d = new_dossier(notify=True)
+    assert d["notify"] is True
+    out = _amend(client, centre, d["code"], {"notify": False, "reason": "Công dân không muốn nhận tin nhắn"})
+    assert out["notify"] is False
+    assert _notify_changes(out) == [{"from": True, "to": False}]
+    assert [e["reason"] for e in out["history"] if e["type"] == "amended"] == ["Công dân không muốn nhận tin nhắn"]
+    out = _amend(client, centre, d["code"], {"notify": True})
+    assert out["notify"] is True and _notify_changes(out)[-1] == {"from": False, "to": True}
+    read = client.get(f"/api/v1/dossiers/{d['code']}", headers=centre.auth("admin")).json()
+    assert read["notify"] is True
+    # Restating the same consent changes nothing and writes nothing.
+    assert len(_notify_changes(_amend(client, centre, d["code"], {"notify": True}))) == 2
+
+
+def test_consent_follows_the_phone(client, centre, new_dossier):
+    d = new_dossier(notify=True)
+    same = {"full_name": "Nguyễn Văn Ánh", "phone": "0912 345 678", "address": "Số 2 đường Lê Lợi"}
+    out = _amend(client, centre, d["code"], {"applicant": same})  # the same number: consent stays
+    assert out["notify"] is True and _notify_changes(out) == [None]
+    out = _amend(client, centre, d["code"], {"applicant": {**same, "phone": "0912.345.678"}})
+    assert out["notify"] is True  # the same number written differently
+    out = _amend(client, centre, d["code"], {"applicant": {**same, "phone": "0987654321"}})
+    assert out["notify"] is False  # a new number never inherits the old one's consent
+    assert _notify_changes(out)[-1] == {"from": True, "to": False}
+    # Consent restated with the new number is kept; clearing the number withdraws it.
+    out = _amend(client, centre, d["code"], {"applicant": {**same, "phone": "0911000111"}, "notify": True})
+    assert out["notify"] is True
+    out = _amend(client, centre, d["code"], {"applicant": {**same, "phone": None}})
+    assert out["notify"] is False
+
+
 def test_list_filters(client, centre, new_dossier):
     a = new_dossier()
     new_dossier(procedure_code="2.000908")
