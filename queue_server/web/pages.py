@@ -59,8 +59,11 @@ def admin_page(_: Public):
 
 
 @pages.get("/console")
-def console_page(_: Public):
-    return html_page(STATIC_DIR / "console.html")
+def console_page(settings: AppSettings, _: Public):
+    html = (STATIC_DIR / "console.html").read_text(encoding="utf-8")
+    if settings.notify_url:  # messages are sent: the applicant may consent to them at receipt
+        html = html.replace('id="d-notify-consent" hidden', 'id="d-notify-consent"')
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 @pages.get("/web/fonts/{name}")

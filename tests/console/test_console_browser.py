@@ -3,6 +3,8 @@
 import pytest
 
 from tests.displays.browser import DemoApi, open_console, screenshot, wait_text
+from tests.notifications.gateway import Gateway
+from tests.server_process import running_server
 
 pytestmark = pytest.mark.slow
 
@@ -95,6 +97,7 @@ def test_dossier_dialog_names_each_agency_and_transfer_submits_on_enter(demo_ser
     assert options == [a["name"] for a in agencies]  # each under its own name, no "(cơ quan #6)"
     chosen = page.eval_on_selector("#d-agency", "s => s.selectedOptions[0].textContent")
     assert chosen == next(a["name"] for a in agencies if a["id"] == residence["agency_id"]) == "UBND phường Phú Cường"
+    assert page.is_hidden("#d-notify-consent")  # this server sends no messages: no consent to ask
     screenshot(page, artifacts_dir, "console-dossier-agencies.png", publish=True)
     page.keyboard.press("Escape")
 
@@ -110,6 +113,34 @@ def test_dossier_dialog_names_each_agency_and_transfer_submits_on_enter(demo_ser
     wait_text(page, "#message", "Đã chuyển số K001.")
     assert page.eval_on_selector("#transfer-dialog", "d => d.open") is False
     page.close()
+
+
+def test_a_dossier_received_with_the_consent_box_ticked_is_stored_with_consent(tmp_path, chromium, artifacts_dir):
+    with (
+        Gateway() as gateway,
+        running_server(tmp_path / "server", extra_env={"MOTCUA_NOTIFY_URL": gateway.url}) as server,
+    ):
+        api = DemoApi(server.base_url)
+        api.issue("CUTRU")
+        page = open_console(chromium, server.base_url, "canbo10", 10)
+        page.keyboard.press("Space")
+        wait_text(page, "#current-number", "K001")
+        page.keyboard.press("F10")
+        page.wait_for_selector("#dossier-dialog[open]")
+        page.wait_for_function("document.querySelectorAll('#d-agency option').length > 0")
+        assert page.is_visible("#d-notify-consent") and page.is_disabled("#d-notify")  # no phone yet
+        assert not page.is_checked("#d-notify")  # off until the applicant agrees
+        page.fill("#d-procedure", "1.001193")
+        page.fill("#d-name", "Trần Thị Bình")
+        page.fill("#d-phone", "0911 222 333")
+        page.check("#d-notify")
+        screenshot(page, artifacts_dir, "console-dossier-consent.png", publish=True)
+        page.click('#dossier-form button[value="ok"]')
+        wait_text(page, "#dossier-info", "Mã hồ sơ:")
+        code = page.inner_text("#dossier-info").split(":", 1)[1].strip()
+        stored = api.get(f"/dossiers/{code}")
+        assert stored["notify"] is True and stored["applicant"]["phone"] == "0911 222 333"
+        page.close()
 
 
 def test_waiting_list_shows_the_priority_class_and_buttons_follow_the_state(demo_server, chromium, artifacts_dir):

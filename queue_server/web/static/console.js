@@ -391,6 +391,8 @@
     const t = app.ticket;
     const service = app.services.get(t.service_id);
     $("d-procedure").value = t.procedure_code || "";
+    $("d-notify").checked = false; // consent is asked afresh for each dossier
+    $("d-notify").disabled = !$("d-phone").value.trim();
     $("dossier-message").textContent = "";
     $("procedure-results").innerHTML = "";
     $("procedure-search").value = "";
@@ -416,6 +418,12 @@
     }, 200);
   });
   $("procedure-results").addEventListener("change", () => { $("d-procedure").value = $("procedure-results").value; });
+  // Consent is to messages at this number: none without one, and it goes if the number is cleared.
+  $("d-phone").addEventListener("input", () => {
+    const none = !$("d-phone").value.trim();
+    $("d-notify").disabled = none;
+    if (none) $("d-notify").checked = false;
+  });
 
   async function createDossier() {
     const documents = $("d-documents").value.split("\n").map((s) => s.trim()).filter(Boolean).map((name) => ({ name, copies: 1 }));
@@ -424,6 +432,7 @@
       applicant: { full_name: $("d-name").value.trim(), id_number: $("d-id").value.trim() || null, phone: $("d-phone").value.trim() || null,
                    address: $("d-address").value.trim() || null },
       content: $("d-content").value.trim() || null, documents,
+      notify: !$("d-notify-consent").hidden && $("d-notify").checked && !!$("d-phone").value.trim(),
     };
     await act(async () => {
       const dossier = await api("/api/v1/dossiers", { method: "POST", body });
