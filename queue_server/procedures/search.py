@@ -113,6 +113,8 @@ class Lexicon:
     phrase_marks: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     # words said alike, rewritten before the phrases are looked up («đánh mất», «làm mất» → «mất»)
     synonyms: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    # the phrases of kind «name» (sổ đỏ → giấy chứng nhận): another name for the same thing
+    names: frozenset[tuple[str, ...]] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -123,6 +125,7 @@ def lexicon() -> Lexicon:
     phrases: dict[tuple[str, ...], tuple[tuple[str, ...], bool, tuple[str, ...]]] = {}
     marks: dict[tuple[str, ...], tuple[str, ...]] = {}
     synonyms: dict[tuple[str, ...], tuple[str, ...]] = {}
+    names: set[tuple[str, ...]] = set()
     for entry in raw["entries"]:
         said, meant = key(fold(entry["say"])), key(fold(entry["means"]))
         if entry["kind"] == "abbreviation":
@@ -134,6 +137,8 @@ def lexicon() -> Lexicon:
         else:
             also = tuple(key(fold(entry.get("also", ""))).split())
             phrases[tuple(said.split())] = (tuple(meant.split()), entry["kind"] != "hint", also)
+            if entry["kind"] == "name":
+                names.add(tuple(said.split()))
             marks[tuple(said.split())] = tuple(re.findall(r"\w+", unicodedata.normalize("NFC", entry["say"].lower())))
     ordered = sorted(((s, *rest) for s, rest in phrases.items()), key=lambda item: -len(item[0]))
     fillers = frozenset(unicodedata.normalize("NFC", w.lower()) for w in raw["fillers"]["words"])
@@ -150,6 +155,7 @@ def lexicon() -> Lexicon:
         frozenset(key(fold(w)) for w in fillers),
         marks,
         {said: synonyms[said] for said in sorted(synonyms, key=len, reverse=True)},
+        frozenset(names),
     )
 
 
@@ -221,6 +227,9 @@ class Analysed:
     accented: set[str]  # the visitor's words that carried diacritics (lower case, NFC)
     corrected: bool = False
     marks: dict[str, str] = field(default_factory=dict)  # word → as the visitor wrote it, if with diacritics
+    # the visitor's last word as typed, which may be unfinished (stands for the words it begins);
+    # None when the query ends in words the lexicon wrote («báo tử» → «… khai tử» is not «tuổi»)
+    open_word: str | None = None
 
 
 @dataclass
@@ -265,10 +274,39 @@ def everyday_names() -> dict[str, tuple[tuple[str, ...], frozenset[str]]]:
     for item in raw["procedures"]:
         ident = item.get("code") or key(fold(item["name"]))
         phrases = tuple(expand(key(fold(p))) for p in item["say"])
+        # Also as a query saying it is read («đổi tên trên sổ đỏ» → «… giấy chứng nhận»): the
+        # lexicon turns the visitor's «sổ đỏ» into the catalogue's words before scoring.
+        phrases += tuple(r for r in (lexicon_reading(p) for p in item["say"]) if r not in phrases)
         words = {w for p in item["say"] for w in re.findall(r"\w+", unicodedata.normalize("NFC", p.lower()))}
         before = out.get(ident, ((), frozenset()))
         out[ident] = (before[0] + phrases, before[1] | words)
     return out
+
+
+def lexicon_reading(text: str) -> str:
+    """A phrase as the lexicon rewrites a query saying it (abbreviations, synonyms and other
+    names for a thing: «sổ đỏ»; not purposes or cousins, which read a whole query's intent),
+    folded: how an everyday name is also indexed."""
+    lex = lexicon()
+    words: list[str] = []
+    origins: list[str | None] = []
+    for token in re.findall(r"\w+", unicodedata.normalize("NFC", text.lower())):
+        word = key(fold(token))
+        written = lex.abbreviations.get(word, word).split()
+        words += written
+        origins += [token if len(written) == 1 and fold(token) != token else None] * len(written)
+    words, origins = SearchIndex._synonyms(words, origins, lex)
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        match = SearchIndex._phrase_at(words, origins, i, lex, set())
+        if match is None or match[0][0] not in lex.names:
+            out.append(words[i])
+            i += 1
+            continue
+        (said, meant, strong, _also), i = match
+        out += meant if strong else [*said, *meant]
+    return strip_noise(" ".join(out))
 
 
 @dataclass
@@ -430,6 +468,7 @@ class SearchIndex:
         out: list[str] = []
         weights: list[float] = []
         marks: dict[str, str] = {}
+        open_word = None
         i = 0
         while i < len(words):
             if words[i].isdigit() and words[i + 1 : i + 2] == ["tuoi"] and words[i - 1 : i] not in _AGE_BOUNDS:
@@ -449,7 +488,9 @@ class SearchIndex:
                     out += [*said, *meant, *also]
                     weights += [1.0] * len(said) + [ALSO_WEIGHT] * (len(meant) + len(also))
                 i = end
+                open_word = None
                 continue
+            open_word = words[i] if i == len(words) - 1 and words[i] == key(fold(tokens[-1])) else None
             if words[i] not in filler_words:
                 out.append(words[i])
                 weights.append(MAYBE_FILLER_WEIGHT if words[i] in maybe_fillers else 1.0)
@@ -461,11 +502,12 @@ class SearchIndex:
             i += 1
         if not any(w >= 1.0 for w in weights):  # only filler words: take them at their word
             out, weights = list(words), [1.0] * len(words)
+            open_word = words[-1] if words and words[-1] == key(fold(tokens[-1])) else None
         # A word said twice (by the visitor and by the lexicon) counts once, at its strongest.
         merged: dict[str, float] = {}
         for w, weight in zip(out, weights, strict=True):
             merged[w] = max(merged.get(w, 0.0), weight)
-        return Analysed(list(merged), list(merged.values()), accented, corrected, marks)
+        return Analysed(list(merged), list(merged.values()), accented, corrected, marks, open_word)
 
     @staticmethod
     def _synonyms(words: list[str], origins: list[str | None], lex: Lexicon) -> tuple[list[str], list[str | None]]:
@@ -524,9 +566,9 @@ class SearchIndex:
         matched = np.zeros(len(self.entries), dtype=np.int16)
         possible = 0.0
         n_required = 0
-        for n, (word, weight) in enumerate(zip(words, query.weights, strict=True)):
+        for word, weight in zip(words, query.weights, strict=True):
             required = weight >= 1.0
-            matches = self._word_matches(word, last=n == len(words) - 1)
+            matches = self._word_matches(word, last=word == query.open_word)
             if required:
                 n_required += 1
             if not matches:
