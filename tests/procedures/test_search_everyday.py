@@ -130,3 +130,46 @@ def test_a_whole_match_needs_no_suggestion_and_nothing_matching_says_so(client, 
     assert r.json()["suggestion"] is None
     r = client.get("/api/v1/procedures", params={"q": "zzqxw vvkkj"}, headers=catalogue.auth("kiosk"))
     assert r.json()["items"] == [] and r.json()["suggestion"] is None
+
+
+# Written for the person-and-everyday-names round (search-everyday).
+_INHERITANCE = {"2.001406", "1.013831"}  # dividing the estate; registering the inherited land
+
+
+@pytest.mark.parametrize(
+    "q, want",
+    [
+        # someone who died and left something: inheritance, not khai tử
+        ("cha qua đời để lại căn nhà", _INHERITANCE),
+        ("bà nội mất để lại mảnh vườn", _INHERITANCE),
+        ("ong ba chet de lai dat", _INHERITANCE),
+        ("chồng chết không có di chúc", {"2.001406"}),
+        # a foreign spouse in everyday words
+        ("con gái lấy chồng tây", {"2.000806"}),
+        ("anh trai lấy vợ tây", {"2.000806"}),
+        ("chong tay", {"2.000806"}),
+        # the young man called up, the abandoned child taken in
+        ("thằng em sắp đi bộ đội", {"1.013133"}),
+        ("nhận nuôi đứa trẻ bị bỏ rơi", {"2.001263"}),
+        # everyday names saying «sổ đỏ» are indexed as the lexicon reads a query (giấy chứng nhận)
+        ("sổ đỏ cho doanh nghiệp", {"1.012753"}),
+        ("thay tên chủ trên sổ hồng", {"1.013833"}),
+    ],
+)
+def test_the_person_in_mind_and_everyday_names(client, catalogue, q, want):
+    _finds(client, catalogue, [(q, want)])
+
+
+@pytest.mark.parametrize(
+    "q, first",
+    [
+        ("ông mất hôm qua", {"1.000656"}),  # nothing left behind: khai tử
+        # «báo tử» is read «đăng ký khai tử»: its «tử» is whole, not the start of «tuổi»
+        ("xin giấy báo tử", {"1.000656"}),
+        ("giay bao tu", {"1.000656", "1.005461"}),
+        ("dang ky khai si", {"1.001193"}),  # the visitor's own last word is still being typed
+    ],
+)
+def test_the_right_one_first(client, catalogue, q, first):
+    got = _top3(client, catalogue, q)
+    assert got and got[0] in first, (q, got)
