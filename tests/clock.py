@@ -29,8 +29,10 @@ import glob
 import inspect
 import os
 import subprocess
+import sys
 import time as _time
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -41,7 +43,10 @@ DEFAULT = datetime(2026, 3, 10, 9, 0, tzinfo=VN_TZ)
 """Tuesday 10/03/2026, 09:00 in Hà Nội: a working day far from any holiday, inside office hours
 (a whole CI run stays within the morning)."""
 
-FAKETIME_VARS = ("FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+SHIM = Path(sys.prefix) / "lib" / "sem_clockwait_shim.so"
+"""tests/faketime/sem_clockwait_shim.c, built by `make install`: preloaded with libfaketime so a
+child's timed lock waits (threading.Event.wait, Queue.get with a timeout …) end on time. Without
+it libfaketime's moved monotonic clock turns each such wait into one that never times out."""
 
 
 def libfaketime() -> str:
@@ -52,8 +57,14 @@ def libfaketime() -> str:
     return found[0]
 
 
+def sem_clockwait_shim() -> str:
+    if not SHIM.exists():
+        pytest.fail(f"{SHIM} is missing: `make install` builds it (gcc, from tests/faketime/sem_clockwait_shim.c)")
+    return str(SHIM)
+
+
 def _without_faketime(preload: str) -> list[str]:
-    return [p for p in preload.replace(":", " ").split() if "libfaketime" not in p]
+    return [p for p in preload.replace(":", " ").split() if "libfaketime" not in p and SHIM.name not in p]
 
 
 class Clock:
@@ -61,7 +72,7 @@ class Clock:
 
     def __init__(self) -> None:
         self._traveller = None
-        self._lib = libfaketime()
+        self._libs = [libfaketime(), sem_clockwait_shim()]
         self._started = _time.monotonic()
         self.moved = False  # by a test: put back on the timeline afterwards
 
@@ -76,7 +87,6 @@ class Clock:
         self._traveller = time_machine.travel(when.astimezone(UTC), tick=tick)
         self._traveller.start()
         self.moved = True
-        self.child_env(None)
 
     def freeze(self, when: datetime) -> None:
         """`when`, standing still: for assertions on exact timestamps and durations."""
@@ -94,8 +104,6 @@ class Clock:
         if self._traveller is not None:
             self._traveller.stop()
             self._traveller = None
-        for name in FAKETIME_VARS:
-            os.environ.pop(name, None)
         subprocess.Popen._execute_child = _ORIGINAL_EXECUTE_CHILD
 
     @property
@@ -120,18 +128,21 @@ class Clock:
         return datetime.combine(day or self.today(), time(h, m), VN_TZ)
 
     # -- child processes and pages --
-    def child_env(self, env: dict | None) -> dict | None:
-        """`env` (None: this process's own environment) set so a child starts now, at the test's time
-        (libfaketime's start-at form), and ticks from there."""
+    def child_env(self, env: dict | None) -> dict:
+        """`env` (None: a copy of this process's environment) set so a child starts now, at the
+        test's time (libfaketime's start-at form), and ticks from there. This process's own
+        environment is never changed: when the suite itself runs under libfaketime (make
+        faketime-run), libfaketime re-reads FAKETIME from it every few seconds, and the suite's
+        own clock would jump to the last child's start."""
         # libfaketime reads the timestamp in the child's own zone: UTC, said explicitly (the product
         # keeps UTC and converts to the centre's zone itself).
         stamp = self.now().strftime("%Y-%m-%d %H:%M:%S")
-        target = os.environ if env is None else dict(env)
+        target = dict(os.environ if env is None else env)
         target["TZ"] = "UTC"
-        target["LD_PRELOAD"] = " ".join([self._lib, *_without_faketime(target.get("LD_PRELOAD", ""))])
+        target["LD_PRELOAD"] = " ".join([*self._libs, *_without_faketime(target.get("LD_PRELOAD", ""))])
         target["FAKETIME"] = f"@{stamp}"
         target.pop("FAKETIME_DONT_FAKE_MONOTONIC", None)  # breaks sleeping (see above)
-        return None if env is None else target
+        return target
 
     def install_spawn_hook(self) -> None:
         """Every child process started from here gets the test's time at the moment it starts."""
