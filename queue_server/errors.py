@@ -69,6 +69,10 @@ CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
         "template_changed",
         "Mẫu tin nhắn vừa được người khác lưu; vui lòng tải lại trang rồi lưu lại.",
     ),
+    "uq_search_terms_centre_id_phrase_key": (
+        "search_term_exists",
+        "Cụm từ này vừa được thêm vào từ điển tìm kiếm của trung tâm; vui lòng tải lại trang.",
+    ),
     "uq_dossiers_code": ("dossier_code_taken", "Mã hồ sơ đã được cấp cho hồ sơ khác, vui lòng thử lại."),
 }
 

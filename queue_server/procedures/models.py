@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -51,3 +51,28 @@ class Procedure(Base):
     @property
     def level_label(self) -> str | None:
         return LEVEL_LABELS.get(self.level or "")
+
+
+TERM_KINDS = ("name", "synonym")
+
+
+class SearchTerm(Base):
+    """A centre's own lexicon entry, written in /admin: an everyday name of a procedure
+    (kind «name»: phrase → the procedure's ref) or a synonym (kind «synonym»: phrase → the words
+    it means). Searches from the centre read the phrase as its target (search.CentreTerms).
+
+    `phrase_key` is the phrase as search compares a query's words (folded, y as i): one entry
+    per phrase per centre, whatever diacritics or case it was typed with."""
+
+    __tablename__ = "search_terms"
+    __table_args__ = (UniqueConstraint("centre_id", "phrase_key", name="uq_search_terms_centre_id_phrase_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    phrase: Mapped[str] = mapped_column(String(100))  # as the administrator wrote it (NFC)
+    phrase_key: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(200))  # a procedure's ref, or the words meant
+    source: Mapped[str] = mapped_column(String(300))  # who asked for it and why: the entry's source
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,13 +1,14 @@
-"""GET /procedures (search, browse), /procedures/fields, /procedures/{ref}; POST /procedures/import."""
+"""GET /procedures (search, browse), /procedures/fields, /procedures/{ref}; POST /procedures/import;
+the centre's own search lexicon: /centres/{centre_id}/search-terms."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, UploadFile
+from fastapi import APIRouter, Query, Response, UploadFile
 
-from ..bounds import Token
-from ..deps import Admin, AnyCaller, DbSession
+from ..bounds import Id, Token
+from ..deps import Admin, AdminOrManager, AnyCaller, DbSession
 from ..errors import DomainError
-from . import schemas, service
+from . import schemas, service, terms
 
 router = APIRouter(tags=["procedures"])
 ERRORS = {
@@ -79,3 +80,35 @@ def map_field(data: schemas.FieldService, session: DbSession, actor: Admin):
 )
 def get_procedure(ref: Token, session: DbSession, caller: AnyCaller):
     return service.procedure_detail(session, ref, caller.centre_id)
+
+
+@router.get(
+    "/centres/{centre_id}/search-terms",
+    response_model=list[schemas.SearchTermRead],
+    responses=ERRORS,
+    summary="The centre's own everyday names and synonyms that its searches read, oldest first",
+)
+def list_search_terms(centre_id: Id, session: DbSession, actor: AdminOrManager):
+    return terms.list_terms(session, actor, centre_id)
+
+
+@router.post(
+    "/centres/{centre_id}/search-terms",
+    response_model=schemas.SearchTermRead,
+    status_code=201,
+    responses={**ERRORS, 409: {"description": "the centre already has this phrase"}},
+    summary="Add an everyday name (phrase → procedure code) or a synonym (phrase → words), with its source",
+)
+def add_search_term(centre_id: Id, data: schemas.SearchTermCreate, session: DbSession, actor: Admin):
+    return terms.add_term(session, actor, centre_id, data.kind, data.phrase, data.target, data.source)
+
+
+@router.delete(
+    "/centres/{centre_id}/search-terms/{term_id}",
+    status_code=204,
+    response_class=Response,
+    responses=ERRORS,
+    summary="Remove an entry of the centre's search lexicon",
+)
+def delete_search_term(centre_id: Id, term_id: Id, session: DbSession, actor: Admin):
+    terms.delete_term(session, actor, centre_id, term_id)

@@ -102,3 +102,27 @@ class ImportResult(BaseModel):
     rejected: list[RejectedRow]
     rejected_count: int
     message: str
+
+
+TermKind = Literal["name", "synonym"]
+
+
+class SearchTermCreate(BaseModel):
+    kind: TermKind = Field(description="name: an everyday name of a procedure; synonym: other words for a thing")
+    phrase: text(100, 1) = Field(description="what visitors say, e.g. «sổ hồng», «làm giấy khai sinh cho con»")
+    target: text(200, 1) = Field(description="name: the procedure's code (1.001193) or ref; synonym: the words meant")
+    source: text(300, 1) = Field(
+        description="who asked for the entry and why (its source), e.g. «quầy Hộ tịch, 03/2026»"
+    )
+
+
+class SearchTermRead(BaseModel):
+    id: int
+    centre_id: int
+    kind: TermKind
+    phrase: str
+    target: str
+    target_name: str | None = Field(description="kind name: the procedure's official name")
+    source: str
+    created_by: str
+    created_at: datetime

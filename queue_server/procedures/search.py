@@ -739,6 +739,80 @@ class SearchIndex:
         return mask
 
 
+@dataclass(frozen=True)
+class CentreTerms:
+    """A centre's own lexicon (table ``search_terms``, written in /admin), read before the shared
+    index reads a query: each phrase the visitor says is replaced by what it stands for — a
+    procedure's official name (an everyday name) or the words it means (a synonym) — and the
+    query is then searched like any other. The shared index stays one per catalogue; a centre's
+    entries cost a dictionary lookup per query word.
+
+    Phrases match by their words as search compares them (folded, y as i), longest first; a word
+    the visitor typed with diacritics must carry the entry's («để» is not «đẻ»)."""
+
+    version: tuple[int, int] = (0, 0)  # (catalogue, this centre's terms)
+    # first word → (phrase words, the phrase's words with diacritics, replacement), longest first
+    by_first: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, version: tuple[int, int], rows: Iterable[tuple[str, str]]) -> CentreTerms:
+        """`rows`: (phrase as written, the text it stands for)."""
+        by_first: dict[str, list] = {}
+        for phrase, meant in rows:
+            words = tuple(key(fold(phrase)).split())
+            marks = tuple(re.findall(r"\w+", unicodedata.normalize("NFC", phrase.lower())))
+            if words:
+                by_first.setdefault(words[0], []).append((words, marks if len(marks) == len(words) else (), meant))
+        return cls(version, {w: tuple(sorted(v, key=lambda e: -len(e[0]))) for w, v in by_first.items()})
+
+    def rewrite(self, raw: str) -> str:
+        """The query with the centre's phrases replaced; unchanged (codes too) when none is said."""
+        if not self.by_first:
+            return raw
+        tokens = re.findall(r"\w+", unicodedata.normalize("NFC", raw.lower()))
+        words = [key(fold(t)) for t in tokens]
+        out: list[str] = []
+        changed = False
+        i = 0
+        while i < len(words):
+            for said, marks, meant in self.by_first.get(words[i], ()):
+                end = i + len(said)
+                if tuple(words[i:end]) == said and all(
+                    fold(t) == t or same_marks(t, m) for t, m in zip(tokens[i:end], marks, strict=False)
+                ):
+                    out.append(meant)
+                    i, changed = end, True
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return " ".join(out) if changed else raw
+
+
+class TermsCache:
+    """Per process, each centre's `CentreTerms` by database engine (weakly, like `IndexCache`),
+    rebuilt when its version — the catalogue's and the centre's terms' counters — moves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._terms: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get(self, engine, centre_id: int, version: tuple[int, int], load) -> CentreTerms:
+        terms = self._terms.get(engine, {}).get(centre_id)
+        if terms is not None and terms.version == version:
+            return terms
+        with self._lock:
+            per_engine = self._terms.setdefault(engine, {})
+            terms = per_engine.get(centre_id)
+            if terms is None or terms.version != version:
+                terms = per_engine[centre_id] = CentreTerms.build(version, load())
+            return terms
+
+    def clear(self) -> None:
+        with self._lock:
+            self._terms.clear()
+
+
 class IndexCache:
     """One index per database engine per process, swapped whole when the catalogue version moves.
 
@@ -766,3 +840,4 @@ class IndexCache:
 
 
 INDEXES = IndexCache()
+TERMS = TermsCache()

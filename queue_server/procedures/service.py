@@ -16,15 +16,17 @@ from sqlalchemy.orm import Session
 from ..audit.service import record
 from ..auth.principal import Principal
 from ..centres.models import Service
-from ..db import current_value, next_value
+from ..db import Sequence, current_value, next_value
 from ..errors import DomainError
 from ..timeutil import utcnow
+from . import terms
 from .documents import document_outline
 from .importer import ProcedureRow, Rejection, check_rows, detect_format, read_rows
 from .models import LEVEL_LABELS, LEVELS, Procedure
-from .search import INDEXES, Entry, SearchIndex, fold, strip_noise
+from .search import INDEXES, TERMS, CentreTerms, Entry, SearchIndex, fold, strip_noise
 
 VERSION = "procedures:version"
+NO_TERMS = CentreTerms()
 MAX_LIMIT = 100
 # Row attributes an import writes; comparing them tells "updated" from "unchanged".
 IMPORTED = (
@@ -130,12 +132,30 @@ def _entry(p: Procedure) -> Entry:
 
 def search_index(session: Session) -> SearchIndex:
     """This process's index of the catalogue, rebuilt only when an import has changed it."""
-    version = current_value(session, VERSION)
+    return _index(session, current_value(session, VERSION))
 
+
+def _index(session: Session, version: int) -> SearchIndex:
     def load() -> list[Entry]:
         return [_entry(p) for p in session.execute(select(Procedure).order_by(Procedure.id)).scalars()]
 
     return INDEXES.get(session.get_bind(), version, load)
+
+
+def search_index_for(session: Session, centre_id: int | None) -> tuple[SearchIndex, CentreTerms]:
+    """The index and the centre's own lexicon (none without a centre), each rebuilt in this
+    process only when its counter has moved: both counters are read in one SELECT per search."""
+    if centre_id is None:
+        return search_index(session), NO_TERMS
+    names = (VERSION, terms.version_name(centre_id))
+    values = dict(session.execute(select(Sequence.name, Sequence.value).where(Sequence.name.in_(names))).all())
+    catalogue, own = int(values.get(VERSION) or 0), int(values.get(names[1]) or 0)
+    index = _index(session, catalogue)
+    if own == 0:  # the centre never had an entry
+        return index, NO_TERMS
+    return index, TERMS.get(
+        session.get_bind(), centre_id, (catalogue, own), lambda: terms.replacements(session, centre_id)
+    )
 
 
 def _check_filters(field: str | None, level: str | None, limit: int) -> None:
@@ -163,11 +183,11 @@ def search_procedures(
     and the items are the best partial matches.
     """
     _check_filters(field, level, limit)
-    index = search_index(session)
+    index, own_terms = search_index_for(session, centre_id)
     query = (q or "").strip()
     suggestion = None
     if query:
-        hits, total = index.search(query, field=field, level=level, limit=limit)
+        hits, total = index.search(own_terms.rewrite(query), field=field, level=level, limit=limit)
         items = [h.entry.data for h in hits]
         if hits and hits[0].partial:
             suggestion = f"Có phải bạn muốn tìm «{hits[0].entry.name}»?"

@@ -129,3 +129,15 @@ def test_notification_endpoints_in_the_matrix(app):
         ("PUT", templates + "/{kind}"): ("admin",),
         ("DELETE", templates + "/{kind}"): ("admin",),
     }
+
+
+def test_search_term_endpoints_in_the_matrix(app):
+    """A centre's search lexicon: administrators and managers read it; only administrators add or
+    delete entries (searching with them stays open to every caller: GET /procedures)."""
+    declared = {(m, p): allowed_roles(r) for m, p, r in _api_routes(app) if "/search-terms" in p}
+    terms = "/api/v1/centres/{centre_id}/search-terms"
+    assert declared == {
+        ("GET", terms): ("admin", "manager"),
+        ("POST", terms): ("admin",),
+        ("DELETE", terms + "/{term_id}"): ("admin",),
+    }

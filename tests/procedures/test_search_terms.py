@@ -1,0 +1,111 @@
+"""A centre's own search lexicon (/centres/{id}/search-terms): an administrator adds an everyday
+name or a synonym with its source, and the next search from the centre's kiosk finds the
+procedure by it; deleting it takes it back; refusals (unknown procedure, duplicate phrase,
+missing source, managers writing) come with Vietnamese messages; other centres are unaffected;
+every change is audited."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from queue_server.audit.models import AuditEntry
+from queue_server.auth.schemas import DeviceCreate
+from queue_server.auth.service import create_device
+from queue_server.centres import schemas as cs
+from queue_server.centres.service import create_centre
+
+MARRIAGE_STATUS = "1.004873"  # Thủ tục cấp Giấy xác nhận tình trạng hôn nhân
+BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
+
+
+def _url(centre, term_id: int | None = None) -> str:
+    return f"/api/v1/centres/{centre.id}/search-terms" + (f"/{term_id}" if term_id else "")
+
+
+def _top3(client, headers, q):
+    r = client.get("/api/v1/procedures", params={"q": q, "limit": 3}, headers=headers)
+    assert r.status_code == 200, r.text
+    return [i["code"] for i in r.json()["items"]]
+
+
+def _add(client, centre, who="admin", **body):
+    return client.post(_url(centre), json=body, headers=centre.auth(who))
+
+
+def test_an_everyday_name_is_found_after_it_is_added_and_not_after_it_is_deleted(client, catalogue, db):
+    kiosk = catalogue.auth("kiosk")
+    assert MARRIAGE_STATUS not in _top3(client, kiosk, "phiếu xanh")
+    r = _add(
+        client,
+        catalogue,
+        kind="name",
+        phrase="  Phiếu  XANH ",
+        target=MARRIAGE_STATUS,
+        source="Quầy Hộ tịch: người dân gọi giấy xác nhận tình trạng hôn nhân như vậy (03/2026)",
+    )
+    assert r.status_code == 201, r.text
+    term = r.json()
+    assert term["phrase"] == "Phiếu XANH" and term["target"] == MARRIAGE_STATUS
+    assert term["target_name"] == "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân"
+    assert term["created_by"] == "admin" and term["source"].startswith("Quầy Hộ tịch")
+    for q in ("phiếu xanh", "phieu xanh", "xin phiếu xanh ở đâu"):
+        assert _top3(client, kiosk, q)[:1] == [MARRIAGE_STATUS], q
+    # a code still finds its procedure; other searches are not disturbed
+    assert _top3(client, kiosk, BIRTH)[:1] == [BIRTH]
+    listed = client.get(_url(catalogue), headers=catalogue.auth("manager"))
+    assert listed.status_code == 200 and [t["id"] for t in listed.json()] == [term["id"]]
+
+    r = client.delete(_url(catalogue, term["id"]), headers=catalogue.auth("admin"))
+    assert r.status_code == 204, r.text
+    assert MARRIAGE_STATUS not in _top3(client, kiosk, "phiếu xanh")
+    assert client.get(_url(catalogue), headers=catalogue.auth("admin")).json() == []
+    with db.unit_of_work() as s:
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.entity == "search_term").order_by(AuditEntry.id)))
+        assert [(e.action, e.entity_id, e.centre_id) for e in entries] == [
+            ("create", str(term["id"]), catalogue.id),
+            ("delete", str(term["id"]), catalogue.id),
+        ]
+        assert entries[0].after["target"] == MARRIAGE_STATUS and entries[1].before["phrase"] == "Phiếu XANH"
+
+
+def test_a_synonym_is_read_as_the_words_it_means_only_at_its_centre(client, catalogue, db):
+    kiosk = catalogue.auth("kiosk")
+    assert BIRTH not in _top3(client, kiosk, "giấy chào đời cho con")
+    r = _add(client, catalogue, kind="synonym", phrase="giấy chào đời", target="khai sinh", source="Góp ý của công dân")
+    assert r.status_code == 201, r.text
+    assert r.json()["target_name"] is None
+    assert BIRTH in _top3(client, kiosk, "giấy chào đời cho con")
+    assert BIRTH in _top3(client, kiosk, "giay chao doi")
+    # typed with other diacritics, the words are not the entry's
+    assert BIRTH not in _top3(client, kiosk, "giấy chạo đói")
+    # another centre's kiosk does not read this centre's entries
+    with db.unit_of_work() as s:
+        other = create_centre(s, cs.CentreCreate(name="Trung tâm khác"))
+        _, token = create_device(s, DeviceCreate(kind="kiosk", centre_id=other.id))
+    assert BIRTH not in _top3(client, {"Authorization": f"Bearer {token}"}, "giấy chào đời cho con")
+
+
+def test_refusals(client, catalogue):
+    ok = {"kind": "synonym", "phrase": "giấy chào đời", "target": "khai sinh", "source": "Quầy 1"}
+    r = _add(client, catalogue, kind="name", phrase="phiếu xanh", target="9.999999", source="Quầy 1")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_procedure"
+    assert "9.999999" in r.json()["error"]["message"] and r.json()["error"]["fields"][0]["field"] == "target"
+    r = _add(client, catalogue, **(ok | {"source": "   "}))
+    assert r.status_code == 422 and "nguồn" in r.json()["error"]["message"]
+    r = _add(client, catalogue, **(ok | {"phrase": "?!"}))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_phrase"
+    r = _add(client, catalogue, **(ok | {"target": "Giấy chào đời"}))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_target"
+    r = _add(client, catalogue, **(ok | {"phrase": "x" * 101}))
+    assert r.status_code == 422
+    assert _add(client, catalogue, **ok).status_code == 201
+    # the same phrase however it is typed: a conflict
+    r = _add(client, catalogue, **(ok | {"phrase": "GIAY CHAO DOI", "target": "khai tử"}))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "search_term_exists"
+    assert "đã có trong từ điển" in r.json()["error"]["message"]
+    # managers read, do not write; a clerk reads nothing
+    assert _add(client, catalogue, who="manager", **(ok | {"phrase": "khác"})).status_code == 403
+    assert client.get(_url(catalogue), headers=catalogue.auth("clerk1")).status_code == 403
+    term_id = client.get(_url(catalogue), headers=catalogue.auth("admin")).json()[0]["id"]
+    assert client.delete(_url(catalogue, term_id), headers=catalogue.auth("manager")).status_code == 403
+    assert client.delete(_url(catalogue, term_id + 1000), headers=catalogue.auth("admin")).status_code == 404
