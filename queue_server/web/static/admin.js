@@ -17,7 +17,11 @@
     title: "Administration", centre: "Centre", logout: "Sign out",
     "nav-services": "Services", "nav-counters": "Counters", "nav-centres": "Centres and agencies",
     "nav-users": "Officers and accounts", "nav-devices": "Devices", "nav-catalogue": "Procedure catalogue",
-    "nav-criteria": "Rating criteria", "nav-audit": "Audit log", "nav-notifications": "Messages",
+    "nav-criteria": "Rating criteria", "nav-audit": "Audit log", "nav-notifications": "Messages", "nav-lexicon": "Search dictionary",
+    "lex-title": "Search dictionary", "lex-new": "Add an entry", "lex-phrase": "Phrase visitors say", "lex-target": "Procedure / meaning",
+    "lex-target-input": "Procedure code (e.g. 1.001193) or what the phrase means", "lex-source": "Source (who asked for it, why)",
+    "lex-empty": "The centre has no entries yet.",
+    "lex-help": "How visitors name procedures at this centre: a kiosk search reads the phrase as the procedure (or meaning) given. Each entry states its source.",
     "ntf-title": "Messages to visitors", "ntf-empty": "No messages.", "tpl-title": "Message texts", "tpl-edit": "Edit text",
     "tpl-help": "Each kind of message has a default text; the centre may change it. The {placeholders} are filled in when sending.",
     "tpl-default": "Back to the default",
@@ -843,6 +847,47 @@
     }));
   }
 
+  /* «Từ điển tìm kiếm»: the centre's own everyday names (phrase → a procedure's code) and synonyms
+   * (phrase → the words meant), each with its source; searches from the centre's kiosks read them
+   * from the next search on (GET/POST/DELETE /centres/{id}/search-terms; managers read). */
+  const TERM_KINDS = { name: ["Tên thường gọi của thủ tục", "Everyday name of a procedure"], synonym: ["Từ đồng nghĩa", "Synonym"] };
+  async function lexiconPage(host) {
+    const c = ctx.centreId;
+    const terms = await api(`/centres/${c}/search-terms`);
+    const kind = (k) => (TERM_KINDS[k] || [k, k])[en() ? 1 : 0];
+    host.innerHTML = `<div class="page-head"><h2>${esc(L("lex-title", "Từ điển tìm kiếm"))}</h2></div>` +
+      `<p class="muted small">${esc(L("lex-help", "Cách người dân gọi thủ tục ở trung tâm này: khi tìm trên ki-ốt, cụm từ được hiểu là thủ tục (hoặc nghĩa) đã ghi. Mỗi mục ghi rõ nguồn."))}</p>` +
+      (terms.length ? `<div class="panel table-wrap"><table class="data" id="lex-table"><thead><tr><th>${esc(L("lex-phrase", "Cụm từ người dân nói"))}</th>` +
+        `<th>${esc(L("kind", "Loại"))}</th><th>${esc(L("lex-target", "Thủ tục / nghĩa"))}</th><th>${esc(L("lex-source", "Nguồn"))}</th>` +
+        `<th>${esc(L("who", "Người thêm"))}</th><th></th></tr></thead><tbody>` +
+        terms.map((t) => `<tr data-term="${t.id}"><td>${esc(t.phrase)}</td><td class="small">${esc(kind(t.kind))}</td>` +
+          `<td>${t.kind === "name" ? `${esc(t.target)} — ${esc(t.target_name || "?")}` : esc(t.target)}</td><td class="small">${esc(t.source)}</td>` +
+          `<td class="small">${esc(t.created_by)}</td><td>${ctx.admin ? `<button class="row-action" data-term-remove="${t.id}">${esc(L("delete", "Xóa"))}</button>` : ""}</td></tr>`).join("") +
+        `</tbody></table><div class="message error" id="lex-message" role="alert"></div></div>` : `<p class="muted" id="lex-empty">${esc(L("lex-empty", "Trung tâm chưa thêm mục nào."))}</p>`) +
+      `<div id="lex-form"></div>`;
+    if (ctx.admin) {
+      form($("lex-form"), {
+        title: L("lex-new", "Thêm mục"), prefix: "lex",
+        fields: [
+          { name: "phrase", key: "lex-phrase", label: "Cụm từ người dân nói", required: true, placeholder: "sổ hồng" },
+          { name: "kind", key: "kind", label: "Loại", type: "select", options: () => Object.keys(TERM_KINDS).map((k) => [k, kind(k)]) },
+          { name: "target", key: "lex-target-input", label: "Mã thủ tục (ví dụ 1.001193) hoặc nghĩa của cụm từ", required: true },
+          { name: "source", key: "lex-source", label: "Nguồn (ai đề nghị, vì sao)", required: true, wide: true },
+        ],
+        submit: async (body) => {
+          await api(`/centres/${c}/search-terms`, { method: "POST", body });
+          await reload(en() ? "Added: the kiosks' next search reads it." : "Đã thêm: lần tìm tiếp theo trên ki-ốt sẽ dùng mục này.");
+        },
+      });
+    }
+    host.querySelectorAll("[data-term-remove]").forEach((b) => b.addEventListener("click", async () => {
+      const t = terms.find((x) => String(x.id) === b.dataset.termRemove);
+      if (!confirm(`Xóa «${t.phrase}» khỏi từ điển tìm kiếm của trung tâm?`)) return;
+      try { await api(`/centres/${c}/search-terms/${t.id}`, { method: "DELETE" }); await reload(en() ? "Deleted." : "Đã xóa."); }
+      catch (err) { $("lex-message").textContent = err.message; }
+    }));
+  }
+
   function diffText(e) {
     const before = e.before || {}, after = e.after || {};
     const keys = [...new Set(Object.keys(before).concat(Object.keys(after)))];
@@ -855,7 +900,7 @@
 
   // -- shell ------------------------------------------------------------------------------------
   const PAGES = { services: servicesPage, counters: countersPage, centres: centresPage, users: usersPage, devices: devicesPage,
-    calendar: calendarPage, catalogue: cataloguePage, criteria: criteriaPage, audit: auditPage, notifications: notificationsPage };
+    calendar: calendarPage, catalogue: cataloguePage, criteria: criteriaPage, audit: auditPage, notifications: notificationsPage, lexicon: lexiconPage };
   const ADMIN_ONLY = ["users"];
 
   function currentPage() {
