@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.displays.browser import DemoApi, open_console, screenshot, wait_text
+from tests.displays.browser import DEMO_PASSWORD, DemoApi, open_console, screenshot, wait_text
 from tests.notifications.gateway import Gateway
 from tests.server_process import running_server
 
@@ -210,4 +210,30 @@ def test_lost_connection_mark_leaves_logout_reachable(demo_server, chromium, art
     )
     assert hit == "logout"
     screenshot(page, artifacts_dir, "console-offline.png")
+    page.close()
+
+
+def test_a_counter_number_typed_before_the_counter_list_arrives_still_opens_that_desk(demo_server, chromium):
+    # A quick clerk (or a slow server) types the number before GET /counters has answered; the
+    # form must not fall back to the browser's own submit (which reloads the page and drops it).
+    page = chromium.new_page(viewport={"width": 1366, "height": 768})
+    release = []
+    page.route("**/api/v1/counters", lambda route: release.append(route))
+    page.goto(f"{demo_server.base_url}/console")
+    page.fill("#username", "canbo03")
+    page.fill("#password", DEMO_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_selector("#counter-input")
+    page.fill("#counter-input", "3")
+    page.press("#counter-input", "Enter")
+    for _ in range(100):
+        if release:
+            break
+        page.wait_for_timeout(50)
+    assert release, "the console never asked for the counter list"
+    for route in release:
+        route.continue_()
+    page.wait_for_selector("#desk-screen:not([hidden])", timeout=10000)
+    assert page.inner_text("#desk-title").startswith("Quầy 3")
+    assert "/console" in page.url and "?" not in page.url  # no native form submission happened
     page.close()

@@ -78,8 +78,20 @@
   async function chooseCounter() {
     show("choose-screen");
     $("choose-message").textContent = "";
+    // The form is answered from the start: a number typed before the list arrives waits for it
+    // (without this the browser submitted the form itself, reloading the page and losing it).
+    const loading = api("/api/v1/counters");
+    $("choose-form").onsubmit = async (ev) => {
+      ev.preventDefault();
+      const typed = $("counter-input").value;
+      let list;
+      try { list = await loading; } catch { return; } // the message is shown below
+      const c = list.find((x) => x.number === parseInt(typed, 10));
+      if (!c) { $("choose-message").textContent = `Không có quầy số ${typed}.`; return; }
+      openDesk(c.id, true);
+    };
     let counters;
-    try { counters = await api("/api/v1/counters"); } catch (err) { if (err.status === 401) return logout(); $("choose-message").textContent = err.message; return; }
+    try { counters = await loading; } catch (err) { if (err.status === 401) return logout(); $("choose-message").textContent = err.message; return; }
     const mine = counters.find((c) => c.officer && c.officer.id === app.user.id && c.state !== "closed");
     if (mine) return openDesk(mine.id, false);
     $("counter-list").innerHTML = counters.map((c) => {
@@ -87,13 +99,6 @@
       return `<button type="button" data-counter="${c.id}" class="${taken ? "taken" : ""}" title="${esc(c.name)}">Quầy ${c.number}<br><small>${esc(taken ? c.officer.full_name : COUNTER_STATE_VI[c.state])}</small></button>`;
     }).join("");
     $("counter-list").querySelectorAll("button").forEach((b) => b.addEventListener("click", () => openDesk(parseInt(b.dataset.counter, 10), true)));
-    $("choose-form").onsubmit = (ev) => {
-      ev.preventDefault();
-      const n = parseInt($("counter-input").value, 10);
-      const c = counters.find((x) => x.number === n);
-      if (!c) { $("choose-message").textContent = `Không có quầy số ${$("counter-input").value}.`; return; }
-      openDesk(c.id, true);
-    };
     $("counter-input").focus();
   }
 
