@@ -38,6 +38,9 @@ from .tickets.router import router as tickets_router
 from .web import pages as console
 
 API_PREFIX = "/api/v1"
+# Routes that take an administrator's file: bodies up to settings.max_upload_bytes for a caller with a
+# valid staff token (security.middleware.RequestGuard), max_body_bytes for anyone else.
+UPLOAD_ROUTES: tuple[str, ...] = (API_PREFIX + "/procedures/import",)
 
 # Routes are matched in order, one by one: the busiest (issuing, calling) go first.
 API_ROUTERS: tuple[APIRouter, ...] = (

@@ -124,7 +124,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.shutdown_hooks = []
     app.add_middleware(RequestGate, limit=settings.max_requests_in_flight, hub=hub)
     # Outermost (added last): bodies are read whole and bounded before a request takes a place above.
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        uploads=dict.fromkeys(api.UPLOAD_ROUTES, settings.max_upload_bytes),
+        secret_key=settings.secret_key,
+    )
     if settings.trusted_proxies:
         # X-Forwarded-For believed from the listed proxies only (uvicorn's own handling is off: serve.py)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = 12 * 60
     max_body_bytes: int = 1_000_000
+    # Bodies of the administrators' file uploads (api.UPLOAD_ROUTES: the catalogue import), for a
+    # caller carrying a valid staff token; anyone else gets `max_body_bytes` there too.
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1_000_000, le=1024 * 1024 * 1024)
     # HTTP requests in flight per worker; must stay below worker_threads (see app.RequestGate).
     max_requests_in_flight: int = 16
     # The threads that run blocking work (database sessions) for the event loop: anyio's default

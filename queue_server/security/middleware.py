@@ -1,6 +1,11 @@
 """The request guard every HTTP route sits behind (outermost middleware of the app).
 
 - A body over `max_body_bytes` is refused with 413 (declared or streamed), without being kept.
+  The upload routes (`uploads`: path -> bound, api.UPLOAD_ROUTES) take a file up to their own
+  bound, but only from a caller whose bearer token is a valid staff token (signature and expiry:
+  no database read here; the route itself then asks for an administrator). Anyone else — no token,
+  a forged or expired one, a device — gets `max_body_bytes` on those routes too, so an anonymous
+  caller can make the server read no more than 1 MB anywhere.
 - The body is read whole *before* the request takes one of the worker's places
   (`RequestGate`): a client that sends its body slowly holds a connection, not a place, and is
   cut off by the protocol's `body_timeout_s` (security/http.py).
@@ -15,6 +20,16 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from fastapi.responses import JSONResponse
+
+from ..auth.security import read_access_token
+
+# Room for the multipart framing around the file (boundaries, part headers): the route checks the
+# file itself against the exact bound.
+MULTIPART_SLACK = 64 * 1024
+
+
+def file_too_large_message(limit: int) -> str:
+    return f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB)."
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -36,10 +51,29 @@ def _carries_nul(scope, body: bytes) -> bool:
     return False  # files (multipart) may hold NUL bytes legitimately
 
 
+def _bearer(scope) -> str | None:
+    for name, value in scope.get("headers") or ():
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return (token.strip() or None) if scheme.lower() == "bearer" else None
+    return None
+
+
 class RequestGuard:
-    def __init__(self, app, max_body_bytes: int):
+    def __init__(self, app, max_body_bytes: int, uploads: dict[str, int] | None = None, secret_key: str = ""):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.uploads = uploads or {}
+        self.secret_key = secret_key
+
+    def _bound(self, scope) -> tuple[int, JSONResponse]:
+        """The body bound of this request and the answer when it is passed."""
+        upload = self.uploads.get(scope.get("path", "")) if scope.get("method") == "POST" else None
+        if upload is not None:
+            token = _bearer(scope)
+            if token and self.secret_key and read_access_token(self.secret_key, token) is not None:
+                return upload + MULTIPART_SLACK, _error(413, "file_too_large", file_too_large_message(upload))
+        return self.max_body_bytes, _error(413, "body_too_large", "Nội dung gửi lên quá lớn.")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -57,8 +91,9 @@ class RequestGuard:
             if name == b"content-length":
                 length = value
                 break
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            return await _error(413, "body_too_large", "Nội dung gửi lên quá lớn.")(scope, receive, send)
+        limit, too_large = self._bound(scope)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return await too_large(scope, receive, send)
         if length == b"0" or (length is None and scope.get("method") in ("GET", "HEAD", "DELETE", "OPTIONS")):
             return await self.app(scope, receive, send)
         chunks, size = [], 0
@@ -68,8 +103,8 @@ class RequestGuard:
                 return  # the client went away (or was cut off for sending too slowly)
             body = message.get("body", b"")
             size += len(body)
-            if size > self.max_body_bytes:
-                return await _error(413, "body_too_large", "Nội dung gửi lên quá lớn.")(scope, receive, send)
+            if size > limit:
+                return await too_large(scope, receive, send)
             chunks.append(body)
             if not message.get("more_body", False):
                 break
