@@ -37,6 +37,8 @@ class LeanWebSocket(asyncio.Protocol):
         self.opened: asyncio.Future = asyncio.get_running_loop().create_future()
         self.closed: asyncio.Future = asyncio.get_running_loop().create_future()
         self.fragments: list[bytes] = []
+        self.close_code: int | None = None  # the server's close frame, when it sent one
+        self.close_reason: str | None = None
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -95,6 +97,9 @@ class LeanWebSocket(asyncio.Protocol):
             elif opcode == 9:  # ping → pong
                 self._send(0xA, payload)
             elif opcode == 8:  # close → echo and hang up
+                if len(payload) >= 2:
+                    self.close_code = struct.unpack_from("!H", payload)[0]
+                    self.close_reason = payload[2:].decode("utf-8", "replace")
                 self._send(0x8, payload[:2])
                 self.transport.close()
         del buf[:pos]
