@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hub = Hub(
         db,
         redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
         tail_interval_s=settings.db_tail_interval_s,
         auth_cache_s=settings.ws_auth_cache_s,
         handshakes_per_s=settings.ws_handshakes_per_s,
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.trusted_proxies:
         # X-Forwarded-For believed from the listed proxies only (uvicorn's own handling is off: serve.py)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    app.state.rate_limits = RateLimits(settings.redis_url, settings.rate_limit_key_prefix)
+    app.state.rate_limits = RateLimits(settings.redis_url, settings.redis_prefix)
     install_error_handlers(app)
     api.include_all(app)
     _annotate_access(app)

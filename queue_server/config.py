@@ -257,7 +257,11 @@ class Settings(BaseSettings):
     login_address_limit: str = "30 per minute"  # sign-in attempts from one address
     login_account_failure_limit: str = "10 per 15 minutes"  # wrong passwords for one username
     lookup_code_failure_limit: str = "10 per day; 50 per 90 days"  # wrong phone digits for one dossier code
-    rate_limit_key_prefix: str = Field("motcua", min_length=1, max_length=40)  # Redis keys (a shared Redis)
+    # The installation's name in a Redis shared by several: the rate limits' keys and the events'
+    # and access changes' pub/sub channels (`<prefix>:events`, `<prefix>:access`) carry it.
+    redis_prefix: str = Field("motcua", min_length=1, max_length=40)
+    # Its former name, when it named only the rate limits' keys: still read, as `redis_prefix`.
+    rate_limit_key_prefix: str | None = Field(None, min_length=1, max_length=40)
 
     @classmethod
     def settings_customise_sources(
@@ -291,6 +295,16 @@ class Settings(BaseSettings):
 
         parse_many(v)  # raises ValueError on a malformed limit
         return v
+
+    @model_validator(mode="after")
+    def _redis_prefix_by_its_former_name(self) -> Settings:
+        if self.rate_limit_key_prefix is not None:
+            if "redis_prefix" in self.model_fields_set and self.redis_prefix != self.rate_limit_key_prefix:
+                raise ValueError(
+                    "redis_prefix and rate_limit_key_prefix (its former name) differ: set redis_prefix only"
+                )
+            self.redis_prefix = self.rate_limit_key_prefix
+        return self
 
     @model_validator(mode="after")
     def _gate_below_threads(self) -> Settings:

@@ -18,11 +18,17 @@ from typing import Protocol
 from starlette.concurrency import run_in_threadpool
 
 from ..db import Database
-from .access import ACCESS_CHANNEL, Admission, SeenDevices, StreamAuth
+from .access import Admission, SeenDevices, StreamAuth
 from .service import events_after, last_seq, recent_events, wire
 
 log = logging.getLogger(__name__)
-REDIS_CHANNEL = "motcua:events"
+
+
+def redis_channels(prefix: str) -> tuple[str, str]:
+    """The installation's pub/sub channels: (committed events, access changes). One Redis may
+    serve several installations; each hears only its own."""
+    return f"{prefix}:events", f"{prefix}:access"
+
 
 # ASGI extension of queue_server.realtime.wsprotocol (defined here so that the stream does not
 # import uvicorn internals: without that protocol it simply sends message by message).
@@ -65,6 +71,7 @@ class Hub:
         db: Database,
         *,
         redis_url: str | None = None,
+        redis_prefix: str = "motcua",
         tail_interval_s: float = 0.2,
         auth_cache_s: float = 60.0,
         handshakes_per_s: float = 250.0,
@@ -72,6 +79,7 @@ class Hub:
     ):
         self.db = db
         self.redis_url = redis_url
+        self.events_channel, self.access_channel = redis_channels(redis_prefix)
         self.tail_interval_s = tail_interval_s
         self._subs: dict[int, set[Subscription]] = {}
         self._delivered: dict[int, int] = {}
@@ -141,13 +149,13 @@ class Hub:
 
     async def _publish_access(self) -> None:
         try:
-            await self._redis.publish(ACCESS_CHANNEL, "1")
+            await self._redis.publish(self.access_channel, "1")
         except Exception:  # the cached entries still age out (ws_auth_cache_s)
             log.warning("redis: could not tell the other workers that access changed")
 
     async def _publish(self, centre_id: int, seq: int) -> None:
         try:
-            await self._redis.publish(REDIS_CHANNEL, json.dumps({"centre": centre_id, "seq": seq}))
+            await self._redis.publish(self.events_channel, json.dumps({"centre": centre_id, "seq": seq}))
         except Exception:  # the tail catches up
             self._redis_down("publish failed")
 
@@ -155,7 +163,7 @@ class Hub:
         while True:
             try:
                 pubsub = self._redis.pubsub()
-                await pubsub.subscribe(REDIS_CHANNEL, ACCESS_CHANNEL)
+                await pubsub.subscribe(self.events_channel, self.access_channel)
                 if not self._redis_ok:
                     log.info("redis fan-out active")
                     self.auth.clear()  # what changed while Redis was away was not heard
@@ -163,7 +171,7 @@ class Hub:
                 async for msg in pubsub.listen():
                     if msg.get("type") == "message":
                         channel = msg.get("channel")
-                        if channel in (ACCESS_CHANNEL, ACCESS_CHANNEL.encode()):
+                        if channel in (self.access_channel, self.access_channel.encode()):
                             self.auth.clear()
                             continue
                         body = json.loads(msg["data"])

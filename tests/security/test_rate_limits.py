@@ -108,7 +108,7 @@ def test_sign_in_is_throttled_per_address(make_client, centre):
 def test_limits_are_shared_by_workers_through_redis(make_client, centre, new_dossier):
     code = new_dossier()["code"]
     prefix = f"test-{secrets.token_hex(4)}"
-    redis = {"redis_url": "redis://127.0.0.1:6379/0", "rate_limit_key_prefix": prefix}
+    redis = {"redis_url": "redis://127.0.0.1:6379/0", "redis_prefix": prefix}
     worker1, worker2 = make_client("10.3.0.1", **redis), make_client("10.3.0.1", **redis)
     limit = worker1.app.state.settings.lookup_rate_limit_per_minute
     answers = [_lookup((worker1, worker2)[i % 2], code, "5678") for i in range(limit + 2)]
