@@ -127,14 +127,17 @@ class Admission:
     def __init__(self, rate: float, wait_s: float):
         self.rate = rate
         self.wait_s = wait_s
-        self._tokens = rate  # one second's worth may start at once
+        # One second's worth may start at once, and never less than one handshake (below one a
+        # second, a bucket of `rate` tokens would refuse even the first board).
+        self.burst = max(1.0, rate)
+        self._tokens = self.burst
         self._at: float | None = None
         self.refused = 0  # handshakes told to come back later (for the bench and the logs)
 
     def take(self, now: float) -> tuple[float, int | None]:
         """(seconds to wait before going on, None) when admitted; (0, retry-after ms) when not."""
         if self._at is not None:
-            self._tokens = min(self.rate, self._tokens + (now - self._at) * self.rate)
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
         self._at = now
         delay = (1 - self._tokens) / self.rate if self._tokens < 1 else 0.0
         if delay > self.wait_s:
