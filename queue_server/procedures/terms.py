@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import record
@@ -115,7 +115,8 @@ def add_term(
         raise DomainError(
             "search_term_exists", f"Cụm từ «{existing.phrase}» đã có trong từ điển tìm kiếm của trung tâm.", 409
         )
-    if len(_rows(session, centre_id)) >= MAX_TERMS:
+    count = session.scalar(select(func.count()).select_from(SearchTerm).where(SearchTerm.centre_id == centre_id))
+    if count >= MAX_TERMS:
         raise DomainError("too_many_terms", f"Từ điển của trung tâm đã đủ {MAX_TERMS} mục.", 422)
     term = SearchTerm(
         centre_id=centre_id,

@@ -109,3 +109,32 @@ def test_refusals(client, catalogue):
     term_id = client.get(_url(catalogue), headers=catalogue.auth("admin")).json()[0]["id"]
     assert client.delete(_url(catalogue, term_id), headers=catalogue.auth("manager")).status_code == 403
     assert client.delete(_url(catalogue, term_id + 1000), headers=catalogue.auth("admin")).status_code == 404
+
+
+def test_a_centre_holds_at_most_1000_entries(client, catalogue, db):
+    from queue_server.procedures.models import SearchTerm
+    from queue_server.procedures.terms import MAX_TERMS
+    from queue_server.timeutil import utcnow
+
+    with db.unit_of_work() as session:
+        session.add_all(
+            SearchTerm(
+                centre_id=catalogue.id,
+                kind="synonym",
+                phrase=f"cụm {i}",
+                phrase_key=f"cum {i}",
+                target="khai sinh",
+                source="Quầy 1",
+                created_by="admin",
+                created_at=utcnow(),
+            )
+            for i in range(MAX_TERMS - 1)
+        )
+    ok = {"kind": "synonym", "target": "khai sinh", "source": "Quầy 1"}
+    assert _add(client, catalogue, phrase="giấy chào đời", **ok).status_code == 201  # the 1000th
+    r = _add(client, catalogue, phrase="giấy mới sinh", **ok)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "too_many_terms"
+    assert r.json()["error"]["message"] == "Từ điển của trung tâm đã đủ 1000 mục."
+    term_id = client.get(_url(catalogue), headers=catalogue.auth("admin")).json()[0]["id"]
+    assert client.delete(_url(catalogue, term_id), headers=catalogue.auth("admin")).status_code == 204
+    assert _add(client, catalogue, phrase="giấy mới sinh", **ok).status_code == 201
