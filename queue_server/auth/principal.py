@@ -50,3 +50,12 @@ class Principal:
 
 
 PUBLIC = Principal(role="public")
+
+
+def actor_name(actor: Principal | None) -> str:
+    """Who made a change, as the admin pages show it beside the change ("admin1 (admin)")."""
+    if actor is None:
+        return "hệ thống"
+    if actor.user is not None:
+        return f"{actor.user.username} ({actor.role})"
+    return f"thiết bị {actor.device_id} ({actor.role})"

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import service as audit
-from ..auth.principal import Principal
+from ..auth.principal import Principal, actor_name
 from ..centres.models import Agency
 from ..errors import DomainError, not_found
 from ..timeutil import utcnow
@@ -305,14 +305,6 @@ def _day_snapshot(day: CalendarDay) -> dict:
     }
 
 
-def _actor_name(actor: Principal | None) -> str:
-    if actor is None:
-        return "hệ thống"
-    if actor.user is not None:
-        return f"{actor.user.username} ({actor.role})"
-    return f"thiết bị {actor.device_id} ({actor.role})"
-
-
 def _log(
     session: Session,
     actor: Principal | None,
@@ -328,7 +320,7 @@ def _log(
             centre_id=centre_id,
             at=utcnow(),
             actor_user_id=actor.user_id if actor is not None else None,
-            actor=_actor_name(actor),
+            actor=actor_name(actor),
             entity=entity,
             entity_key=key,
             action=action,
@@ -362,7 +354,7 @@ def seed_default_rule(session: Session, centre_id: int, actor: Principal | None 
         cutoff=DEFAULT_CUTOFF,
         counts_from=None,
         updated_at=utcnow(),
-        updated_by=_actor_name(actor),
+        updated_by=actor_name(actor),
     )
     session.add(rule)
     session.flush()
@@ -405,7 +397,7 @@ def create_rule(session: Session, actor: Principal, centre_id: int, data: schema
         if agency is None or agency.centre_id != centre_id:
             raise _invalid("agency_not_in_centre", "Cơ quan không thuộc trung tâm này.", "agency_id")
     values = _validated(data.model_dump())
-    rule = TimeRule(centre_id=centre_id, **values, updated_at=utcnow(), updated_by=_actor_name(actor))
+    rule = TimeRule(centre_id=centre_id, **values, updated_at=utcnow(), updated_by=actor_name(actor))
     _check_unique_date(session, rule)
     session.add(rule)
     session.flush()
@@ -430,7 +422,7 @@ def update_rule(session: Session, actor: Principal, rule: TimeRule, data: schema
     values = _validated(current)
     for key, value in values.items():
         setattr(rule, key, value)
-    rule.updated_at, rule.updated_by = utcnow(), _actor_name(actor)
+    rule.updated_at, rule.updated_by = utcnow(), actor_name(actor)
     _check_unique_date(session, rule)
     session.flush()
     _log(session, actor, rule.centre_id, "time_rule", str(rule.id), "updated", before, _rule_snapshot(rule))
@@ -464,7 +456,7 @@ def put_day(session: Session, actor: Principal, centre_id: int, day: date, data:
         row = CalendarDay(centre_id=centre_id, day=day)
         session.add(row)
     row.kind, row.name, row.source, row.replaces = data.kind, data.name.strip(), data.source, data.replaces
-    row.updated_at, row.updated_by = utcnow(), _actor_name(actor)
+    row.updated_at, row.updated_by = utcnow(), actor_name(actor)
     session.flush()
     action = "created" if before is None else "updated"
     _log(session, actor, centre_id, "calendar_day", day.isoformat(), action, before, _day_snapshot(row))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import record
-from ..auth.principal import Principal
+from ..auth.principal import Principal, actor_name
 from ..centres.service import ensure_centre_visible, get_centre
 from ..db import next_value
 from ..errors import DomainError, not_found
@@ -125,7 +125,7 @@ def add_term(
         phrase_key=phrase_key,
         target=target,
         source=source,
-        created_by=(actor.user.username if actor.user is not None else actor.role)[:120],
+        created_by=actor_name(actor)[:120],
         created_at=utcnow(),
     )
     session.add(term)
