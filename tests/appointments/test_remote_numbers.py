@@ -2,6 +2,11 @@
 clock hour, one per phone, and a remote number called twice without the visitor goes to the
 «Vắng mặt» list instead of back into the queue."""
 
+from datetime import datetime
+
+import pytest
+
+from queue_server.timeutil import VN_TZ
 from tests.appointments.helpers import enable_booking
 from tests.factories import issue, open_counter
 
@@ -18,7 +23,15 @@ def test_off_by_default(client, centre):
     assert "không cho lấy số từ xa" in r.json()["error"]["message"]
 
 
-def test_cap_per_hour_and_one_per_phone(client, centre):
+@pytest.fixture(params=[(9, 20), (14, 40)], ids=["09:20", "14:40"])
+def now(request, clock) -> datetime:
+    """The suite's Tuesday at a fixed time of day, standing still (set before the centre's tokens)."""
+    when = datetime(2026, 3, 10, *request.param, tzinfo=VN_TZ)
+    clock.freeze(when)
+    return when
+
+
+def test_cap_per_hour_and_one_per_phone(now, client, centre):
     enable_booking(client, centre, remote_enabled=True, remote_per_hour=2)
     first = _take(client, centre)
     assert first.status_code == 201, first.text
@@ -34,8 +47,8 @@ def test_cap_per_hour_and_one_per_phone(client, centre):
     third = _take(client, centre, phone="0911111111")
     assert third.status_code == 409 and third.json()["error"]["code"] == "remote_cap_reached"
     assert third.json()["error"]["message"] == (
-        "Dịch vụ Hộ tịch đã hết lượt lấy số từ xa trong khung 09:00–10:00. "
-        "Mời thử lại sau 10:00 hoặc lấy số tại máy ở trung tâm."
+        f"Dịch vụ Hộ tịch đã hết lượt lấy số từ xa trong khung {now.hour:02d}:00–{now.hour + 1:02d}:00. "
+        f"Mời thử lại sau {now.hour + 1:02d}:00 hoặc lấy số tại máy ở trung tâm."
     )
     assert issue(client, centre, "HOTICH")["position"] == 3  # the kiosk is not capped
 
