@@ -7,9 +7,9 @@ connections per board, thousands at once. Here:
 - `StreamAuth`: a stream's authorisation (token × centre → device, or refused for good because
   revoked), cached per worker for `ws_auth_cache_s`. It is dropped at once when a device is revoked
   or a user changed: the committing worker calls `Hub.access_changed`, which clears its own cache
-  and tells the other workers through Redis (`ACCESS_CHANNEL`); a worker also clears it when its
-  pump delivers a `device.revoked` event. (Without Redis, a worker not watching the revoked
-  device's centre trusts its cache until the entry's age runs out.)
+  and tells the other workers through Redis (`<redis_prefix>:access`, hub.redis_channels); a
+  worker also clears it when its pump delivers a `device.revoked` event. (Without Redis, a worker
+  not watching the revoked device's centre trusts its cache until the entry's age runs out.)
 - `SeenDevices`: a board's stream is its sign of life; the last-seen times of the devices whose
   streams opened or beat are written together, at most once a second per worker.
 - `Admission`: handshakes are admitted at `ws_handshakes_per_s` per worker. A handshake waits for
@@ -29,8 +29,6 @@ from starlette.concurrency import run_in_threadpool
 from ..auth.security import token_digest
 
 log = logging.getLogger(__name__)
-
-ACCESS_CHANNEL = "motcua:access"
 
 
 class StreamAuth:
