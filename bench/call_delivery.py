@@ -20,12 +20,14 @@ from contextlib import redirect_stdout
 
 import httpx
 import websockets
-from _server import bench_server, percentile
+from _server import bench_server, cpu_seconds, percentile
 from _wsclient import connect as lean_connect
 from _wsclient import match_called
 
 
-async def bench(base: str, clients: int, calls: int, client: str = "lean", warmup: int = 5) -> dict:
+async def bench(
+    base: str, clients: int, calls: int, client: str = "lean", warmup: int = 5, server_pid: int | None = None
+) -> dict:
     ws_base = base.replace("http", "ws")
     url = f"{ws_base}/ws?centre=1&token=mdv_demo-hall-display"
     # Per connection: (arrival time, raw message) of every ticket.called. A bytes search picks them
@@ -85,6 +87,7 @@ async def bench(base: str, clients: int, calls: int, client: str = "lean", warmu
         called[0] = 0
         started: dict[int, float] = {}
         print(f"{clients} clients connected; calling", file=sys.stderr, flush=True)
+        cpu_before = cpu_seconds(server_pid) if server_pid else None
         for n in range(1, calls + 1):
             t0 = time.perf_counter()
             r = await c.post("/api/v1/counters/1/call-next", headers=clerk)
@@ -93,6 +96,9 @@ async def bench(base: str, clients: int, calls: int, client: str = "lean", warmu
             while called[0] < clients * n and time.perf_counter() < deadline:
                 await asyncio.sleep(0.002)
             await asyncio.sleep(0.05)
+        cpu_ms_per_call = (
+            round((cpu_seconds(server_pid) - cpu_before) * 1000 / calls, 2) if cpu_before is not None else None
+        )
     for t in tasks:
         t.cancel()
     for conn in conns:
@@ -110,6 +116,9 @@ async def bench(base: str, clients: int, calls: int, client: str = "lean", warmu
         "p50_ms": round(percentile(latencies, 50), 2),
         "p99_ms": round(percentile(latencies, 99), 2),
         "max_ms": round(max(latencies), 2) if latencies else None,
+        # The server's CPU per call and its delivery to every client (idle pauses included):
+        # comparable across runs on a shared machine, unlike the latencies.
+        "server_cpu_ms_per_call": cpu_ms_per_call,
     }
 
 
@@ -146,7 +155,7 @@ def main() -> None:
     ):  # seeding prints demo logins
         if args.redis == "down":
             proxy.stop()
-        res = asyncio.run(bench(srv.base_url, args.clients, args.calls, args.client, args.warmup))
+        res = asyncio.run(bench(srv.base_url, args.clients, args.calls, args.client, args.warmup, srv.proc.pid))
     if proxy is not None:
         proxy.stop()
     print(

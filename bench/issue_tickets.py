@@ -15,16 +15,18 @@ import uuid
 
 import httpx
 from _loadgen import run_clients
-from _server import bench_server, percentile
+from _server import bench_server, cpu_seconds, percentile
 
 
-async def run_level(base: str, service_id: int, clients: int, total: int) -> dict:
+async def run_level(base: str, service_id: int, clients: int, total: int, server_pid: int | None = None) -> dict:
     run = uuid.uuid4().hex[:12]
 
     def request(i: int):
         return "POST", "/api/v1/tickets", {"service_id": service_id, "client_request_id": f"bench-{run}-{i}"}
 
+    cpu_before = cpu_seconds(server_pid) if server_pid else None
     res = await run_clients(base, {"Authorization": "Bearer mdv_demo-kiosk-1"}, clients, total, request, (201,))
+    cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 if cpu_before is not None else None
     lat = res["latencies"]
     return {
         "clients": clients,
@@ -34,6 +36,8 @@ async def run_level(base: str, service_id: int, clients: int, total: int) -> dic
         "tickets_per_s": round(len(lat) / res["elapsed_s"], 1),
         "p50_ms": round(percentile(lat, 50), 2),
         "p99_ms": round(percentile(lat, 99), 2),
+        # The server's CPU per ticket: comparable across runs on a shared machine, unlike the rates.
+        "server_cpu_ms_per_ticket": round(cpu_ms / len(lat), 3) if cpu_ms is not None and lat else None,
     }
 
 
@@ -66,7 +70,9 @@ def main() -> None:
 
             asyncio.run(run_level(srv.base_url, new_service("WARMUP"), 4, 200))  # imports, caches, pools
             for clients in map(int, args.levels.split(",")):
-                res = asyncio.run(run_level(srv.base_url, new_service(f"BENCH{clients}"), clients, args.per_level))
+                res = asyncio.run(
+                    run_level(srv.base_url, new_service(f"BENCH{clients}"), clients, args.per_level, srv.proc.pid)
+                )
                 results.append({"backend": backend, "workers": args.workers, **res})
     print(json.dumps({"bench": "issue_tickets", "results": results}, indent=2))
 
