@@ -61,6 +61,11 @@ COUSIN_MARKERS = frozenset({"lại", "đổi", "dứt", "ngừng", "xóa", "hạ
 COUSIN_PENALTY = 0.06
 # Filler words that may stand inside an everyday phrase («mẹ tôi mất»).
 _PRONOUNS = frozenset({"toi", "minh", "em", "anh", "chi", "chau", "tui"})
+# Time words that may stand before its «mất», with the diacritics they must carry if typed with any («bố tôi mới mất»,
+# «mẹ vừa mất»; not «mỗi»).
+_WHEN = {"moi": "mới", "vua": "vừa", "da": "đã"}
+# After a person's «mất», a paper or a thing: it was lost, not a death («bố tôi bị mất sổ đỏ»).
+_LOST_THINGS = {"so": "sổ", "the": "thẻ", "giay": "giấy", "can": "căn", "ho": "hộ", "bang": "bằng", "vi": "ví"}
 # A procedure must cover this share of the (rarity-weighted) query to be listed at all.
 MIN_RELEVANCE = 0.45
 # Ties in coverage are broken by query word pairs found side by side in the name (Vietnamese
@@ -115,6 +120,8 @@ class Lexicon:
     synonyms: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     # the phrases of kind «name» (sổ đỏ → giấy chứng nhận): another name for the same thing
     names: frozenset[tuple[str, ...]] = frozenset()
+    # synonyms read only when typed with one of their spellings: «mạ», «má» (mother), not «ma»
+    marked_synonyms: dict[tuple[str, ...], frozenset[tuple[str, ...]]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -126,6 +133,7 @@ def lexicon() -> Lexicon:
     marks: dict[tuple[str, ...], tuple[str, ...]] = {}
     synonyms: dict[tuple[str, ...], tuple[str, ...]] = {}
     names: set[tuple[str, ...]] = set()
+    marked: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
     for entry in raw["entries"]:
         said, meant = key(fold(entry["say"])), key(fold(entry["means"]))
         if entry["kind"] == "abbreviation":
@@ -133,7 +141,11 @@ def lexicon() -> Lexicon:
             abbreviation_words[said] = tuple(unicodedata.normalize("NFC", entry["means"].lower()).split())
         elif entry["kind"] == "synonym":
             synonyms[tuple(said.split())] = tuple(meant.split())
-            marks[tuple(said.split())] = tuple(re.findall(r"\w+", unicodedata.normalize("NFC", entry["say"].lower())))
+            spelling = tuple(re.findall(r"\w+", unicodedata.normalize("NFC", entry["say"].lower())))
+            if entry.get("marked"):  # folded alike, spelled apart («má», «mạ»): kept apart from other marks
+                marked.setdefault(tuple(said.split()), set()).add(tuple(w.translate(_Y_TO_I) for w in spelling))
+            else:
+                marks[tuple(said.split())] = spelling
         else:
             also = tuple(key(fold(entry.get("also", ""))).split())
             phrases[tuple(said.split())] = (tuple(meant.split()), entry["kind"] != "hint", also)
@@ -156,6 +168,7 @@ def lexicon() -> Lexicon:
         marks,
         {said: synonyms[said] for said in sorted(synonyms, key=len, reverse=True)},
         frozenset(names),
+        {said: frozenset(spellings) for said, spellings in marked.items()},
     )
 
 
@@ -452,8 +465,11 @@ class SearchIndex:
         }
         words, corrected = [], False
         origins: list[str | None] = []  # per word, the visitor's own with diacritics, if it had any
-        for token in tokens:
+        for n, token in enumerate(tokens):
             word = key(fold(token))
+            if len(word) > 3 and word[-1] == word[-2] and word not in self.idf and word[:-1] in self.idf:
+                token = tokens[n] = token[:-1]  # a key pressed twice at the end («mấtt», «sinhh»)
+                word = word[:-1]
             if word and word not in self.idf and word not in lex.abbreviations and not word.isdigit():
                 for candidate in telex_candidates(word):
                     if candidate in self.idf:
@@ -521,8 +537,14 @@ class SearchIndex:
             for said, meant in lex.synonyms.items():
                 end = i + len(said)
                 marks = lex.phrase_marks.get(said, ())
+                typed = origins[i:end]
+                spellings = lex.marked_synonyms.get(said)
+                if spellings is not None and (
+                    None in typed or tuple(t.translate(_Y_TO_I) for t in typed) not in spellings
+                ):
+                    continue
                 if tuple(words[i:end]) == said and (
-                    len(marks) != len(said) or all(same_marks(o, m) for o, m in zip(origins[i:end], marks, strict=True))
+                    len(marks) != len(said) or all(same_marks(o, m) for o, m in zip(typed, marks, strict=True))
                 ):
                     out_words += meant
                     out_origins += [None] * len(meant)
@@ -550,11 +572,17 @@ class SearchIndex:
             while k < len(said) and j < len(words):
                 if words[j] == said[k] and (marks[k] is None or same_marks(origins[j], marks[k])):
                     k += 1
+                elif said[k] == "mat" and words[j] in _WHEN and same_marks(origins[j], _WHEN[words[j]]):
+                    pass
                 elif words[j] not in fillers or words[j] not in _PRONOUNS:
                     break
                 j += 1
-            if k == len(said):
-                return phrase, j
+            if k < len(said):
+                continue
+            lost = j < len(words) and words[j] in _LOST_THINGS and same_marks(origins[j], _LOST_THINGS[words[j]])
+            if len(said) > 1 and said[-1] == "mat" and lost:
+                continue  # «mẹ mất thẻ căn cước»: a loss
+            return phrase, j
         return None
 
     def _relevance(self, query: Analysed) -> tuple[np.ndarray, np.ndarray, int]:
