@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..db import Database
 from .access import Admission, SeenDevices, StreamAuth
-from .service import events_after, last_seq, recent_events, wire
+from .service import events_after, last_seq, last_seqs, recent_events, wire
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class Hub:
 
     def _latest(self, centres: list[int]) -> dict[int, int]:
         with self.db.reading() as s:
-            return {c: last_seq(s, c) for c in centres}
+            return last_seqs(s, centres)
 
     # -- delivery --------------------------------------------------------------------------
     def _wake(self, centre_id: int, seq: int) -> None:
