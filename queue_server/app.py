@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.snapshot = lambda session, centre_id: centre_snapshot(session, centre_id, settings.default_service_s)
     app.state.callers = CallerReader(db, settings)  # the issuing endpoint's callers (deps.allow_reading)
-    app.state.ticket_issuer = IssueBatcher(db, settings)
+    app.state.ticket_issuer = IssueBatcher(db, settings, app.state.callers)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     app.add_middleware(RequestGate, limit=settings.max_requests_in_flight, hub=hub)

@@ -174,21 +174,31 @@ class CallerReader:
             state.task = loop.create_task(self._drain(state))
         return await asyncio.shield(future)
 
+    def activity(self) -> tuple[int, int]:
+        """For this event loop: how many requests are waiting for their caller to be read (or being
+        read), and how many reads have finished so far."""
+        state = self._loops.get(asyncio.get_running_loop())
+        return (0, 0) if state is None else (len(state.tokens) + state.in_read, state.reads)
+
     async def _drain(self, state: _Waiting) -> None:
         try:
             while state.tokens:
                 batch, state.tokens = state.tokens, []
+                state.in_read = len(batch)
                 try:
                     found = await anyio.to_thread.run_sync(self._read, {token for token, _ in batch})
                 except BaseException as exc:
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
+                    state.in_read = 0
                     continue
+                state.reads += 1
                 for token, future in batch:
                     if not future.done():
                         future.set_result(found[token])
         finally:
+            state.in_read = 0
             state.task = None
 
     def _read(self, tokens: set[str]) -> dict[str, Principal | DomainError]:
@@ -205,6 +215,8 @@ class CallerReader:
 class _Waiting:
     tokens: list[tuple[str, asyncio.Future]] = field(default_factory=list)
     task: asyncio.Task | None = None
+    in_read: int = 0  # the tokens of the read in progress
+    reads: int = 0  # reads finished
 
 
 def allow_reading(*roles: str):

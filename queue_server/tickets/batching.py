@@ -28,7 +28,7 @@ from ..auth.models import Device
 from ..auth.principal import Principal
 from ..config import Settings
 from ..db import Database
-from ..deps import seen_due
+from ..deps import CallerReader, seen_due
 from ..errors import DomainError
 from . import service
 from .schemas import TicketCreate
@@ -36,6 +36,7 @@ from .schemas import TicketCreate
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
+GATHER_RENEWALS = 3  # at most 4 windows in all, while callers are being read
 
 
 @dataclass
@@ -60,9 +61,10 @@ class _LoopState:
 
 
 class IssueBatcher:
-    def __init__(self, db: Database, settings: Settings):
+    def __init__(self, db: Database, settings: Settings, callers: CallerReader | None = None):
         self.db = db
         self.settings = settings
+        self.callers = callers  # who reads the callers of the issuing endpoint (its dependency)
         self._loops: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def issue(self, actor: Principal, data: TicketCreate) -> Issued:
@@ -101,17 +103,38 @@ class IssueBatcher:
                     # round trips whatever its size, and answering and reading requests meanwhile
                     # does not compete with a batch for the interpreter. The wait ends as soon as
                     # as many are waiting as were just answered plus those already waiting, so a
-                    # lone caller never waits; otherwise it adds at most the window.
+                    # lone caller never waits; otherwise it adds at most the window (a few while
+                    # callers are still being read: see _gather).
                     state.want = len(state.pending) + len(batch)
-                    state.filled = asyncio.get_running_loop().create_future()
-                    try:
-                        await asyncio.wait_for(state.filled, self.settings.issue_gather_ms / 1000)
-                    except TimeoutError:
-                        pass
-                    finally:
-                        state.filled = None
+                    await self._gather(state)
         finally:
             state.task = None
+
+    async def _gather(self, state: _LoopState) -> None:
+        """Wait until `state.want` requests are pending, for at most the window — renewed (up to
+        GATHER_RENEWALS times) while their callers are being read (`callers`: deps.CallerReader, the
+        endpoint's dependency; a read in progress, or one finished during the window whose requests
+        are on their way here): those are back in the server already, and without them the next
+        batch would be as small as the reads split them, while a batch costs its statements
+        whatever its size."""
+        reads = self.callers.activity()[1] if self.callers else 0
+        for _ in range(GATHER_RENEWALS + 1):
+            if len(state.pending) >= state.want:
+                return
+            state.filled = asyncio.get_running_loop().create_future()
+            try:
+                await asyncio.wait_for(state.filled, self.settings.issue_gather_ms / 1000)
+                return
+            except TimeoutError:
+                pass
+            finally:
+                state.filled = None
+            if self.callers is None:
+                return
+            reading, now_reads = self.callers.activity()
+            if not reading and now_reads == reads:
+                return  # nobody on the way: the others are not back yet
+            reads = now_reads
 
     # -- in a worker thread -------------------------------------------------------------------
 
