@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -453,6 +453,12 @@ def booking_status(settings: Settings, appointment: Appointment, now: datetime |
     ):
         return "no_show"
     return appointment.state
+
+
+def is_no_show(settings: Settings, at: datetime):
+    """`booking_status` is no_show at `at`, as a SQL condition (for figures counted by the database)."""
+    grace = timedelta(minutes=settings.checkin_grace_minutes)
+    return and_(Appointment.state == "booked", Appointment.start < at - grace)
 
 
 def find_for_check_in(session: Session, code: str | None, qr_token: str | None) -> Appointment:

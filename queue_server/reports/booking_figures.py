@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ..appointments.models import ACTIVE_STATES, Appointment
-from ..appointments.service import booking_status, day_bookings
+from ..appointments.service import is_no_show
 from ..auth.principal import Principal
+from ..centres.service import ensure_centre_visible
 from ..config import Settings
 from ..tickets.models import Ticket, TicketStats
 from ..timeutil import aware, local
@@ -35,7 +36,6 @@ from .queue_figures import _filters, _p90s
 from .service import Period, Scope, share
 
 S = TicketStats
-STATUSES = ("checked_in", "no_show", "expected")
 SOURCE_GROUPS = [
     ("booked", "Đặt lịch hẹn (phiếu «Đặt hẹn», kể cả xác nhận muộn)"),
     ("walk_in", "Đến trực tiếp (lấy số tại ki-ốt, quầy, web; không gồm đặt hẹn và lấy số từ xa)"),
@@ -43,42 +43,57 @@ SOURCE_GROUPS = [
 ]
 
 
-def _status(settings: Settings, appointment, at: datetime) -> str:
-    """checked_in | no_show | expected, by the appointments area's rule."""
-    status = booking_status(settings, appointment, now=at)
-    return "expected" if status == "booked" else status
+def _figures(settings: Settings, at: datetime) -> list:
+    """COUNT columns of the bookings' figures as at `at`: booked, checked_in, checked_in_late, no_show,
+    by the appointments area's `booking_status` (in SQL); `expected` is what is left."""
+    checked_in = Appointment.state == "checked_in"
+    return [
+        func.count(),
+        func.count(case((checked_in, 1))),
+        func.count(case((and_(checked_in, Appointment.checked_in_late.is_(True)), 1))),
+        func.count(case((is_no_show(settings, at), 1))),
+    ]
 
 
-def _counts() -> dict:
-    return {"booked": 0, "checked_in": 0, "checked_in_late": 0, "no_show": 0, "expected": 0}
+def _counts(booked: int = 0, checked_in: int = 0, late: int = 0, no_show: int = 0) -> dict:
+    return {
+        "booked": booked,
+        "checked_in": checked_in,
+        "checked_in_late": late,
+        "no_show": no_show,
+        "expected": booked - checked_in - no_show,
+    }
 
 
-def _add(counts: dict, status: str, late: bool) -> None:
-    counts["booked"] += 1
-    counts[status] += 1
-    if status == "checked_in" and late:
-        counts["checked_in_late"] += 1
+def _add(totals: dict, counts: dict) -> None:
+    for key, n in counts.items():
+        totals[key] += n
 
 
 def today_by_slot(
     session: Session, settings: Settings, actor: Principal, scope: Scope, day: date, now: datetime
 ) -> dict:
     """The dashboard's bookings of `day`: per service in scope, per slot, and the day's totals."""
+    ensure_centre_visible(actor, scope.centre_id)
     services: dict[int, dict] = {}
     totals = _counts()
-    for a in day_bookings(session, actor, scope.centre_id, day):
-        if a.state not in ACTIVE_STATES or a.service_id not in scope.services:
-            continue
-        s = scope.services[a.service_id]
-        row = services.setdefault(a.service_id, {"service_id": s.id, "code": s.code, "name": s.name, "slots": {}})
-        start = aware(a.start)
-        slot = row["slots"].setdefault(
-            start,
-            {"start": local(start).isoformat(), "end": local(aware(a.end)).isoformat(), **_counts()},
+    stmt = (
+        select(Appointment.service_id, Appointment.start, func.min(Appointment.end), *_figures(settings, now))
+        .where(
+            Appointment.centre_id == scope.centre_id,
+            Appointment.day == day,
+            Appointment.state.in_(ACTIVE_STATES),
+            Appointment.service_id.in_(list(scope.services)),
         )
-        status = _status(settings, a, now)
-        _add(slot, status, a.checked_in_late)
-        _add(totals, status, a.checked_in_late)
+        .group_by(Appointment.service_id, Appointment.start)
+    )
+    for service_id, start, end, *figures in session.execute(stmt).all():
+        s = scope.services[service_id]
+        row = services.setdefault(service_id, {"service_id": s.id, "code": s.code, "name": s.name, "slots": {}})
+        start = aware(start)
+        counts = _counts(*figures)
+        row["slots"][start] = {"start": local(start).isoformat(), "end": local(aware(end)).isoformat(), **counts}
+        _add(totals, counts)
     out = []
     for sid in scope.services:  # the services' order of the dashboard
         if sid in services:
@@ -91,7 +106,7 @@ def today_by_slot(
 def bookings_report(session: Session, settings: Settings, scope: Scope, period: Period, now: datetime) -> dict:
     """The queue report's booking section: `bookings` (one row) and `wait_by_source` (three rows)."""
     at = min(period.end, now)
-    stmt = select(Appointment.state, Appointment.start, Appointment.checked_in_late).where(
+    stmt = select(*_figures(settings, at)).where(
         Appointment.centre_id == scope.centre_id,
         Appointment.day >= period.first_day,
         Appointment.day <= period.last_day,
@@ -100,9 +115,7 @@ def bookings_report(session: Session, settings: Settings, scope: Scope, period: 
     )
     if scope.procedure:
         stmt = stmt.where(Appointment.procedure_code == scope.procedure)
-    counts = _counts()
-    for row in session.execute(stmt).all():
-        _add(counts, _status(settings, row, at), row.checked_in_late)
+    counts = _counts(*session.execute(stmt).one())
     bookings = {
         "bookings": counts["booked"],
         "checked_in": counts["checked_in"],

@@ -29,9 +29,7 @@ def _at(clock, client, centre, hhmm: str, day: int = 11) -> None:
     """The clock stands at hh:mm on `day`/03/2026; staff sign in again (yesterday's tokens have expired)."""
     hh, mm = (int(x) for x in hhmm.split(":"))
     clock.freeze(datetime(2026, 3, day, hh, mm, tzinfo=VN_TZ))
-    settings = client.app.state.settings
-    for name, uid in centre.user_ids.items():
-        centre.tokens[name] = make_access_token(settings.secret_key, uid, 0, settings.access_token_minutes)
+    _at_tokens(client, centre)
 
 
 def _book(client, centre, hhmm: str, phone: str) -> str:
@@ -183,3 +181,27 @@ def test_booking_figures_in_the_exports(client, centre, clock):
     pdf = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(r.content)).pages)
     for expected in ("Đặt lịch hẹn", "Chờ theo nguồn phiếu", "Số lịch hẹn", "Lỡ hẹn", "75,0", "8,3", "Lấy số từ xa"):
         assert expected in pdf, expected
+
+
+def test_a_booking_is_a_no_show_only_once_its_grace_is_over(client, centre, clock):
+    """E booked 09:30 (grace 15 minutes): still expected at 09:45:00 sharp, a no-show from 09:45:01 —
+    on the dashboard's tile and in the report alike."""
+    enable_booking(client, centre)
+    _book(client, centre, "09:30", "0912000005")
+
+    def figures(hhmmss: str) -> tuple:
+        hh, mm, ss = (int(x) for x in hhmmss.split(":"))
+        clock.freeze(datetime(2026, 3, 11, hh, mm, ss, tzinfo=VN_TZ))
+        _at_tokens(client, centre)
+        tile = client.get("/api/v1/dashboard/live", headers=centre.auth("admin")).json()["bookings"]["totals"]
+        report = _queue_report(client, centre, period="day").json()["bookings"]
+        return (tile["expected"], tile["no_show"]), (report["expected"], report["no_show"])
+
+    assert figures("09:45:00") == ((1, 0), (1, 0))
+    assert figures("09:45:01") == ((0, 1), (0, 1))
+
+
+def _at_tokens(client, centre) -> None:
+    settings = client.app.state.settings
+    for name, uid in centre.user_ids.items():
+        centre.tokens[name] = make_access_token(settings.secret_key, uid, 0, settings.access_token_minutes)
