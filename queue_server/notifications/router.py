@@ -8,9 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from ..bounds import Id
 from ..deps import Admin, AdminOrManager, DbSession
-from ..timeutil import aware
 from . import schemas, service, templates
-from .channels import mask_phone
 
 router = APIRouter(tags=["notifications"])
 ERRORS = {
@@ -33,22 +31,7 @@ def list_notifications(
     state: Annotated[Literal["queued", "sent", "failed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
-    rows = service.centre_notifications(session, actor, centre_id, state, limit)
-    return [
-        {
-            "id": n.id,
-            "kind": n.kind,
-            "phone_masked": mask_phone(n.phone),
-            "text": n.text,
-            "state": n.state,
-            "attempts": n.attempts,
-            "next_attempt_at": aware(n.next_attempt_at) if n.state == "queued" else None,
-            "last_error": n.last_error,
-            "created_at": aware(n.created_at),
-            "sent_at": aware(n.sent_at),
-        }
-        for n in rows
-    ]
+    return service.centre_notifications(session, actor, centre_id, state, limit)
 
 
 Kind = Annotated[str, Path(max_length=40, description="booking_confirmed, queue_near, … (GET lists them)")]

@@ -2,22 +2,38 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from .channels import mask_phone
 
 
 class NotificationRead(BaseModel):
-    """A message of the outbox and its delivery state (the phone masked)."""
+    """A message of the outbox and its delivery state (the phone masked), read from its row."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     kind: str
-    phone_masked: str
+    phone_masked: str = Field(
+        validation_alias="phone", description="the recipient's number, all but its last three digits starred"
+    )
     text: str
     state: str = Field(description="queued | sent | failed")
     attempts: int
-    next_attempt_at: datetime | None
+    next_attempt_at: datetime | None = Field(description="when the sender tries it next; only while queued")
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+    @field_validator("phone_masked")
+    @classmethod
+    def _mask(cls, phone: str) -> str:
+        return mask_phone(phone)
+
+    @field_validator("next_attempt_at")
+    @classmethod
+    def _only_queued(cls, at: datetime | None, info: ValidationInfo) -> datetime | None:
+        return at if info.data.get("state") == "queued" else None
 
 
 class TemplateRead(BaseModel):

@@ -100,6 +100,32 @@ def test_one_event_one_message(client, centre, db):
     assert len(rows) == 1 and booking["code"] in rows[0].text and rows[0].state == "queued"
 
 
+def test_staff_see_each_message_as_it_stands(client, centre, db, settings, gateway, clock):
+    """GET …/notifications: a queued message shows when it will be tried, a sent one when it went;
+    the phone is masked, every field named as /admin reads it."""
+    booking = _book(client, centre)
+    url = f"/api/v1/centres/{centre.id}/notifications"
+    [queued] = client.get(url, headers=centre.auth("admin")).json()
+    row = _rows(db)[0]
+    assert queued == {
+        "id": row.id,
+        "kind": "booking_confirmed",
+        "phone_masked": "*******678",
+        "text": row.text,
+        "state": "queued",
+        "attempts": 0,
+        "next_attempt_at": aware(row.next_attempt_at).isoformat().replace("+00:00", "Z"),
+        "last_error": None,
+        "created_at": aware(row.created_at).isoformat().replace("+00:00", "Z"),
+        "sent_at": None,
+    }
+    assert booking["code"] in queued["text"]
+    assert Sender(db, settings).run_once() == 1
+    [sent] = client.get(url, headers=centre.auth("manager")).json()
+    assert (sent["state"], sent["attempts"], sent["next_attempt_at"]) == ("sent", 1, None)
+    assert sent["sent_at"] == aware(_rows(db)[0].sent_at).isoformat().replace("+00:00", "Z")
+
+
 def test_failing_gateway_is_retried_with_backoff_then_marked_failed(client, centre, db, settings, gateway, clock):
     _book(client, centre)
     gateway.status = 500
