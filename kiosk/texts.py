@@ -6,7 +6,7 @@ from datetime import datetime
 
 from hardware.printers.layouts import wait_range_minutes
 from hardware.scanners import GUIDANCE_VI, Guidance
-from queue_server.client import VN_TZ
+from queue_server.client import UNREACHABLE_MESSAGE, VN_TZ
 
 WEEKDAYS = {
     "vi": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"],
@@ -28,7 +28,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "home": ("Trang chủ", "Home"),
     "back": ("Quay lại", "Back"),
     "switch_language": ("English", "Tiếng Việt"),
-    "offline": ("Mất kết nối máy chủ — đang thử lại…", "Server connection lost — retrying…"),
+    "offline": (UNREACHABLE_MESSAGE, "Server connection lost — retrying…"),  # the client's own words
     "enrol_prompt": (
         "Kiosk chưa được đăng ký: đưa mã QR đăng ký thiết bị (Quản trị › Thiết bị) trước camera.",
         "This kiosk is not enrolled yet: hold the device's enrolment QR (Admin › Devices) to the camera.",
