@@ -156,12 +156,20 @@ EVENT_COLS = "id, ticket_id, centre_id, type, at, service_id, counter_id, office
 STATS_COLS = ", ".join(STATS_COLUMNS)
 
 
+def sqlite_time(dt: datetime) -> str:
+    return dt.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # naive UTC, as stored
+
+
+def sqlite_value(v):
+    """A value as the server's SQLite columns hold it (datetimes naive UTC, dates ISO)."""
+    return sqlite_time(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v
+
+
 def load_sqlite(path: str, ids: dict, days: int, per_day: int, **kw) -> int:
     import sqlite3
 
     conn = sqlite3.connect(path)
-    fmt = lambda dt: dt.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # noqa: E731 - naive UTC, as stored
-    sql_value = lambda v: fmt(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v  # noqa: E731
+    fmt, sql_value = sqlite_time, sqlite_value
     n = 0
     for tickets, events, stats in history(ids, days, per_day, **kw):
         conn.executemany(
