@@ -66,14 +66,21 @@ class RequestGuard:
         self.uploads = uploads or {}
         self.secret_key = secret_key
 
-    def _bound(self, scope) -> tuple[int, JSONResponse]:
-        """The body bound of this request and the answer when it is passed."""
+    def _bound(self, scope) -> tuple[int, int | None]:
+        """The body bound of this request, and the upload bound it is for (None: not an upload)."""
         upload = self.uploads.get(scope.get("path", "")) if scope.get("method") == "POST" else None
         if upload is not None:
             token = _bearer(scope)
             if token and self.secret_key and read_access_token(self.secret_key, token) is not None:
-                return upload + MULTIPART_SLACK, _error(413, "file_too_large", file_too_large_message(upload))
-        return self.max_body_bytes, _error(413, "body_too_large", "Nội dung gửi lên quá lớn.")
+                return upload + MULTIPART_SLACK, upload
+        return self.max_body_bytes, None
+
+    @staticmethod
+    def _too_large(upload: int | None) -> JSONResponse:
+        """The answer to a body over its bound (built only then: every request has a bound)."""
+        if upload is not None:
+            return _error(413, "file_too_large", file_too_large_message(upload))
+        return _error(413, "body_too_large", "Nội dung gửi lên quá lớn.")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -91,9 +98,9 @@ class RequestGuard:
             if name == b"content-length":
                 length = value
                 break
-        limit, too_large = self._bound(scope)
+        limit, upload = self._bound(scope)
         if length is not None and (not length.isdigit() or int(length) > limit):
-            return await too_large(scope, receive, send)
+            return await self._too_large(upload)(scope, receive, send)
         if length == b"0" or (length is None and scope.get("method") in ("GET", "HEAD", "DELETE", "OPTIONS")):
             return await self.app(scope, receive, send)
         chunks, size = [], 0
@@ -104,7 +111,7 @@ class RequestGuard:
             body = message.get("body", b"")
             size += len(body)
             if size > limit:
-                return await too_large(scope, receive, send)
+                return await self._too_large(upload)(scope, receive, send)
             chunks.append(body)
             if not message.get("more_body", False):
                 break
