@@ -183,6 +183,8 @@ class CallerReader:
     async def _drain(self, state: _Waiting) -> None:
         try:
             while state.tokens:
+                # one turn of the loop first: the requests parsed in the same turn join this read
+                await asyncio.sleep(0)
                 batch, state.tokens = state.tokens, []
                 state.in_read = len(batch)
                 try:
