@@ -90,6 +90,10 @@ class Hub:
         # seq this worker has delivered, shared by every stream that needs one at that seq.
         self._recent: dict[int, deque[tuple[int, str]]] = {}
         self._snapshots: dict[int, tuple[int, str]] = {}
+        # Per watched centre: the last catch-up read from the database, (since, [(seq, text)…]) up to
+        # the seq it was read at. After a restart every board of a centre resumes from about the
+        # same seq, further back than `_recent`: one read answers them all.
+        self._catch_ups: dict[int, tuple[int, list[tuple[int, str]]]] = {}
         self.revoked_devices: set[int] = set()  # seen in delivered events (checked after subscribing)
         self.auth = StreamAuth(auth_cache_s)
         self.seen = SeenDevices(db)
@@ -343,6 +347,23 @@ class Hub:
         missed = [text for seq, text in recent if seq > since]
         return (missed, delivered) if len(missed) == delivered - since else None  # no hole in memory
 
+    def catch_up(self, centre_id: int, since: int | None) -> tuple[list[str], int] | None:
+        """What a client resuming from `since` missed, from the last catch-up read of its centre:
+        only when that read reaches this worker's delivered seq (later events come through the
+        client's queue, subscribed before this is asked) and began at or before `since`."""
+        cached = self._catch_ups.get(centre_id)
+        if since is None or cached is None:
+            return None
+        start, events = cached
+        end = events[-1][0]
+        if not start <= since <= end or end < self._delivered.get(centre_id, 0):
+            return None
+        return [text for seq, text in events if seq > since], end
+
+    def keep_catch_up(self, centre_id: int, since: int, events: list[tuple[int, str]]) -> None:
+        if events and self._subs.get(centre_id):
+            self._catch_ups[centre_id] = (since, events)
+
     def snapshot_at(self, centre_id: int) -> tuple[int, str] | None:
         """A snapshot taken at the seq this worker has delivered, if one was taken since."""
         cached = self._snapshots.get(centre_id)
@@ -374,6 +395,7 @@ class Hub:
         if not subs:  # nobody here watches the centre: its memory goes (reloaded by the next watcher)
             self._recent.pop(sub.centre_id, None)
             self._snapshots.pop(sub.centre_id, None)
+            self._catch_ups.pop(sub.centre_id, None)
 
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subs.values())

@@ -49,9 +49,11 @@ def _auth(app, token: str | None, centre_id: int):
         return principal.device_id, None
 
 
-def _catch_up(app, centre_id: int, since: int | None, device_id: int | None) -> tuple[list[str], int, bool] | None:
-    """What the client missed, or a snapshot, read from the database: (texts, the seq they end
-    at, whether it is a snapshot); None when its device was revoked meanwhile.
+def _catch_up(
+    app, centre_id: int, since: int | None, device_id: int | None
+) -> tuple[list[tuple[int, str]], int, bool] | None:
+    """What the client missed, or a snapshot, read from the database: ([(seq, text)…], the seq
+    they end at, whether it is a snapshot); None when its device was revoked meanwhile.
 
     Read after the subscription is in place, so a revocation committed while the client was
     connecting is seen either here or as the `device.revoked` event the hub acts on."""
@@ -69,9 +71,9 @@ def _catch_up(app, centre_id: int, since: int | None, device_id: int | None) -> 
             oldest = oldest_seq(s, centre_id)
             if oldest and since + 1 >= oldest:
                 events = [wire(e) for e in events_after(s, centre_id, since, limit=limit)]
-                return [_text(m) for m in events], events[-1]["seq"] if events else since, False
+                return [(m["seq"], _text(m)) for m in events], events[-1]["seq"] if events else since, False
         snapshot = app.state.snapshot(s, centre_id)
-        return [_text({"v": 1, "seq": current, "type": "snapshot", "data": snapshot})], current, True
+        return [(current, _text({"v": 1, "seq": current, "type": "snapshot", "data": snapshot}))], current, True
 
 
 def _text(msg: dict) -> str:
@@ -100,13 +102,17 @@ async def _missed(app, hub, centre_id: int, since: int | None, device_id: int | 
         return remembered
     if since is None and (snapshot := hub.snapshot_at(centre_id)) is not None:
         return [snapshot[1]], snapshot[0]
+    if (shared := hub.catch_up(centre_id, since)) is not None:  # read for another board resuming
+        return shared
     read = await run_in_threadpool(_catch_up, app, centre_id, since, device_id)
     if read is None:
         return None
-    texts, seq, is_snapshot = read
+    events, seq, is_snapshot = read
     if is_snapshot:
-        hub.keep_snapshot(centre_id, seq, texts[0])
-    return texts, seq
+        hub.keep_snapshot(centre_id, seq, events[0][1])
+    elif since is not None:
+        hub.keep_catch_up(centre_id, since, events)
+    return [text for _, text in events], seq
 
 
 @router.websocket("/ws")

@@ -123,3 +123,24 @@ def test_a_staff_member_deactivated_is_no_longer_admitted_from_the_cache(client,
     with client.websocket_connect(url) as ws, pytest.raises(WebSocketDisconnect) as e:
         ws.receive_json()
     assert e.value.code == 4401
+
+
+def test_boards_resuming_from_the_same_seq_after_a_long_gap_share_one_read(client, centre, app):
+    """After a restart every board of a centre comes back with the same `since`, further back than
+    the hub's memory: the first board's catch-up is read from the database, the others are
+    answered from it — each gets every event it missed once, in order."""
+    with client.websocket_connect(ws_url(centre, "kiosk")) as watcher:
+        watcher.receive_json()
+        with client.websocket_connect(ws_url(centre)) as board:
+            since = board.receive_json()["seq"]
+        for _ in range(40):  # more events than the hub keeps in memory (RECENT_EVENTS)
+            issue(client, centre)
+        last = receive_until(watcher, lambda m: m["seq"] >= since + 80, limit=200)[-1]["seq"]
+        with client.websocket_connect(ws_url(centre, since=since)) as board:
+            first = receive_until(board, lambda m: m["seq"] == last, limit=200)
+        statements = _statements(app)
+        with client.websocket_connect(ws_url(centre, since=since)) as board:
+            second = receive_until(board, lambda m: m["seq"] == last, limit=200)
+    assert [m["seq"] for m in first] == list(range(since + 1, last + 1))
+    assert second == first
+    assert not [s for s in statements if "FROM events" in s]
