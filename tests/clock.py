@@ -141,6 +141,13 @@ class Clock:
         target["TZ"] = "UTC"
         target["LD_PRELOAD"] = " ".join([*self._libs, *_without_faketime(target.get("LD_PRELOAD", ""))])
         target["FAKETIME"] = f"@{stamp}"
+        # The start-at form starts over in every process that loads libfaketime, the child's own
+        # children too: a server's workers, spawned after it, would each read a time behind it and
+        # behind each other by their start gaps. Told not to reset, libfaketime gives the child's
+        # descendants its own timeline (through a shared-memory segment it names in
+        # FAKETIME_SHARED) — a segment of this process's, under faketime-run, is not the child's.
+        target["FAKETIME_DONT_RESET"] = "1"
+        target.pop("FAKETIME_SHARED", None)
         target.pop("FAKETIME_DONT_FAKE_MONOTONIC", None)  # breaks sleeping (see above)
         return target
 

@@ -138,3 +138,22 @@ def test_a_child_started_later_with_its_own_environment_starts_at_the_tests_time
     out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=60, check=True)
     child = datetime.fromisoformat(out.stdout.strip())
     assert abs(child - datetime(2026, 2, 17, 12, 0, tzinfo=VN_TZ)) < timedelta(minutes=1), child
+
+
+WORKER = "import time; print(time.time())"
+SUPERVISOR = (
+    "import subprocess, sys, time; first = time.time(); time.sleep(1.5); "
+    f"worker = subprocess.run([sys.executable, '-c', {WORKER!r}], capture_output=True, text=True, check=True); "
+    "print(first, worker.stdout.strip())"
+)
+
+
+def test_a_childs_own_children_go_on_with_its_time(clock):
+    """A server's workers (uvicorn --workers spawns them after its start) read the same time as
+    each other and as the server: a staff token signed by one worker is not «issued in the future»
+    at another (PyJWT refuses a token whose iat is ahead of its clock: a 401 that came and went with
+    the machine's load)."""
+    out = subprocess.run([sys.executable, "-c", SUPERVISOR], capture_output=True, text=True, timeout=60, check=True)
+    first, worker = (float(x) for x in out.stdout.split())
+    assert worker - first >= 1.4, (first, worker)  # not started over from the server's own start
+    assert worker - first < 60
