@@ -563,6 +563,9 @@ class EventStream:
                 pause = random.uniform(0, self.backoff_initial_s)
             except (TimeoutError, OSError) as exc:
                 log.info("event stream lost (%s) since %s", type(exc).__name__, self.last_seq)
+                # A silent server (hung, or the path to it gone) would not answer a closing
+                # handshake either: drop the connection now rather than wait for it.
+                ws.transport.abort()
                 pause = random.uniform(0, self.backoff_initial_s)
             finally:
                 self._ws = None

@@ -270,3 +270,62 @@ def test_event_stream_resumes_after_a_server_restart_exactly_once(tmp_path):
     seqs = [m.seq for m in seen]
     assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
     assert stream.reconnects >= 1 and states[:3] == [True, False, True]
+
+
+@pytest.mark.slow
+def test_event_stream_notices_a_server_that_stops_answering_and_resumes_once_it_answers(tmp_path):
+    """A hung server (SIGSTOP: its socket open, nothing answered) sends no heartbeat: after
+    ``silence_timeout_s`` the stream gives the connection up at once — it does not wait for a closing
+    handshake the server will never answer — and once the server answers again it resumes from its
+    last seq with nothing yielded twice."""
+    with running_server(tmp_path, own_process_group=True) as srv:  # heartbeats every 2 s
+        centre = srv.demo["centre_id"]
+        client = QueueClient(srv.base_url, token=KIOSK)
+        sid = _service_id(client)
+        seen: list = []
+
+        async def run() -> tuple[EventStream, float]:
+            stream = EventStream(
+                srv.base_url, centre, token=KIOSK, silence_timeout_s=4, backoff_max_s=2, open_timeout_s=2
+            )
+
+            async def board() -> None:
+                async for message in stream:
+                    seen.append(message)
+
+            reading = asyncio.create_task(board())
+            loop = asyncio.get_running_loop()
+
+            async def has(ticket_id: int) -> None:
+                while ticket_id not in {m.data.get("id") for m in seen if m.type == "ticket.issued"}:
+                    await asyncio.sleep(0.05)
+
+            while not seen:  # the snapshot
+                await asyncio.sleep(0.05)
+            await has((await asyncio.to_thread(client.issue_ticket, sid))["id"])
+            hung_at = loop.time()
+            srv.pause()
+            try:
+                while stream.connected:
+                    await asyncio.sleep(0.05)
+                noticed_s = loop.time() - hung_at
+            finally:
+                srv.resume()
+            await has((await asyncio.to_thread(client.issue_ticket, sid))["id"])
+            await asyncio.sleep(1.5)  # nothing more may arrive (a repeat would show up here)
+            await stream.close()
+            await reading
+            return stream, noticed_s
+
+        async def bounded():
+            return await asyncio.wait_for(run(), 60)
+
+        stream, noticed_s = asyncio.run(bounded())
+        client.close()
+
+    assert noticed_s < 4 + 2, noticed_s  # its silence timeout and a moment, not a 10 s closing handshake
+    issued = [m.data["id"] for m in seen if m.type == "ticket.issued"]
+    assert len(issued) == 2 and len(set(issued)) == 2
+    seqs = [m.seq for m in seen]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs  # no gap, no repeat
+    assert stream.reconnects >= 1
