@@ -1,5 +1,7 @@
 """Boards in a real Chromium against a real server: console call → both boards; server restart → recovery; voice queue."""
 
+import time
+
 import pytest
 
 from tests.displays.browser import (
@@ -10,7 +12,7 @@ from tests.displays.browser import (
     screenshot,
     wait_text,
 )
-from tests.server_process import ServerProcess
+from tests.server_process import ServerProcess, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +114,32 @@ def test_a_counter_boards_token_does_not_open_another_counters_board(demo_server
     wait_text(page, "#counter-number", "QUẦY 1")
     assert page.is_hidden("#refused")
     page.close()
+
+
+def test_a_board_gives_up_a_server_that_stops_answering_and_comes_back_with_it(tmp_path, chromium):
+    """The server hangs (SIGSTOP: its socket open, no heartbeat, no answer to anything): the board
+    marks itself offline once its silence watchdog (35 s) fires — not after the browser's own wait
+    for a closing handshake the server never answers (Chromium: 60 s more) — and is back, with
+    the next call, as soon as the server answers again."""
+    with running_server(tmp_path, own_process_group=True) as server:
+        api = DemoApi(server.base_url)
+        hall = open_board(chromium, server.base_url, "/displays/hall", HALL_TOKEN)
+        assert api.post(f"/counters/{api.counters[1]['id']}/open").status_code == 200
+        api.issue("HOTICH", 2)
+        first = api.call_next(1)["display_number"]
+        wait_text(hall, "#latest-number", first)
+
+        server.pause()
+        try:
+            hung_at = time.monotonic()
+            hall.wait_for_selector("#offline:not([hidden])", timeout=60000)
+            offline_s = time.monotonic() - hung_at
+        finally:
+            server.resume()
+        assert 30 < offline_s < 45, offline_s  # the watchdog, not a heartbeat's gap nor Chromium's 60 s more
+        hall.wait_for_selector("#offline", state="hidden", timeout=30000)
+        second = api.call_next(1)["display_number"]
+        wait_text(hall, "#latest-number", second)
+        shown = hall.evaluate("window.__board.state.calls.map(c => c.display_number)")
+        assert shown == [second, first]
+        assert hall.evaluate("window.__board.stream.connects") == 2

@@ -33,9 +33,19 @@
       if (opts.onStatus) opts.onStatus(value);
     }
 
-    function feed() {
+    // No frame for silenceMs (the server sends a heartbeat every 15 s), or no answer to the opening
+    // handshake: the server hangs or the path to it is gone. Give the socket up at once: the browser
+    // would wait for a closing handshake that a hung server never answers (Chromium: 60 s more).
+    function feed(ws) {
       clearTimeout(state.watchdog);
-      state.watchdog = setTimeout(() => state.ws && state.ws.close(4000, "silent"), silenceMs);
+      state.watchdog = setTimeout(() => abandon(ws), silenceMs);
+    }
+
+    function abandon(ws) {
+      if (state.ws !== ws) return;
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      try { ws.close(4000, "silent"); } catch (e) { /* already closing */ }
+      closed(ws, { code: 4000, reason: "silent" });
     }
 
     function schedule(hintMs) {
@@ -71,9 +81,10 @@
       let ws;
       try { ws = new WebSocket(url()); } catch (e) { schedule(); return; }
       state.ws = ws;
-      ws.onopen = () => { state.connects += 1; feed(); };
+      feed(ws);
+      ws.onopen = () => { state.connects += 1; feed(ws); };
       ws.onmessage = (ev) => {
-        feed();
+        feed(ws);
         let msg;
         try { msg = JSON.parse(ev.data); } catch (e) { return; }
         // Online once the server has answered: a snapshot, a replayed event or a heartbeat.
@@ -81,22 +92,24 @@
         setOnline(true);
         handle(msg);
       };
-      ws.onclose = (ev) => {
-        clearTimeout(state.watchdog);
-        if (state.ws === ws) state.ws = null;
-        setOnline(false);
-        if (ev.code === 4410) { // the device was revoked: never reconnect with this token
-          state.closed = true;
-          clearTimeout(state.timer);
-          if (opts.onRevoked) opts.onRevoked();
-          return;
-        }
-        if (ev.code === 4401 && opts.onAuthError) opts.onAuthError();
-        if (ev.code === 4400 || ev.code === 4403) { if (opts.onAuthError) opts.onAuthError(); }
-        const hint = ev.code === 1013 ? /^retry_after_ms=(\d+)$/.exec(ev.reason || "") : null;
-        schedule(hint ? Math.min(60000, Number(hint[1])) : 0);
-      };
+      ws.onclose = (ev) => closed(ws, ev);
       ws.onerror = () => { /* onclose follows */ };
+    }
+
+    function closed(ws, ev) {
+      clearTimeout(state.watchdog);
+      if (state.ws === ws) state.ws = null;
+      setOnline(false);
+      if (ev.code === 4410) { // the device was revoked: never reconnect with this token
+        state.closed = true;
+        clearTimeout(state.timer);
+        if (opts.onRevoked) opts.onRevoked();
+        return;
+      }
+      if (ev.code === 4401 && opts.onAuthError) opts.onAuthError();
+      if (ev.code === 4400 || ev.code === 4403) { if (opts.onAuthError) opts.onAuthError(); }
+      const hint = ev.code === 1013 ? /^retry_after_ms=(\d+)$/.exec(ev.reason || "") : null;
+      schedule(hint ? Math.min(60000, Number(hint[1])) : 0);
     }
 
     open();
