@@ -130,6 +130,8 @@ class ServerProcess:
 
     def stop(self) -> None:
         if self.proc:
+            if self.own_process_group and self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGCONT)  # a paused host would not hear SIGTERM
             end_process(self.proc)
             if self.own_process_group:  # a worker its server left behind
                 try:
@@ -148,6 +150,17 @@ class ServerProcess:
                 self.proc.kill()
             self.proc.wait(5)
         self.proc = None
+
+    def pause(self) -> None:
+        """SIGSTOP: the host hangs — its processes alive, its sockets open, nothing answered (as a
+        host stalled on its disk or swapping). Needs `own_process_group` to take every worker."""
+        assert self.own_process_group and self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT: the hung host goes on where it stopped."""
+        assert self.own_process_group and self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGCONT)
 
 
 @contextmanager

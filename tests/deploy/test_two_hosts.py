@@ -137,6 +137,50 @@ def behind_the_proxy(tmp_path: Path, addresses: list[str], workers: int, extra_e
             assert "Traceback" not in log, f"{host.log_path}:\n{log[-3000:]}"
 
 
+def place_boards(proxy: Haproxy, boards: Boards, chromium):
+    """Boards placed by the proxy, host by host (the other one drained meanwhile — no new
+    connections —, as an operator does through the admin socket): the real board page and 4
+    streams on host A, 4 streams on host B. Returns (the page, A's streams, B's streams)."""
+    proxy.set_state("app2", "drain")
+    hall = open_board(chromium, proxy.base_url, "/displays/hall", HALL_TOKEN)
+    on_a = boards.open(4)
+    proxy.set_state("app2", "ready")
+    proxy.set_state("app1", "drain")
+    on_b = boards.open(4)
+    proxy.set_state("app1", "ready")
+    servers = proxy.servers()
+    assert servers["app1"]["scur"] >= 5 and servers["app2"]["scur"] >= 4, servers
+    return hall, on_a, on_b
+
+
+def call(api: DemoApi, counter: int) -> str:
+    """A ticket of the counter's service (1: HOTICH, 3: CHUNGTHUC) issued and called there: its number."""
+    api.issue("HOTICH" if counter == 1 else "CHUNGTHUC")
+    return api.call_next(counter)["display_number"]
+
+
+def open_counters(api: DemoApi) -> None:
+    for counter in (1, 3):
+        assert api.post(f"/counters/{api.counters[counter]['id']}/open").status_code == 200
+
+
+def assert_every_call_once_in_order(boards: Boards, hall, indexes: list[int], calls: list[str], page_connects: int):
+    """Every board — streams and page — has every call, in order, each once, from one snapshot and
+    contiguous seqs (no gap, no repeat), and all end at the same seq."""
+    last = {boards.streams[i].last_seq for i in indexes}
+    assert len(last) == 1, last
+    for i in indexes:
+        assert boards.called(i) == calls, i
+        seqs = [m.seq for m in boards.messages[i]]
+        assert [m.type for m in boards.messages[i]].count("snapshot") == 1, i
+        assert seqs[1:] == list(range(seqs[0] + 1, seqs[-1] + 1)), (i, seqs)
+    wait_for(lambda: hall.evaluate("window.__board.stream.seq") == min(last), 30, "the board page resumes")
+    assert hall.evaluate("window.__board.stream.connects") == page_connects
+    assert hall.evaluate("window.__board.state.calls.map(c => c.display_number)") == list(reversed(calls))
+    assert hall.inner_text("#latest-number") == calls[-1]
+    assert hall.is_hidden("#offline")
+
+
 @pytest.fixture
 def province(tmp_path):
     """Two hosts, two workers each."""
@@ -149,29 +193,12 @@ def test_a_call_on_one_host_reaches_the_other_and_a_dead_hosts_boards_move_witho
     a, b = hosts["a"], hosts["b"]
     boards = Boards(proxy.base_url)
     try:
-        # Boards placed by the proxy, host by host (the other one drained meanwhile — no new
-        # connections —, as an operator does through the admin socket): the real board page and 4
-        # streams on host A…
-        proxy.set_state("app2", "drain")
-        hall = open_board(chromium, proxy.base_url, "/displays/hall", HALL_TOKEN)
-        on_a = boards.open(4)
-        proxy.set_state("app2", "ready")
-        # …and 4 streams on host B.
-        proxy.set_state("app1", "drain")
-        on_b = boards.open(4)
-        proxy.set_state("app1", "ready")
-        servers = proxy.servers()
-        assert servers["app1"]["scur"] >= 5 and servers["app2"]["scur"] >= 4, servers
+        hall, on_a, on_b = place_boards(proxy, boards, chromium)
 
         # Calls made on each host (the clerks' consoles reach a host each): every board sees both.
         api_a, api_b = DemoApi(a.base_url), DemoApi(b.base_url)
-        for counter in (1, 3):
-            assert api_a.post(f"/counters/{api_a.counters[counter]['id']}/open").status_code == 200
-        calls = []
-        for api, counter in ((api_b, 1), (api_a, 3), (api_b, 1), (api_a, 3)):
-            code = "HOTICH" if counter == 1 else "CHUNGTHUC"
-            api.issue(code)
-            calls.append(api.call_next(counter)["display_number"])
+        open_counters(api_a)
+        calls = [call(api, counter) for api, counter in ((api_b, 1), (api_a, 3), (api_b, 1), (api_a, 3))]
         wait_for(lambda: all(boards.called(i) == calls for i in on_a + on_b), 20, "cross-host calls on every board")
         wait_for(lambda: hall.evaluate("window.__board.state.calls.length") == len(calls), 20, "the page's calls")
         seq_before = boards.streams[on_a[0]].last_seq
@@ -182,12 +209,9 @@ def test_a_call_on_one_host_reaches_the_other_and_a_dead_hosts_boards_move_witho
         failed_at = time.monotonic()
         a.kill()
         clerks = DemoApi(proxy.base_url)
-        for counter in (1, 3, 1):
-            clerks.issue("HOTICH" if counter == 1 else "CHUNGTHUC")
-            calls.append(clerks.call_next(counter)["display_number"])
+        calls += [call(clerks, counter) for counter in (1, 3, 1)]
         wait_for(lambda: proxy.servers()["app1"]["status"] == "DOWN", 20, "the proxy's health check takes A out")
-        clerks.issue("HOTICH")  # and after it: the proxy sends everything to B
-        calls.append(clerks.call_next(1)["display_number"])
+        calls.append(call(clerks, 1))  # and after it: the proxy sends everything to B
 
         # A's boards came back through the proxy to B and resumed from their last seq: every call,
         # in order, each once, without a fresh snapshot; B's boards never noticed.
@@ -195,27 +219,12 @@ def test_a_call_on_one_host_reaches_the_other_and_a_dead_hosts_boards_move_witho
         moved_s = time.monotonic() - failed_at
         print(f"host A killed: every board had every call {moved_s:.1f} s later")
         assert moved_s < 30  # the boards moved at once, not after their silence watchdogs (35 s, 45 s)
-        last = {boards.streams[i].last_seq for i in on_a + on_b}
-        assert len(last) == 1 and last.pop() > seq_before
-        for i in on_a + on_b:
-            seqs = [m.seq for m in boards.messages[i]]
-            assert [m.type for m in boards.messages[i]].count("snapshot") == 1, i
-            assert seqs[1:] == list(range(seqs[0] + 1, seqs[-1] + 1)), (i, seqs)  # no gap, no repeat
+        # The board page too: reconnected once, resumed at the last seq, every call on screen.
+        assert_every_call_once_in_order(boards, hall, on_a + on_b, calls, page_connects=2)
+        assert boards.streams[on_a[0]].last_seq > seq_before
         assert all(boards.streams[i].reconnects >= 1 for i in on_a)
         assert all(boards.streams[i].reconnects == 0 for i in on_b)
         assert proxy.servers()["app2"]["scur"] >= len(on_a) + len(on_b) + 1  # all on B now
-
-        # The board page too: reconnected once, resumed at the last seq, every call on screen.
-        wait_for(
-            lambda: hall.evaluate("window.__board.stream.seq") == boards.streams[on_b[0]].last_seq,
-            30,
-            "the board page resumes",
-        )
-        assert hall.evaluate("window.__board.stream.connects") == 2
-        shown = hall.evaluate("window.__board.state.calls.map(c => c.display_number)")
-        assert shown == list(reversed(calls))
-        assert hall.inner_text("#latest-number") == calls[-1]
-        assert hall.is_hidden("#offline")
     finally:
         boards.close()
 
@@ -251,3 +260,51 @@ def test_the_hosts_take_the_client_address_from_the_proxy_alone_and_its_log_hold
         assert "GET /displays/hall HTTP/1.1" in log and "GET /t/*** HTTP/1.1" in log
         assert "127.0.0.10:" in log and "127.0.0.11:" in log  # the clients' own addresses
         assert HALL_TOKEN not in log and "abcdefghijklmnopqrstuvwx" not in log
+
+
+def test_a_hung_hosts_boards_move_to_the_other_within_seconds_and_its_return_repeats_nothing(province, chromium):
+    """Host A stops answering without dying (SIGSTOP: its processes alive, its sockets open — a host
+    stalled on a disk or swapping). No connection is refused, so only timeouts can tell: the
+    proxy's health check (deploy/haproxy/motcua.cfg) takes A out and cuts its streams, and A's
+    boards resume on B. When A comes back (SIGCONT) it holds everything it had buffered for boards
+    that have left: nobody may see a call twice."""
+    hosts, proxy = province
+    a, b = hosts["a"], hosts["b"]
+    boards = Boards(proxy.base_url)
+    try:
+        hall, on_a, on_b = place_boards(proxy, boards, chromium)
+        api_a, api_b = DemoApi(a.base_url), DemoApi(b.base_url)
+        open_counters(api_b)
+        calls = [call(api_a, 1), call(api_b, 3)]
+        wait_for(lambda: all(boards.called(i) == calls for i in on_a + on_b), 20, "cross-host calls on every board")
+        wait_for(lambda: hall.evaluate("window.__board.state.calls.length") == len(calls), 20, "the page's calls")
+
+        hung_at = time.monotonic()
+        a.pause()
+        try:
+            # The clerks' consoles are on B: they go on calling while A hangs.
+            calls += [call(api_b, 1), call(api_b, 3)]
+            wait_for(lambda: all(boards.called(i) == calls for i in on_a + on_b), 60, "every call on every board")
+            moved_s = time.monotonic() - hung_at
+            wait_for(lambda: hall.evaluate("window.__board.state.calls.length") == len(calls), 60, "the page's calls")
+            page_s = time.monotonic() - hung_at
+            print(f"host A hung: every stream had every call {moved_s:.1f} s later, the board page {page_s:.1f} s")
+            assert proxy.servers()["app1"]["status"] == "DOWN"
+            # Within the proxy's health check (2 checks of at most 3 s, 1–2 s apart) and a reconnect,
+            # not after the clients' own silence watchdogs (35 s, 45 s).
+            assert page_s < 20
+        finally:
+            a.resume()
+
+        # A answers again: the proxy takes it back and, holding the fewest connections, gives it
+        # the clerks' next requests; A delivers what it had buffered to nobody.
+        wait_for(lambda: proxy.servers()["app1"]["status"] == "UP", 30, "the proxy takes A back")
+        clerks = DemoApi(proxy.base_url)
+        calls += [call(clerks, 3), call(clerks, 1)]
+        wait_for(lambda: all(boards.called(i) == calls for i in on_a + on_b), 30, "calls after A's return")
+        wait_for(lambda: hall.evaluate("window.__board.state.calls.length") == len(calls), 30, "the page's calls")
+        assert_every_call_once_in_order(boards, hall, on_a + on_b, calls, page_connects=2)
+        assert all(boards.streams[i].reconnects >= 1 for i in on_a)
+        assert all(boards.streams[i].reconnects == 0 for i in on_b)
+    finally:
+        boards.close()
