@@ -111,10 +111,9 @@ def test_refusals(client, catalogue):
     assert client.delete(_url(catalogue, term_id + 1000), headers=catalogue.auth("admin")).status_code == 404
 
 
-def test_a_centre_holds_at_most_1000_entries(client, catalogue, db):
+def test_a_centre_holds_at_most_1000_entries(client, catalogue, db, clock):
     from queue_server.procedures.models import SearchTerm
     from queue_server.procedures.terms import MAX_TERMS
-    from queue_server.timeutil import utcnow
 
     with db.unit_of_work() as session:
         session.add_all(
@@ -126,7 +125,7 @@ def test_a_centre_holds_at_most_1000_entries(client, catalogue, db):
                 target="khai sinh",
                 source="Quầy 1",
                 created_by="admin",
-                created_at=utcnow(),
+                created_at=clock.now(),
             )
             for i in range(MAX_TERMS - 1)
         )
