@@ -36,21 +36,36 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process started by `pid`, at any depth (the uvicorn workers and what they start)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                kids = [int(x) for x in Path(f"/proc/{p}/task/{task}/children").read_text().split()]
+                found += kids
+                todo += kids
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
+def cpu_s(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (those gone meanwhile count nothing)."""
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a server process and its children (the uvicorn workers) so far.
 
     Unlike latency, it hardly depends on what else the machine runs: the figure to compare two
     versions of the code on a shared machine."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    pids = [pid]
-    while pids:
-        p = pids.pop()
-        try:
-            stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-        except OSError:  # gone meanwhile
-            continue
-        total += int(stat[11]) + int(stat[12])
-        pids += [int(c) for c in children]
-    return total / tick
+    return cpu_s([pid, *descendants(pid)])

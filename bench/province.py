@@ -32,7 +32,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import httpx
-from _server import percentile
+from _server import cpu_s, descendants, percentile
 from _wsclient import connect as lean_connect
 
 from tests.server_process import postgres_schema, prepare_demo_database, running_server
@@ -113,21 +113,6 @@ def seed_province(url: str, centres: int, boards: int) -> list[dict]:
 
 
 # -- the server's processes ------------------------------------------------------------------------
-def descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    kids = [int(x) for x in f.read().split()]
-                found += kids
-                todo += kids
-        except OSError:
-            continue
-    return found
-
-
 def workers_of(pid: int) -> list[int]:
     """The uvicorn workers: the descendants that serve (the largest processes)."""
     procs = [(rss_kib(p), p) for p in descendants(pid)]
@@ -143,18 +128,6 @@ def rss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def cpu_s(pids: list[int]) -> float:
-    total = 0
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        except OSError:
-            pass
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 # -- the load generator's board processes -------------------------------------------------------------

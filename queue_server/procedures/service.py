@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import record
 from ..auth.principal import Principal
 from ..centres.models import Service
-from ..db import Sequence, current_value, next_value
+from ..db import current_value, current_values, next_value
 from ..errors import DomainError
 from ..timeutil import utcnow
 from . import terms
@@ -147,9 +147,8 @@ def search_index_for(session: Session, centre_id: int | None) -> tuple[SearchInd
     process only when its counter has moved: both counters are read in one SELECT per search."""
     if centre_id is None:
         return search_index(session), NO_TERMS
-    names = (VERSION, terms.version_name(centre_id))
-    values = dict(session.execute(select(Sequence.name, Sequence.value).where(Sequence.name.in_(names))).all())
-    catalogue, own = int(values.get(VERSION) or 0), int(values.get(names[1]) or 0)
+    values = current_values(session, (VERSION, terms.version_name(centre_id)))
+    catalogue, own = values[VERSION], values[terms.version_name(centre_id)]
     index = _index(session, catalogue)
     if own == 0:  # the centre never had an entry
         return index, NO_TERMS

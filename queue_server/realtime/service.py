@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from ..db import Sequence, column_arrays, current_value, insert_rows, next_value
+from ..db import column_arrays, current_value, current_values, insert_rows, next_value
 from ..timeutil import utcnow
 from .models import Event
 
@@ -110,9 +110,8 @@ def last_seq(session: Session, centre_id: int) -> int:
 def last_seqs(session: Session, centre_ids: list[int]) -> dict[int, int]:
     """The last seq of each of these centres (0 before its first event), in one statement: a
     worker watching a province's 200 centres checks them all every few seconds."""
-    names = {sequence_name(c): c for c in centre_ids}
-    found = dict(session.execute(select(Sequence.name, Sequence.value).where(Sequence.name.in_(names))).all())
-    return {c: int(found.get(name) or 0) for name, c in names.items()}
+    values = current_values(session, map(sequence_name, centre_ids))
+    return {c: values[sequence_name(c)] for c in centre_ids}
 
 
 def events_after(session: Session, centre_id: int, since: int, limit: int = 5000) -> list[Event]:
