@@ -10,6 +10,8 @@
   (`wsprotocol.py`) and the limited HTTP protocol (`security/http.py`) when the start-up check
   (`selfcheck.py`) finds the library internals they build on as expected; otherwise uvicorn's
   own, with one log line at ERROR saying why. The product keeps working, slower.
+- `orphan.start_watch`: a uvicorn worker stops when its supervisor dies (even by SIGKILL) rather
+  than serving on, holding its database pool.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import anyio.to_thread
 from ..config import Settings
 from . import selfcheck
 from .collector import IdleCollector
+from .orphan import start_watch
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +89,11 @@ class Runtime:
         self.settings = settings
         self.collector: IdleCollector | None = None
         self._task: asyncio.Task | None = None
+        self._parent_watch: asyncio.Task | None = None
         self._saved: _Saved | None = None
 
     async def start(self) -> None:
+        self._parent_watch = start_watch()  # fast path or not
         limiter = anyio.to_thread.current_default_thread_limiter()
         self._saved = _Saved(
             gc.isenabled(),
@@ -118,10 +123,11 @@ class Runtime:
         self._task = asyncio.create_task(self.collector.run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        for task in (self._task, self._parent_watch):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._task = self._parent_watch = None
         self.collector = None
         saved, self._saved = self._saved, None
         if saved is None:
