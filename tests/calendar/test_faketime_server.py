@@ -65,18 +65,31 @@ def _scenario(tmp_path, clock, url: str) -> None:
         ).json()
         assert services[0]["calendar_notice"].startswith("Hôm nay nghỉ Tết Nguyên đán Bính Ngọ.")
 
+        run_at(server, clock, datetime(2026, 9, 2, 9, 0, tzinfo=VN_TZ))  # Wednesday 02/09/2026: National Day
+        r = issue(server)
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["message"] == (
+            "Hôm nay nghỉ Quốc khánh (2/9). Mời quay lại lúc 07:30 ngày mai (Thứ Năm, 03/09/2026)."
+        )
+
         run_at(server, clock, datetime(2026, 1, 10, 9, 0, tzinfo=VN_TZ))  # Saturday 10/01/2026: make-up day
         r = issue(server)
         assert r.status_code == 201, r.text
         assert r.json()["issued_at"].startswith("2026-01-10T02:0")
+
+        run_at(server, clock, datetime(2026, 1, 12, 9, 0, tzinfo=VN_TZ))  # an ordinary Monday
+        r = issue(server)
+        assert r.status_code == 201, r.text
+        assert r.json()["issued_at"].startswith("2026-01-12T02:0")
+        assert r.json()["display_number"].endswith("001")  # a new day's numbering
     finally:
         server.stop()
 
 
-def test_sqlite_server_refuses_on_tet_and_issues_on_the_make_up_day(tmp_path, clock):
+def test_sqlite_server_refuses_on_holidays_and_issues_on_working_days(tmp_path, clock):
     _scenario(tmp_path, clock, f"sqlite:///{tmp_path / 'motcua.sqlite3'}")
 
 
-def test_postgresql_server_refuses_on_tet_and_issues_on_the_make_up_day(tmp_path, clock):
+def test_postgresql_server_refuses_on_holidays_and_issues_on_working_days(tmp_path, clock):
     with postgres_schema("faketime") as url:
         _scenario(tmp_path, clock, url)
