@@ -23,6 +23,13 @@ from .service import events_after, last_seq, last_seqs, recent_events, wire
 
 log = logging.getLogger(__name__)
 
+# A wake for a seq not yet in the table is normally another worker's commit not yet visible here,
+# seen a few milliseconds later: re-read every 20 ms, but at most this many times. A seq the table
+# never gets (another installation on the same Redis channels, a table restored from an older
+# backup) would otherwise be re-read for ever; past the bound the periodic tail takes over.
+AHEAD_RETRIES = 25
+AHEAD_RETRY_S = 0.02
+
 
 def redis_channels(prefix: str) -> tuple[str, str]:
     """The installation's pub/sub channels: (committed events, access changes). One Redis may
@@ -85,6 +92,7 @@ class Hub:
         self._delivered: dict[int, int] = {}
         self._wanted: dict[int, int] = {}
         self._pumps: dict[int, asyncio.Task] = {}
+        self._warned_ahead: set[int] = set()  # centres whose wake past the table was logged
         # Per watched centre: the last events delivered, (seq, text) — the texts sent to the streams,
         # so a resume from memory sends the very same bytes — and a snapshot (seq, text) taken at a
         # seq this worker has delivered, shared by every stream that needs one at that seq.
@@ -223,6 +231,7 @@ class Hub:
             self._pumps[centre_id] = asyncio.create_task(self._pump(centre_id))
 
     async def _pump(self, centre_id: int) -> None:
+        empty_reads = 0
         while self._wanted.get(centre_id, 0) > self._delivered.get(centre_id, 0):
             since = self._delivered.get(centre_id, 0)
             try:
@@ -232,9 +241,14 @@ class Hub:
                 await asyncio.sleep(0.2)
                 continue
             if not events:
+                empty_reads += 1
+                if empty_reads > AHEAD_RETRIES:
+                    self._give_up_ahead(centre_id)
+                    return
                 # Woken ahead of visibility (another worker's commit not yet seen): retry shortly.
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(AHEAD_RETRY_S)
                 continue
+            empty_reads = 0
             # Encoded once per centre and worker, not once per client: with hundreds of boards this is
             # the hot path. The same str objects go to every stream (and their frames are built once).
             msgs = [(msg["seq"], json.dumps(msg, ensure_ascii=False)) for msg in events]
@@ -256,6 +270,23 @@ class Hub:
                 self.revoked_devices.update(d for d in revoked if d is not None)
                 self.auth.clear()
                 self._close_devices(centre_id, revoked)
+
+    def _give_up_ahead(self, centre_id: int) -> None:
+        """Stop waiting for the seq this worker was woken for; the periodic tail wakes it again for
+        whatever the table really gets (it reads the table's own last seq)."""
+        wanted, delivered = self._wanted.get(centre_id, 0), self._delivered.get(centre_id, 0)
+        self._wanted[centre_id] = delivered
+        level = logging.DEBUG if centre_id in self._warned_ahead else logging.WARNING
+        self._warned_ahead.add(centre_id)
+        log.log(
+            level,
+            "centre %s: woken for event %s, ahead of the event table (at %s) after %d reads; "
+            "left to the periodic tail (another installation on the same Redis prefix?)",
+            centre_id,
+            wanted,
+            delivered,
+            AHEAD_RETRIES + 1,
+        )
 
     def _read(self, centre_id: int, since: int) -> list[dict]:
         with self.db.reading() as s:

@@ -91,3 +91,47 @@ def test_the_old_rate_limit_key_prefix_setting_still_names_the_installation(tmp_
     assert Settings(data_dir=tmp_path, redis_prefix="hue").redis_prefix == "hue"
     with pytest.raises(ValueError):
         Settings(data_dir=tmp_path, redis_prefix="hue", rate_limit_key_prefix="hanoi")
+
+
+def test_a_wake_for_an_event_its_table_never_gets_stops_rereading_and_later_events_still_arrive(db, centre, caplog):
+    """A worker woken for a seq its own event table never gets (another installation publishing on
+    the same channels, a table restored from an older backup) retries briefly, then leaves it to the
+    periodic tail: before, it re-read the table every 20 ms for as long as it ran."""
+    from sqlalchemy import event
+
+    prefix = f"test-{secrets.token_hex(4)}"
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, *rest):
+        if "FROM events" in statement and "ORDER BY" in statement:
+            reads.append(statement)
+
+    async def main():
+        a, b = await _two_workers(db, prefix, prefix)
+        try:
+            board = await b.subscribe(centre.id)
+            ahead = await asyncio.to_thread(_commit_event, db, centre.id) + 1000
+            event.listen(db.read_engine, "before_cursor_execute", count)
+            a.notify(centre.id, ahead)  # a seq this database will not have for a long while
+            await asyncio.sleep(1.0)
+            in_first_second = len(reads)
+            await asyncio.sleep(1.0)
+            in_next_second = len(reads) - in_first_second
+            event.remove(db.read_engine, "before_cursor_execute", count)
+            while not board.queue.empty():
+                board.queue.get_nowait()
+            seq = await asyncio.to_thread(_commit_event, db, centre.id)
+            a.notify(centre.id, seq)  # a real event afterwards
+            got = await asyncio.wait_for(board.queue.get(), 3)
+            return in_first_second, in_next_second, got[0] if isinstance(got, tuple) else got, seq
+        finally:
+            await a.stop()
+            await b.stop()
+
+    with caplog.at_level("WARNING", logger="queue_server.realtime.hub"):
+        first, after, heard, seq = asyncio.run(main())
+    assert first <= 30, f"{first} reads of the event table in the first second"
+    assert after <= 1, f"{after} more reads in the next second: still re-reading"
+    assert heard == seq, "a later real event is still delivered"
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "ahead" in r.getMessage()]
+    assert len(warnings) == 1
