@@ -61,8 +61,9 @@ class SearchTerm(Base):
     (kind «name»: phrase → the procedure's ref) or a synonym (kind «synonym»: phrase → the words
     it means). Searches from the centre read the phrase as its target (search.CentreTerms).
 
-    `phrase_key` is the phrase as search compares a query's words (folded, y as i): one entry
-    per phrase per centre, whatever diacritics or case it was typed with."""
+    `phrase_key` is the phrase's words as written, lower case with their diacritics
+    (search.spelling): «mất» and «mật» are two entries. The same phrase typed without diacritics
+    or with y for i is refused by the service (terms.add_term): a query could not tell them apart."""
 
     __tablename__ = "search_terms"
     __table_args__ = (UniqueConstraint("centre_id", "phrase_key", name="uq_search_terms_centre_id_phrase_key"),)

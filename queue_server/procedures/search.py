@@ -175,6 +175,11 @@ def lexicon() -> Lexicon:
 _Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
 
 
+def spelling(text: str) -> tuple[str, ...]:
+    """A text's words as written, with their diacritics: lower case, NFC («Giấy  Mất» → giấy, mất)."""
+    return tuple(re.findall(r"\w+", unicodedata.normalize("NFC", text.lower())))
+
+
 def same_marks(typed: str | None, written: str) -> bool:
     """Whether a visitor's word may be the lexicon's: typed without diacritics it may be any;
     with them, only the same ones (y and i alike: «kí», «ký»)."""
@@ -788,7 +793,7 @@ class CentreTerms:
         by_first: dict[str, list] = {}
         for phrase, meant in rows:
             words = tuple(key(fold(phrase)).split())
-            marks = tuple(re.findall(r"\w+", unicodedata.normalize("NFC", phrase.lower())))
+            marks = spelling(phrase)
             if words:
                 by_first.setdefault(words[0], []).append((words, marks if len(marks) == len(words) else (), meant))
         return cls(version, {w: tuple(sorted(v, key=lambda e: -len(e[0]))) for w, v in by_first.items()})

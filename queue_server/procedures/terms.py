@@ -18,7 +18,7 @@ from ..db import next_value
 from ..errors import DomainError, not_found
 from ..timeutil import utcnow
 from .models import Procedure, SearchTerm
-from .search import fold, key
+from .search import fold, key, same_marks, spelling
 
 MAX_WORDS = 10  # a phrase visitors say, not a sentence
 MAX_TERMS = 1000  # per centre: the centre's lexicon is read into every process
@@ -73,6 +73,17 @@ def replacements(session: Session, centre_id: int) -> list[tuple[str, str]]:
     return out
 
 
+def _same_phrase(phrase: str, written: tuple[str, ...]) -> bool:
+    """Whether a query could not tell `phrase` from `written`: the same words, each either with the
+    same diacritics (y and i alike) or without any on one side («giay mat» is «giấy mất» and
+    «giấy mật»; «giấy mất» is not «giấy mật»), as search.CentreTerms reads them."""
+    other = spelling(phrase)
+    return len(other) == len(written) and all(
+        key(fold(a)) == key(fold(b)) and (fold(a) == a or fold(b) == b or same_marks(a, b))
+        for a, b in zip(other, written, strict=True)
+    )
+
+
 def _invalid(code: str, field: str, message: str) -> DomainError:
     return DomainError(code, message, 422, fields=[{"field": field, "problem": message}])
 
@@ -85,10 +96,10 @@ def add_term(
     phrase = " ".join(unicodedata.normalize("NFC", phrase).split())
     target = " ".join(unicodedata.normalize("NFC", target).split())
     source = " ".join(unicodedata.normalize("NFC", source).split())
-    phrase_key = key(fold(phrase))
-    if not phrase_key:
+    compared = key(fold(phrase))  # the words as search compares a query's
+    if not compared:
         raise _invalid("invalid_phrase", "phrase", "Cụm từ phải có ít nhất một chữ hoặc số.")
-    if len(phrase_key.split()) > MAX_WORDS:
+    if len(compared.split()) > MAX_WORDS:
         raise _invalid("invalid_phrase", "phrase", f"Cụm từ dài quá {MAX_WORDS} từ.")
     if not source:
         raise _invalid("invalid_source", "source", "Hãy ghi nguồn của mục này (ai đề nghị, vì sao).")
@@ -106,11 +117,10 @@ def add_term(
         target_key = key(fold(target))
         if not target_key:
             raise _invalid("invalid_target", "target", "Nghĩa của cụm từ phải có ít nhất một chữ hoặc số.")
-        if target_key == phrase_key:
+        if target_key == compared:
             raise _invalid("invalid_target", "target", "Nghĩa phải khác cụm từ.")
-    existing = session.scalars(
-        select(SearchTerm).where(SearchTerm.centre_id == centre_id, SearchTerm.phrase_key == phrase_key)
-    ).first()
+    written = spelling(phrase)
+    existing = next((t for t in _rows(session, centre_id) if _same_phrase(t.phrase, written)), None)
     if existing is not None:
         raise DomainError(
             "search_term_exists", f"Cụm từ «{existing.phrase}» đã có trong từ điển tìm kiếm của trung tâm.", 409
@@ -122,7 +132,7 @@ def add_term(
         centre_id=centre_id,
         kind=kind,
         phrase=phrase,
-        phrase_key=phrase_key,
+        phrase_key=" ".join(written),
         target=target,
         source=source,
         created_by=actor_name(actor)[:120],

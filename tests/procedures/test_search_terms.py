@@ -137,3 +137,49 @@ def test_a_centre_holds_at_most_1000_entries(client, catalogue, db, clock):
     term_id = client.get(_url(catalogue), headers=catalogue.auth("admin")).json()[0]["id"]
     assert client.delete(_url(catalogue, term_id), headers=catalogue.auth("admin")).status_code == 204
     assert _add(client, catalogue, phrase="giấy mới sinh", **ok).status_code == 201
+
+
+def test_phrases_differing_only_in_tone_marks_are_two_entries_each_read_as_written(client, catalogue):
+    """«mất» (lost) and «mật» are different words: each entry keeps its own spelling and meaning; a
+    query typed without diacritics may be either, and the same phrase however typed is still one."""
+    kiosk = catalogue.auth("kiosk")
+    lost = _add(client, catalogue, kind="synonym", phrase="giấy mất", target="khai tử", source="Quầy 1")
+    assert lost.status_code == 201, lost.text
+    other = _add(client, catalogue, kind="synonym", phrase="Giấy Mật", target="khai sinh", source="Quầy 2")
+    assert other.status_code == 201, other.text
+    listed = client.get(_url(catalogue), headers=catalogue.auth("admin")).json()
+    assert [(t["phrase"], t["target"]) for t in listed] == [("giấy mất", "khai tử"), ("Giấy Mật", "khai sinh")]
+    assert BIRTH in _top3(client, kiosk, "giấy mật")
+    assert BIRTH not in _top3(client, kiosk, "giấy mất")
+    assert _top3(client, kiosk, "giay mat"), "typed without diacritics it is read as one of them"
+    for same in ("GIẤY MẬT", "giay mat", "giấy mật"):
+        r = _add(client, catalogue, kind="synonym", phrase=same, target="kết hôn", source="Quầy 3")
+        assert r.status_code == 409 and r.json()["error"]["code"] == "search_term_exists", same
+
+
+def test_the_migration_keys_existing_entries_by_their_spelling(db_url, tmp_path):
+    """An installation upgraded past 0020 keeps its entries, now keyed with their diacritics, so a
+    phrase differing from one of them only in tone marks can be added."""
+    from alembic import command
+
+    from queue_server.db import Database
+    from queue_server.migrate import alembic_config, upgrade
+    from queue_server.procedures.models import SearchTerm
+    from tests.factories import build_centre
+
+    db = Database(db_url)
+    try:
+        fx = build_centre(db)
+        command.downgrade(alembic_config(db_url), "0019_search_terms")
+        with db.engine.begin() as c:  # as the old server wrote it: keyed without diacritics
+            c.exec_driver_sql(
+                "INSERT INTO search_terms (centre_id, kind, phrase, phrase_key, target, source, created_by, created_at)"
+                f" VALUES ({fx.id}, 'synonym', 'Giấy  Mất', 'giay mat', 'khai tử', 'Quầy 1', 'admin',"
+                " '2026-01-05 01:00:00')"
+            )
+        upgrade(db_url)
+        with db.reading() as s:
+            assert [(t.phrase, t.phrase_key) for t in s.scalars(select(SearchTerm))] == [("Giấy  Mất", "giấy mất")]
+    finally:
+        upgrade(db_url)
+        db.dispose()
