@@ -31,7 +31,7 @@ from queue_server.client import (
 from .config import KioskConfig
 from .devices import TRANSIENT, PrinterWatch
 from .scanning import ScannerLoop
-from .texts import checkin_refusal_en, priority_label, t
+from .texts import checkin_refusal_en, lookup_refusal, priority_label, t
 
 log = logging.getLogger(__name__)
 ALERT_CODES = {
@@ -512,8 +512,7 @@ class KioskController:
             result = await request()
         except ServerError as exc:
             if exc.code == "lookup_not_found" or exc.status == 404 and exc.code != "not_found":
-                # The server words "not found" the same for a wrong code, wrong digits and a forged QR.
-                app.message = exc.message if app.lang == "vi" else t("dossier_not_found", app.lang)
+                app.message = lookup_refusal(exc, app.lang)
             else:
                 app.message = self._unavailable(exc, "lookup_unavailable")
             return

@@ -102,9 +102,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "phone_last4": ("4 số cuối điện thoại", "Last 4 phone digits"),
     "look_up": ("Tra cứu", "Look up"),
     "looking_up": ("Đang tra cứu…", "Looking up…"),
+    # Word for word the server's (queue_server/dossiers/lookup.py), whose own message the kiosk
+    # shows when it has one (lookup_refusal): the visitor reads one sentence either way.
     "dossier_not_found": (
-        "Không tìm thấy hồ sơ. Vui lòng kiểm tra lại mã hồ sơ và 4 số cuối điện thoại.",
-        "Dossier not found. Please check the code and the last 4 phone digits.",
+        "Không tìm thấy hồ sơ. Vui lòng kiểm tra lại mã hồ sơ và 4 số cuối số điện thoại đã đăng ký.",
+        "Dossier not found. Please check the dossier code and the last 4 digits of the registered phone number.",
     ),
     "need_code_and_phone": (
         "Vui lòng nhập mã hồ sơ và đủ 4 số cuối điện thoại.",
@@ -257,6 +259,14 @@ def checkin_refusal_en(exc) -> str:
     except ValueError:
         opens = "its opening time"
     return text.format(opens=opens)
+
+
+def lookup_refusal(exc, lang: str = "vi") -> str:
+    """A lookup the server answered «not found» (a `ServerError`): its own sentence, the same for a
+    wrong code, wrong digits and a forged receipt; in English, or with no words, the kiosk's."""
+    if lang == "vi" and exc.message:
+        return exc.message
+    return t("dossier_not_found", lang)
 
 
 def priority_label(code: str | None, lang: str = "vi") -> str | None:

@@ -139,3 +139,20 @@ def test_check_in_refusals_in_english_by_code():
     assert checkin_refusal_en(cancelled) == "This booking was cancelled. Please take a queue number as usual."
     other = ServerError("something_else", "Máy chủ nói thế này.", 409)
     assert checkin_refusal_en(other) == "Máy chủ nói thế này."  # the server's own words when there is no English
+
+
+def test_a_dossier_not_found_reads_as_the_server_words_it():
+    """The visitor reads one sentence for «not found», whether the server answered (a wrong code or
+    digits, a forged receipt) or the kiosk decided alone (a QR that is no receipt): the server's."""
+    from kiosk.texts import lookup_refusal, t
+    from queue_server.client import ServerError
+    from queue_server.dossiers.lookup import NOT_FOUND_MESSAGE, lookup_not_found
+
+    refused = lookup_not_found()
+    answer = ServerError(refused.code, refused.message, refused.status)
+    assert lookup_refusal(answer) == NOT_FOUND_MESSAGE
+    assert t("dossier_not_found") == NOT_FOUND_MESSAGE, "the kiosk's own sentence is the server's"
+    reworded = ServerError("lookup_not_found", "Không tìm thấy hồ sơ (máy chủ mới).", 404)
+    assert lookup_refusal(reworded) == "Không tìm thấy hồ sơ (máy chủ mới).", "a server's new wording is shown"
+    assert lookup_refusal(ServerError("lookup_not_found", "", 404)) == NOT_FOUND_MESSAGE  # no words: the kiosk's
+    assert lookup_refusal(answer, "en").startswith("Dossier not found."), "English by code, as for check-in"
