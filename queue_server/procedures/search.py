@@ -72,6 +72,12 @@ MIN_RELEVANCE = 0.45
 # words are often two syllables: «khai sinh», «kết hôn») and by the visitor's diacritics.
 PAIR_WEIGHT = 0.15
 PHRASE_WEIGHT = 0.1
+# The whole query is one of a procedure's everyday names: as telling as the query inside its name.
+EVERYDAY_NAME_WEIGHT = 0.1
+# A procedure without a national code (a centre's own entry, or a copy of a coded one kept from the
+# district level abolished on 1 July 2025) ranks a little below an equally good coded one: the
+# canonical record, whose papers and fees follow the national database, is shown first.
+UNCODED_PENALTY = 0.05
 ACCENT_WEIGHT = 0.05
 # A word typed with diacritics, found only written with others.
 OTHER_MARKS = 0.6
@@ -359,9 +365,13 @@ class SearchIndex:
     # " name | everyday name | … ": where adjacent query words are looked for side by side
     pair_texts: list[str] = field(default_factory=list)
     name_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # 1 for a procedure without a national code (a centre's own or a district copy of a coded one)
+    uncoded: np.ndarray = field(default_factory=lambda: np.zeros(0))
     field_of: np.ndarray = field(default_factory=lambda: np.zeros(0))
     level_of: list[str | None] = field(default_factory=list)
     field_ids: dict[str, int] = field(default_factory=dict)
+    # a folded everyday name → the entries that carry it, for a query that says one whole
+    said_names: dict[str, list[int]] = field(default_factory=dict)
     joined_names: str = ""
     name_offsets: list[int] = field(default_factory=list)
 
@@ -392,6 +402,8 @@ class SearchIndex:
             for w in {m.translate(_Y_TO_I) for m in e.accented.union(field_marked)}:
                 marked_lists.setdefault(w, []).append(i)
             everyday_words = {w for phrase in e.everyday for w in phrase.split()}
+            for phrase in set(e.everyday):
+                index.said_names.setdefault(phrase, []).append(i)
             for w in everyday_words:
                 everyday_lists.setdefault(w, []).append(i)
             for w in name_words | field_words | agency_words | everyday_words:
@@ -410,6 +422,7 @@ class SearchIndex:
         index.codes.sort()
         index.names = np.array([e.name_folded for e in index.entries], dtype=object)
         index.name_lengths = np.array([len(e.name_folded) for e in index.entries], dtype=np.int32)
+        index.uncoded = np.array([not e.code for e in index.entries], dtype=np.int8)
         index.field_of = np.array(field_of, dtype=np.int32)
         # Every name as " name " back to back, so a phrase is found by one str.find per match.
         offset, offsets, parts = 0, [], []
@@ -714,9 +727,13 @@ class SearchIndex:
                 for i in candidates
             ]
         )
+        score -= UNCODED_PENALTY * self.uncoded[candidates]
         tiers = tiers[candidates]
         # The query as a phrase inside a name helps; only a name that is or starts with it outranks.
         score += PHRASE_WEIGHT * (tiers == 2)
+        named = self.said_names.get(phrase, ()) or self.said_names.get(" ".join(query.words), ())
+        if named:
+            score += EVERYDAY_NAME_WEIGHT * np.isin(candidates, named)
         tiers = np.where(tiers >= 3, tiers, 0)
         coverage = np.round(score, 2)
         # Closeness of the whole name to the query orders hits of equal score (shorter first).

@@ -168,6 +168,12 @@ def test_the_person_in_mind_and_everyday_names(client, catalogue, q, want):
         ("xin giấy báo tử", {"1.000656"}),
         ("giay bao tu", {"1.000656", "1.005461"}),
         ("dang ky khai si", {"1.001193"}),  # the visitor's own last word is still being typed
+        # The whole query is an everyday name of one procedure: the house-sized permit, not the
+        # special-grade works' one that says the same words
+        ("giay phep xay dung", {"1.013225"}),
+        # Of two equally good answers, the one with a national code before its code-less district copy
+        ("lam so hong", {"1.013978"}),
+        ("giấy phép sửa nhà", {"1.013229"}),
     ],
 )
 def test_the_right_one_first(client, catalogue, q, first):
