@@ -59,8 +59,8 @@ _RERANK = 60
 # a name with one the visitor did not say ranks a little lower.
 COUSIN_MARKERS = frozenset({"lại", "đổi", "dứt", "ngừng", "xóa", "hạn", "chỉnh", "mất", "thể"})
 COUSIN_PENALTY = 0.06
-# Filler words that may stand inside an everyday phrase («mẹ tôi mất»).
-_PRONOUNS = frozenset({"toi", "minh", "em", "anh", "chi", "chau", "tui"})
+# Filler words that may stand inside an everyday phrase («mẹ tôi mất», «cho con mảnh đất»: the one it is for).
+_PRONOUNS = frozenset({"toi", "minh", "em", "anh", "chi", "chau", "tui", "con"})
 # Time words that may stand before its «mất», with the diacritics they must carry if typed with any («bố tôi mới mất»,
 # «mẹ vừa mất»; not «mỗi»).
 _WHEN = {"moi": "mới", "vua": "vừa", "da": "đã"}
@@ -307,6 +307,15 @@ def everyday_names() -> dict[str, tuple[tuple[str, ...], frozenset[str]]]:
     return out
 
 
+def _without_leading_fillers(phrase: str) -> str:
+    """A folded phrase without the filler words it starts with: «làm sổ đỏ» is said «sổ đỏ» too."""
+    words = phrase.split()
+    fillers = lexicon().folded_fillers
+    while len(words) > 1 and words[0] in fillers:
+        words.pop(0)
+    return " ".join(words)
+
+
 def lexicon_reading(text: str) -> str:
     """A phrase as the lexicon rewrites a query saying it (abbreviations, synonyms and other
     names for a thing: «sổ đỏ»; not purposes or cousins, which read a whole query's intent),
@@ -402,7 +411,7 @@ class SearchIndex:
             for w in {m.translate(_Y_TO_I) for m in e.accented.union(field_marked)}:
                 marked_lists.setdefault(w, []).append(i)
             everyday_words = {w for phrase in e.everyday for w in phrase.split()}
-            for phrase in set(e.everyday):
+            for phrase in {_without_leading_fillers(p) for p in e.everyday}:
                 index.said_names.setdefault(phrase, []).append(i)
             for w in everyday_words:
                 everyday_lists.setdefault(w, []).append(i)
@@ -731,7 +740,9 @@ class SearchIndex:
         tiers = tiers[candidates]
         # The query as a phrase inside a name helps; only a name that is or starts with it outranks.
         score += PHRASE_WEIGHT * (tiers == 2)
-        named = self.said_names.get(phrase, ()) or self.said_names.get(" ".join(query.words), ())
+        named = self.said_names.get(_without_leading_fillers(phrase), ()) or self.said_names.get(
+            _without_leading_fillers(" ".join(query.words)), ()
+        )
         if named:
             score += EVERYDAY_NAME_WEIGHT * np.isin(candidates, named)
         tiers = np.where(tiers >= 3, tiers, 0)

@@ -174,6 +174,8 @@ def test_the_person_in_mind_and_everyday_names(client, catalogue, q, want):
         # Of two equally good answers, the one with a national code before its code-less district copy
         ("lam so hong", {"1.013978"}),
         ("giấy phép sửa nhà", {"1.013229"}),
+        # «cho đất» with the child it is given to between its words: a gift of land, not «nhận cha, mẹ, con»
+        ("ba má cho con miếng đất", {"1.013831", "2.001035"}),
     ],
 )
 def test_the_right_one_first(client, catalogue, q, first):
