@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -69,3 +70,24 @@ def cpu_seconds(pid: int) -> float:
     Unlike latency, it hardly depends on what else the machine runs: the figure to compare two
     versions of the code on a shared machine."""
     return cpu_s([pid, *descendants(pid)])
+
+
+@contextmanager
+def collector_paused():
+    """Keep this process's own garbage collector out of the measured window.
+
+    A bench process holds hundreds of clients and, where it seeds the database, the server code
+    (~170,000 objects): Python's automatic full collection of that heap stopped every client's
+    reading for 280-760 ms at load, so the call it fell in had every delivery late — one call in
+    50 is the p99 — and whether it fell inside the window moved with the allocations of the code
+    under test (issue 14: the PostgreSQL "regression" at 5f61186 was this). Collect before,
+    freeze what survives, collect nothing during, collect after.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()

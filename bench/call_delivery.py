@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import sys
 import time
@@ -21,7 +20,7 @@ from contextlib import redirect_stdout
 
 import httpx
 import websockets
-from _server import bench_server, cpu_seconds, percentile
+from _server import bench_server, collector_paused, cpu_seconds, percentile
 from _wsclient import connect as lean_connect
 from _wsclient import match_called
 
@@ -89,15 +88,8 @@ async def bench(
         started: dict[int, float] = {}
         print(f"{clients} clients connected; calling", file=sys.stderr, flush=True)
         cpu_before = cpu_seconds(server_pid) if server_pid else None
-        # This process's own garbage collector stays out of the figures: its heap holds the server
-        # code imported to seed the database and every client (~170,000 objects), and a full
-        # collection of it (280-760 ms traced at load average 15-24) stopped every client's
-        # reading, so the call it fell in had all 500 deliveries late — and one call in 50 is the
-        # p99. Whether it fell inside the measured calls moved with the allocations of the code
-        # under test (issue 14: from 5f61186 on, on PostgreSQL, it did; at 04be68e just after).
-        gc.collect()
-        gc.disable()
-        try:
+        # Outside the figures: the bench's own collector (see collector_paused).
+        with collector_paused():
             for n in range(1, calls + 1):
                 t0 = time.perf_counter()
                 r = await c.post("/api/v1/counters/1/call-next", headers=clerk)
@@ -106,8 +98,6 @@ async def bench(
                 while called[0] < clients * n and time.perf_counter() < deadline:
                     await asyncio.sleep(0.002)
                 await asyncio.sleep(0.05)
-        finally:
-            gc.enable()
         cpu_ms_per_call = (
             round((cpu_seconds(server_pid) - cpu_before) * 1000 / calls, 2) if cpu_before is not None else None
         )

@@ -32,7 +32,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import httpx
-from _server import cpu_s, descendants, percentile
+from _server import collector_paused, cpu_s, descendants, percentile
 from _wsclient import connect as lean_connect
 
 from tests.server_process import postgres_schema, prepare_demo_database, running_server
@@ -181,8 +181,9 @@ async def _loader(ws_base: str, boards: list[tuple[int, str]], conn) -> None:
     await asyncio.gather(*(open_board(i, c, t) for i, (c, t) in enumerate(boards)))
     conn.send({"open": len(socks), "failures": failures, "retries": retries[0]})
     loop = asyncio.get_running_loop()
-    while (await loop.run_in_executor(None, conn.recv)) != "stop":
-        pass
+    with collector_paused():  # this loader's own collector stays out of the deliveries it times
+        while (await loop.run_in_executor(None, conn.recv)) != "stop":
+            pass
     out = []
     for i, msgs in enumerate(called):
         for now, raw in msgs:
@@ -219,13 +220,14 @@ async def make_calls(
             await call(order[n % len(order)], False)
         await asyncio.sleep(1.0)
         tasks = []
-        t_start = time.perf_counter()
-        for n in range(calls):
-            delay = t_start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(call(order[(warmup + n) % len(order)], True)))
-        await asyncio.gather(*tasks)
+        with collector_paused():
+            t_start = time.perf_counter()
+            for n in range(calls):
+                delay = t_start + n / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(call(order[(warmup + n) % len(order)], True)))
+            await asyncio.gather(*tasks)
     if errors:
         raise SystemExit(f"{len(errors)} calls failed: {errors[:3]}")
     return started
