@@ -193,10 +193,12 @@ def lock_rows(session: Session, stmt):
     return session.execute(stmt)
 
 
-def lock_only(session: Session, stmt) -> None:
-    """Take row locks whose rows the caller does not need (a no-op on SQLite, already locked)."""
+def lock_only(session: Session, stmt, params: dict | None = None) -> None:
+    """Take row locks whose rows the caller does not need (a no-op on SQLite, already locked).
+
+    `params`: for a statement built once with bind parameters (building one costs more than running it)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(stmt.with_for_update())
+        session.execute(stmt.with_for_update(), params)
 
 
 class WriterLock:

@@ -58,9 +58,14 @@ def request_key(actor: Principal, data: schemas.TicketCreate) -> str | None:
     return key if len(key) <= 64 else f"{who}:#" + hashlib.sha256(data.client_request_id.encode()).hexdigest()[:40]
 
 
+# Core: no ORM result machinery for a statement whose rows nobody reads; built once, as building it
+# cost every batch more than running it (and SQLite, already locked, does not run it at all).
+_SERVICE_IDS = Service.__table__.c.id
+_LOCK_SERVICES = select(_SERVICE_IDS).where(_SERVICE_IDS.in_(bindparam("ids", expanding=True))).order_by(_SERVICE_IDS)
+
+
 def _lock_services(session: Session, service_ids) -> None:
-    ids = Service.__table__.c.id  # Core: no ORM result machinery for a statement whose rows nobody reads
-    lock_only(session, select(ids).where(ids.in_(sorted(set(service_ids)))).order_by(ids))
+    lock_only(session, _LOCK_SERVICES, {"ids": sorted(set(service_ids))})
 
 
 def _append(session: Session, ticket: Ticket, type_: str, actor: Principal, **data) -> TicketEvent:
@@ -167,6 +172,11 @@ def decide(
 # The plan's statements, built once (building one costs more than running it).
 _SERVICES = select(Service).options(joinedload(Service.hours)).where(Service.id.in_(bindparam("ids", expanding=True)))
 _BY_KEYS = select(Ticket).where(Ticket.client_request_id.in_(bindparam("keys", expanding=True)))
+# Which keys were used before, in Core and from the unique index alone: a retry is rare, and
+# every batch asking the ORM for tickets it almost never finds cost it the ORM's loading set-up.
+_KEYS_USED = select(Ticket.__table__.c.client_request_id).where(
+    Ticket.__table__.c.client_request_id.in_(bindparam("keys", expanding=True))
+)
 
 
 @dataclass
@@ -192,7 +202,8 @@ def plan_issue(
     now = utcnow()
     keys = [request_key(actor, data) for actor, data in requests]
     wanted = sorted({k for k in keys if k})
-    earlier = {t.client_request_id: t for t in session.execute(_BY_KEYS, {"keys": wanted}).scalars()} if wanted else {}
+    used = sorted(session.execute(_KEYS_USED, {"keys": wanted}).scalars()) if wanted else []
+    earlier = {t.client_request_id: t for t in session.execute(_BY_KEYS, {"keys": used}).scalars()} if used else {}
     services = {
         s.id: s
         for s in session.execute(_SERVICES, {"ids": sorted({d.service_id for _, d in requests})}).unique().scalars()
@@ -251,7 +262,7 @@ def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[I
                     refused += 1
                     continue
                 number = service.number_start + taken - 1
-                rows.append((i, _ticket_row(service, number, decision, actor, data, now)))
+                rows.append((i, _ticket_row(service, number, decision, actor, data, now, day)))
             if refused:
                 next_value(session, sequence, count=-refused)  # the numbers past the cap are given back
         tickets = _insert_tickets(session, [row for _, row in rows])
@@ -274,12 +285,13 @@ def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[I
     return out
 
 
-def _ticket_row(service: Service, number: int, decision: Decision, actor, data, now: datetime) -> dict:
+def _ticket_row(service: Service, number: int, decision: Decision, actor, data, now: datetime, day) -> dict:
+    """`day`: `now`'s local day (the batch's: converted once, not per ticket)."""
     return {
         "centre_id": service.centre_id,
         "service_id": service.id,
         "original_service_id": service.id,
-        "service_day": local_day(now),
+        "service_day": day,
         "number": number,
         "display_number": display_number(service, number),
         "priority": data.priority,

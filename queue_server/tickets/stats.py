@@ -98,11 +98,15 @@ def record(session: Session, ticket, event: TicketEvent) -> None:
 
 def record_issued(session: Session, tickets: list[tuple[object, int | None]], at: datetime) -> None:
     """Start the rows of tickets just issued together: (ticket, its service's agency) pairs."""
+    # Issued together, at one time: the rows differ only in the ticket, so one row is started
+    # (its local day and hour converted once) and copied for each.
+    first = start_row(SimpleNamespace(), None, None, None, None, at)
+    shared = {c: getattr(first, c) for c in COLUMNS}
     rows = [
-        start_row(SimpleNamespace(), t.id, t.centre_id, t.original_service_id, agency_id, at)
-        for t, agency_id in tickets
+        {**shared, "ticket_id": t.id, "centre_id": t.centre_id, "service_id": t.original_service_id, "agency_id": a}
+        for t, a in tickets
     ]
-    insert_rows(session, TicketStats.__table__, [{c: getattr(r, c) for c in COLUMNS} for r in rows])
+    insert_rows(session, TicketStats.__table__, rows)
 
 
 def rebuild_ticket_stats(session: Session, centre_id: int | None = None, columns: tuple[str, ...] = COLUMNS) -> int:
