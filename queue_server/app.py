@@ -19,6 +19,7 @@ from .deps import CallerReader
 from .errors import install_error_handlers
 from .queues.views import centre_snapshot
 from .realtime.hub import Hub
+from .realtime.router import StreamShortcut
 from .runtime import Runtime
 from .security.middleware import RequestGuard
 from .security.ratelimit import RateLimits
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ticket_issuer = IssueBatcher(db, settings, app.state.callers)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
+    app.add_middleware(StreamShortcut)  # innermost: the event stream without the routing's frames
     app.add_middleware(RequestGate, limit=settings.max_requests_in_flight, hub=hub)
     # Outermost (added last): bodies are read whole and bounded before a request takes a place above.
     app.add_middleware(

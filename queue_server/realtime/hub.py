@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..db import Database
 from .access import Admission, SeenDevices, StreamAuth
+from .mailbox import Mailbox
 from .service import events_after, last_seq, last_seqs, recent_events, wire
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,11 @@ class Pacer(Protocol):
     def busy(self) -> None: ...
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # one per board: no per-instance __dict__ (mailbox.py says why it counts)
 class Subscription:
     centre_id: int
     device_id: int | None = None  # the device behind the stream (None: staff)
-    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=2000))
+    queue: Mailbox = field(default_factory=lambda: Mailbox(maxsize=2000))
     overflowed: bool = False
     closed: bool = False
     last_sent: int = 0  # seq of the last event handed to the socket

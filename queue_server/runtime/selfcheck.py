@@ -2,7 +2,9 @@
 
 `runtime/wsprotocol.py` subclasses uvicorn's sans-I/O WebSocket protocol and reads its state and
 the `websockets` connection's (handshake_complete, close_sent, initial_response, disconnected,
-writable, conn.state, conn.expect_continuation_frame, conn.extensions, conn.writes);
+writable, conn.state, conn.expect_continuation_frame, conn.extensions, conn.writes), replaces its
+`queue` and `writable` with lighter objects of the same use, and un-pauses its reading
+(read_paused) for a listener;
 `security/http.py` subclasses uvicorn's httptools protocol and hooks its parser callbacks. The
 versions are bounded in pyproject.toml, but an installation may still differ (a distribution's
 package, a hand-made upgrade). So before uvicorn starts, each protocol serves one real exchange
@@ -10,7 +12,9 @@ over loopback in a private event loop, checked from the outside with the public 
 `websockets` and plain sockets:
 
 - WebSocket: a handshake, two messages written by `write_now` from outside the connection's
-  task, two by one `texts` send, one plain send, a close — received in order, intact;
+  task, two by one `texts` send, one plain send, then two client messages heard by a `listen`
+  callback (the second sent once the first was answered: heard only if reading resumed after
+  the first), a close — received in order, intact;
 - HTTP: a plain request answered by the application, and heads over the limit — one that
   arrives in a single read, one longer than a read — answered 431 without reaching it (quietly:
   these refusals are the check's own, not a client's).
@@ -80,6 +84,25 @@ def check_websocket_protocol(protocol_class=None) -> str | None:
                     problems.append("write_now refused an open, idle connection")
                 await send({"type": "websocket.send", "texts": ["m3", "m4"]})
                 await send({"type": "websocket.send", "text": "m5"})
+                if extension is not None:
+                    heard: list[str] = []
+                    both = asyncio.get_running_loop().create_future()
+
+                    def hear(message) -> None:
+                        heard.append(message.get("text"))
+                        if len(heard) == 1:  # the client sends c2 on this: a read of its own
+                            extension["write_now"](["a1"])
+                        elif len(heard) == 2 and not both.done():
+                            both.set_result(None)
+
+                    extension["listen"](hear)
+                    try:
+                        await asyncio.wait_for(both, TIMEOUT_S / 2)  # within the check's own bound
+                    except TimeoutError:
+                        problems.append(f"the listener heard {heard!r} of the client's two messages")
+                    else:
+                        if heard[:2] != ["c1", "c2"]:
+                            problems.append(f"the listener heard {heard!r}, not the client's c1, c2")
                 await send({"type": "websocket.close", "code": 1000})
             except Exception as exc:  # the cause, rather than the client's view of a broken connection
                 problems.append(f"{type(exc).__name__}: {exc}")
@@ -92,13 +115,17 @@ def check_websocket_protocol(protocol_class=None) -> str | None:
         try:
             async with connect(f"ws://127.0.0.1:{port}/", open_timeout=TIMEOUT_S) as ws:
                 got = [await ws.recv() for _ in range(5)]
+                await ws.send("c1")
+                got.append(await ws.recv())
+                await ws.send("c2")
+                await ws.wait_closed()
         except Exception as exc:
             problems.append(f"the client saw {type(exc).__name__}: {exc}")
         finally:
             server.close()
         if problems:
             return "; ".join(problems)
-        if got != ["m1", "m2", "m3", "m4", "m5"]:
+        if got != ["m1", "m2", "m3", "m4", "m5", "a1"]:
             return f"messages received out of order or altered: {got!r}"
         return None
 

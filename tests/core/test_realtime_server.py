@@ -66,3 +66,33 @@ def test_bursts_reach_every_client_once_in_order_then_heartbeat(tmp_path):
         assert [m["data"]["display_number"] for m in first_msgs if m["type"] == "ticket.called"] == called
         for msgs in streams:
             assert msgs == first_msgs  # the same events, once each, in the same order, for every client
+
+
+def test_a_board_that_pings_gets_a_pong_each_time_and_its_events_still(tmp_path):
+    """The coalescing protocol hands a client's messages to the stream as they arrive (no task per
+    board waits on them): each ping is answered, however many, and events keep coming after."""
+    with running_server(tmp_path / "srv") as srv:
+        base = srv.base_url
+        url = base.replace("http", "ws") + f"/ws?centre=1&token={HALL}"
+
+        async def next_of(ws, kind: str) -> dict:
+            while True:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if msg["type"] == kind:
+                    return msg
+
+        async def main():
+            async with httpx.AsyncClient(base_url=base, timeout=30) as http, websockets.connect(url) as ws:
+                assert json.loads(await ws.recv())["type"] == "snapshot"
+                for _ in range(3):  # a second message is read only once the first was taken
+                    await ws.send("ping")
+                    assert (await next_of(ws, "pong"))["seq"] == -1
+                await ws.send('{"type": "ping"}')
+                await next_of(ws, "pong")
+                r = await http.post(
+                    "/api/v1/tickets", json={"service_id": 1}, headers={"Authorization": "Bearer mdv_demo-kiosk-1"}
+                )
+                assert r.status_code == 201
+                assert (await next_of(ws, "ticket.issued"))["data"]["display_number"] == r.json()["display_number"]
+
+        asyncio.run(main())

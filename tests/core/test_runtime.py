@@ -93,6 +93,17 @@ def test_changed_websocket_internals_fall_back_to_uvicorns_protocol_with_one_cle
     assert "uvicorn's own protocol" in errors[0].getMessage()
 
 
+def test_a_protocol_that_stops_reading_after_a_clients_message_fails_the_start_up_check(monkeypatch):
+    """Boards' pings reach the stream through `listen`; uvicorn pauses reading after each message
+    until receive() takes it, so if un-pausing no longer worked (uvicorn renamed read_paused), a
+    board's second ping would never be read: the check says so, and uvicorn's protocol serves."""
+    from queue_server.runtime.selfcheck import check_websocket_protocol
+
+    monkeypatch.setattr(CoalescingWebSocketProtocol, "_resume_reading", lambda self: None)
+    problem = check_websocket_protocol()
+    assert problem is not None and "listener heard ['c1']" in problem
+
+
 def test_changed_http_internals_fall_back_to_a_bounded_stock_protocol(settings, monkeypatch, caplog):
     def renamed(self, name, value):
         raise AttributeError("'LimitedHttpToolsProtocol' object has no attribute 'headers'")
