@@ -222,6 +222,21 @@ def telex_candidates(word: str) -> list[str]:
     return [key(w) for w in dict.fromkeys(out) if w and w != word]
 
 
+# Initial consonants the North pronounces alike and so spells alike: «thai xản» is «thai sản»,
+# «chả lại» is «trả lại». Only these two pairs: swapping d/gi/r or l/n turns common words outside
+# the catalogue into catalogue words («giờ» would become «do»).
+_SAME_SOUNDING_ONSETS = (("s", "x"), ("x", "s"), ("tr", "ch"), ("ch", "tr"))
+
+
+def sound_alike_candidates(word: str) -> list[str]:
+    """The word with its initial consonant swapped for one pronounced alike, «xan» → «san»."""
+    return [
+        to + word[len(typed) :]
+        for typed, to in _SAME_SOUNDING_ONSETS
+        if word.startswith(typed) and len(word) > len(typed)
+    ]
+
+
 # How strongly an age's band words count: enough to tell «dưới 14 tuổi» from «từ đủ 14 tuổi
 # trở lên», not enough to outrank what the visitor asked for.
 AGE_WEIGHT = 0.5
@@ -498,7 +513,7 @@ class SearchIndex:
                 token = tokens[n] = token[:-1]  # a key pressed twice at the end («mấtt», «sinhh»)
                 word = word[:-1]
             if word and word not in self.idf and word not in lex.abbreviations and not word.isdigit():
-                for candidate in telex_candidates(word):
+                for candidate in [*telex_candidates(word), *sound_alike_candidates(word)]:
                     if candidate in self.idf:
                         word, corrected = candidate, True
                         break

@@ -181,3 +181,37 @@ def test_the_person_in_mind_and_everyday_names(client, catalogue, q, want):
 def test_the_right_one_first(client, catalogue, q, first):
     got = _top3(client, catalogue, q)
     assert got and got[0] in first, (q, got)
+
+
+def test_initials_the_north_pronounces_alike_are_read_as_the_catalogue_spells_them(client, catalogue):
+    # s/x and ch/tr: a word the catalogue does not know is tried with the other initial
+    _finds(
+        client,
+        catalogue,
+        [
+            ("làm giấy khai xinh cho bé", {"1.001193", "2.000986", "2.001023"}),
+            ("chích lục khai sinh", {"2.000635"}),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "q, want",
+    [
+        ("đăng ký mua noxh", {"1.014632"}),  # abbreviation of nhà ở xã hội
+        ("cấp bìa hồng lần đầu", {"1.013978", "1.012753"}),  # the North's «bìa hồng» is the sổ hồng
+        ("chồng người Úc mất tại Việt Nam", {"1.001766"}),  # a nationality is a foreign element
+        ("xin single status để kết hôn", {"1.004873"}),
+        ("chuyển địa điểm kinh doanh của tiệm tạp hóa", {"2.000720"}),
+        ("đào ao thả cá trên ruộng lúa", {"1.013992"}),  # a change of farmland use needing no permit
+        ("ông đang lãnh lương hưu thì mất, gia đình nhận trợ cấp gì", {"2.000821"}),
+        ("lao động tự do muốn đóng bảo hiểm để có lương hưu", {"1.002179"}),
+        ("giấy xác nhận còn quốc tịch việt nam", {"1.005136"}),
+        ("làm sổ hồng căn hộ chung cư", {"1.012787"}),
+        ("thuê đất công ích làm trang trại", {"1.013949"}),
+        ("người lớn tuổi chưa từng đăng ký khai sinh", {"1.004772"}),
+        ("xin xác nhận đã đăng ký kết hôn tại xã", {"2.002516"}),
+    ],
+)
+def test_everyday_words_of_young_and_working_visitors(client, catalogue, q, want):
+    _finds(client, catalogue, [(q, want)])
