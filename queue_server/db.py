@@ -160,7 +160,9 @@ def insert_rows(session: Session, table, rows: list[dict], returning: tuple = ()
         stmt = _INSERTS[key] = (
             _unnest_insert(dialect, table, columns, returning)
             if dialect.name == "postgresql"
-            else (table.insert().returning(*returning, sort_by_parameter_order=True) if returning else table.insert())
+            # Not sort_by_parameter_order: the caller matches rows on a key, and asking for the
+            # order made SQLite run one INSERT per row (no sentinel column to sort on).
+            else (table.insert().returning(*returning) if returning else table.insert())
         )
     if dialect.name != "postgresql":
         result = session.execute(stmt, rows)

@@ -185,6 +185,7 @@ class IssuePlan:
 
     now: datetime
     requests: list[tuple[Principal, schemas.TicketCreate]]
+    keys: list[str | None]  # per request, its `request_key`
     services: dict[int, Service]
     states: dict[int, IssuingState]
     # per request: a refusal (DomainError), the ticket an earlier request with its key got
@@ -230,7 +231,8 @@ def plan_issue(
     day = local_day(now)
     for sid in admitted:
         wait_model(session, services[sid], day, settings.default_service_s, now)  # fills the memo
-    return IssuePlan(now, requests, services, states, early, admitted, dict(session.info.get("queue_memo", {})))
+    memo = dict(session.info.get("queue_memo", {}))
+    return IssuePlan(now, requests, keys, services, states, early, admitted, memo)
 
 
 def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[IssueResult | DomainError]:
@@ -262,7 +264,7 @@ def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[I
                     refused += 1
                     continue
                 number = service.number_start + taken - 1
-                rows.append((i, _ticket_row(service, number, decision, actor, data, now, day)))
+                rows.append((i, _ticket_row(service, number, decision, plan.keys[i], data, now, day)))
             if refused:
                 next_value(session, sequence, count=-refused)  # the numbers past the cap are given back
         tickets = _insert_tickets(session, [row for _, row in rows])
@@ -285,8 +287,8 @@ def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[I
     return out
 
 
-def _ticket_row(service: Service, number: int, decision: Decision, actor, data, now: datetime, day) -> dict:
-    """`day`: `now`'s local day (the batch's: converted once, not per ticket)."""
+def _ticket_row(service: Service, number: int, decision: Decision, key, data, now: datetime, day) -> dict:
+    """`key`: the request's `request_key`; `day`: `now`'s local day (both worked out once)."""
     return {
         "centre_id": service.centre_id,
         "service_id": service.id,
@@ -299,7 +301,7 @@ def _ticket_row(service: Service, number: int, decision: Decision, actor, data, 
         "source": decision.source,
         "procedure_code": data.procedure_code,
         "citizen_id": data.citizen_id,
-        "client_request_id": request_key(actor, data),
+        "client_request_id": key,
         "public_token": new_public_token(),
         "state": "waiting",
         "issued_at": now,
