@@ -151,22 +151,24 @@ def decide(
     if state is not None and not state.open:
         reopens = state.reopens_at.isoformat() if state.reopens_at else None
         return Decision(DomainError("service_closed", state.reason, 409, reopens_at=reopens))
-    if taken is not None and (
-        (service.daily_cap and taken > service.daily_cap) or service.number_start + taken - 1 > service.number_end
-    ):
-        return Decision(
-            DomainError(
-                "daily_cap_reached",
-                f"Dịch vụ {service.name} đã hết số thứ tự trong ngày hôm nay. "
-                "Mời quay lại vào ngày làm việc tiếp theo.",
-                409,
-            )
-        )
+    if taken is not None and (refusal := cap_refusal(service, taken)) is not None:
+        return Decision(refusal)
     if internal:
         return Decision(None, data.source, RANK_PRIORITY if data.priority else data.rank)
     return Decision(
         None, "kiosk" if actor.role == "kiosk" else data.source, RANK_PRIORITY if data.priority else RANK_WALK_IN
     )
+
+
+def cap_refusal(service: Service, taken: int) -> DomainError | None:
+    """The last rule of `decide`, alone: past the daily cap or the number range (409), or None."""
+    if (service.daily_cap and taken > service.daily_cap) or service.number_start + taken - 1 > service.number_end:
+        return DomainError(
+            "daily_cap_reached",
+            f"Dịch vụ {service.name} đã hết số thứ tự trong ngày hôm nay. Mời quay lại vào ngày làm việc tiếp theo.",
+            409,
+        )
+    return None
 
 
 # The plan's statements, built once (building one costs more than running it).
@@ -193,6 +195,7 @@ class IssuePlan:
     # (to be issued: listed in `admitted`)
     early: list[DomainError | Ticket | int | None]
     admitted: dict[int, list[int]]  # service id → indexes of the requests that take a number, in order
+    decisions: dict[int, Decision]  # per admitted request's index, the rules' answer but the daily cap
     memo: dict  # the services' queue figures (open counters, mean service time), see queues.figures._memo
 
 
@@ -212,6 +215,7 @@ def plan_issue(
     states = {sid: issuing_state(s, now) for sid, s in services.items()}
     early: list = [None] * len(requests)
     admitted: dict[int, list[int]] = {}
+    decisions: dict[int, Decision] = {}
     first_with: dict[str, int] = {}
     for i, ((actor, data), key) in enumerate(zip(requests, keys)):
         if key in earlier:
@@ -228,11 +232,12 @@ def plan_issue(
             early[i] = decision.refusal
         else:
             admitted.setdefault(service.id, []).append(i)
+            decisions[i] = decision
     day = local_day(now)
     for sid in admitted:
         wait_model(session, services[sid], day, settings.default_service_s, now)  # fills the memo
     memo = dict(session.info.get("queue_memo", {}))
-    return IssuePlan(now, requests, keys, services, states, early, admitted, memo)
+    return IssuePlan(now, requests, keys, services, states, early, admitted, decisions, memo)
 
 
 def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[IssueResult | DomainError]:
@@ -257,14 +262,17 @@ def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[I
             first = next_value(session, sequence, count=len(indexes)) - len(indexes) + 1
             refused = 0
             for taken, i in enumerate(indexes, start=first):
-                actor, data = requests[i]
-                decision = decide(settings, actor, data, service, plan.states[sid], taken)
-                if decision.refusal is not None:  # past the cap: the batch's last requests of the service
-                    results[i] = decision.refusal
+                # Every other rule was applied by the plan to the same service and state: only the
+                # cap is left, now that the request has its place in the day's sequence.
+                refusal = cap_refusal(service, taken)
+                if refusal is not None:  # past the cap: the batch's last requests of the service
+                    results[i] = refusal
                     refused += 1
                     continue
                 number = service.number_start + taken - 1
-                rows.append((i, _ticket_row(service, number, decision, plan.keys[i], data, now, day)))
+                rows.append(
+                    (i, _ticket_row(service, number, plan.decisions[i], plan.keys[i], requests[i][1], now, day))
+                )
             if refused:
                 next_value(session, sequence, count=-refused)  # the numbers past the cap are given back
         tickets = _insert_tickets(session, [row for _, row in rows])
