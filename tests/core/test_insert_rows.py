@@ -18,7 +18,9 @@ def test_rows_inserted_together_read_back_as_written_and_return_their_keys(centr
             "type": "note",
             "at": now + timedelta(seconds=i),
             "data": {
-                "text": f"Mời công dân số A{i:03d} đến quầy {i}",
+                # quotes and a backslash: PostgreSQL's array text escapes both (db._list_dumper)
+                "text": f'Mời công dân số "A{i:03d}" đến quầy {i} — hồ sơ \\ {i}',
+                "note": 'Ghi chú: "trống" \\',
                 "counter": i if i else None,
                 "tags": ["một", "cửa"],
             },
