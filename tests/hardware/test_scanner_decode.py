@@ -85,8 +85,11 @@ def test_frame_without_code_respects_the_time_budget():
     started = time.process_time()
     full = inspect_frame(frame, budget_s=60.0)
     every_attempt = time.process_time() - started
+    # A budget shorter than the cheap attempts together: with 30 ms, a quiet machine got through
+    # the first seven (~29 ms) and began the finder-pattern search (0.3 s of findContours on
+    # noise), so whether the budget saved anything depended on the machine's speed that minute.
     started = time.process_time()
-    budgeted = inspect_frame(frame, budget_s=0.03)
+    budgeted = inspect_frame(frame, budget_s=0.005)
     spent = time.process_time() - started
     assert full.texts == [] and budgeted.texts == []
     assert full.attempts == full.ladder_length  # the unbudgeted frame went through the whole ladder...
