@@ -247,8 +247,31 @@ class StreamShortcut:
         if scope["type"] == "websocket":
             root, path = scope.get("root_path", ""), scope["path"]
             if (path[len(root) :] if root and path.startswith(root) else path) == "/ws":
-                return await stream(WebSocket(scope, receive=receive, send=send))
+                websocket = WebSocket(scope, receive=receive, send=send)
+                try:
+                    return await stream(websocket)
+                except Exception as exc:
+                    # The app's exception handlers still answer what the stream raises (the
+                    # database gone: close 1013 "try again later", errors.py), as they did
+                    # through the routers this shortcut skips.
+                    handler = _exception_handler(websocket.app, exc)
+                    if handler is None:
+                        raise
+                    await handler(websocket, exc)
+                    return None
         return await self.app(scope, receive, send)
+
+
+def _exception_handler(app, exc: Exception):
+    """The handler Starlette's exception middleware would pick: by the exception's class, never
+    the catch-all `Exception` one, which (in ServerErrorMiddleware) answers HTTP requests only."""
+    handlers = getattr(app, "exception_handlers", None) or {}
+    for cls in type(exc).__mro__:
+        if cls is Exception:
+            return None
+        if cls in handlers:
+            return handlers[cls]
+    return None
 
 
 class _Heartbeat:
