@@ -28,6 +28,7 @@ from __future__ import annotations
 import glob
 import inspect
 import os
+import re
 import subprocess
 import sys
 import time as _time
@@ -61,6 +62,28 @@ def sem_clockwait_shim() -> str:
     if not SHIM.exists():
         pytest.fail(f"{SHIM} is missing: `make install` builds it (gcc, from tests/faketime/sem_clockwait_shim.c)")
     return str(SHIM)
+
+
+_SHM = Path("/dev/shm")
+_STALE_NAME = re.compile(r"(?:sem\.faketime_sem|faketime_shm)_(\d+)")
+
+
+def remove_stale_faketime_segments() -> None:
+    """Removes libfaketime's shared-memory names (named after a pid) of processes that have ended.
+
+    libfaketime removes them at a clean exit only, and the suite kills servers. Left behind, a
+    name whose pid comes round again costs that process its segment — libfaketime then goes on
+    without one, and a server's workers no longer share its timeline — and stops Debian's
+    `faketime` wrapper outright («sem_open: File exists»). A descendant still using an ended
+    process's segment keeps its mapping: removing the name does not take it away."""
+    try:
+        names = [e.name for e in os.scandir(_SHM)]
+    except OSError:
+        return
+    for name in names:
+        m = _STALE_NAME.fullmatch(name)
+        if m and not Path(f"/proc/{m.group(1)}").exists():
+            (_SHM / name).unlink(missing_ok=True)
 
 
 def _without_faketime(preload: str) -> list[str]:
@@ -158,6 +181,7 @@ class Clock:
         clock = self
 
         def execute_child(popen, *args):
+            remove_stale_faketime_segments()
             args = list(args)
             args[at] = clock.child_env(args[at])
             return _ORIGINAL_EXECUTE_CHILD(popen, *args)
@@ -184,6 +208,7 @@ def suite_clock():
     c.install_spawn_hook()
     yield c
     c.stop()
+    remove_stale_faketime_segments()
 
 
 @pytest.fixture(autouse=True)
