@@ -136,6 +136,13 @@ QUERY_SETS = {
     "tuning_7": DATA / "procedure_queries_tuning_7.tsv",
     # Only measured, once, at the end of the round that tuned on tuning_7.
     "held_out_7": DATA / "procedure_queries_held_out_7.tsv",
+    # Sets 8, by a fourth author who saw only the procedure list: 300 queries (elderly and rural
+    # visitors, Southern and Central speech, Telex/VNI leftovers, speech-to-text slips, abbreviations,
+    # life situations, English, typos, near-official paraphrases, needs with only a closest
+    # procedure), split at random per family (seed 8080) before any run. tuning_8 is read while
+    # tuning; held_out_8 is only measured — once untuned, once at the end of its round.
+    "tuning_8": DATA / "procedure_queries_tuning_8.tsv",
+    "held_out_8": DATA / "procedure_queries_held_out_8.tsv",
 }
 
 
