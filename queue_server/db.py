@@ -29,6 +29,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy import exc as exc_module
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -253,8 +254,19 @@ def _sqlite_file(url: str) -> str | None:
     return None if not database or database == ":memory:" or database.startswith("file:") else os.path.abspath(database)
 
 
+# A PostgreSQL connection back in the pool for longer than this is checked (one round trip) before
+# its next use; one back sooner is used as it is.
+PING_AFTER_IDLE_S = 1.0
+
+
 def make_engine(
-    url: str, *, immediate: bool = True, pool_size: int = 10, max_overflow: int = 20, pgbouncer: bool = False
+    url: str,
+    *,
+    immediate: bool = True,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pgbouncer: bool = False,
+    ping_after_idle_s: float = PING_AFTER_IDLE_S,
 ) -> Engine:
     if url.startswith("sqlite"):
         # One pooled connection per server thread, so requests queue on the write lock below
@@ -302,16 +314,43 @@ def make_engine(
     # connections: psycopg's automatic server-side prepared statements (after 5 runs of a text)
     # would name statements the next server connection has never seen, so they are off.
     connect_args = {"prepare_threshold": None} if pgbouncer else {}
-    engine = create_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, connect_args=connect_args
-    )
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, connect_args=connect_args)
     list_dumper = _list_dumper()
 
     @event.listens_for(engine, "connect")
     def _pg_connect(dbapi_conn, _record):
         dbapi_conn.adapters.register_dumper(list, list_dumper)
 
+    _ping_when_idle(engine, ping_after_idle_s)
     return engine
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """SQLAlchemy's pre-ping, for connections that have been idle only (its documented pessimistic
+    check, as a checkout event). A connection PostgreSQL dropped while it sat in the pool (a
+    restart, a firewall's idle timeout) is found and replaced before a request uses it; a
+    connection back from a transaction a moment ago is not checked: the ping cost a round trip per
+    transaction, one in fifteen of an issuing batch's. Should the server drop one in that moment,
+    its next statement fails as a disconnect, SQLAlchemy invalidates the pool, and that request
+    alone is answered 503 (a kiosk retries it with the same request id)."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record):
+        if record is not None:
+            record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn, record, _proxy):
+        returned = record.info.get("returned_at")
+        if returned is not None and time.monotonic() - returned < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise exc_module.DisconnectionError() from exc  # the pool retries with a new connection
+            raise
 
 
 @functools.cache
