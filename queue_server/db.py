@@ -14,6 +14,7 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     bindparam,
     create_engine,
     event,
@@ -138,6 +140,12 @@ def _unnest_insert(dialect, table, columns: list[str], returning: tuple):
     return text(sql).columns(*returning) if returning else text(sql)
 
 
+def _require_defaults_given(table, columns) -> None:
+    missing = [c.name for c in table.columns if c.default is not None and c.name not in columns]
+    if missing:  # the same rows must work on both databases; unnest knows no Python-side defaults
+        raise ValueError(f"insert_rows into {table.name}: give {', '.join(missing)} explicitly")
+
+
 def insert_rows(session: Session, table, rows: list[dict], returning: tuple = ()) -> list:
     """Insert `rows` (dicts with the same keys) as one statement; the `returning` columns of the
     new rows, in no particular order (match them on a key). Columns with Python-side defaults
@@ -156,9 +164,7 @@ def insert_rows(session: Session, table, rows: list[dict], returning: tuple = ()
     key = (dialect.name, table.name, tuple(columns), tuple(c.name for c in returning))
     stmt = _INSERTS.get(key)
     if stmt is None:
-        missing = [c.name for c in table.columns if c.default is not None and c.name not in columns]
-        if missing:  # the same rows must work on both databases; unnest knows no Python-side defaults
-            raise ValueError(f"insert_rows into {table.name}: give {', '.join(missing)} explicitly")
+        _require_defaults_given(table, columns)
         stmt = _INSERTS[key] = (
             _unnest_insert(dialect, table, columns, returning)
             if dialect.name == "postgresql"
@@ -171,6 +177,92 @@ def insert_rows(session: Session, table, rows: list[dict], returning: tuple = ()
         return result.all() if returning else []
     result = session.execute(stmt, column_arrays(dialect, table, rows))
     return result.all() if returning else []
+
+
+@dataclass(frozen=True)
+class Dependents:
+    """Rows of another table that take the id of the row they belong to (`link`: the column that
+    holds it), inserted with their parent rows by `insert_with_dependents`. `keys[i]` identifies
+    the parent of `rows[i]` by the values of the parent's `parent_key` columns."""
+
+    table: Table
+    link: str
+    keys: list[tuple]
+    rows: list[dict]
+
+
+def insert_with_dependents(
+    session: Session, table, rows: list[dict], parent_key: tuple[str, ...], dependents: list[Dependents]
+) -> list:
+    """`insert_rows(rows)` returning (id, *parent_key) of each new row, and with each of them the
+    `dependents` that point at them — a ticket with its history and its statistics row.
+
+    On PostgreSQL one statement: the dependents' inserts are data-modifying CTEs that take the new
+    ids from the parent insert's RETURNING (one round trip and one prepared text instead of one per
+    table; the texts, like insert_rows', do not depend on the number of rows). On SQLite, in-process,
+    one insert per table as before.
+    """
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect
+    returning = (table.c.id, *(table.c[k] for k in parent_key))
+    if dialect.name != "postgresql":
+        found = insert_rows(session, table, rows, returning=returning)
+        ids = {tuple(key): pid for pid, *key in found}
+        for d in dependents:
+            insert_rows(session, d.table, [{d.link: ids[k], **r} for k, r in zip(d.keys, d.rows)])
+        return found
+    if any(len(d.rows) != len(d.keys) for d in dependents):
+        raise ValueError("insert_with_dependents: one key per dependent row")
+    dependents = [d for d in dependents if d.rows]
+    shape = (
+        table.name,
+        tuple(rows[0]),
+        parent_key,
+        tuple((d.table.name, d.link, tuple(d.rows[0])) for d in dependents),
+    )
+    stmt = _INSERTS.get(shape)
+    if stmt is None:
+        _require_defaults_given(table, rows[0])
+        for d in dependents:
+            _require_defaults_given(d.table, [d.link, *d.rows[0]])
+        stmt = _INSERTS[shape] = _insert_with_dependents_statement(
+            dialect, table, list(rows[0]), parent_key, dependents
+        )
+    params = {f"p_{c}": v for c, v in column_arrays(dialect, table, rows).items()}
+    for n, d in enumerate(dependents):
+        for i in range(len(parent_key)):
+            params[f"d{n}_k{i}"] = [key[i] for key in d.keys]
+        params |= {f"d{n}_{c}": v for c, v in column_arrays(dialect, d.table, d.rows).items()}
+    return session.execute(stmt, params).all()
+
+
+def _insert_with_dependents_statement(dialect, table, columns: list[str], parent_key: tuple[str, ...], dependents):
+    quote = dialect.identifier_preparer.quote
+
+    def array(name: str, column) -> str:
+        return f"CAST(:{name} AS {column.type.compile(dialect=dialect)}[])"
+
+    parent_cols = ", ".join(map(quote, columns))
+    parent_arrays = ", ".join(array(f"p_{c}", table.c[c]) for c in columns)
+    back = ", ".join(quote(c) for c in ("id", *parent_key))
+    parts = [
+        f"parent AS (INSERT INTO {quote(table.name)} ({parent_cols}) SELECT * FROM unnest({parent_arrays}) "
+        f"RETURNING {back})"
+    ]
+    for n, d in enumerate(dependents):
+        cols = list(d.rows[0])
+        keys = [array(f"d{n}_k{i}", table.c[k]) for i, k in enumerate(parent_key)]
+        values = [array(f"d{n}_{c}", d.table.c[c]) for c in cols]
+        names = [f"k{i}" for i in range(len(parent_key))] + [f"v{j}" for j in range(len(cols))]
+        on = " AND ".join(f"parent.{quote(k)} = x.k{i}" for i, k in enumerate(parent_key))
+        parts.append(
+            f"d{n} AS (INSERT INTO {quote(d.table.name)} ({quote(d.link)}, {', '.join(map(quote, cols))}) "
+            f"SELECT parent.id, {', '.join(f'x.v{j}' for j in range(len(cols)))} "
+            f"FROM unnest({', '.join(keys + values)}) AS x({', '.join(names)}) JOIN parent ON {on})"
+        )
+    sql = "WITH " + ", ".join(parts) + f" SELECT {back} FROM parent"
+    return text(sql).columns(table.c.id, *(table.c[k] for k in parent_key))
 
 
 _BIND_PROCESSORS: dict[tuple, object] = {}

@@ -20,7 +20,7 @@ from ..centres.hours import IssuingState, issuing_state
 from ..centres.models import Counter, Service
 from ..centres.service import ensure_acts_for_counter, ensure_centre_visible, get_counter, get_service
 from ..config import Settings
-from ..db import insert_rows, lock_only, lock_rows, next_value
+from ..db import Dependents, insert_with_dependents, lock_only, lock_rows, next_value
 from ..errors import DomainError, forbidden, not_found
 from ..notifications.near import record_called, record_near
 from ..queues.figures import QUEUE_ORDER, positions, wait_model
@@ -44,6 +44,7 @@ from .models import (
     Ticket,
     TicketEvent,
     TicketRecord,
+    TicketStats,
 )
 
 
@@ -275,11 +276,11 @@ def write_issue(session: Session, settings: Settings, plan: IssuePlan) -> list[I
                 )
             if refused:
                 next_value(session, sequence, count=-refused)  # the numbers past the cap are given back
-        tickets = _insert_tickets(session, [row for _, row in rows])
+        tickets = _insert_tickets(session, plan, rows)
         for (i, _), ticket in zip(rows, tickets):
             results[i] = ticket
         places, waiting = positions(session, tickets)
-        _record_issued(session, settings, plan, [(requests[i][0], t) for (i, _), t in zip(rows, tickets)], waiting)
+        _publish_issued(session, settings, plan, tickets, waiting)
     out: list[IssueResult | DomainError] = []
     for result in results:
         if isinstance(result, int):  # the same key earlier in the batch: its answer, as a replay
@@ -326,54 +327,53 @@ def _ticket_row(service: Service, number: int, decision: Decision, key, data, no
     }
 
 
-_TICKETS = Ticket.__table__
+_TICKETS, _EVENTS, _STATS = Ticket.__table__, TicketEvent.__table__, TicketStats.__table__
 
 
-def _insert_tickets(session: Session, rows: list[dict]) -> list[TicketRecord]:
-    """One statement for all rows; the tickets as they now stand in the database."""
+def _insert_tickets(session: Session, plan: IssuePlan, rows: list[tuple[int, dict]]) -> list[TicketRecord]:
+    """The tickets (request index, row), with their `issued` history and their statistics rows, in
+    one statement on PostgreSQL; the tickets as they now stand in the database."""
     if not rows:
         return []
-    c = _TICKETS.c
+    now, services = plan.now, plan.services
+    keys = [(row["service_id"], row["number"]) for _, row in rows]
+    history = [
+        {
+            "centre_id": row["centre_id"],
+            "type": "issued",
+            "at": now,
+            "service_id": row["service_id"],
+            "counter_id": None,
+            "officer_id": None,
+            "actor_user_id": plan.requests[i][0].user_id,
+            "actor_device_id": plan.requests[i][0].device_id,
+            "data": {"priority": row["priority"], "source": row["source"]},
+        }
+        for i, row in rows
+    ]
+    projections = stats.issued_rows(
+        [(row["centre_id"], row["original_service_id"], services[row["service_id"]].agency_id) for _, row in rows],
+        now,
+    )
     ids = {
         (sid, number): tid
-        for tid, sid, number in insert_rows(session, _TICKETS, rows, returning=(c.id, c.service_id, c.number))
+        for tid, sid, number in insert_with_dependents(
+            session,
+            _TICKETS,
+            [row for _, row in rows],
+            ("service_id", "number"),
+            [Dependents(_EVENTS, "ticket_id", keys, history), Dependents(_STATS, "ticket_id", keys, projections)],
+        )
     }
-    return [TicketRecord(id=ids[row["service_id"], row["number"]], **row) for row in rows]
+    return [TicketRecord(id=ids[key], **row) for key, (_, row) in zip(keys, rows)]
 
 
-def _record_issued(
-    session: Session,
-    settings: Settings,
-    plan: IssuePlan,
-    issued: list[tuple[Principal, TicketRecord]],
-    waiting: dict[int, int],
+def _publish_issued(
+    session: Session, settings: Settings, plan: IssuePlan, tickets: list[TicketRecord], waiting: dict[int, int]
 ) -> None:
-    """The tickets' `issued` history, their statistics rows, and per centre the boards' events:
-    each ticket, then its services' queues once (`waiting`: their waiting counts, just counted)."""
-    if not issued:
-        return
-    now, services = plan.now, plan.services
-    insert_rows(
-        session,
-        TicketEvent.__table__,
-        [
-            {
-                "ticket_id": t.id,
-                "centre_id": t.centre_id,
-                "type": "issued",
-                "at": now,
-                "service_id": t.service_id,
-                "counter_id": None,
-                "officer_id": None,
-                "actor_user_id": actor.user_id,
-                "actor_device_id": actor.device_id,
-                "data": {"priority": t.priority, "source": t.source},
-            }
-            for actor, t in issued
-        ],
-    )
-    tickets = [t for _, t in issued]
-    stats.record_issued(session, [(t, services[t.service_id].agency_id) for t in tickets], now)
+    """Per centre, the boards' events: each ticket, then its services' queues once (`waiting`:
+    their waiting counts, just counted)."""
+    services = plan.services
     for centre_id in sorted({t.centre_id for t in tickets}):
         mine = [t for t in tickets if t.centre_id == centre_id]
         mine_services = [services[sid] for sid in sorted({t.service_id for t in mine})]

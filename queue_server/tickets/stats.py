@@ -98,15 +98,20 @@ def record(session: Session, ticket, event: TicketEvent) -> None:
 
 def record_issued(session: Session, tickets: list[tuple[object, int | None]], at: datetime) -> None:
     """Start the rows of tickets just issued together: (ticket, its service's agency) pairs."""
-    # Issued together, at one time: the rows differ only in the ticket, so one row is started
-    # (its local day and hour converted once) and copied for each.
+    rows = issued_rows([(t.centre_id, t.original_service_id, a) for t, a in tickets], at)
+    insert_rows(session, TicketStats.__table__, [{**r, "ticket_id": t.id} for r, (t, _a) in zip(rows, tickets)])
+
+
+def issued_rows(tickets: list[tuple[int, int, int | None]], at: datetime) -> list[dict]:
+    """The rows of tickets issued together at `at`, without their ticket ids: (centre, service,
+    agency) triples. Issued at one time, the rows differ only in those, so one row is started (its
+    local day and hour converted once) and copied for each."""
     first = start_row(SimpleNamespace(), None, None, None, None, at)
-    shared = {c: getattr(first, c) for c in COLUMNS}
-    rows = [
-        {**shared, "ticket_id": t.id, "centre_id": t.centre_id, "service_id": t.original_service_id, "agency_id": a}
-        for t, a in tickets
+    shared = {c: getattr(first, c) for c in COLUMNS if c != "ticket_id"}
+    return [
+        {**shared, "centre_id": centre_id, "service_id": service_id, "agency_id": agency_id}
+        for centre_id, service_id, agency_id in tickets
     ]
-    insert_rows(session, TicketStats.__table__, rows)
 
 
 def rebuild_ticket_stats(session: Session, centre_id: int | None = None, columns: tuple[str, ...] = COLUMNS) -> int:
