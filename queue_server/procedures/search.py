@@ -569,9 +569,13 @@ class SearchIndex:
 
     @staticmethod
     def _synonyms(words: list[str], origins: list[str | None], lex: Lexicon) -> tuple[list[str], list[str | None]]:
-        """The words with the lexicon's synonyms written as it says them (longest first)."""
+        """The words with the lexicon's synonyms written as it says them (longest first). What a
+        synonym writes is read again with the words after it, a bounded number of times: «bị mất
+        tiêu» → «mất tiêu» → «mất»."""
         if not lex.synonyms:
             return words, origins
+        words, origins = list(words), list(origins)
+        rereads = len(words)
         out_words: list[str] = []
         out_origins: list[str | None] = []
         i = 0
@@ -588,9 +592,13 @@ class SearchIndex:
                 if tuple(words[i:end]) == said and (
                     len(marks) != len(said) or all(same_marks(o, m) for o, m in zip(typed, marks, strict=True))
                 ):
-                    out_words += meant
-                    out_origins += [None] * len(meant)
-                    i = end
+                    if rereads:
+                        words[i:end], origins[i:end] = meant, [None] * len(meant)
+                        rereads -= 1
+                    else:
+                        out_words += meant
+                        out_origins += [None] * len(meant)
+                        i = end
                     break
             else:
                 out_words.append(words[i])
