@@ -1,8 +1,8 @@
 """Elderly and rural visitors, Southern and Central speech: «tạm chú» for «tạm trú», a paper that
 rotted or burnt along with the commune's register, a son back from the army, a garden turned into
 house land, a sick child kept home, a stepchild, cheap state housing, old words («sao lục», «thất
-lạc»), «visa» for a passport, an abbreviation (GPKD). Examples written for these tests (none is in
-the benches' query sets)."""
+lạc»), «visa» for a passport, abbreviations (GPKD, XH), «chuyển về» for moving here. Examples
+written for these tests (none is in the benches' query sets)."""
 
 import pytest
 
@@ -64,3 +64,16 @@ def test_a_synonym_is_read_again_with_the_words_after_it(client, catalogue):
     assert _top3(client, catalogue, "căn cước bị mất tiêu rồi")[:1] == ["1.014064"]
     # «năm trước», «bây giờ» say when, not which procedure
     assert _top3(client, catalogue, "bây giờ muốn làm lại giấy kết hôn mất năm trước")[:1] == ["1.004746"]
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("đăng ký nhà ở xh cho người thu nhập thấp", {"1.014632"}),  # XH = xã hội
+        ("con trai mới chuyển về xã này, đăng ký quân sự thế nào", {"1.013137"}),  # chuyển đến, not chuyển đi
+        ("cần làm chứng minh thư nhân dân cho con gái 16 tuổi", {"1.014061", "2.000200", "1.001247"}),  # căn cước
+    ],
+)
+def test_the_right_one_first(client, catalogue, q, first):
+    got = _top3(client, catalogue, q)
+    assert got[:1] and got[0] in first, got
