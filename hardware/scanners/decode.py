@@ -23,7 +23,13 @@ A frame goes through a ladder of attempts, cheapest and most productive first
    tuning scenes, 144 photos at seeds 61000/62000: 81.3 % -> 83.3 %);
 7. last of all, the best region deconvolved (a Wiener filter for a Gaussian blur of
    3 px at 640 px): defocus and shake that smear a module into its neighbours
-   (fresh tuning scenes, seeds 63000/64000, read it on frames nothing else read).
+   (fresh tuning scenes, seeds 63000/64000, read it on frames nothing else read);
+8. after that, for glare and dim light: the code located again by edge texture averaged
+   over a code's area rather than a few modules (small crisp decoys — printed squares,
+   a grid's lines — beat a glared or dim code at module scale, not over its whole area),
+   blobs as elongated as text lines left out; and the best regions smoothed by a third
+   of a module or more against a dim frame's gain noise (fresh tuning scenes, seeds
+   63000-66000: 5 of the 32 frames nothing else read).
 
 The ladder stops at the first attempt that finds something or when the per-frame
 time budget is spent, so a kiosk preview stays smooth even on a frame with no code
@@ -154,6 +160,9 @@ _MORE_VARIANTS = (
 # unsharp masks; 448-640 px) on the 17 frames nothing else read in 480 fresh tuning scenes
 # (seeds 63000/64000): this one read 3, no other read one it missed.
 _DEBLUR_VARIANTS = (Variant(640, deblur=(3.0, 0.06)),)
+# A dim frame's gain noise: smoothed by a third of a module or more (chosen on the misses of 960
+# fresh tuning scenes, seeds 63000-66000: read 3 frames nothing else read).
+_DENOISE_VARIANTS = (Variant(640, smooth=4.0), Variant(640, smooth=3.0), Variant(448, smooth=4.0))
 
 
 class _Ladder:
@@ -265,6 +274,16 @@ class _Ladder:
         # The very last: the best region deconvolved, for a defocus or shake that smears a
         # module into its neighbours, which sharpening and thresholds could not undo.
         steps.append(("deblur-region", lambda: self.region_attempt(0, _DEBLUR_VARIANTS)))
+        # After that, for glare and dim light: the code located by texture spread over a code's
+        # area (small, crisp decoys such as printed squares or a grid's corner win the
+        # module-sized search), and the best regions smoothed hard against a dim frame's grain.
+        steps += [
+            ("spread-region", lambda: self.spread_attempt()),
+            (
+                "denoise-region",
+                lambda: self.region_attempt(0, _DENOISE_VARIANTS) or self.region_attempt(1, _DENOISE_VARIANTS),
+            ),
+        ]
         return steps
 
     def attempts(self) -> Iterator[tuple[str, Callable[[], list[str]]]]:
@@ -368,9 +387,11 @@ class _Ladder:
         quads.sort(key=lambda q: q[0])
         return [q for _score, q in quads[:_MAX_REGIONS]]
 
-    def texture_quads(self) -> list[Any]:
+    def texture_quads(self, spread: int = 9, threshold: float = 0.5, min_squareness: float = 0.0) -> list[Any]:
         """Boxes around the densest black-and-white texture: a QR is the busiest block of
-        strong edges in all directions on a receipt photo."""
+        strong edges in all directions on a receipt photo. ``spread`` (px at 320 px wide) is
+        the area the edge density is averaged over; blobs above ``threshold`` of the peak and
+        no more elongated than ``min_squareness`` (short side / long side) are boxed."""
         cv2, np = self.cv2, self.np
         scale = 320 / self.width
         small = cv2.resize(self.gray, (320, max(1, round(self.height * scale))), interpolation=cv2.INTER_AREA)
@@ -381,18 +402,18 @@ class _Ladder:
         score = np.minimum(cv2.boxFilter(np.abs(gx), -1, (9, 9)), cv2.boxFilter(np.abs(gy), -1, (9, 9)))
         mean = cv2.boxFilter(small, -1, (9, 9))
         score /= mean + 20.0  # relative to brightness: a dim code counts as much as a bright one
-        score = cv2.boxFilter(score, -1, (9, 9))
+        score = cv2.boxFilter(score, -1, (spread, spread))
         _lo, peak, _lo_at, _peak_at = cv2.minMaxLoc(score)
         if peak <= 0:
             return []
-        count, labels, stats, _centres = cv2.connectedComponentsWithStats((score > 0.5 * peak).astype(np.uint8))
+        count, labels, stats, _centres = cv2.connectedComponentsWithStats((score > threshold * peak).astype(np.uint8))
         ranked = []
         for label in range(1, count):
             x, y, w, h, area = stats[label]
-            if w < 6 or h < 6:
+            squareness = min(w, h) / max(w, h)
+            if w < 6 or h < 6 or squareness < min_squareness:
                 continue
             strength = float(score[labels == label].mean())
-            squareness = min(w, h) / max(w, h)
             ranked.append((strength * (0.5 + squareness), x, y, w, h))
         ranked.sort(reverse=True)
         quads = []
@@ -438,6 +459,17 @@ class _Ladder:
                 size = int(side * 1.4 * 3)
                 variants = (Variant(size, smooth=1.5, sharpen=(1.5, 3.0)), *variants)
             found = self.region_variants(quad, variants)
+            if found:
+                return found
+        return []
+
+    def spread_attempt(self) -> list[str]:
+        """Regions where edges in both directions fill an area the size of the smallest code
+        (~25 px at 320 px wide), not elongated like a text line: under glare or in dim light a
+        code's texture is weaker than that of a small printed square or a grid's lines, which
+        win the module-sized search but not this one."""
+        for quad in self.texture_quads(spread=25, threshold=0.35, min_squareness=0.4):
+            found = self.region_variants(quad, _FIRST_VARIANTS)
             if found:
                 return found
         return []

@@ -157,3 +157,38 @@ def test_scanning_a_citizen_id_never_logs_its_contents(tmp_path, caplog):
     assert "citizen_id" in logged or "CitizenId" in logged
     for secret in ("079190001234", "025123456", "Nguyễn Văn An", "Nguyễn", "Lê Lợi", "15031990"):
         assert secret not in logged
+
+
+def dim_receipt_with_glare_and_decoys() -> np.ndarray:
+    """A dim 720p frame: a receipt (grey paper, dark ink) with three text lines above its code,
+    a lamp's glare on the code, sensor grain, and three small crisp printed squares elsewhere —
+    decoys whose sharp edges beat the weak, glared code in a module-sized texture search."""
+    rng = np.random.default_rng(1)
+    paper, ink = 80, 45
+    frame = np.full((720, 1280), 30, np.uint8)
+    frame[200:660, 700:1100] = paper
+    for k in range(3):
+        cv2.putText(frame, "VAN BAN SO 12/QD-UBND", (710, 230 + 26 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.8, ink, 2)
+    code = np.where(qr_gray(RECEIPT_URL, box=5) > 128, paper, ink).astype(np.uint8)
+    h, w = code.shape
+    top, left = 320, 900 - w // 2
+    frame[top : top + h, left : left + w] = code
+    for x in (200, 300, 400):  # nested squares, like a finder pattern: 30 px, white and black
+        frame[100:130, x : x + 30] = 230
+        frame[104:126, x + 4 : x + 26] = 20
+        frame[109:121, x + 9 : x + 21] = 230
+        frame[112:118, x + 12 : x + 18] = 20
+    yy, xx = np.mgrid[0:720, 0:1280]
+    cy, cx = top + h * 0.6, left + w * 0.4
+    light = frame + 110 * np.exp(-(((xx - cx) / (w * 0.18)) ** 2 + ((yy - cy) / (h * 0.1)) ** 2))
+    light = cv2.GaussianBlur(light.astype(np.float32), (0, 0), 0.8) + rng.normal(0, 9.0, light.shape)
+    return cv2.cvtColor(np.clip(light, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def test_a_dim_glared_code_beside_crisp_decoys_is_found_by_its_spread_texture():
+    frame = dim_receipt_with_glare_and_decoys()
+    report = inspect_frame(frame, budget_s=60.0)  # no attempt cut short, whatever the load
+    assert report.texts == [RECEIPT_URL]
+    # Every earlier step looked at the decoys (the module-sized texture search ranks them first)
+    # and missed; the search over a code's area, text lines left out, finds the receipt's code.
+    assert report.step == "spread-region"
