@@ -8,9 +8,7 @@ Ranking, strongest first: the code (exact, then prefix); the whole name equal to
 the name starting with it; the query as a phrase inside the name; then how much of the query
 the name (and, weaker, the procedure's everyday names, its field and agency) covers — each
 word weighted by its rarity, typed prefixes and one- or two-letter typos counting a little less;
-among close candidates, the query's word pairs said side by side in a procedure's list of papers
-but not in its name (weak evidence of the situations it serves) count a little; shorter names
-break ties. The leading "Thủ tục" most names carry is ignored for all of this.
+shorter names break ties. The leading "Thủ tục" most names carry is ignored for all of this.
 
 The visitor's words are read first (`SearchIndex.analyse`): Telex leftovers repaired,
 abbreviations written out, synonyms and everyday phrases of the lexicon (data/lexicon.json)
@@ -83,10 +81,6 @@ UNCODED_PENALTY = 0.05
 ACCENT_WEIGHT = 0.05
 # A word typed with diacritics, found only written with others.
 OTHER_MARKS = 0.6
-# The papers a procedure asks for name the situations it serves («Giấy chứng tử», «quyết định cho
-# thôi việc»): weak evidence, read as two-syllable words (adjacent query words side by side in
-# its list of papers, weighted by how few lists say them), to order close candidates.
-DOCUMENT_WEIGHT = 0.1
 
 
 def fold(text: str | None) -> str:
@@ -293,8 +287,6 @@ class Entry:
     everyday: tuple[str, ...] = ()  # the procedure's everyday names, folded
     accented: set[str] = field(default_factory=set)
     markers: set[str] = field(default_factory=set)
-    # the papers to bring, as the source lists them: weak evidence of the situations it serves
-    documents: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Abbreviations in the source ("Thực hiện chính sách BHXH") are written out as in queries.
@@ -406,9 +398,6 @@ class SearchIndex:
     said_names: dict[str, list[int]] = field(default_factory=dict)
     joined_names: str = ""
     name_offsets: list[int] = field(default_factory=list)
-    # two-syllable words ("a b") of the procedures' lists of papers → the entries saying them, and their rarity
-    document_postings: dict[str, np.ndarray] = field(default_factory=dict)
-    document_idf: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def build(cls, version: int, entries: Iterable[Entry]) -> SearchIndex:
@@ -466,21 +455,6 @@ class SearchIndex:
             parts.append(f" {e.name_folded} ")
             offset += len(parts[-1])
         index.joined_names, index.name_offsets = "".join(parts), offsets
-        # A pair counts as the papers' evidence only where the name (or an everyday name) does not
-        # say it already: the name's own words are scored once, above.
-        document_lists: dict[str, list[int]] = {}
-        document_freq: dict[str, int] = {}
-        for i, e in enumerate(index.entries):
-            pairs: set[str] = set()
-            for line in e.documents:
-                words = key(fold(line)).split()
-                pairs.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
-            for pair in pairs:
-                document_freq[pair] = document_freq.get(pair, 0) + 1
-                if f" {pair} " not in index.pair_texts[i]:
-                    document_lists.setdefault(pair, []).append(i)
-        index.document_postings = {p: np.array(v, dtype=np.int32) for p, v in document_lists.items()}
-        index.document_idf = {p: math.log(1 + n / df) for p, df in document_freq.items()}
         return index
 
     # -- matching ------------------------------------------------------------------------------
@@ -774,7 +748,6 @@ class SearchIndex:
         else:
             total = len(candidates)
         score = relevance[candidates] + PAIR_WEIGHT * self._pair_share(query.words, candidates)
-        score += DOCUMENT_WEIGHT * self._document_share(query.words)[candidates]
         if query.accented:
             score += ACCENT_WEIGHT * np.array(
                 [len(query.accented & self.entries[i].accented) / len(query.accented) for i in candidates]
@@ -817,22 +790,6 @@ class SearchIndex:
             return np.zeros(len(candidates))
         texts = self.pair_texts
         return np.array([sum(p in texts[i] for p in pairs) / len(pairs) for i in candidates])
-
-    def _document_share(self, words: list[str]) -> np.ndarray:
-        """Per entry: the rarity-weighted share of the query's adjacent word pairs (as the lexicon
-        wrote them) its list of papers says side by side (0 for a query of one word)."""
-        out = np.zeros(len(self.entries))
-        possible = 0.0
-        for pair in dict.fromkeys(f"{a} {b}" for a, b in zip(words, words[1:], strict=False)):
-            idf = self.document_idf.get(pair)
-            if idf is None:  # said in no list of papers: counts against all, as the rarest pair would
-                possible += math.log(1 + len(self.entries))
-                continue
-            possible += idf
-            postings = self.document_postings.get(pair)
-            if postings is not None:
-                out[postings] += idf
-        return out / possible if possible else out
 
     def _phrase_tiers(self, phrase: str) -> np.ndarray:
         """4: the name is the phrase; 3: it starts with it; 2: it holds it from a word start; else 0.

@@ -127,8 +127,7 @@ def with_service_ids(session: Session, centre_id: int | None, items: list[dict])
 
 
 def _entry(p: Procedure) -> Entry:
-    # ref, code, name, field, level, the summary answered; the papers to bring weigh a little in ranking
-    return Entry(p.ref, p.code, p.name, p.field, p.level, summary(p), documents=tuple(p.documents or ()))
+    return Entry(ref=p.ref, code=p.code, name=p.name, field=p.field, level=p.level, data=summary(p))
 
 
 def search_index(session: Session) -> SearchIndex:
