@@ -31,7 +31,7 @@ def _terminate(pid: int) -> None:
         admin.dispose()
 
 
-def _statements_sent(engine, run) -> list[str]:
+def _statements_sent(run) -> list[str]:
     """What psycopg sent for `run()`, pings included (they bypass SQLAlchemy's statement events)."""
     from psycopg import Cursor
 
@@ -50,6 +50,11 @@ def _statements_sent(engine, run) -> list[str]:
     return sent
 
 
+def _use(engine) -> None:
+    with engine.connect() as c:
+        c.execute(text("SELECT 41 + 1")).scalar_one()
+
+
 def test_a_connection_lost_while_idle_is_replaced_before_use(pg_url):
     engine = make_engine(pg_url, pool_size=1, max_overflow=0, ping_after_idle_s=0)
     try:
@@ -66,11 +71,7 @@ def test_a_connection_back_just_now_is_used_without_a_check(pg_url):
     try:
         _backend(engine)
 
-        def use():
-            with engine.connect() as c:
-                c.execute(text("SELECT 41 + 1")).scalar_one()
-
-        assert _statements_sent(engine, use) == ["SELECT 41 + 1"]
+        assert _statements_sent(lambda: _use(engine)) == ["SELECT 41 + 1"]
     finally:
         engine.dispose()
 
@@ -80,11 +81,7 @@ def test_an_idle_connection_is_checked_once_then_used(pg_url):
     try:
         _backend(engine)
 
-        def use():
-            with engine.connect() as c:
-                c.execute(text("SELECT 41 + 1")).scalar_one()
-
-        sent = _statements_sent(engine, use)
+        sent = _statements_sent(lambda: _use(engine))
         assert len(sent) == 2 and sent[-1] == "SELECT 41 + 1", sent
     finally:
         engine.dispose()
