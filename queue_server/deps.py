@@ -7,6 +7,7 @@ roles straight from these dependencies, so the declaration and the test cannot d
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .auth.models import Device, User
 from .auth.principal import PUBLIC, Principal
@@ -67,6 +68,13 @@ def bearer_token(request: Request) -> str | None:
 DEVICE_BY_TOKEN = select(Device).where(Device.token_hash == bindparam("digest"))
 
 
+@functools.cache
+def _with_agencies() -> tuple:
+    """A user's agencies (what a manager may see) in the same statement: one round trip, not two.
+    Built on first use: the mappers are complete only once every model is imported."""
+    return (joinedload(User.agencies),)
+
+
 def resolve_principal(session: Session, settings: Settings, token: str | None) -> Principal | None:
     """The principal a token stands for, or None if the token is missing, unknown or revoked."""
     if not token:
@@ -81,7 +89,7 @@ def resolve_principal(session: Session, settings: Settings, token: str | None) -
     claims = read_access_token(settings.secret_key, token)
     if not claims:
         return None
-    user = session.get(User, int(claims["sub"]))
+    user = session.get(User, int(claims["sub"]), options=_with_agencies())
     if user is None or not user.active or user.token_version != claims.get("tv"):
         return None
     return Principal(role=user.role, user=user)

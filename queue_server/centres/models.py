@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..db import Base
 from ..timeutil import utcnow
@@ -109,3 +109,19 @@ class CounterService(Base):
     order: Mapped[int] = mapped_column(Integer, default=0)
     weight: Mapped[float] = mapped_column(default=1.0)
     counter: Mapped[Counter] = relationship(back_populates="services")
+
+
+# A session's identity map holds its objects weakly: a counter or a service loaded by one step of a
+# request (the action, its events, the answer) was gone once that step returned, and the next step
+# read it from the database again — two of a call's round trips. A transaction keeps the counters
+# and services it loaded until it ends (a centre has tens of them, so this costs nothing).
+@event.listens_for(Session, "loaded_as_persistent")
+def _keep_counters_and_services(session: Session, instance) -> None:
+    if isinstance(instance, Counter | Service):
+        session.info.setdefault("kept_rows", []).append(instance)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _let_go(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("kept_rows", None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..audit.service import record, snapshot
 from ..auth.models import User
@@ -16,6 +16,8 @@ from ..realtime.service import record_event, sequence_name
 from ..timeutil import utcnow
 from . import schemas
 from .models import Agency, Centre, Counter, CounterService, Service, ServiceHours
+
+_WITH_SERVICES = (joinedload(Counter.services),)
 
 # -- access helpers -------------------------------------------------------------------------
 
@@ -40,7 +42,8 @@ def get_service(session: Session, service_id: int, options=()) -> Service:
 
 
 def get_counter(session: Session, counter_id: int) -> Counter:
-    counter = session.get(Counter, counter_id)
+    # with the services it serves in the same statement: every action at a counter reads them
+    counter = session.get(Counter, counter_id, options=_WITH_SERVICES)
     if counter is None:
         raise not_found("quầy", "counter_not_found")
     return counter

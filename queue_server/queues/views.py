@@ -172,9 +172,13 @@ def officer_brief(user: User | None) -> dict | None:
 _UNKNOWN = object()
 
 
+def counter_officer(session: Session, counter: Counter) -> dict | None:
+    """The officer on duty at the counter, as boards and tablets show them (or None)."""
+    return officer_brief(session.get(User, counter.officer_id) if counter.officer_id else None)
+
+
 def counter_view(session: Session, counter: Counter, current=_UNKNOWN) -> dict:
     """`current`: the counter's current ticket (or None) when the caller has just set it."""
-    officer = session.get(User, counter.officer_id) if counter.officer_id else None
     if current is _UNKNOWN:
         current = current_ticket(session, counter)
     return {
@@ -184,7 +188,7 @@ def counter_view(session: Session, counter: Counter, current=_UNKNOWN) -> dict:
         "name": counter.name,
         "state": counter.state,
         "state_changed_at": counter.state_changed_at.isoformat(),
-        "officer": officer_brief(officer),
+        "officer": counter_officer(session, counter),
         "services": [{"service_id": link.service_id, "weight": link.weight} for link in counter.services],
         "current_ticket": ticket_brief(current, counter.number),
     }

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from ..auth.principal import Principal
@@ -25,7 +25,7 @@ from ..errors import DomainError, forbidden, not_found
 from ..notifications.near import record_called, record_near
 from ..queues.figures import QUEUE_ORDER, positions, wait_model
 from ..queues.views import (
-    counter_view,
+    counter_officer,
     current_ticket,
     publish_counter,
     publish_queue,
@@ -67,6 +67,20 @@ _LOCK_SERVICES = select(_SERVICE_IDS).where(_SERVICE_IDS.in_(bindparam("ids", ex
 
 def _lock_services(session: Session, service_ids) -> None:
     lock_only(session, _LOCK_SERVICES, {"ids": sorted(set(service_ids))})
+
+
+def _lock_and_read_services(session: Session, service_ids) -> list[Service]:
+    """`_lock_services` for an action that publishes the services' queues afterwards: the rows are
+    read, with their hours, by the locking statement itself — not by another round trip later."""
+    stmt = (
+        select(Service)
+        .options(joinedload(Service.hours))
+        .where(Service.id.in_(sorted(set(service_ids))))
+        .order_by(Service.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Service)  # not the hours, on the nullable side of the join
+    return list(session.execute(stmt).unique().scalars())
 
 
 def _append(session: Session, ticket: Ticket, type_: str, actor: Principal, **data) -> TicketEvent:
@@ -422,6 +436,13 @@ def _finish_current(session: Session, actor: Principal, counter: Counter) -> lis
     return [cur.service_id]
 
 
+def _head(stmt):
+    """A queue's first ticket (QUEUE_ORDER), as a branch of a UNION ALL (SQLite accepts a branch's
+    ORDER BY and LIMIT only inside a subquery)."""
+    sub = stmt.order_by(*QUEUE_ORDER).limit(1).subquery()
+    return select(*sub.c)
+
+
 def choose_next(session: Session, counter: Counter, now) -> Ticket | None:
     """The counter's next ticket (documented in docs/queue-policy.md):
 
@@ -429,37 +450,24 @@ def choose_next(session: Session, counter: Counter, now) -> Ticket | None:
     2. then, over all services the counter serves, priority tickets before others;
     3. then the longest effective wait: (now − queue time) × the service's weight at this counter;
        ties go to the service listed first at the counter, then the earlier ticket.
+
+    The candidates — the head of the counter's own line and of each service's — are read in one
+    statement: each was a round trip of its own on every call.
     """
-    direct = (
-        session.execute(
-            select(Ticket)
-            .where(Ticket.target_counter_id == counter.id, Ticket.state.in_(WAITING_STATES))
-            .order_by(*QUEUE_ORDER)
-            .limit(1)
-        )
-        .scalars()
-        .first()
-    )
-    if direct is not None:
-        return direct
+    waiting = select(Ticket.__table__).where(Ticket.state.in_(WAITING_STATES))
     links = {link.service_id: link for link in counter.services}
-    if not links:
-        return None
+    branches = [_head(waiting.where(Ticket.target_counter_id == counter.id))] + [
+        _head(waiting.where(Ticket.service_id == sid, Ticket.target_counter_id.is_(None))) for sid in links
+    ]
+    candidates = session.execute(select(Ticket).from_statement(union_all(*branches))).scalars().all()
+    direct = [t for t in candidates if t.target_counter_id == counter.id]
+    if direct:
+        return direct[0]
     heads = []
-    for sid, link in links.items():
-        head = (
-            session.execute(
-                select(Ticket)
-                .where(Ticket.service_id == sid, Ticket.state.in_(WAITING_STATES), Ticket.target_counter_id.is_(None))
-                .order_by(*QUEUE_ORDER)
-                .limit(1)
-            )
-            .scalars()
-            .first()
-        )
-        if head is not None:
-            waited = max(0.0, (now - head.queue_key).total_seconds())
-            heads.append((-head.priority_rank, -waited * link.weight, link.order, head.queue_key, head.id, head))
+    for head in candidates:
+        link = links[head.service_id]
+        waited = max(0.0, (now - head.queue_key).total_seconds())
+        heads.append((-head.priority_rank, -waited * link.weight, link.order, head.queue_key, head.id, head))
     if not heads:
         return None
     heads.sort(key=lambda h: h[:5])
@@ -489,9 +497,14 @@ def _call(session: Session, settings: Settings, actor: Principal, counter: Count
 def call_next(session: Session, settings: Settings, actor: Principal, counter_id: int) -> Ticket | None:
     counter = _counter_for_action(session, actor, counter_id)
     _require_open(counter)
-    _lock_services(session, [link.service_id for link in counter.services])
-    _finish_current(session, actor, counter)
+    _lock_and_read_services(session, [link.service_id for link in counter.services])
+    current = current_ticket(session, counter, lock=True)
+    # Chosen before the current visitor is ended (never a waiting ticket, so the choice is the
+    # same), so that both tickets' statistics rows are read at once (held meanwhile).
     ticket = choose_next(session, counter, utcnow())
+    _held_rows = stats.load_rows(session, [t.id for t in (current, ticket) if t is not None])
+    if current is not None:
+        _complete(session, actor, current, counter, auto=True)
     if ticket is None:
         publish_counter(session, counter)
         return None
@@ -669,7 +682,7 @@ def _complete(session: Session, actor: Principal, ticket: Ticket, counter: Count
     session.flush()
     _append(session, ticket, "completed", actor, auto=auto)
     record_event(session, ticket.centre_id, "ticket.completed", ticket_brief(ticket, counter.number))
-    officer = counter_view(session, counter)["officer"]
+    officer = counter_officer(session, counter)  # not the whole counter view: its current ticket is a read
     record_event(
         session,
         ticket.centre_id,

@@ -80,6 +80,14 @@ def apply_event(row, type_: str, at: datetime, counter_id: int | None, officer_i
             row.service_s = _seconds(at, row.service_started_at) if row.service_started_at is not None else None
 
 
+def load_rows(session: Session, ticket_ids: list[int]) -> list[TicketStats]:
+    """The tickets' rows, read in one statement ahead of the events that move them (`record`
+    finds them in the session while the caller holds the list: the session holds them weakly)."""
+    if not ticket_ids:
+        return []
+    return list(session.execute(select(TicketStats).where(TicketStats.ticket_id.in_(ticket_ids))).scalars())
+
+
 def record(session: Session, ticket, event: TicketEvent) -> None:
     """Project one just-appended event of `ticket` (same transaction)."""
     if event.type == "issued":

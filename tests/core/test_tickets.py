@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from queue_server.tickets.models import Ticket, TicketEvent
 from tests.factories import issue, open_counter
@@ -219,3 +219,28 @@ def test_numbers_restart_at_local_midnight(client, centre, clock):
     next_day = late + timedelta(minutes=2)  # 00:01 the next local day
     clock.freeze(next_day)
     assert issue(client, centre)["display_number"] == "A001"
+
+
+def test_a_call_costs_the_clerk_few_round_trips(client, centre, db):
+    """Each statement is a round trip on PostgreSQL, paid while the board waits for the number:
+    the clerk's identity and agencies, the counter and its services, each read once; the services
+    read by the statement locking them; the candidates of every queue the counter serves in one
+    statement; the two tickets' statistics rows in one. (It was 26 on PostgreSQL at a counter of
+    two services with a visitor at it, each round trip ~1 ms of the call's delivery to boards.)"""
+    open_counter(client, centre, 2, "clerk2")  # counter 2 serves two services
+    for code in ("HOTICH", "CHUNGTHUC", "HOTICH"):
+        issue(client, centre, code)
+    assert call_next(client, centre, 2, "clerk2").status_code == 200  # someone at the counter now
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        called = call_next(client, centre, 2, "clerk2")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert called.status_code == 200 and called.json()["state"] == "called"
+    # SQLite's count includes its BEGIN IMMEDIATE (PostgreSQL's BEGIN is not a statement here)
+    assert len(statements) <= (19 if db.engine.dialect.name == "sqlite" else 17), statements
