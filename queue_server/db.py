@@ -282,11 +282,14 @@ def column_arrays(dialect, table, rows: list[dict]) -> dict[str, list]:
     return arrays
 
 
-def lock_rows(session: Session, stmt):
-    """SELECT ... FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE)."""
+def lock_rows(session: Session, stmt, params: dict | None = None, of=None):
+    """SELECT ... FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE).
+
+    `of`: the table or entity whose rows are locked, when the statement joins others (an outer
+    join's nullable side cannot be locked)."""
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return session.execute(stmt)
+        stmt = stmt.with_for_update(of=of)
+    return session.execute(stmt, params)
 
 
 def lock_only(session: Session, stmt, params: dict | None = None) -> None:

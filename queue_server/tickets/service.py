@@ -69,18 +69,12 @@ def _lock_services(session: Session, service_ids) -> None:
     lock_only(session, _LOCK_SERVICES, {"ids": sorted(set(service_ids))})
 
 
-def _lock_and_read_services(session: Session, service_ids) -> list[Service]:
+def _lock_and_read_services(session: Session, service_ids) -> None:
     """`_lock_services` for an action that publishes the services' queues afterwards: the rows are
-    read, with their hours, by the locking statement itself — not by another round trip later."""
-    stmt = (
-        select(Service)
-        .options(joinedload(Service.hours))
-        .where(Service.id.in_(sorted(set(service_ids))))
-        .order_by(Service.id)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Service)  # not the hours, on the nullable side of the join
-    return list(session.execute(stmt).unique().scalars())
+    read, with their hours, by the locking statement itself — not by another round trip later
+    (the session keeps them: centres/models.py)."""
+    ids = {"ids": sorted(set(service_ids))}
+    lock_rows(session, _SERVICES.order_by(Service.id), ids, of=Service).unique().scalars().all()
 
 
 def _append(session: Session, ticket: Ticket, type_: str, actor: Principal, **data) -> TicketEvent:
