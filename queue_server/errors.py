@@ -1,12 +1,16 @@
-"""The one error type and its JSON rendering: {"error": {"code", "message"}}."""
+"""The one error type and its JSON rendering: {"error": {"code", "message"}}.
+
+A visitor's browser gets the same errors as a page in Vietnamese instead (`_wants_page`): the
+address on a ticket or receipt QR that a camera or a finger garbled must not show JSON."""
 
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -75,6 +79,10 @@ CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
     ),
     "uq_dossiers_code": ("dossier_code_taken", "Mã hồ sơ đã được cấp cho hồ sơ khác, vui lòng thử lại."),
 }
+
+
+MALFORMED_JSON = "Nội dung gửi lên không phải JSON hợp lệ."
+_BODY_NOT_PARSED = "There was an error parsing the body"  # fastapi.routing's detail, in English
 
 
 def _body(code: str, message: str, **extra) -> dict:
@@ -169,6 +177,44 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _wants_page(request) -> bool:
+    """A request to one of the pages (a route answering HTML), or a browser navigating (HTML
+    asked for first) to an address that is no route. The API answers JSON to everyone."""
+    route = request.scope.get("route")
+    if route is not None:
+        return getattr(route, "response_class", None) is HTMLResponse
+    if request.scope["type"] != "http" or request.url.path.startswith("/api/"):
+        return False
+    return request.headers.get("accept", "").startswith("text/html")
+
+
+_PAGE_MESSAGES = {
+    404: "Không tìm thấy trang này.",
+    405: "Không tìm thấy trang này.",
+    422: "Địa chỉ không hợp lệ, hoặc thông tin gửi lên không hợp lệ.",
+}
+
+
+def error_page(status: int, message: str) -> HTMLResponse:
+    """The error as a page of its own: no script, style inline, nothing fetched."""
+    page = (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1"><title>Thông báo</title>'
+        "<style>body{font-family:sans-serif;margin:0;background:#f4f6f8;color:#1b2430}"
+        "main{max-width:36rem;margin:3rem auto;padding:1.5rem;background:#fff;border-radius:.5rem}"
+        ".error{font-size:1.25rem;font-weight:bold;color:#a4161a}</style></head>"
+        f'<body><main><p class="error" role="alert">{escape(message)}</p>'
+        "<p>Hãy quét lại mã QR trên phiếu, hoặc hỏi cán bộ hướng dẫn tại sảnh.</p></main></body></html>"
+    )
+    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _answer(request, status: int, code: str, message: str, headers=None, **extra):
+    if _wants_page(request):
+        return error_page(status, _PAGE_MESSAGES.get(status, message))
+    return JSONResponse(_body(code, message, **extra), status_code=status, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
@@ -190,7 +236,7 @@ def install_error_handlers(app: FastAPI) -> None:
             log.error("database unavailable on %s %s: %s", _method(request), request.url.path, _first_line(exc))
         if request.scope["type"] == "websocket":
             return await request.close(code=1013, reason=err.code)  # "try again later"
-        return JSONResponse(_body(err.code, err.message), status_code=503, headers={"Retry-After": "1"})
+        return _answer(request, 503, err.code, err.message, headers={"Retry-After": "1"})
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)
@@ -202,18 +248,18 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("value out of range for the database on %s %s", _method(request), request.url.path)
         if request.scope["type"] == "websocket":
             return await request.close(code=4422, reason="invalid_input")
-        return JSONResponse(_body("invalid_input", "Dữ liệu gửi lên không hợp lệ (giá trị vượt giới hạn)."), 422)
+        return _answer(request, 422, "invalid_input", "Dữ liệu gửi lên không hợp lệ (giá trị vượt giới hạn).")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse(_body("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ."), status_code=400)
+            return _answer(request, 400, "malformed_json", MALFORMED_JSON)
         fields = [
             {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": problem_vi(e)}
             for e in errors
         ]
-        return JSONResponse(_body("invalid_input", "Dữ liệu gửi lên không hợp lệ.", fields=fields), status_code=422)
+        return _answer(request, 422, "invalid_input", "Dữ liệu gửi lên không hợp lệ.", fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
@@ -227,11 +273,18 @@ def install_error_handlers(app: FastAPI) -> None:
         code, message = messages.get(exc.status_code, ("http_error", str(exc.detail)))
         if isinstance(exc.detail, str) and exc.status_code not in messages:
             message = exc.detail
-        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        if exc.status_code == 400 and exc.detail == _BODY_NOT_PARSED:
+            # FastAPI's own answer when its parser gives up (nesting past the recursion limit, an
+            # integer past Python's digit limit, bytes that are not UTF-8): said as for bad JSON.
+            if "json" in request.headers.get("content-type", ""):
+                code, message = "malformed_json", MALFORMED_JSON
+            else:
+                code, message = "malformed_body", "Nội dung gửi lên không đọc được."
+        return _answer(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", _method(request), request.url.path)
         if request.scope["type"] == "websocket":
             return await request.close(code=1011, reason="internal_error")
-        return JSONResponse(_body("internal_error", "Lỗi hệ thống, vui lòng thử lại sau."), status_code=500)
+        return _answer(request, 500, "internal_error", "Lỗi hệ thống, vui lòng thử lại sau.")

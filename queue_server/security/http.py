@@ -39,6 +39,7 @@ HEADER_FRAMING = len(b":\r\n")
 LINGER_S = 1.0  # how long a refused connection stays open (not read) before it is closed
 
 MESSAGES = {
+    400: ("malformed_request", "Yêu cầu HTTP không hợp lệ."),
     408: ("request_timeout", "Yêu cầu gửi quá chậm; kết nối đã bị đóng."),
     413: ("body_too_large", "Nội dung gửi lên quá lớn."),
     414: ("request_line_too_long", "Địa chỉ yêu cầu quá dài."),
@@ -127,10 +128,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.refuse(431)
 
     def _invalid(self) -> None:
-        msg = "Invalid HTTP request received."
-        self.logger.warning(msg)
+        # uvicorn's own answer (send_400_response) is English plain text; ours is the API's format.
+        self.logger.warning("Invalid HTTP request received.")
         self._disarm()
-        self.send_400_response(msg)
+        self.transport.write(error_response(400))
+        self.transport.close()
 
     # -- parser callbacks -------------------------------------------------------------------
 

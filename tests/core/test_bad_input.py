@@ -154,3 +154,24 @@ def test_invalid_admin_input(client, centre, db):
         headers=centre.auth("admin"),
     )
     assert_error(r, 409, "service_exists")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # nested past the parser's recursion limit
+        b'{"service_id": ' + b"9" * 5000 + b"}",  # an integer past Python's digit limit for parsing
+        b'{"service_id": 1, "client_request_id": "\xff\xfe"}',  # not UTF-8
+    ],
+    ids=["deep", "long-integer", "not-utf8"],
+)
+def test_bodies_the_parser_gives_up_on_are_refused_in_vietnamese(client, centre, db, body):
+    # FastAPI answers these with its own English "There was an error parsing the body"; a kiosk
+    # shows the message it gets.
+    before = snapshot_counts(db)
+    r = client.post(
+        "/api/v1/tickets", content=body, headers={**centre.auth("kiosk"), "content-type": "application/json"}
+    )
+    assert_error(r, 400, "malformed_json")
+    assert r.json()["error"]["message"] == "Nội dung gửi lên không phải JSON hợp lệ."
+    assert snapshot_counts(db) == before

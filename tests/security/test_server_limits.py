@@ -8,6 +8,7 @@ line, number of headers, body size, WebSocket message size) and slow clients are
 from __future__ import annotations
 
 import asyncio
+import json
 import select
 import socket
 import threading
@@ -125,6 +126,18 @@ def test_too_many_headers_431_and_an_overlong_request_line_414(server):
     sock.sendall(b"GET /healthz?" + b"q" * (64 * 1024) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     assert _status(_read_response(sock)) == 414
     sock.close()
+
+
+def test_a_request_the_parser_cannot_read_is_refused_with_400_in_vietnamese(server):
+    # A control character in a header value: uvicorn's own answer is English plain text.
+    sock = _connect(server)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: a=\x01b\r\n\r\n")
+    response = _read_response(sock)
+    sock.close()
+    assert _status(response) == 400
+    head, body = response.split(b"\r\n\r\n", 1)
+    assert b"application/json" in head
+    assert json.loads(body) == {"error": {"code": "malformed_request", "message": "Yêu cầu HTTP không hợp lệ."}}
 
 
 def test_bodies_over_the_limit_413_declared_or_chunked(server):
