@@ -7,8 +7,11 @@ something) moves. A search costs one tiny SELECT of that counter.
 Ranking, strongest first: the code (exact, then prefix); the whole name equal to the query;
 the name starting with it; the query as a phrase inside the name; then how much of the query
 the name (and, weaker, the procedure's everyday names, its field and agency) covers — each
-word weighted by its rarity, typed prefixes and one- or two-letter typos counting a little less;
-shorter names break ties. The leading "Thủ tục" most names carry is ignored for all of this.
+word weighted by its rarity, typed prefixes and one- or two-letter typos counting a little less —
+plus how much of it visitors used when they asked for the procedure before (its example
+queries, data/example_queries.json, scored like BM25 over words and word pairs: a procedure
+visitors asked for in these words is listed even when its name says others); shorter names
+break ties. The leading "Thủ tục" most names carry is ignored for all of this.
 
 The visitor's words are read first (`SearchIndex.analyse`): Telex leftovers repaired,
 abbreviations written out, synonyms and everyday phrases of the lexicon (data/lexicon.json)
@@ -26,6 +29,7 @@ import re
 import threading
 import unicodedata
 import weakref
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,6 +52,19 @@ AGENCY_WEIGHT = 0.3
 # A word of a procedure's everyday names (data/everyday_names.json: «tiền tuất», «dẹp tiệm»):
 # nearly as good as the official name, so the official wording still wins a tie.
 EVERYDAY_WEIGHT = 0.8
+# How visitors asked for a procedure (data/example_queries.json): a weak field scored like BM25
+# over the example queries' folded words and adjacent word pairs (as typed and as the lexicon
+# reads them), each weighted by its rarity among the procedures that have examples. The query's
+# share found there (0–1) adds this much to a procedure's score…
+EXAMPLE_WEIGHT = 0.4
+EXAMPLE_K1, EXAMPLE_B = 1.2, 0.4
+# … makes it a candidate from this share on, whatever its name says…
+EXAMPLE_ALONE = 0.35
+# … and, times this, stands in for the name's coverage where that is lower.
+EXAMPLE_AS_RELEVANCE = 0.7
+EXAMPLE_QUERIES = DATA_DIR / "example_queries.json"
+# «… (thực hiện tại cấp tỉnh)»: one procedure's copy at another level.
+_LEVEL_SUFFIX = re.compile(r"\s*\((?:thực hiện )?tại cấp [^)]*\)\s*$", re.IGNORECASE)
 # A lexicon entry's helping words (its «also», or a hint's meaning) count this much.
 ALSO_WEIGHT = 0.1
 # An unaccented word that may be a filler («chi», «con», «thu») or a catalogue word.
@@ -285,6 +302,7 @@ class Entry:
     field_folded: str = ""
     agency_folded: str = ""
     everyday: tuple[str, ...] = ()  # the procedure's everyday names, folded
+    examples: tuple[tuple[str, ...], ...] = ()  # how visitors asked for it: each query's words, folded
     accented: set[str] = field(default_factory=set)
     markers: set[str] = field(default_factory=set)
 
@@ -295,6 +313,8 @@ class Entry:
         self.agency_folded = expand(fold(self.data.get("agency_name"))) if self.data else ""
         names = everyday_names()
         self.everyday, everyday_words = names.get(self.code or "") or names.get(key(fold(self.name)), ((), ()))
+        examples = example_queries()
+        self.examples = examples.get(self.code or "") or examples.get(key(fold(self.name)), ())
         words = re.findall(r"\w+", unicodedata.normalize("NFC", (self.name or "").lower()))
         self.accented = set(words)
         for word in words:  # «BHYT» in a name stands for «bảo hiểm y tế» as the visitor types it
@@ -320,6 +340,30 @@ def everyday_names() -> dict[str, tuple[tuple[str, ...], frozenset[str]]]:
         before = out.get(ident, ((), frozenset()))
         out[ident] = (before[0] + phrases, before[1] | words)
     return out
+
+
+@lru_cache(maxsize=1)
+def example_queries() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """``data/example_queries.json``: per procedure (by national code, or by name when it has
+    none), the queries visitors asked for it with, as their folded words; none without the file."""
+    if not EXAMPLE_QUERIES.exists():
+        return {}
+    raw = json.loads(EXAMPLE_QUERIES.read_text(encoding="utf-8"))
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for item in raw["procedures"]:
+        ident = item.get("code") or key(fold(item["name"]))
+        out[ident] = out.get(ident, ()) + tuple(tuple(example_terms(q)) for q in item["queries"])
+    return out
+
+
+def example_terms(text: str) -> list[str]:
+    """A query's terms as the example field compares them: its folded words and its adjacent
+    word pairs («khai sinh» → khai, sinh, «khai sinh»)."""
+    terms: dict[str, None] = {}
+    for reading in (key(fold(text)), lexicon_reading(text)):
+        words = reading.split()
+        terms.update(dict.fromkeys(words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]))
+    return list(terms)
 
 
 def _without_leading_fillers(phrase: str) -> str:
@@ -379,6 +423,11 @@ class SearchIndex:
     field_postings: dict[str, np.ndarray] = field(default_factory=dict)
     agency_postings: dict[str, np.ndarray] = field(default_factory=dict)
     everyday_postings: dict[str, np.ndarray] = field(default_factory=dict)
+    # an example query term → (the entries whose examples say it, its BM25 weight in each)
+    example_postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # an example term → its most a query can gain from it (idf × (k1 + 1)); unseen terms count as the rarest
+    example_ceiling: dict[str, float] = field(default_factory=dict)
+    example_unseen: float = 0.0
     # words with their diacritics (y as i) → the entries whose name, field or everyday names say them
     marked_postings: dict[str, np.ndarray] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
@@ -442,6 +491,7 @@ class SearchIndex:
         index.agency_postings = {w: np.array(v, dtype=np.int32) for w, v in agency_lists.items()}
         index.everyday_postings = {w: np.array(v, dtype=np.int32) for w, v in everyday_lists.items()}
         index.marked_postings = {w: np.array(v, dtype=np.int32) for w, v in marked_lists.items()}
+        index._build_examples()
         index.pair_texts = [" | ".join((f" {e.name_folded}", *e.everyday)) + " " for e in index.entries]
         index.codes.sort()
         index.names = np.array([e.name_folded for e in index.entries], dtype=object)
@@ -456,6 +506,50 @@ class SearchIndex:
             offset += len(parts[-1])
         index.joined_names, index.name_offsets = "".join(parts), offsets
         return index
+
+    def _build_examples(self) -> None:
+        """BM25 over each procedure's example queries taken as one document (words and pairs).
+        The same procedure at several levels («… (thực hiện tại cấp tỉnh)») shares one document:
+        visitors ask for it alike, and its levels are then told apart as without examples."""
+        groups: dict[str, list[int]] = {}
+        for i, e in enumerate(self.entries):
+            if e.examples:
+                groups.setdefault(key(fold(_LEVEL_SUFFIX.sub("", e.name))), []).append(i)
+        if not groups:
+            return
+        docs = []
+        for members in groups.values():
+            said = dict.fromkeys(q for i in members for q in self.entries[i].examples)
+            docs.append((members, Counter(t for q in said for t in q)))
+        n = len(docs)
+        avg = sum(sum(c.values()) for _i, c in docs) / n
+        df = Counter(t for _i, c in docs for t in c)
+        idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        lists: dict[str, tuple[list[int], list[float]]] = {}
+        for members, counts in docs:
+            norm = EXAMPLE_K1 * (1 - EXAMPLE_B + EXAMPLE_B * sum(counts.values()) / avg)
+            for t, tf in counts.items():
+                at, weights = lists.setdefault(t, ([], []))
+                at.extend(members)
+                weights.extend([idf[t] * tf * (EXAMPLE_K1 + 1) / (tf + norm)] * len(members))
+        self.example_postings = {t: (np.array(at, dtype=np.int32), np.array(w)) for t, (at, w) in lists.items()}
+        self.example_ceiling = {t: v * (EXAMPLE_K1 + 1) for t, v in idf.items()}
+        self.example_unseen = math.log(1 + (n + 0.5) / 0.5) * (EXAMPLE_K1 + 1)
+
+    def example_share(self, raw: str) -> np.ndarray:
+        """Per entry: how much of the query's terms its example queries say, rarity-weighted (0–1)."""
+        out = np.zeros(len(self.entries))
+        if not self.example_postings:
+            return out
+        possible = 0.0
+        for t in dict.fromkeys(example_terms(raw)):
+            posting = self.example_postings.get(t)
+            if posting is None:
+                possible += 0 if " " in t else self.example_unseen
+                continue
+            out[posting[0]] += posting[1]
+            possible += self.example_ceiling[t]
+        return out / possible if possible else out
 
     # -- matching ------------------------------------------------------------------------------
     def _word_matches(self, word: str, last: bool) -> dict[str, float]:
@@ -581,6 +675,8 @@ class SearchIndex:
         i = 0
         while i < len(words):
             for said, meant in lex.synonyms.items():
+                if said[0] != words[i]:
+                    continue
                 end = i + len(said)
                 marks = lex.phrase_marks.get(said, ())
                 typed = origins[i:end]
@@ -711,6 +807,7 @@ class SearchIndex:
         if not query.words:
             return [], 0
         relevance, matched, n_required = self._relevance(query)
+        examples = self.example_share(raw)
         tiers = self._phrase_tiers(phrase) if phrase else np.zeros(len(self.entries), dtype=np.int8)
         # Every required word must match (one may miss in every three): "ly hon" is not "ket hon".
         enough = matched >= n_required - n_required // 3
@@ -736,18 +833,26 @@ class SearchIndex:
             # offered as "did you mean".
             keep = (relevance > 0) if allowed is None else (relevance > 0) & allowed
             candidates = np.flatnonzero(keep)
-            if not len(candidates):
-                return [], 0
             partial = True
+        # A procedure visitors asked for in these words is a candidate even if its name says others.
+        heard = examples >= EXAMPLE_ALONE
+        if allowed is not None:
+            heard &= allowed
+        if heard.any():
+            candidates = np.union1d(candidates, np.flatnonzero(heard))
+        if not len(candidates):
+            return [], 0
+        # What visitors asked with stands in, a little weaker, for what a name does not say.
+        base = np.maximum(relevance, EXAMPLE_AS_RELEVANCE * examples) + EXAMPLE_WEIGHT * examples
         if limit is not None and len(candidates) > _RERANK:
-            # The tie-breaks below run in Python: only the best by coverage (and every name
-            # that is or starts with the phrase) need them.
-            strongest = np.argpartition(-relevance[candidates], _RERANK)[:_RERANK]
+            # The tie-breaks below run in Python: only the best by coverage and examples (and
+            # every name that is or starts with the phrase) need them.
+            strongest = np.argpartition(-base[candidates], _RERANK)[:_RERANK]
             total = len(candidates)
             candidates = np.union1d(candidates[strongest], candidates[tiers[candidates] >= 3])
         else:
             total = len(candidates)
-        score = relevance[candidates] + PAIR_WEIGHT * self._pair_share(query.words, candidates)
+        score = base[candidates] + PAIR_WEIGHT * self._pair_share(query.words, candidates)
         if query.accented:
             score += ACCENT_WEIGHT * np.array(
                 [len(query.accented & self.entries[i].accented) / len(query.accented) for i in candidates]
