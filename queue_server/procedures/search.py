@@ -13,11 +13,14 @@ queries, data/example_queries.json, scored like BM25 over words and word pairs: 
 visitors asked for in these words is listed even when its name says others); shorter names
 break ties. The leading "Thủ tục" most names carry is ignored for all of this.
 
-The visitor's words are read first (`SearchIndex.analyse`): Telex leftovers repaired,
-abbreviations written out, synonyms and everyday phrases of the lexicon (data/lexicon.json)
-turned into the catalogue's words, an age turned into its age band, filler words made optional.
-Diacritics are folded for matching and kept as a signal: a lexicon phrase or a catalogue word
-typed with other diacritics than it is written with counts less («để» is not «đẻ»).
+The visitor's words are read first (`SearchIndex.analyse`): a clause saying what they do not
+want dropped («…, không phải tạm ngừng»), Telex leftovers repaired, a real word speech-to-text
+wrote for one sounding alike put right where a name says the pair («di trúc» → «di chúc»), a
+count typed as a digit written out, abbreviations written out, synonyms and everyday phrases of
+the lexicon (data/lexicon.json) turned into the catalogue's words, an age turned into its age
+band, filler words made optional. Diacritics are folded for matching and kept as a signal: a
+lexicon phrase or a catalogue word typed with other diacritics than it is written with counts
+less («để» is not «đẻ»).
 """
 
 from __future__ import annotations
@@ -245,6 +248,31 @@ def telex_candidates(word: str) -> list[str]:
 _SAME_SOUNDING_ONSETS = (("s", "x"), ("x", "s"), ("tr", "ch"), ("ch", "tr"))
 
 
+# Sounds speech-to-text (and regional speech) confuses: initial consonants, then final ones
+# (the South says «bản» and «bảng», «mất» and «mấc» alike).
+_ALIKE_ONSETS = (
+    ("s", "x"),
+    ("x", "s"),
+    ("tr", "ch"),
+    ("ch", "tr"),
+    ("d", "gi"),
+    ("r", "gi"),
+    ("r", "d"),
+    ("l", "n"),
+    ("n", "l"),
+)
+_ALIKE_FINALS = (("ng", "n"), ("n", "ng"), ("t", "c"), ("c", "t"))
+
+
+def pronounced_alike(word: str) -> list[str]:
+    """Words pronounced (nearly) like ``word``, folded: «truc» → «chuc», «bang» → «ban»."""
+    out = [to + word[len(typed) :] for typed, to in _ALIKE_ONSETS if word.startswith(typed) and len(word) > len(typed)]
+    for typed, to in _ALIKE_FINALS:
+        if word.endswith(typed) and not word.endswith(("nh", "ch")) and not (typed == "n" and word.endswith("ng")):
+            out.append(word[: -len(typed)] + to)
+    return out
+
+
 def sound_alike_candidates(word: str) -> list[str]:
     """The word with its initial consonant swapped for one pronounced alike, «xan» → «san»."""
     return [
@@ -253,6 +281,10 @@ def sound_alike_candidates(word: str) -> list[str]:
         if word.startswith(typed) and len(word) > len(typed)
     ]
 
+
+# Numbers names write out («công ty TNHH hai thành viên»); larger ones are also other words
+# («ba» is a father, «năm» a year).
+_NUMBER_WORDS = {"1": "mot", "2": "hai"}
 
 # How strongly an age's band words count: enough to tell «dưới 14 tuổi» from «từ đủ 14 tuổi
 # trở lên», not enough to outrank what the visitor asked for.
@@ -401,6 +433,23 @@ def lexicon_reading(text: str) -> str:
     return strip_noise(" ".join(out))
 
 
+# «…, không phải tạm ngừng», «… chứ không cấp đổi», «…, chưa cần chủ tịch quyết định»: after a
+# comma or «chứ», what the visitor says they do not want, up to the end of that clause.
+_CONTRAST = re.compile(
+    r"(?:,\s*(?:không|khong|ko)\s+(?:phải|phai)|,\s*(?:chưa|chua)\s+(?:cần|can)"
+    r"|\b(?:chứ|chu)\s+(?:không|khong|ko|chưa|chua)(?:\s+(?:phải|phai))?)\s+([^,.;!?]*)"
+)
+
+
+def contrasted(raw: str) -> str:
+    """The query without the clauses saying what the visitor does not want: «căn cước bị mất
+    chứ không phải hỏng» is «căn cước bị mất» (their words would only pull towards the cousin)."""
+    text = unicodedata.normalize("NFC", raw.lower())
+    if not _CONTRAST.search(text):
+        return raw
+    return " ".join(_CONTRAST.sub(" ", text).split()).strip(" ,.;") or raw
+
+
 @dataclass
 class Hit:
     entry: Entry
@@ -446,6 +495,8 @@ class SearchIndex:
     # a folded everyday name → the entries that carry it, for a query that says one whole
     said_names: dict[str, list[int]] = field(default_factory=dict)
     joined_names: str = ""
+    # every two words side by side in a name or an everyday name
+    name_pairs: set[str] = field(default_factory=set)
     name_offsets: list[int] = field(default_factory=list)
 
     @classmethod
@@ -492,6 +543,10 @@ class SearchIndex:
         index.everyday_postings = {w: np.array(v, dtype=np.int32) for w, v in everyday_lists.items()}
         index.marked_postings = {w: np.array(v, dtype=np.int32) for w, v in marked_lists.items()}
         index._build_examples()
+        for e in index.entries:
+            for text in (e.name_folded, *e.everyday):
+                words = text.split()
+                index.name_pairs.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
         index.pair_texts = [" | ".join((f" {e.name_folded}", *e.everyday)) + " " for e in index.entries]
         index.codes.sort()
         index.names = np.array([e.name_folded for e in index.entries], dtype=object)
@@ -611,11 +666,15 @@ class SearchIndex:
                     if candidate in self.idf:
                         word, corrected = candidate, True
                         break
+            after = key(fold(tokens[n + 1])) if n + 1 < len(tokens) else ""
+            if word in _NUMBER_WORDS and _NUMBER_WORDS[word] in self.idf and after.isalpha() and after != "tuoi":
+                word = _NUMBER_WORDS[word]  # «công ty 2 thành viên»: a count, which names write out
             written = lex.abbreviations.get(word, word).split()
             words.extend(written)
             origins.extend([token if len(written) == 1 and token in accented else None] * len(written))
         stripped = strip_noise(" ".join(words)).split()
         origins = origins[len(words) - len(stripped) :]
+        corrected |= self._heard_pairs(stripped, origins)
         words, origins = self._synonyms(stripped, origins, lex)
         out: list[str] = []
         weights: list[float] = []
@@ -660,6 +719,44 @@ class SearchIndex:
         for w, weight in zip(out, weights, strict=True):
             merged[w] = max(merged.get(w, 0.0), weight)
         return Analysed(list(merged), list(merged.values()), accented, corrected, marks, open_word)
+
+    def _heard_pairs(self, words: list[str], origins: list[str | None]) -> bool:
+        """Speech-to-text writes a real word sounding like the one meant («di trúc», «bảng sao»):
+        two words no name says side by side become the pair a name says when one of them, swapped
+        for a word pronounced alike, makes it («di chúc», «bản sao»). In place; whether any was."""
+        changed = False
+        pairs = self.name_pairs
+        fillers = lexicon().folded_fillers
+
+        def may_be_misheard(k: int) -> bool:
+            # Not a filler, not a word typed with diacritics the catalogue writes it with, and
+            # not one standing in a pair a name says with its other neighbour.
+            mark = origins[k]
+            return (
+                words[k] not in fillers
+                and (mark is None or mark.translate(_Y_TO_I) not in self.marked_postings)
+                and not (k > 0 and f"{words[k - 1]} {words[k]}" in pairs)
+                and not (k + 1 < len(words) and f"{words[k]} {words[k + 1]}" in pairs)
+            )
+
+        for j in range(len(words) - 1):
+            if f"{words[j]} {words[j + 1]}" in pairs:
+                continue
+            for k in (j, j + 1):
+                if not may_be_misheard(k):
+                    continue
+                alike = next(
+                    (
+                        alt
+                        for alt in pronounced_alike(words[k])
+                        if (f"{alt} {words[j + 1]}" if k == j else f"{words[j]} {alt}") in self.name_pairs
+                    ),
+                    None,
+                )
+                if alike is not None:
+                    words[k], origins[k], changed = alike, None, True
+                    break
+        return changed
 
     @staticmethod
     def _synonyms(words: list[str], origins: list[str | None], lex: Lexicon) -> tuple[list[str], list[str | None]]:
@@ -802,6 +899,7 @@ class SearchIndex:
         exact_ref = self.by_ref.get(raw)
         if exact_ref is not None and (allowed is None or allowed[exact_ref]):
             return [Hit(self.entries[exact_ref], 6, 1.0)], 1
+        raw = contrasted(raw)
         phrase = expand(fold(raw))
         query = self.analyse(raw)
         if not query.words:
