@@ -343,10 +343,13 @@ class Entry:
         self.name_folded = expand(fold(self.name))
         self.field_folded = expand(fold(self.field))
         self.agency_folded = expand(fold(self.data.get("agency_name"))) if self.data else ""
-        names = everyday_names()
-        self.everyday, everyday_words = names.get(self.code or "") or names.get(key(fold(self.name)), ((), ()))
-        examples = example_queries()
-        self.examples = examples.get(self.code or "") or examples.get(key(fold(self.name)), ())
+        names, examples = everyday_names(), example_queries()
+        said, asked = names.get(self.code or ""), examples.get(self.code or "")
+        if not said or not asked:  # a procedure without a code (or not listed by it) is listed by name
+            own = key(fold(self.name))
+            said, asked = said or names.get(own), asked or examples.get(own)
+        self.everyday, everyday_words = said or ((), ())
+        self.examples = asked or ()
         words = re.findall(r"\w+", unicodedata.normalize("NFC", (self.name or "").lower()))
         self.accented = set(words)
         for word in words:  # «BHYT» in a name stands for «bảo hiểm y tế» as the visitor types it
