@@ -7,14 +7,20 @@ something) moves. A search costs one tiny SELECT of that counter.
 Ranking, strongest first: the code (exact, then prefix); the whole name equal to the query;
 the name starting with it; the query as a phrase inside the name; then how much of the query
 the name (and, weaker, the procedure's everyday names, its field and agency) covers — each
-word weighted by its rarity, typed prefixes and one- or two-letter typos counting a little less;
-shorter names break ties. The leading "Thủ tục" most names carry is ignored for all of this.
+word weighted by its rarity, typed prefixes and one- or two-letter typos counting a little less —
+plus how much of it visitors used when they asked for the procedure before (its example
+queries, data/example_queries.json, scored like BM25 over words and word pairs: a procedure
+visitors asked for in these words is listed even when its name says others); shorter names
+break ties. The leading "Thủ tục" most names carry is ignored for all of this.
 
-The visitor's words are read first (`SearchIndex.analyse`): Telex leftovers repaired,
-abbreviations written out, synonyms and everyday phrases of the lexicon (data/lexicon.json)
-turned into the catalogue's words, an age turned into its age band, filler words made optional.
-Diacritics are folded for matching and kept as a signal: a lexicon phrase or a catalogue word
-typed with other diacritics than it is written with counts less («để» is not «đẻ»).
+The visitor's words are read first (`SearchIndex.analyse`): a clause saying what they do not
+want dropped («…, không phải tạm ngừng»), Telex leftovers repaired, a real word speech-to-text
+wrote for one sounding alike put right where a name says the pair («di trúc» → «di chúc»), a
+count typed as a digit written out, abbreviations written out, synonyms and everyday phrases of
+the lexicon (data/lexicon.json) turned into the catalogue's words, an age turned into its age
+band, filler words made optional. Diacritics are folded for matching and kept as a signal: a
+lexicon phrase or a catalogue word typed with other diacritics than it is written with counts
+less («để» is not «đẻ»).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import re
 import threading
 import unicodedata
 import weakref
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,6 +55,19 @@ AGENCY_WEIGHT = 0.3
 # A word of a procedure's everyday names (data/everyday_names.json: «tiền tuất», «dẹp tiệm»):
 # nearly as good as the official name, so the official wording still wins a tie.
 EVERYDAY_WEIGHT = 0.8
+# How visitors asked for a procedure (data/example_queries.json): a weak field scored like BM25
+# over the example queries' folded words and adjacent word pairs (as typed and as the lexicon
+# reads them), each weighted by its rarity among the procedures that have examples. The query's
+# share found there (0–1) adds this much to a procedure's score…
+EXAMPLE_WEIGHT = 0.4
+EXAMPLE_K1, EXAMPLE_B = 1.2, 0.4
+# … makes it a candidate from this share on, whatever its name says…
+EXAMPLE_ALONE = 0.35
+# … and, times this, stands in for the name's coverage where that is lower.
+EXAMPLE_AS_RELEVANCE = 0.7
+EXAMPLE_QUERIES = DATA_DIR / "example_queries.json"
+# «… (thực hiện tại cấp tỉnh)»: one procedure's copy at another level.
+_LEVEL_SUFFIX = re.compile(r"\s*\((?:thực hiện )?tại cấp [^)]*\)\s*$", re.IGNORECASE)
 # A lexicon entry's helping words (its «also», or a hint's meaning) count this much.
 ALSO_WEIGHT = 0.1
 # An unaccented word that may be a filler («chi», «con», «thu») or a catalogue word.
@@ -228,6 +248,31 @@ def telex_candidates(word: str) -> list[str]:
 _SAME_SOUNDING_ONSETS = (("s", "x"), ("x", "s"), ("tr", "ch"), ("ch", "tr"))
 
 
+# Sounds speech-to-text (and regional speech) confuses: initial consonants, then final ones
+# (the South says «bản» and «bảng», «mất» and «mấc» alike).
+_ALIKE_ONSETS = (
+    ("s", "x"),
+    ("x", "s"),
+    ("tr", "ch"),
+    ("ch", "tr"),
+    ("d", "gi"),
+    ("r", "gi"),
+    ("r", "d"),
+    ("l", "n"),
+    ("n", "l"),
+)
+_ALIKE_FINALS = (("ng", "n"), ("n", "ng"), ("t", "c"), ("c", "t"))
+
+
+def pronounced_alike(word: str) -> list[str]:
+    """Words pronounced (nearly) like ``word``, folded: «truc» → «chuc», «bang» → «ban»."""
+    out = [to + word[len(typed) :] for typed, to in _ALIKE_ONSETS if word.startswith(typed) and len(word) > len(typed)]
+    for typed, to in _ALIKE_FINALS:
+        if word.endswith(typed) and not word.endswith(("nh", "ch")) and not (typed == "n" and word.endswith("ng")):
+            out.append(word[: -len(typed)] + to)
+    return out
+
+
 def sound_alike_candidates(word: str) -> list[str]:
     """The word with its initial consonant swapped for one pronounced alike, «xan» → «san»."""
     return [
@@ -236,6 +281,10 @@ def sound_alike_candidates(word: str) -> list[str]:
         if word.startswith(typed) and len(word) > len(typed)
     ]
 
+
+# Numbers names write out («công ty TNHH hai thành viên»); larger ones are also other words
+# («ba» is a father, «năm» a year).
+_NUMBER_WORDS = {"1": "mot", "2": "hai"}
 
 # How strongly an age's band words count: enough to tell «dưới 14 tuổi» from «từ đủ 14 tuổi
 # trở lên», not enough to outrank what the visitor asked for.
@@ -285,6 +334,7 @@ class Entry:
     field_folded: str = ""
     agency_folded: str = ""
     everyday: tuple[str, ...] = ()  # the procedure's everyday names, folded
+    examples: tuple[tuple[str, ...], ...] = ()  # how visitors asked for it: each query's words, folded
     accented: set[str] = field(default_factory=set)
     markers: set[str] = field(default_factory=set)
 
@@ -293,8 +343,13 @@ class Entry:
         self.name_folded = expand(fold(self.name))
         self.field_folded = expand(fold(self.field))
         self.agency_folded = expand(fold(self.data.get("agency_name"))) if self.data else ""
-        names = everyday_names()
-        self.everyday, everyday_words = names.get(self.code or "") or names.get(key(fold(self.name)), ((), ()))
+        names, examples = everyday_names(), example_queries()
+        said, asked = names.get(self.code or ""), examples.get(self.code or "")
+        if not said or not asked:  # a procedure without a code (or not listed by it) is listed by name
+            own = key(fold(self.name))
+            said, asked = said or names.get(own), asked or examples.get(own)
+        self.everyday, everyday_words = said or ((), ())
+        self.examples = asked or ()
         words = re.findall(r"\w+", unicodedata.normalize("NFC", (self.name or "").lower()))
         self.accented = set(words)
         for word in words:  # «BHYT» in a name stands for «bảo hiểm y tế» as the visitor types it
@@ -320,6 +375,30 @@ def everyday_names() -> dict[str, tuple[tuple[str, ...], frozenset[str]]]:
         before = out.get(ident, ((), frozenset()))
         out[ident] = (before[0] + phrases, before[1] | words)
     return out
+
+
+@lru_cache(maxsize=1)
+def example_queries() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """``data/example_queries.json``: per procedure (by national code, or by name when it has
+    none), the queries visitors asked for it with, as their folded words; none without the file."""
+    if not EXAMPLE_QUERIES.exists():
+        return {}
+    raw = json.loads(EXAMPLE_QUERIES.read_text(encoding="utf-8"))
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for item in raw["procedures"]:
+        ident = item.get("code") or key(fold(item["name"]))
+        out[ident] = out.get(ident, ()) + tuple(tuple(example_terms(q)) for q in item["queries"])
+    return out
+
+
+def example_terms(text: str) -> list[str]:
+    """A query's terms as the example field compares them: its folded words and its adjacent
+    word pairs («khai sinh» → khai, sinh, «khai sinh»)."""
+    terms: dict[str, None] = {}
+    for reading in (key(fold(text)), lexicon_reading(text)):
+        words = reading.split()
+        terms.update(dict.fromkeys(words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]))
+    return list(terms)
 
 
 def _without_leading_fillers(phrase: str) -> str:
@@ -357,6 +436,23 @@ def lexicon_reading(text: str) -> str:
     return strip_noise(" ".join(out))
 
 
+# «…, không phải tạm ngừng», «… chứ không cấp đổi», «…, chưa cần chủ tịch quyết định»: after a
+# comma or «chứ», what the visitor says they do not want, up to the end of that clause.
+_CONTRAST = re.compile(
+    r"(?:,\s*(?:không|khong|ko)\s+(?:phải|phai)|,\s*(?:chưa|chua)\s+(?:cần|can)"
+    r"|\b(?:chứ|chu)\s+(?:không|khong|ko|chưa|chua)(?:\s+(?:phải|phai))?)\s+([^,.;!?]*)"
+)
+
+
+def contrasted(raw: str) -> str:
+    """The query without the clauses saying what the visitor does not want: «căn cước bị mất
+    chứ không phải hỏng» is «căn cước bị mất» (their words would only pull towards the cousin)."""
+    text = unicodedata.normalize("NFC", raw.lower())
+    if not _CONTRAST.search(text):
+        return raw
+    return " ".join(_CONTRAST.sub(" ", text).split()).strip(" ,.;") or raw
+
+
 @dataclass
 class Hit:
     entry: Entry
@@ -379,6 +475,11 @@ class SearchIndex:
     field_postings: dict[str, np.ndarray] = field(default_factory=dict)
     agency_postings: dict[str, np.ndarray] = field(default_factory=dict)
     everyday_postings: dict[str, np.ndarray] = field(default_factory=dict)
+    # an example query term → (the entries whose examples say it, its BM25 weight in each)
+    example_postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # an example term → its most a query can gain from it (idf × (k1 + 1)); unseen terms count as the rarest
+    example_ceiling: dict[str, float] = field(default_factory=dict)
+    example_unseen: float = 0.0
     # words with their diacritics (y as i) → the entries whose name, field or everyday names say them
     marked_postings: dict[str, np.ndarray] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
@@ -397,6 +498,8 @@ class SearchIndex:
     # a folded everyday name → the entries that carry it, for a query that says one whole
     said_names: dict[str, list[int]] = field(default_factory=dict)
     joined_names: str = ""
+    # every two words side by side in a name or an everyday name
+    name_pairs: set[str] = field(default_factory=set)
     name_offsets: list[int] = field(default_factory=list)
 
     @classmethod
@@ -442,6 +545,11 @@ class SearchIndex:
         index.agency_postings = {w: np.array(v, dtype=np.int32) for w, v in agency_lists.items()}
         index.everyday_postings = {w: np.array(v, dtype=np.int32) for w, v in everyday_lists.items()}
         index.marked_postings = {w: np.array(v, dtype=np.int32) for w, v in marked_lists.items()}
+        index._build_examples()
+        for e in index.entries:
+            for text in (e.name_folded, *e.everyday):
+                words = text.split()
+                index.name_pairs.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
         index.pair_texts = [" | ".join((f" {e.name_folded}", *e.everyday)) + " " for e in index.entries]
         index.codes.sort()
         index.names = np.array([e.name_folded for e in index.entries], dtype=object)
@@ -456,6 +564,50 @@ class SearchIndex:
             offset += len(parts[-1])
         index.joined_names, index.name_offsets = "".join(parts), offsets
         return index
+
+    def _build_examples(self) -> None:
+        """BM25 over each procedure's example queries taken as one document (words and pairs).
+        The same procedure at several levels («… (thực hiện tại cấp tỉnh)») shares one document:
+        visitors ask for it alike, and its levels are then told apart as without examples."""
+        groups: dict[str, list[int]] = {}
+        for i, e in enumerate(self.entries):
+            if e.examples:
+                groups.setdefault(key(fold(_LEVEL_SUFFIX.sub("", e.name))), []).append(i)
+        if not groups:
+            return
+        docs = []
+        for members in groups.values():
+            said = dict.fromkeys(q for i in members for q in self.entries[i].examples)
+            docs.append((members, Counter(t for q in said for t in q)))
+        n = len(docs)
+        avg = sum(sum(c.values()) for _i, c in docs) / n
+        df = Counter(t for _i, c in docs for t in c)
+        idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        lists: dict[str, tuple[list[int], list[float]]] = {}
+        for members, counts in docs:
+            norm = EXAMPLE_K1 * (1 - EXAMPLE_B + EXAMPLE_B * sum(counts.values()) / avg)
+            for t, tf in counts.items():
+                at, weights = lists.setdefault(t, ([], []))
+                at.extend(members)
+                weights.extend([idf[t] * tf * (EXAMPLE_K1 + 1) / (tf + norm)] * len(members))
+        self.example_postings = {t: (np.array(at, dtype=np.int32), np.array(w)) for t, (at, w) in lists.items()}
+        self.example_ceiling = {t: v * (EXAMPLE_K1 + 1) for t, v in idf.items()}
+        self.example_unseen = math.log(1 + (n + 0.5) / 0.5) * (EXAMPLE_K1 + 1)
+
+    def example_share(self, raw: str) -> np.ndarray:
+        """Per entry: how much of the query's terms its example queries say, rarity-weighted (0–1)."""
+        out = np.zeros(len(self.entries))
+        if not self.example_postings:
+            return out
+        possible = 0.0
+        for t in dict.fromkeys(example_terms(raw)):
+            posting = self.example_postings.get(t)
+            if posting is None:
+                possible += 0 if " " in t else self.example_unseen
+                continue
+            out[posting[0]] += posting[1]
+            possible += self.example_ceiling[t]
+        return out / possible if possible else out
 
     # -- matching ------------------------------------------------------------------------------
     def _word_matches(self, word: str, last: bool) -> dict[str, float]:
@@ -517,11 +669,15 @@ class SearchIndex:
                     if candidate in self.idf:
                         word, corrected = candidate, True
                         break
+            after = key(fold(tokens[n + 1])) if n + 1 < len(tokens) else ""
+            if word in _NUMBER_WORDS and _NUMBER_WORDS[word] in self.idf and after.isalpha() and after != "tuoi":
+                word = _NUMBER_WORDS[word]  # «công ty 2 thành viên»: a count, which names write out
             written = lex.abbreviations.get(word, word).split()
             words.extend(written)
             origins.extend([token if len(written) == 1 and token in accented else None] * len(written))
         stripped = strip_noise(" ".join(words)).split()
         origins = origins[len(words) - len(stripped) :]
+        corrected |= self._heard_pairs(stripped, origins)
         words, origins = self._synonyms(stripped, origins, lex)
         out: list[str] = []
         weights: list[float] = []
@@ -567,6 +723,44 @@ class SearchIndex:
             merged[w] = max(merged.get(w, 0.0), weight)
         return Analysed(list(merged), list(merged.values()), accented, corrected, marks, open_word)
 
+    def _heard_pairs(self, words: list[str], origins: list[str | None]) -> bool:
+        """Speech-to-text writes a real word sounding like the one meant («di trúc», «bảng sao»):
+        two words no name says side by side become the pair a name says when one of them, swapped
+        for a word pronounced alike, makes it («di chúc», «bản sao»). In place; whether any was."""
+        changed = False
+        pairs = self.name_pairs
+        fillers = lexicon().folded_fillers
+
+        def may_be_misheard(k: int) -> bool:
+            # Not a filler, not a word typed with diacritics the catalogue writes it with, and
+            # not one standing in a pair a name says with its other neighbour.
+            mark = origins[k]
+            return (
+                words[k] not in fillers
+                and (mark is None or mark.translate(_Y_TO_I) not in self.marked_postings)
+                and not (k > 0 and f"{words[k - 1]} {words[k]}" in pairs)
+                and not (k + 1 < len(words) and f"{words[k]} {words[k + 1]}" in pairs)
+            )
+
+        for j in range(len(words) - 1):
+            if f"{words[j]} {words[j + 1]}" in pairs:
+                continue
+            for k in (j, j + 1):
+                if not may_be_misheard(k):
+                    continue
+                alike = next(
+                    (
+                        alt
+                        for alt in pronounced_alike(words[k])
+                        if (f"{alt} {words[j + 1]}" if k == j else f"{words[j]} {alt}") in self.name_pairs
+                    ),
+                    None,
+                )
+                if alike is not None:
+                    words[k], origins[k], changed = alike, None, True
+                    break
+        return changed
+
     @staticmethod
     def _synonyms(words: list[str], origins: list[str | None], lex: Lexicon) -> tuple[list[str], list[str | None]]:
         """The words with the lexicon's synonyms written as it says them (longest first). What a
@@ -581,6 +775,8 @@ class SearchIndex:
         i = 0
         while i < len(words):
             for said, meant in lex.synonyms.items():
+                if said[0] != words[i]:
+                    continue
                 end = i + len(said)
                 marks = lex.phrase_marks.get(said, ())
                 typed = origins[i:end]
@@ -706,11 +902,13 @@ class SearchIndex:
         exact_ref = self.by_ref.get(raw)
         if exact_ref is not None and (allowed is None or allowed[exact_ref]):
             return [Hit(self.entries[exact_ref], 6, 1.0)], 1
+        raw = contrasted(raw)
         phrase = expand(fold(raw))
         query = self.analyse(raw)
         if not query.words:
             return [], 0
         relevance, matched, n_required = self._relevance(query)
+        examples = self.example_share(raw)
         tiers = self._phrase_tiers(phrase) if phrase else np.zeros(len(self.entries), dtype=np.int8)
         # Every required word must match (one may miss in every three): "ly hon" is not "ket hon".
         enough = matched >= n_required - n_required // 3
@@ -736,18 +934,26 @@ class SearchIndex:
             # offered as "did you mean".
             keep = (relevance > 0) if allowed is None else (relevance > 0) & allowed
             candidates = np.flatnonzero(keep)
-            if not len(candidates):
-                return [], 0
             partial = True
+        # A procedure visitors asked for in these words is a candidate even if its name says others.
+        heard = examples >= EXAMPLE_ALONE
+        if allowed is not None:
+            heard &= allowed
+        if heard.any():
+            candidates = np.union1d(candidates, np.flatnonzero(heard))
+        if not len(candidates):
+            return [], 0
+        # What visitors asked with stands in, a little weaker, for what a name does not say.
+        base = np.maximum(relevance, EXAMPLE_AS_RELEVANCE * examples) + EXAMPLE_WEIGHT * examples
         if limit is not None and len(candidates) > _RERANK:
-            # The tie-breaks below run in Python: only the best by coverage (and every name
-            # that is or starts with the phrase) need them.
-            strongest = np.argpartition(-relevance[candidates], _RERANK)[:_RERANK]
+            # The tie-breaks below run in Python: only the best by coverage and examples (and
+            # every name that is or starts with the phrase) need them.
+            strongest = np.argpartition(-base[candidates], _RERANK)[:_RERANK]
             total = len(candidates)
             candidates = np.union1d(candidates[strongest], candidates[tiers[candidates] >= 3])
         else:
             total = len(candidates)
-        score = relevance[candidates] + PAIR_WEIGHT * self._pair_share(query.words, candidates)
+        score = base[candidates] + PAIR_WEIGHT * self._pair_share(query.words, candidates)
         if query.accented:
             score += ACCENT_WEIGHT * np.array(
                 [len(query.accented & self.entries[i].accented) / len(query.accented) for i in candidates]
