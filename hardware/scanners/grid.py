@@ -34,9 +34,10 @@ _ALIGNMENT_SCORE = 0.45
 _ALIGNMENT_REACH = 3.5
 # A finder's centre re-measured within this many modules of where its contour put it.
 _FINDER_REACH = 1.5
-# The third finder of a pair, where the contour search missed it: looked for within this many
-# modules of where the pair puts it (perspective moves it), and the template score to accept.
-_COMPLETION_REACH = 4.5
+# The third finder of a pair, where the contour search missed it: looked for within this share
+# of the finders' spacing (at least 4.5 modules) of where the pair puts it at a right angle
+# (perspective moves it that far), at 3 px per module; and the template score to accept.
+_COMPLETION_REACH = (0.3, 4.5)
 _COMPLETION_SCORE = 0.55
 
 
@@ -404,8 +405,9 @@ def completed_pairs(gray: Any, found: list[tuple[Any, float]], limit: int = 3) -
                 src = [(3.5, 3.5), (3.5 + legs, 3.5), (3.5, 3.5 + legs)]
                 guess = Warp(src, [tl, tr, bl], bend=False)
                 which = int(np.argmin([np.linalg.norm(p - place) for p in (tl, tr, bl)]))
-                point, score, moved = match(gray, guess, src[which], "finder", _COMPLETION_REACH, k=4)
-                if score > _COMPLETION_SCORE and moved < _COMPLETION_REACH - 0.1:
+                reach = max(_COMPLETION_REACH[0] * legs, _COMPLETION_REACH[1])
+                point, score, moved = match(gray, guess, src[which], "finder", reach, k=3)
+                if score > _COMPLETION_SCORE and moved < reach - 0.1:
                     corners = [tl, tr, bl]
                     corners[which] = point
                     completed.append((score, *corners, module))
