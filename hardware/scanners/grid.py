@@ -36,9 +36,13 @@ _ALIGNMENT_REACH = 3.5
 _FINDER_REACH = 1.5
 # The third finder of a pair, where the contour search missed it: looked for within this share
 # of the finders' spacing (at least 4.5 modules) of where the pair puts it at a right angle
-# (perspective moves it that far), at 3 px per module; and the template score to accept.
+# (perspective moves it that far), at 3 px per module. A match scoring _COMPLETION_SCORE is a
+# finder; one scoring _COMPLETION_SEEN (a finder skewed by the perspective of the first guess)
+# is matched again through the frame of the three, and a finder if it then scores _COMPLETION_AGAIN.
 _COMPLETION_REACH = (0.3, 4.5)
 _COMPLETION_SCORE = 0.55
+_COMPLETION_SEEN = 0.3
+_COMPLETION_AGAIN = 0.45
 
 
 def size_of(version: int) -> int:
@@ -407,9 +411,16 @@ def completed_pairs(gray: Any, found: list[tuple[Any, float]], limit: int = 3) -
                 which = int(np.argmin([np.linalg.norm(p - place) for p in (tl, tr, bl)]))
                 reach = max(_COMPLETION_REACH[0] * legs, _COMPLETION_REACH[1])
                 point, score, moved = match(gray, guess, src[which], "finder", reach, k=3)
-                if score > _COMPLETION_SCORE and moved < reach - 0.1:
-                    corners = [tl, tr, bl]
+                if score < _COMPLETION_SEEN or moved >= reach - 0.1:
+                    continue
+                corners = [tl, tr, bl]
+                corners[which] = point
+                if score < _COMPLETION_SCORE:
+                    again = Warp(src, corners, bend=False)
+                    point, score, moved = match(gray, again, src[which], "finder", 1.5, k=4)
+                    if score < _COMPLETION_AGAIN or moved >= 1.4:
+                        continue
                     corners[which] = point
-                    completed.append((score, *corners, module))
+                completed.append((score, *corners, module))
     completed.sort(key=lambda t: -t[0])
     return [t[1:] for t in completed[:limit]]
