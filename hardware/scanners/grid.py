@@ -132,7 +132,10 @@ class Warp:
 
     def _project(self, points: Any) -> Any:
         p = np.hstack([points, np.ones((len(points), 1))]) @ self.matrix.T
-        return p[:, :2] / p[:, 2:3]
+        # A degenerate fit (alignment patterns found in the wrong places) can send points to
+        # infinity: those sample outside the frame, and the code simply fails to read.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return p[:, :2] / p[:, 2:3]
 
     def __call__(self, points: Any) -> Any:
         points = np.float64(points).reshape(-1, 2)
