@@ -234,7 +234,10 @@ class _Ladder:
             from pyzbar import pyzbar
         except ImportError:  # libzbar0 missing: zxing-cpp alone still reads
             return []
-        return [_as_text(symbol.data) for symbol in pyzbar.decode(image)]
+        # Only what receipts and tickets carry: asked for every symbology, zbar reads a short EAN or
+        # interleaved 2-of-5 number out of a blurred QR's modules, and a wrong text ends the ladder.
+        symbols = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
+        return [_as_text(symbol.data) for symbol in pyzbar.decode(image, symbols=symbols)]
 
     def opencv(self, image: Any) -> list[str]:
         ok, texts, _points, _straight = _opencv_detector(self.cv2).detectAndDecodeMulti(image)
