@@ -1,7 +1,7 @@
 """Visitors who speak of the person and what happened to them rather than of a procedure: a
 relative who died (named as the North, the Centre or the South call them, with «mới», «vừa»
-before «mất»), a gift of land, a flat bought from a developer, English words mixed in, a key
-pressed twice. Examples written for these tests (none is in the benches' query sets)."""
+before «mất»), a gift of land, a flat bought from a developer, English words mixed in or English
+alone (the lexicon's English words are read one by one), a key pressed twice. Examples written for these tests (none is in the benches' query sets)."""
 
 import pytest
 
@@ -30,6 +30,20 @@ FAMILIES = {
         ("married foreigner", {"2.000806"}),
         ("international driving permit đi châu âu", {"3.000353"}),
         ("lost ID card", {"1.014064"}),
+    ],
+    "English only, word by word": [
+        ("temporary residence registration", {"1.004194"}),
+        ("legal aid for disabled people", {"2.000829"}),
+        ("certify my signature", {"2.000884"}),
+        ("motorcycle new owner transfer", {"1.013076"}),
+        ("divorce done abroad, record it here", {"2.000554"}),
+        ("proof of Vietnamese citizenship", {"1.005136"}),
+        ("extend temporary residence", {"1.002755"}),
+    ],
+    "abbreviations of the justice and social sectors": [
+        ("xin TGPL", {"2.000829"}),
+        ("xác nhận TTHN để đi lấy chồng", {"1.004873"}),
+        ("ĐKKH với người nước ngoài", {"2.000806"}),
     ],
     "a key pressed twice": [
         ("ông tôi mấtt rồi", KHAI_TU),
