@@ -79,7 +79,9 @@ def test_a_page_bent_by_two_modules_is_sampled_through_its_alignment_patterns():
     # Through the finders alone (one plane, as zxing samples) the bend garbles it.
     flat = grid.Warp([(3.5, 3.5), (n - 3.5, 3.5), (3.5, n - 3.5)], [tl, tr, bl], bend=False)
     assert (
-        ladder.pure_zxing(grid.render(grid.dark_modules(grid.module_values(frame, flat, version), version), version))
+        ladder.pure_zxing(
+            grid.render(next(grid.dark_modules(grid.module_values(frame, flat, version), version)), version)
+        )
         == []
     )
 
@@ -88,3 +90,38 @@ def test_a_frame_without_a_code_gives_nothing():
     rng = np.random.default_rng(5)
     frame = cv2.GaussianBlur(rng.integers(0, 255, (480, 640), dtype=np.uint8), (0, 0), 3)
     assert _Ladder(frame).grid_attempt() == []
+
+
+def test_a_blurred_code_under_a_light_gradient_and_glare_is_read_once_the_blur_is_fitted_again():
+    # A CCCD string (version 10) at 2.3 px per module, out of focus by half a module, lit from
+    # one side with a glare spot: the blur model fitted on the fixed modules alone misreads it,
+    # fitted again on all modules as decided it reads.
+    text = "001234567890|123456789|Nguyen Van A|01011990|Nam|So 1 Duong ABC, Phuong XYZ, Quan 1, TP HCM|01012021"
+    matrix, version = _matrix(text, 10)
+    n, px = matrix.shape[0], 2.3
+    page = np.ones((n + 8, n + 8), np.float32)
+    page[4 : 4 + n, 4 : 4 + n] = np.where(matrix, 0.0, 1.0)
+    sharp = cv2.resize(page, None, fx=px, fy=px, interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(sharp, (0, 0), 0.5 * px)
+    h, w = blurred.shape
+    y, x = np.mgrid[0:h, 0:w]
+    glare = np.exp(-((x - 0.7 * w) ** 2 + (y - 0.3 * h) ** 2) / (2 * (0.15 * w) ** 2))
+    light = (0.25 + 0.75 * x / w + 0.5 * glare) / 1.5
+    noise = np.random.default_rng(1).normal(0, 6, blurred.shape)
+    frame = np.clip(255 * (0.1 + 0.8 * blurred) * light + noise, 0, 255).astype(np.uint8)
+
+    def in_frame(cx, cy):
+        return (cx + 4) * px - 0.5, (cy + 4) * px - 0.5
+
+    tl, tr, bl = in_frame(3.5, 3.5), in_frame(n - 3.5, 3.5), in_frame(3.5, n - 3.5)
+    ladder = _Ladder(frame)
+    warp = grid.Warp([(3.5, 3.5), (n - 3.5, 3.5), (3.5, n - 3.5)], [tl, tr, bl], bend=False)
+    values = grid.module_values(frame, warp, version)
+    for local in (2.5, 1.8):  # the first guess, all the module reading did before
+        assert ladder.pure_zxing(grid.render(next(grid.dark_modules(values, version, local=local)), version)) == []
+    refitted = [
+        ladder.pure_zxing(grid.render(dark, version))
+        for local in (2.5, 1.8)
+        for dark in grid.dark_modules(values, version, local=local, refits=3)
+    ]
+    assert [text] in refitted and all(texts in ([], [text]) for texts in refitted)
