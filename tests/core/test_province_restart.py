@@ -138,10 +138,14 @@ async def _restart_under_boards(a: ServerProcess, b: ServerProcess) -> dict:
             batch = [asyncio.Event() for _ in boards[i : i + 200]]
             runs += [asyncio.create_task(bd.run(ev)) for bd, ev in zip(boards[i : i + 200], batch, strict=True)]
             await asyncio.wait_for(asyncio.gather(*(ev.wait() for ev in batch)), 60)
-        deadline = time.monotonic() + 30
+        # Set-up, not the measure (that is the 30 s after the restart, below): on two shared cores
+        # the last of 2,000 first snapshots once took longer than 30 s to arrive; a board still
+        # without one after 90 s is lost, not late.
+        deadline = time.monotonic() + 90
         while any(bd.start is None for bd in boards) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
-        assert all(bd.start is not None for bd in boards), "every board has its first snapshot"
+        waiting = sum(bd.start is None for bd in boards)
+        assert not waiting, f"every board has its first snapshot: {waiting} of {BOARDS} without one after 90 s"
 
         called: list[int] = []
 
