@@ -195,7 +195,7 @@ _PAGE_MESSAGES = {
 }
 
 
-def error_page(status: int, message: str) -> HTMLResponse:
+def error_page(status: int, message: str, headers=None) -> HTMLResponse:
     """The error as a page of its own: no script, style inline, nothing fetched."""
     page = (
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
@@ -206,12 +206,12 @@ def error_page(status: int, message: str) -> HTMLResponse:
         f'<body><main><p class="error" role="alert">{escape(message)}</p>'
         "<p>Hãy quét lại mã QR trên phiếu, hoặc hỏi cán bộ hướng dẫn tại sảnh.</p></main></body></html>"
     )
-    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(page, status_code=status, headers={**(headers or {}), "Cache-Control": "no-store"})
 
 
 def _answer(request, status: int, code: str, message: str, headers=None, **extra):
     if _wants_page(request):
-        return error_page(status, _PAGE_MESSAGES.get(status, message))
+        return error_page(status, _PAGE_MESSAGES.get(status, message), headers)
     return JSONResponse(_body(code, message, **extra), status_code=status, headers=headers)
 
 
